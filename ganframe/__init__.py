@@ -1,0 +1,31 @@
+"""ganframe: a plugin-based framework for training generative adversarial networks in PyTorch.
+
+The public face: ``hookimpl`` for plugins, ``Experiment`` to compose and run, configs and errors.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .config import ExperimentConfig, TrainConfig
+from .data import Dataset, Distribution
+from .errors import (
+    ConfigError,
+    DuplicateNameError,
+    GanframeError,
+    PluginError,
+    RunDirectoryError,
+    UnknownNameError,
+)
+from .experiment import Experiment
+from .hookimpl import hookimpl
+from .plugins import load_plugins
+
+try:
+    __version__ = version("ganframe")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.0.0"
+
+__all__ = [
+    "ConfigError", "Dataset", "Distribution", "DuplicateNameError", "Experiment", "ExperimentConfig",
+    "GanframeError", "PluginError", "RunDirectoryError", "TrainConfig", "UnknownNameError",
+    "__version__", "hookimpl", "load_plugins",
+]

@@ -1,0 +1,1 @@
+"""The default plugins of the core: each module here is registered like any installed plugin."""

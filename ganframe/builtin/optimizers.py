@@ -1,0 +1,79 @@
+"""Optimisers for either network: Adam, SGD and RMSprop, with their usual options."""
+
+from __future__ import annotations
+
+import attrs
+import torch
+
+from ganframe.config import non_negative, one_of, positive
+from ganframe.hookimpl import hookimpl
+
+
+def _betas(instance: object, attribute: attrs.Attribute, value: tuple[float, float]) -> None:
+    if len(value) != 2 or not all(0.0 <= b < 1.0 for b in value):
+        raise ValueError(f"'betas' must be two numbers in [0, 1), got {list(value)!r}")
+
+
+@attrs.frozen(kw_only=True)
+class AdamConfig:
+    lr: float = attrs.field(default=2e-4, validator=positive)
+    betas: tuple[float, float] = attrs.field(default=(0.5, 0.999), validator=_betas)
+    eps: float = attrs.field(default=1e-8, validator=positive)
+    weight_decay: float = attrs.field(default=0.0, validator=non_negative)
+    # "fused" runs one kernel for all parameters (faster on CPU and GPU); "auto" uses it where
+    # the device supports it; "foreach" and "for-loop" are PyTorch's other implementations.
+    implementation: str = attrs.field(default="auto", validator=one_of("auto", "fused", "foreach", "for-loop"))
+
+
+@attrs.frozen(kw_only=True)
+class SGDConfig:
+    lr: float = attrs.field(default=1e-3, validator=positive)
+    momentum: float = attrs.field(default=0.0, validator=non_negative)
+    nesterov: bool = False
+    weight_decay: float = attrs.field(default=0.0, validator=non_negative)
+
+    def __attrs_post_init__(self) -> None:
+        if self.nesterov and self.momentum == 0:
+            raise ValueError("'nesterov' needs a 'momentum' greater than 0")
+
+
+@attrs.frozen(kw_only=True)
+class RMSpropConfig:
+    lr: float = attrs.field(default=5e-5, validator=positive)
+    alpha: float = attrs.field(default=0.99, validator=positive)
+    momentum: float = attrs.field(default=0.0, validator=non_negative)
+    eps: float = attrs.field(default=1e-8, validator=positive)
+
+
+def make_adam(config: AdamConfig, context) -> torch.optim.Optimizer:
+    """Adam (Kingma & Ba); the default betas (0.5, 0.999) are the usual choice for GANs."""
+    params = list(context.parameters)
+    choice = {"auto": {}, "fused": {"fused": True}, "foreach": {"foreach": True},
+              "for-loop": {"foreach": False}}[config.implementation]
+    if config.implementation == "auto" and _fused_supported(params):
+        choice = {"fused": True}
+    return torch.optim.Adam(params, lr=config.lr, betas=tuple(config.betas), eps=config.eps,
+                            weight_decay=config.weight_decay, **choice)
+
+
+def _fused_supported(params: list[torch.nn.Parameter]) -> bool:
+    return bool(params) and all(p.is_floating_point() for p in params) and all(
+        p.device.type in ("cpu", "cuda") for p in params
+    )
+
+
+@hookimpl
+def register_optimizers(register):
+    register("adam", make_adam, config=AdamConfig, description="Adam; betas (0.5, 0.999) by default")
+    register(
+        "sgd",
+        lambda c, ctx: torch.optim.SGD(list(ctx.parameters), lr=c.lr, momentum=c.momentum,
+                                       nesterov=c.nesterov, weight_decay=c.weight_decay),
+        config=SGDConfig, description="stochastic gradient descent, optionally with momentum",
+    )
+    register(
+        "rmsprop",
+        lambda c, ctx: torch.optim.RMSprop(list(ctx.parameters), lr=c.lr, alpha=c.alpha,
+                                           momentum=c.momentum, eps=c.eps),
+        config=RMSpropConfig, description="RMSprop",
+    )

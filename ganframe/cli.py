@@ -1,0 +1,357 @@
+"""The ``ganframe`` command (also ``python -m ganframe``).
+
+Bad input — an unknown setup, a bad ``--set``, a missing run directory, an unwritable output — is
+one line on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from .errors import ConfigError, GanframeError, RunDirectoryError
+
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="ganframe", description="Train generative adversarial networks from plugins.")
+    parser.add_argument("--version", action="version", version=f"ganframe {_version()}")
+    parser.add_argument("--disable-plugin", action="append", default=[], metavar="NAME",
+                        help="do not load this plugin (repeatable; also GANFRAME_DISABLE_PLUGINS=a,b)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    commands.add_parser("plugins", help="list loaded plugins, what they register, and broken ones")
+
+    listing = commands.add_parser("list", help="list registered components by kind")
+    listing.add_argument("kind", nargs="?", help="one kind, e.g. setups, generators, losses")
+
+    train = commands.add_parser("train", help="train a setup (or a config file) and write a run directory")
+    train.add_argument("setup", nargs="?", help="setup name, e.g. gaussian (see 'ganframe list setups')")
+    train.add_argument("--preset", help="preset of the setup (its default preset when left out)")
+    train.add_argument("--steps", type=int, help="training rounds (train.steps)")
+    train.add_argument("--seed", type=int, help="the one seed everything random flows from")
+    train.add_argument("--device", help="cpu, cuda, cuda:N or auto")
+    train.add_argument("--out", type=Path, help="run directory to create (default: runs/SETUP-PRESET-sSEED-TIME)")
+    train.add_argument("--config", type=Path, help="TOML config file, applied on top of the setup's preset")
+    train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                       help="override one config value, e.g. --set generator.hidden=[64,64] (repeatable)")
+    train.add_argument("--resume", type=Path, metavar="RUN_DIR", help="continue a run from its last checkpoint")
+    train.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+
+    sample = commands.add_parser("sample", help="write generated samples of a trained run to a file")
+    sample.add_argument("run_dir", type=Path)
+    sample.add_argument("-n", type=int, required=True, help="number of samples")
+    sample.add_argument("-o", "--output", type=Path, required=True, help="FILE.npy, FILE.pt or FILE.png")
+    sample.add_argument("--seed", type=int, help="sampling seed (default: the run's seed)")
+    sample.add_argument("--device", help="cpu, cuda, cuda:N or auto")
+
+    evaluate = commands.add_parser("evaluate", help="compute the setup's metrics on fresh samples")
+    evaluate.add_argument("run_dir", type=Path)
+    evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    evaluate.add_argument("--samples", type=int, help="number of samples (default: the config's)")
+    evaluate.add_argument("--device", help="cpu, cuda, cuda:N or auto")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except GanframeError as exc:
+        _error(str(exc))
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # e.g. `ganframe list | head`
+        sys.stderr.close()
+        return 0
+    except Exception as exc:  # a bug, in ganframe or a plugin: one line, traceback on request
+        if os.environ.get("GANFRAME_TRACEBACK"):
+            raise
+        _error(f"unexpected {type(exc).__name__}: {exc} (set GANFRAME_TRACEBACK=1 to see where)")
+        return 1
+
+
+def _error(message: str) -> None:
+    first_line = message.strip().splitlines()[0] if message.strip() else "failed"
+    sys.stderr.write(f"ganframe: error: {first_line}\n")
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def _plugins(args: argparse.Namespace, warn: bool = True):
+    from .plugins import load_plugins
+
+    plugins = load_plugins(args.disable_plugin)
+    if warn:
+        for info in plugins.broken:
+            sys.stderr.write(f"ganframe: warning: plugin {info.name!r} is not loaded: {info.error} "
+                             "(see 'ganframe plugins')\n")
+    return plugins
+
+
+# -- plugins / list -------------------------------------------------------------------------------
+def cmd_plugins(args: argparse.Namespace) -> int:
+    from .registry import SINGULAR
+
+    plugins = _plugins(args, warn=False)
+    owned = plugins.registry.by_plugin()
+    for info in plugins.infos:
+        origin = f"{info.distribution} {info.version}" if info.distribution else "(not installed)"
+        print(f"{info.name}  [{origin}]")
+        if info.broken:
+            print(f"    BROKEN: {info.error}")
+            continue
+        for kind, name in owned.get(info.name, []):
+            print(f"    {SINGULAR[kind]}: {name}")
+    for (kind, name), names in plugins.registry.conflicts().items():
+        print(f"CONFLICT: {SINGULAR[kind]} {name!r} is registered by {', '.join(names)}")
+    if plugins.disabled:
+        print(f"disabled: {', '.join(sorted(plugins.disabled))}")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from .errors import UnknownNameError
+    from .registry import KIND_HOOKS, SINGULAR
+
+    plugins = _plugins(args)
+    kinds = list(KIND_HOOKS)
+    if args.kind:
+        aliases = {**{k: k for k in kinds}, **{SINGULAR[k].replace(" ", "-"): k for k in kinds}}
+        if args.kind not in aliases:
+            raise UnknownNameError("kind", args.kind, kinds)
+        kinds = [aliases[args.kind]]
+    for kind in kinds:
+        print(f"{kind}:")
+        for entry in plugins.registry.entries(kind):
+            extra = ""
+            if kind == "setups":
+                extra = f"  presets: {', '.join(entry.presets)} (default {entry.default_preset})"
+            description = f"  {entry.description}" if entry.description else ""
+            print(f"  {entry.name}  [{entry.plugin}]{description}{extra}")
+    return 0
+
+
+# -- train --------------------------------------------------------------------------------------
+def cmd_train(args: argparse.Namespace) -> int:
+    from . import distributed
+    from .config import apply_overrides, parse_override, read_toml
+    from .experiment import Experiment
+
+    overrides = dict(parse_override(item) for item in args.set)
+    for value, name in ((args.steps, "--steps"), (args.seed, "--seed")):
+        if value is not None and value < (1 if name == "--steps" else 0):
+            raise ConfigError(f"{name} must be {'positive' if name == '--steps' else 'non-negative'}, got {value}")
+    context = distributed.initialise(args.device or "auto")
+    try:
+        plugins = _plugins(args, warn=context.is_main)
+        callbacks = _console_callbacks(args, context.is_main)
+        if args.resume is not None:
+            if args.setup or args.config or args.set or args.preset or args.seed is not None or args.out:
+                raise ConfigError("--resume continues a run as it was configured; only --steps, --device "
+                                  "and --quiet may be given with it")
+            run_dir = args.resume
+            experiment = Experiment.load(run_dir, device=args.device, steps=args.steps,
+                                         plugins=plugins, callbacks=callbacks)
+            if experiment.step >= experiment.config.train.steps:
+                raise ConfigError(f"the run in {str(run_dir)!r} already finished {experiment.step} steps; "
+                                  "pass a larger --steps to train it further")
+        else:
+            raw: dict[str, Any] = {}
+            if args.config is not None:
+                raw = read_toml(args.config)
+            if args.setup:
+                raw["setup"] = args.setup
+            if args.preset:
+                if "setup" not in raw:
+                    raise ConfigError("--preset needs a setup: ganframe train SETUP --preset P")
+                raw["preset"] = args.preset
+            if not raw:
+                raise ConfigError("name a setup (see 'ganframe list setups') or give --config FILE")
+            shortcuts = {"seed": args.seed, "train.steps": args.steps, "device": args.device}
+            overrides = {k: v for k, v in shortcuts.items() if v is not None} | overrides
+            experiment = Experiment.from_dict(raw, overrides=overrides, plugins=plugins, callbacks=callbacks)
+            run_dir = args.out or _default_run_dir(experiment)
+            if args.out is not None and _is_nonempty_dir(run_dir):
+                raise RunDirectoryError(f"{str(run_dir)!r} already exists and is not empty; choose another --out "
+                                        "or continue a run there with --resume")
+        report = _fit_with_interrupt(experiment, run_dir)
+    finally:
+        if context.enabled:
+            import torch.distributed as dist
+
+            dist.destroy_process_group()
+    if context.is_main and not args.quiet:
+        _print_report(run_dir, report)
+    elif context.is_main:
+        print(run_dir)
+    if not report["completed"]:
+        sys.stderr.write(f"ganframe: stopped at step {report['steps']}; continue with: "
+                         f"ganframe train --resume {run_dir}\n")
+        return EXIT_INTERRUPTED
+    return 0
+
+
+def _console_callbacks(args: argparse.Namespace, is_main: bool) -> list[object]:
+    if args.quiet or not is_main or not sys.stderr.isatty():
+        return []
+    from .progress import ProgressBar
+
+    return [ProgressBar()]
+
+
+def _fit_with_interrupt(experiment, run_dir: Path) -> dict[str, Any]:
+    """Fit; the first Ctrl-C stops cleanly after the current round (checkpoint kept), a second aborts."""
+
+    def stop(signum, frame):
+        signal.signal(signal.SIGINT, previous)
+        sys.stderr.write("\nganframe: stopping after this round (Ctrl-C again to abort)\n")
+        experiment.request_stop()
+
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        signal.signal(signal.SIGINT, stop)
+    except ValueError:  # not the main thread: no handler, plain KeyboardInterrupt
+        pass
+    try:
+        return experiment.fit(run_dir)
+    finally:
+        try:
+            signal.signal(signal.SIGINT, previous)
+        except ValueError:
+            pass
+
+
+def _default_run_dir(experiment) -> Path:
+    cfg = experiment.config
+    name = "-".join(str(p) for p in (cfg.setup or cfg.data.name, cfg.preset, f"s{cfg.seed}") if p)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    candidate = Path("runs") / f"{name}-{stamp}"
+    suffix = 1
+    while candidate.exists():
+        suffix += 1
+        candidate = Path("runs") / f"{name}-{stamp}-{suffix}"
+    return candidate
+
+
+def _is_nonempty_dir(path: Path) -> bool:
+    return path.exists() and (not path.is_dir() or any(path.iterdir()))
+
+
+def _print_report(run_dir: Path, report: dict[str, Any]) -> None:
+    print(f"run directory: {run_dir}")
+    print(f"steps: {report['steps']}  time: {report['seconds']:.1f} s  device: {report['device']}")
+    for name, value in report["metrics"].items():
+        print(f"  {name}: {value:.6g}")
+
+
+# -- sample / evaluate ------------------------------------------------------------------------
+SAMPLE_FORMATS = (".npy", ".pt", ".png")
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from .experiment import Experiment
+
+    output: Path = args.output
+    if output.suffix not in SAMPLE_FORMATS:
+        raise ConfigError(f"-o {str(output)!r}: the file must end in {', '.join(SAMPLE_FORMATS)}")
+    if args.n < 1:
+        raise ConfigError(f"-n must be a positive number of samples, got {args.n}")
+    _check_writable(output)
+    experiment = Experiment.load(args.run_dir, device=args.device, plugins=_plugins(args))
+    samples = experiment.sample(args.n, seed=args.seed)
+    write_samples(samples, output, discrete=experiment.data.discrete)
+    print(f"wrote {args.n} samples of shape {tuple(samples.shape[1:])} to {output}")
+    return 0
+
+
+def _check_writable(output: Path) -> None:
+    parent = output.parent if str(output.parent) else Path(".")
+    if output.is_dir():
+        raise RunDirectoryError(f"-o {str(output)!r} is a directory; give a file name")
+    if not parent.is_dir():
+        raise RunDirectoryError(f"cannot write {str(output)!r}: directory {str(parent)!r} does not exist")
+    if not os.access(parent, os.W_OK) or (output.exists() and not os.access(output, os.W_OK)):
+        raise RunDirectoryError(f"cannot write {str(output)!r}: permission denied")
+
+
+def write_samples(samples, output: Path, *, discrete: bool) -> None:
+    """``.npy``/``.pt``: float32 (int64 for discrete data) of shape (N, *sample_shape); ``.png``: a grid."""
+    import torch
+
+    from .checkpoint import write_atomically
+
+    samples = samples.to(torch.int64) if discrete else samples.to(torch.float32)
+    if output.suffix == ".npy":
+        import numpy as np
+
+        write_atomically(output, lambda handle: np.save(handle, samples.numpy()))
+    elif output.suffix == ".pt":
+        write_atomically(output, lambda handle: torch.save(samples, handle))
+    else:
+        write_image_grid(samples, output)
+
+
+def write_image_grid(samples, output: Path) -> None:
+    """A PNG grid of image samples (N, C, H, W) with values in [0, 1], through torchvision."""
+    if samples.dim() != 4 or samples.shape[1] not in (1, 3):
+        raise ConfigError(f"a .png needs image samples of shape (N, 1 or 3, H, W); these have shape "
+                          f"{tuple(samples.shape[1:])}: write .npy or .pt instead")
+    try:
+        from torchvision.utils import save_image
+    except ImportError:
+        raise ConfigError("writing .png needs torchvision: pip install torchvision") from None
+    from .checkpoint import write_atomically
+
+    nrow = max(1, int(len(samples) ** 0.5))
+    write_atomically(output, lambda handle: save_image(samples.float(), handle, nrow=nrow, format="png"))
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .experiment import Experiment
+
+    if args.samples is not None and args.samples < 1:
+        raise ConfigError(f"--samples must be positive, got {args.samples}")
+    experiment = Experiment.load(args.run_dir, device=args.device, plugins=_plugins(args))
+    if not experiment.metrics:
+        raise ConfigError(f"the run in {str(args.run_dir)!r} configures no metrics (evaluation.metrics)")
+    metrics = experiment.evaluate(args.samples)
+    if args.json:
+        print(json.dumps(metrics, indent=2))
+    else:
+        for name, value in metrics.items():
+            print(f"{name}: {value:.6g}")
+    return 0
+
+
+COMMANDS = {
+    "plugins": cmd_plugins,
+    "list": cmd_list,
+    "train": cmd_train,
+    "sample": cmd_sample,
+    "evaluate": cmd_evaluate,
+}

@@ -1,0 +1,364 @@
+"""Experiment configuration: frozen attrs classes, validated on creation, read from and written to
+TOML, and changed with ``key=value`` overrides.
+
+A configuration is first a plain dict (the layout of a TOML file, or of a setup's preset). Resolving
+it against the registry turns every component section into that component's own config class,
+so a wrong name, type or value fails early with the field's path and what is allowed.
+"""
+
+from __future__ import annotations
+
+import copy
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+import cattrs
+import tomli_w
+from attrs import validators as v
+
+from .errors import ConfigError, UnknownNameError, describe_choices
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+#: Sections that name a component, and the component used when a config leaves the section out.
+COMPONENT_SECTIONS: dict[str, tuple[str, str | None]] = {
+    # section: (kind, default component name)
+    "data": ("data-sources", None),
+    "noise": ("noise", "normal"),
+    "generator": ("generators", "mlp"),
+    "discriminator": ("discriminators", "mlp"),
+    "loss": ("losses", "non-saturating"),
+    "strategy": ("strategies", "alternating"),
+}
+NETWORK_SECTIONS = ("generator", "discriminator")
+DEFAULT_OPTIMIZER = "adam"
+
+
+def positive(instance: object, attribute: attrs.Attribute, value: Any) -> None:
+    """attrs validator: a number greater than zero."""
+    if value is not None and not value > 0:
+        raise ValueError(f"'{attribute.name}' must be > 0, got {value!r}")
+
+
+def non_negative(instance: object, attribute: attrs.Attribute, value: Any) -> None:
+    """attrs validator: a number of at least zero."""
+    if value is not None and not value >= 0:
+        raise ValueError(f"'{attribute.name}' must be >= 0, got {value!r}")
+
+
+def one_of(*choices: str):
+    """attrs validator: one of a fixed set of strings, listing them when it fails."""
+
+    def check(instance: object, attribute: attrs.Attribute, value: Any) -> None:
+        if value not in choices:
+            raise ValueError(f"'{attribute.name}' must be one of {', '.join(map(repr, choices))}, got {value!r}")
+
+    return check
+
+
+def _is_device(instance: object, attribute: attrs.Attribute, value: str) -> None:
+    if value in ("auto", "cpu", "cuda") or (value.startswith("cuda:") and value[5:].isdigit()):
+        return
+    raise ValueError(f"'device' must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class TrainConfig:
+    """How long and how to train: counted in rounds of the training strategy ("steps")."""
+
+    steps: int = attrs.field(default=1000, validator=positive)
+    batch_size: int = attrs.field(default=64, validator=positive)
+    log_every: int = attrs.field(default=100, validator=positive)
+    eval_every: int = attrs.field(default=0, validator=non_negative)  # 0: only at the end
+    checkpoint_every: int = attrs.field(default=0, validator=non_negative)  # 0: only at the end
+
+
+@attrs.frozen(kw_only=True)
+class EvaluationConfig:
+    """Which metrics ``evaluate()`` computes, and on how many generated samples."""
+
+    metrics: tuple[str, ...] = ()
+    samples: int = attrs.field(default=10_000, validator=positive)
+
+
+@attrs.frozen
+class ComponentSpec:
+    """A component chosen by name, with its validated config (an instance of its config class)."""
+
+    name: str
+    config: Any = None
+
+
+@attrs.frozen
+class NetworkSpec:
+    """A generator or discriminator, with the optimiser that trains it."""
+
+    name: str
+    config: Any
+    optimizer: ComponentSpec
+
+
+@attrs.frozen(kw_only=True)
+class ExperimentConfig:
+    """A whole experiment, fully resolved: every component named and every option validated."""
+
+    data: ComponentSpec
+    noise: ComponentSpec
+    generator: NetworkSpec
+    discriminator: NetworkSpec
+    loss: ComponentSpec
+    strategy: ComponentSpec
+    train: TrainConfig = TrainConfig()
+    evaluation: EvaluationConfig = EvaluationConfig()
+    seed: int = attrs.field(default=0, validator=v.and_(v.instance_of(int), non_negative))
+    device: str = attrs.field(default="auto", validator=_is_device)
+    setup: str | None = None
+    preset: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plain-dict (TOML) form of this config; ``resolve_config`` reads it back."""
+        out: dict[str, Any] = {"seed": self.seed, "device": self.device}
+        if self.setup is not None:
+            out["setup"] = self.setup
+        if self.preset is not None:
+            out["preset"] = self.preset
+        for section in COMPONENT_SECTIONS:
+            spec = getattr(self, section)
+            out[section] = {"name": spec.name, **unstructure(spec.config)}
+            if isinstance(spec, NetworkSpec):
+                out[section]["optimizer"] = {
+                    "name": spec.optimizer.name,
+                    **unstructure(spec.optimizer.config),
+                }
+        out["train"] = unstructure(self.train)
+        out["evaluation"] = unstructure(self.evaluation)
+        return out
+
+    def to_toml(self) -> str:
+        return tomli_w.dumps(self.to_dict())
+
+
+TOP_LEVEL_KEYS = (
+    "setup", "preset", "seed", "device", *COMPONENT_SECTIONS, "train", "evaluation",
+)
+
+
+# -- strict structuring ----------------------------------------------------------------------
+def _strict(kind: type, accept: tuple[type, ...], cast=None):
+    names = " or ".join(t.__name__ for t in accept)
+
+    def structure(value: Any, _type: Any) -> Any:
+        if isinstance(value, bool) and bool not in accept:
+            raise TypeError(f"expected {names}, got {value!r}")
+        if not isinstance(value, accept):
+            raise TypeError(f"expected {names}, got {value!r}")
+        return cast(value) if cast else value
+
+    return structure
+
+
+_converter = cattrs.Converter(forbid_extra_keys=True)
+_converter.register_structure_hook(int, _strict(int, (int,)))
+_converter.register_structure_hook(float, _strict(float, (int, float), float))
+_converter.register_structure_hook(str, _strict(str, (str,)))
+_converter.register_structure_hook(bool, _strict(bool, (bool,)))
+
+
+def _name_or_names(value: Any, _type: Any) -> str | tuple[str, ...]:
+    """``str | tuple[str, ...]``: one name, or a list of names (e.g. an activation per layer)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    raise TypeError(f"expected a string or a list of strings, got {value!r}")
+
+
+_converter.register_structure_hook(str | tuple[str, ...], _name_or_names)
+
+
+def unstructure(config: Any) -> dict[str, Any]:
+    """A config instance as a TOML-ready dict: tuples become lists, None values are left out."""
+    if config is None:
+        return {}
+    return _drop_none(_converter.unstructure(config))
+
+
+def _drop_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_none(x) for k, x in value.items() if x is not None}
+    if isinstance(value, (list, tuple)):
+        return [_drop_none(x) for x in value]
+    return value
+
+
+def structure_options(cls: type | None, options: Mapping[str, Any], where: str) -> Any:
+    """Validate ``options`` into ``cls``; errors name the field as ``where.field``."""
+    if cls is None:
+        if options:
+            raise ConfigError(f"{where} takes no options, got {', '.join(sorted(options))}")
+        return None
+    if not isinstance(options, Mapping):
+        raise ConfigError(f"{where} must be a table of options, got {options!r}")
+    allowed = [f.name for f in attrs.fields(cls)]
+    for key in options:
+        if key not in allowed:
+            raise ConfigError(f"unknown option {where}.{key}; {describe_choices(str(key), allowed)}")
+    try:
+        return _converter.structure(dict(options), cls)
+    except cattrs.ClassValidationError as exc:
+        raise ConfigError(f"{where}: {_explain(exc)}") from None
+    except cattrs.StructureHandlerNotFoundError as exc:
+        from .errors import PluginError
+
+        raise PluginError(f"{where}: the config class {cls.__name__} uses a type ganframe cannot read: {exc}") from None
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+def _explain(exc: cattrs.ClassValidationError) -> str:
+    messages = []
+    for message in cattrs.transform_error(exc, path=""):
+        # cattrs says "invalid value for type, expected int @ $.hidden"; put the field first
+        text, _, path = message.rpartition(" @ ")
+        field = path.lstrip("$").lstrip(".")
+        messages.append(f"{field}: {text}" if field else text)
+    return "; ".join(messages)
+
+
+# -- dict → ExperimentConfig -----------------------------------------------------------------
+def resolve_config(raw: Mapping[str, Any], registry: Any) -> ExperimentConfig:
+    """Turn a plain config dict into a validated :class:`ExperimentConfig`.
+
+    Each component section is ``{"name": ..., **options}``; the options are checked against the
+    named component's config class, taken from ``registry``.
+    """
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"a config must be a table of sections, got {type(raw).__name__}")
+    for key in raw:
+        if key not in TOP_LEVEL_KEYS:
+            raise ConfigError(f"unknown config key {key!r}; {describe_choices(str(key), list(TOP_LEVEL_KEYS))}")
+    if "data" not in raw:
+        raise ConfigError("the config names no data source: add a [data] section with a name, or use a setup")
+    fields: dict[str, Any] = {}
+    for section, (kind, default) in COMPONENT_SECTIONS.items():
+        options = dict(_section(raw, section))
+        optimizer = options.pop("optimizer", {}) if section in NETWORK_SECTIONS else None
+        name, config = _component(registry, kind, section, options, default)
+        if section in NETWORK_SECTIONS:
+            opt_options = dict(_section({"optimizer": optimizer}, "optimizer", f"{section}.optimizer"))
+            opt_name, opt_config = _component(
+                registry, "optimizers", f"{section}.optimizer", opt_options, DEFAULT_OPTIMIZER
+            )
+            fields[section] = NetworkSpec(name, config, ComponentSpec(opt_name, opt_config))
+        else:
+            fields[section] = ComponentSpec(name, config)
+    fields["train"] = structure_options(TrainConfig, _section(raw, "train"), "train")
+    evaluation = dict(_section(raw, "evaluation"))
+    fields["evaluation"] = structure_options(EvaluationConfig, evaluation, "evaluation")
+    for metric in fields["evaluation"].metrics:
+        _lookup(registry, "metrics", metric, "evaluation.metrics")
+    for key in ("seed", "device", "setup", "preset"):
+        if key in raw:
+            fields[key] = raw[key]
+    _check_scalar_types(fields)
+    try:
+        return ExperimentConfig(**fields)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _check_scalar_types(fields: dict[str, Any]) -> None:
+    seed = fields.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ConfigError(f"'seed' must be a non-negative integer, got {seed!r}")
+    for key in ("device", "setup", "preset"):
+        if key in fields and fields[key] is not None and not isinstance(fields[key], str):
+            raise ConfigError(f"'{key}' must be a string, got {fields[key]!r}")
+
+
+def _section(raw: Mapping[str, Any], key: str, where: str | None = None) -> Mapping[str, Any]:
+    value = raw.get(key, {})
+    if isinstance(value, str):  # "generator = 'mlp'" is short for [generator] name = 'mlp'
+        return {"name": value}
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"[{where or key}] must be a table, got {value!r}")
+    return value
+
+
+def _component(registry: Any, kind: str, where: str, options: dict, default: str | None):
+    name = options.pop("name", default)
+    if name is None:
+        raise ConfigError(f"[{where}] needs a name; available: {', '.join(registry.names(kind))}")
+    component = _lookup(registry, kind, name, f"{where}.name")
+    return name, component.make_config(options, where)
+
+
+def _lookup(registry: Any, kind: str, name: Any, where: str):
+    if not isinstance(name, str):
+        raise ConfigError(f"{where} must be a string, got {name!r}")
+    try:
+        return registry.component(kind, name)
+    except UnknownNameError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+# -- overrides and files ---------------------------------------------------------------------
+def parse_value(text: str) -> Any:
+    """A ``--set`` value: TOML syntax (``3``, ``1e-3``, ``true``, ``[64, 64]``, ``"x"``) or a bare word."""
+    try:
+        return tomllib.loads(f"value = {text}")["value"]
+    except tomllib.TOMLDecodeError:
+        if text and text[0] in "[{\"'" or not text.strip():
+            raise ConfigError(f"cannot read {text!r} as a value: use TOML syntax such as 3, 0.5, true, [64, 64] or \"text\"") from None
+        return text
+
+
+def parse_override(item: str) -> tuple[str, Any]:
+    """``"generator.hidden=[64, 64]"`` → ``("generator.hidden", [64, 64])``."""
+    key, sep, text = item.partition("=")
+    key = key.strip()
+    if not sep or not key or any(not part for part in key.split(".")):
+        raise ConfigError(f"--set expects KEY=VALUE such as train.steps=500, got {item!r}")
+    return key, parse_value(text.strip())
+
+
+def apply_overrides(raw: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``raw`` with each dotted ``key: value`` of ``overrides`` set in it."""
+    out = copy.deepcopy(dict(raw))
+    for key, value in overrides.items():
+        *parents, leaf = key.split(".")
+        node = out
+        for depth, part in enumerate(parents):
+            child = node.get(part)
+            if child is None:
+                child = node[part] = {}
+            elif isinstance(child, str) and part in COMPONENT_SECTIONS:
+                child = node[part] = {"name": child}
+            elif not isinstance(child, dict):
+                path = ".".join(parents[: depth + 1])
+                raise ConfigError(f"cannot set {key}: {path} is a value ({child!r}), not a section")
+            node = child
+        node[leaf] = value
+    return out
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Read a TOML config file; a missing or malformed file is a one-line ConfigError."""
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {str(path)!r} does not exist") from None
+    except IsADirectoryError:
+        raise ConfigError(f"config file {str(path)!r} is a directory") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {str(path)!r} is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {str(path)!r}: {exc.strerror}") from None

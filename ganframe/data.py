@@ -1,0 +1,132 @@
+"""Sources of real data: sampled distributions and finite data sets.
+
+The trainer draws real batches from either kind through :class:`RealBatches`, which keeps data
+order a pure function of the seed and the step: a resumed run sees the same batches as an
+uninterrupted one, and each DDP process takes its own slice of every global batch.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+import numpy as np
+import torch
+
+
+class DataSource(ABC):
+    """Common ground of :class:`Distribution` and :class:`Dataset`.
+
+    ``sample_shape`` is the shape of one example in model space (what the networks see).
+    ``discrete`` says that data-space samples are integers (``to_data_space`` returns int64).
+    """
+
+    sample_shape: tuple[int, ...] = ()
+    discrete: bool = False
+
+    def to_data_space(self, x: torch.Tensor) -> torch.Tensor:
+        """Map model-space samples to data space (decode, rescale); identity by default."""
+        return x
+
+    @property
+    def reference_distribution(self) -> Any | None:
+        """A frozen ``scipy.stats`` distribution of the real data in data space, when known."""
+        return None
+
+    @abstractmethod
+    def reference_samples(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        """``n`` real examples in data space, for metrics that compare against real data."""
+
+
+class Distribution(DataSource):
+    """Real data you can sample afresh for every batch (an analytic distribution)."""
+
+    @abstractmethod
+    def sample(self, n: int, *, generator: torch.Generator, device: torch.device) -> torch.Tensor:
+        """``(n, *sample_shape)`` real examples in model space."""
+
+    def reference_samples(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        return self.to_data_space(self.sample(n, generator=generator, device=torch.device("cpu")))
+
+
+class Dataset(DataSource):
+    """A finite set of real examples, reshuffled every epoch."""
+
+    @abstractmethod
+    def __len__(self) -> int:
+        """Number of examples."""
+
+    @abstractmethod
+    def get(self, indices: torch.Tensor) -> torch.Tensor:
+        """The examples at ``indices`` (a 1-D int64 CPU tensor) in model space."""
+
+    def reference_samples(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        size = len(self)
+        indices = torch.randperm(size, generator=generator)[: min(n, size)]
+        return self.to_data_space(self.get(indices))
+
+
+def stream_seed(seed: int, *keys: int) -> int:
+    """A well-mixed 63-bit seed for one random stream, derived from the experiment's seed."""
+    state = np.random.SeedSequence([seed, *keys]).generate_state(2, dtype=np.uint32)
+    return int(state[0]) << 31 | int(state[1]) >> 1
+
+
+class RealBatches:
+    """Real batches for one process, as a function of the step.
+
+    For a :class:`Distribution` every batch is drawn from ``generator`` (whose state the trainer
+    saves in checkpoints). For a :class:`Dataset` the order is a permutation per epoch, seeded by
+    (seed, epoch), and the global batch at a step is split across processes; the last incomplete
+    batch of an epoch is dropped so every step sees a full batch.
+    """
+
+    def __init__(
+        self,
+        data: DataSource,
+        *,
+        batch_size: int,
+        seed: int,
+        rank: int,
+        world_size: int,
+        generator: torch.Generator,
+        device: torch.device,
+    ) -> None:
+        self.data = data
+        self.batch_size = batch_size  # per process
+        self.seed, self.rank, self.world_size = seed, rank, world_size
+        self.generator, self.device = generator, device
+        self._epoch: int | None = None
+        self._order: torch.Tensor | None = None
+        if isinstance(data, Dataset):
+            global_batch = batch_size * world_size
+            if len(data) < global_batch:
+                from .errors import ConfigError
+
+                raise ConfigError(
+                    f"the data set has {len(data)} examples, fewer than one batch of {global_batch}; "
+                    "lower train.batch_size"
+                )
+
+    @property
+    def steps_per_epoch(self) -> int | None:
+        """Full global batches per epoch, or None for a distribution."""
+        if isinstance(self.data, Dataset):
+            return len(self.data) // (self.batch_size * self.world_size)
+        return None
+
+    def batch(self, draw: int) -> torch.Tensor:
+        """The ``draw``-th real batch of this process (draws are counted from the start of training)."""
+        if isinstance(self.data, Distribution):
+            return self.data.sample(self.batch_size, generator=self.generator, device=self.device)
+        per_epoch = self.steps_per_epoch
+        assert per_epoch is not None
+        epoch, position = divmod(draw, per_epoch)
+        if epoch != self._epoch:
+            permutation = torch.Generator().manual_seed(stream_seed(self.seed, 100, epoch))
+            self._order = torch.randperm(len(self.data), generator=permutation)
+            self._epoch = epoch
+        assert self._order is not None
+        start = (position * self.world_size + self.rank) * self.batch_size
+        indices = self._order[start : start + self.batch_size]
+        return self.data.get(indices).to(self.device, non_blocking=True)

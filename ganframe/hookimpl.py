@@ -1,0 +1,5 @@
+"""The marker plugins use to implement ganframe hooks: ``@ganframe.hookimpl``."""
+
+import pluggy
+
+hookimpl = pluggy.HookimplMarker("ganframe")

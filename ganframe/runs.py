@@ -1,0 +1,152 @@
+"""Run directories: what ``ganframe train`` (or ``Experiment.fit(run_dir)``) leaves behind.
+
+    RUN_DIR/
+      config.toml          the fully resolved configuration (Experiment.load reads it)
+      metrics.jsonl        one JSON object per line: logged losses, then metrics, by step
+      checkpoints/last.pt  models, optimisers, training position and random states
+      report.json          final metrics, steps, time, device and versions
+
+The writer is a lifecycle plugin registered for the duration of ``fit``. Only the main process
+writes; every process takes part in averaging the logged values.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from . import checkpoint, distributed
+from .config import read_toml
+from .errors import ConfigError, RunDirectoryError
+from .hookimpl import hookimpl
+
+if TYPE_CHECKING:
+    from .experiment import Experiment
+
+CONFIG = "config.toml"
+METRICS = "metrics.jsonl"
+REPORT = "report.json"
+
+
+def write_config(directory: Path, experiment: Experiment) -> None:
+    text = experiment.config.to_toml().encode()
+    checkpoint.write_atomically(directory / CONFIG, lambda handle: handle.write(text))
+
+
+def read_config(directory: Path) -> dict[str, Any]:
+    """The raw config dict of a run directory, with clear errors for what is not a run."""
+    if not directory.exists():
+        raise RunDirectoryError(f"run directory {str(directory)!r} does not exist")
+    if not directory.is_dir():
+        raise RunDirectoryError(f"{str(directory)!r} is not a directory")
+    if not (directory / CONFIG).is_file():
+        raise RunDirectoryError(f"{str(directory)!r} is not a ganframe run: it has no {CONFIG}")
+    try:
+        return read_toml(directory / CONFIG)
+    except ConfigError as exc:
+        raise RunDirectoryError(str(exc)) from None
+
+
+def write_json(target: Path, content: Any) -> None:
+    text = (json.dumps(content, indent=2, sort_keys=False) + "\n").encode()
+    checkpoint.write_atomically(target, lambda handle: handle.write(text))
+
+
+class RunWriter:
+    """Writes a run directory as training goes (a lifecycle plugin)."""
+
+    def __init__(self, directory: Path, experiment: Experiment) -> None:
+        self.directory = directory
+        self.experiment = experiment
+        self.is_main = experiment.distributed.is_main
+        self._sums: dict[str, torch.Tensor] = {}
+        self._count = 0
+        self._handle: Any = None
+
+    def prepare(self) -> None:
+        """Create the directory and write the config; keep metrics up to the checkpoint's step."""
+        if self.is_main:
+            resuming = self.experiment.step > 0
+            if not resuming and (self.directory / CONFIG).exists():
+                raise RunDirectoryError(
+                    f"{str(self.directory)!r} already holds a run; continue it with --resume or choose another --out"
+                )
+            if self.directory.exists() and not self.directory.is_dir():
+                raise RunDirectoryError(f"{str(self.directory)!r} exists and is not a directory")
+            write_config(self.directory, self.experiment)
+            self._open_metrics(keep_until=self.experiment.step if resuming else 0)
+        distributed.barrier(self.experiment.distributed)
+
+    def _open_metrics(self, keep_until: int) -> None:
+        target = self.directory / METRICS
+        kept: list[str] = []
+        if keep_until and target.exists():
+            for line in target.read_text().splitlines():
+                try:
+                    if json.loads(line)["step"] <= keep_until:
+                        kept.append(line)
+                except (ValueError, KeyError, TypeError):
+                    continue  # a line cut short by a crash: drop it
+        try:
+            self._handle = target.open("w", buffering=1)
+            self._handle.writelines(line + "\n" for line in kept)
+        except OSError as exc:
+            raise RunDirectoryError(f"cannot write {str(target)!r}: {exc.strerror}") from None
+
+    def _write(self, row: Mapping[str, Any]) -> None:
+        if self._handle is not None:
+            self._handle.write(json.dumps(row) + "\n")
+
+    @hookimpl
+    def on_step_end(self, step: int, logs: Mapping[str, torch.Tensor]) -> None:
+        for key, value in logs.items():
+            value = value.detach().float().reshape(())
+            self._sums[key] = self._sums[key] + value if key in self._sums else value
+        self._count += 1
+        train = self.experiment.config.train
+        if step % train.log_every == 0 or step == train.steps:
+            self.flush_logs(step)
+
+    def flush_logs(self, step: int) -> None:
+        """Write the mean of each logged value since the last row."""
+        if not self._count:
+            return
+        means = {k: v / self._count for k, v in self._sums.items()}
+        means = distributed.average_scalars(means, self.experiment.distributed)
+        self._sums, self._count = {}, 0
+        self._write({"step": step, **{k: _number(v.item()) for k, v in means.items()}})
+
+    @hookimpl
+    def on_evaluation(self, step: int, metrics: Mapping[str, float]) -> None:
+        if metrics:
+            self._write({"step": step, "metrics": {k: _number(v) for k, v in metrics.items()}})
+
+    def checkpoint(self) -> None:
+        """Write the checkpoint (and flush logged rows first, so the file matches it)."""
+        self.flush_logs(self.experiment.step)
+        checkpoint.save(self.directory, self.experiment)
+
+    @hookimpl
+    def on_experiment_end(self, report: Mapping[str, Any]) -> None:
+        if self.is_main:
+            write_json(self.directory / REPORT, dict(report))
+        self._close()
+
+    @hookimpl
+    def on_exception(self) -> None:
+        self._close()
+
+    def _close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+
+def _number(value: float) -> float | str:
+    """JSON has no NaN or infinity: write those as strings rather than invalid JSON."""
+    return value if math.isfinite(value) else str(value)
