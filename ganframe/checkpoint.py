@@ -46,6 +46,7 @@ def state(experiment: Experiment) -> dict[str, Any]:
         "discriminator": experiment.discriminator.state_dict(),
         "g_optimizer": experiment.g_optimizer.state_dict(),
         "d_optimizer": experiment.d_optimizer.state_dict(),
+        "schedules": [schedule.state_dict() for schedule in experiment.schedules],
         "rng": distributed.gather_objects(rng, experiment.distributed),
     }
 
@@ -99,6 +100,8 @@ def load(directory: Path, experiment: Experiment) -> None:
         experiment.discriminator.load_state_dict(content["discriminator"])
         experiment.g_optimizer.load_state_dict(content["g_optimizer"])
         experiment.d_optimizer.load_state_dict(content["d_optimizer"])
+        for schedule, saved in zip(experiment.schedules, content["schedules"]):
+            schedule.load_state_dict(saved)
     except (RuntimeError, ValueError, KeyError) as exc:
         first = str(exc).strip().splitlines()[0]
         raise RunDirectoryError(

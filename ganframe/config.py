@@ -77,6 +77,9 @@ class TrainConfig:
     log_every: int = attrs.field(default=100, validator=positive)
     eval_every: int = attrs.field(default=0, validator=non_negative)  # 0: only at the end
     checkpoint_every: int = attrs.field(default=0, validator=non_negative)  # 0: only at the end
+    # Learning rates of both optimisers over training: "constant", or decayed to zero by the last
+    # step along a straight line ("linear") or a half cosine ("cosine").
+    lr_decay: str = attrs.field(default="constant", validator=one_of("constant", "linear", "cosine"))
 
 
 @attrs.frozen(kw_only=True)

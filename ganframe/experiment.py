@@ -30,6 +30,7 @@ from .config import (
 from .data import DataSource, RealBatches, stream_seed
 from .errors import ConfigError, GanframeError, PluginError
 from .plugins import Plugins, load_plugins
+from .schedules import lr_schedule
 from .trainer import Trainer
 
 log = logging.getLogger("ganframe")
@@ -182,6 +183,10 @@ class Experiment:
             "optimizers", cfg.discriminator.optimizer,
             attrs.evolve(context, parameters=list(self.discriminator.parameters())),
         )
+        self.schedules = [
+            lr_schedule(optimizer, cfg.train.lr_decay, cfg.train.steps)
+            for optimizer in (self.g_optimizer, self.d_optimizer)
+        ]
         self.loss = require_attrs(self._make("losses", cfg.loss, context), "loss", cfg.loss.name,
                                   "discriminator_loss", "generator_loss")
         self.strategy = require_attrs(self._make("strategies", cfg.strategy, context), "strategy",
@@ -280,6 +285,8 @@ class Experiment:
             self.discriminator.train()
             while self.step < train.steps and not self._stop_requested:
                 logs = self.strategy.train_round(self.trainer)
+                for schedule in self.schedules:
+                    schedule.step()
                 self.step += 1
                 self._call(hook.on_step_end, step=self.step, logs=logs)
                 if writer is not None and train.checkpoint_every and self.step % train.checkpoint_every == 0:
