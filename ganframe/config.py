@@ -185,6 +185,30 @@ def _name_or_names(value: Any, _type: Any) -> str | tuple[str, ...]:
 _converter.register_structure_hook(str | tuple[str, ...], _name_or_names)
 
 
+def _is_tuple(type_: Any) -> bool:
+    return getattr(type_, "__origin__", None) is tuple
+
+
+def _tuple_hook_factory(type_: Any) -> Any:
+    """Tuples come from TOML lists; a string is not a list of characters."""
+    args = type_.__args__
+    item_types = [args[0]] * 0 if not args else args
+
+    def structure(value: Any, _type: Any) -> tuple:
+        if not isinstance(value, (list, tuple)):
+            raise TypeError(f"expected a list, got {value!r}")
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_converter.structure(item, args[0]) for item in value)
+        if len(value) != len(item_types):
+            raise TypeError(f"expected a list of {len(item_types)} items, got {list(value)!r}")
+        return tuple(_converter.structure(item, t) for item, t in zip(value, item_types))
+
+    return structure
+
+
+_converter.register_structure_hook_factory(_is_tuple, _tuple_hook_factory)
+
+
 def unstructure(config: Any) -> dict[str, Any]:
     """A config instance as a TOML-ready dict: tuples become lists, None values are left out."""
     if config is None:
@@ -224,9 +248,18 @@ def structure_options(cls: type | None, options: Mapping[str, Any], where: str) 
         raise ConfigError(f"{where}: {exc}") from None
 
 
+def _describe(exc: BaseException, type_: Any) -> str:
+    """One leaf error of a cattrs validation group, in our words where we wrote the message."""
+    if isinstance(exc, KeyError):
+        return "required option is missing"
+    if isinstance(exc, (TypeError, ValueError)) and str(exc):
+        return str(exc)
+    return cattrs.v.format_exception(exc, type_)
+
+
 def _explain(exc: cattrs.ClassValidationError) -> str:
     messages = []
-    for message in cattrs.transform_error(exc, path=""):
+    for message in cattrs.transform_error(exc, path="", format_exception=_describe):
         # cattrs says "invalid value for type, expected int @ $.hidden"; put the field first
         text, _, path = message.rpartition(" @ ")
         field = path.lstrip("$").lstrip(".")
