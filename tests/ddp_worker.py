@@ -1,0 +1,63 @@
+"""Run by test_distributed.py under ``torchrun --nproc_per_node=2``: checks data-parallel training.
+
+Each process writes ``rank-N.json`` into the directory given as the first argument, with what it saw.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import torch
+import torch.distributed as dist
+
+from ganframe import Experiment, distributed
+from ganframe.cli import main as cli_main
+
+
+def gradient_check(context: distributed.DistributedContext) -> float:
+    """Averaged gradients of each process's half batch equal the gradient of the whole batch."""
+    torch.manual_seed(0)
+    net = torch.nn.Linear(3, 1)
+    x = torch.randn(8, 3, generator=torch.Generator().manual_seed(1))
+    half = x.shape[0] // context.world_size
+    net(x[context.rank * half : (context.rank + 1) * half]).pow(2).mean().backward()
+    distributed.average_gradients(list(net.parameters()), context)
+    averaged = torch.cat([p.grad.reshape(-1) for p in net.parameters()])
+    whole = torch.nn.Linear(3, 1)
+    whole.load_state_dict(net.state_dict())
+    whole(x).pow(2).mean().backward()
+    expected = torch.cat([p.grad.reshape(-1) for p in whole.parameters()])
+    return float((averaged - expected).abs().max())
+
+
+def parameters_spread(experiment: Experiment) -> float:
+    """Largest difference between this process's networks and rank 0's."""
+    flat = torch.cat([p.detach().reshape(-1) for net in (experiment.generator, experiment.discriminator)
+                      for p in net.parameters()])
+    reference = flat.clone()
+    dist.broadcast(reference, src=0)
+    return float((flat - reference).abs().max())
+
+
+def main() -> None:
+    out = Path(sys.argv[1])
+    context = distributed.initialise("cpu")
+    result: dict = {"rank": context.rank, "world_size": context.world_size}
+    result["gradient_error"] = gradient_check(context)
+
+    experiment = Experiment.from_setup("gaussian", seed=3, steps=60, batch_size=64, device="cpu")
+    result["per_process_batch"] = experiment.trainer.batch_size
+    experiment.fit(out / f"api-run")
+    result["parameter_spread"] = parameters_spread(experiment)
+    result["steps"] = experiment.step
+
+    # The command line, as a user runs it under torchrun (it leaves the process group at the end).
+    result["cli_exit"] = cli_main(["train", "gaussian", "--steps", "40", "--seed", "1", "--device", "cpu",
+                                   "--out", str(out / "cli-run"), "--quiet", "--set", "train.checkpoint_every=20"])
+    (out / f"rank-{context.rank}.json").write_text(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
