@@ -195,10 +195,13 @@ def cmd_train(args: argparse.Namespace) -> int:
             shortcuts = {"seed": args.seed, "train.steps": args.steps, "device": args.device}
             overrides = {k: v for k, v in shortcuts.items() if v is not None} | overrides
             experiment = Experiment.from_dict(raw, overrides=overrides, plugins=plugins, callbacks=callbacks)
-            run_dir = args.out or _default_run_dir(experiment)
+            # The main process names the run directory; the others use the same name.
+            run_dir = distributed.broadcast_object(args.out or _default_run_dir(experiment), context)
             if args.out is not None and _is_nonempty_dir(run_dir):
                 raise RunDirectoryError(f"{str(run_dir)!r} already exists and is not empty; choose another --out "
                                         "or continue a run there with --resume")
+            # Every process checks before any writes: none may find rank 0's fresh files and give up.
+            distributed.barrier(context)
         report = _fit_with_interrupt(experiment, run_dir)
     finally:
         if context.enabled:

@@ -122,6 +122,15 @@ def gather_objects(obj: object, context: DistributedContext) -> list[object]:
     return out
 
 
+def broadcast_object(obj: object, context: DistributedContext) -> object:
+    """Rank 0's ``obj`` on every process."""
+    if not context.enabled:
+        return obj
+    holder = [obj]
+    dist.broadcast_object_list(holder, src=0)
+    return holder[0]
+
+
 def barrier(context: DistributedContext) -> None:
     if context.enabled:
         dist.barrier()

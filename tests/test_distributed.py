@@ -40,6 +40,7 @@ def test_batch_is_split_and_networks_stay_identical(ddp_run):
         assert result["per_process_batch"] == 32  # global batch 64 over 2 processes
         assert result["steps"] == 60
         assert result["parameter_spread"] == 0.0
+        assert result["cli_exit"] == 0
 
 
 def test_only_rank_zero_writes_a_complete_run(ddp_run):
