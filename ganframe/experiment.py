@@ -29,7 +29,7 @@ from .config import (
 )
 from .data import DataSource, RealBatches, stream_seed
 from .errors import ConfigError, GanframeError, PluginError
-from .plugins import Plugins, load_plugins
+from .plugins import Plugins, add_callback, load_plugins
 from .schedules import lr_schedule
 from .trainer import Trainer
 
@@ -53,7 +53,7 @@ class Experiment:
         if not isinstance(config, ExperimentConfig):
             config = resolve_config(config, self.plugins.registry)
         self.config = config
-        self.plugins.register_callbacks(callbacks)
+        self.hooks = self.plugins.lifecycle_manager(callbacks)  # this experiment's lifecycle plugins
         self.distributed = distributed.current()
         self.device = _resolve_device(config.device, self.distributed)
         self.step = 0
@@ -272,12 +272,12 @@ class Experiment:
         if run_dir is not None:
             writer = RunWriter(Path(run_dir), self)
             writer.prepare()
-            self.plugins.register_callbacks([writer])
+            add_callback(self.hooks, writer, "run-writer")
         if self.step == 0:
             torch.set_rng_state(self._global_rng_state)
         train = self.config.train
         self._stop_requested = False
-        hook = self.plugins.manager.hook
+        hook = self.hooks.hook
         self._call(hook.on_experiment_start, step=self.step)
         started = time.perf_counter()
         try:
@@ -308,7 +308,7 @@ class Experiment:
             raise
         finally:
             if writer is not None:
-                self.plugins.manager.unregister(writer)
+                self.hooks.unregister(writer)
 
     def request_stop(self) -> None:
         """Ask ``fit`` to stop after the current round (it then checkpoints and reports as usual)."""

@@ -63,19 +63,33 @@ class Plugins:
     def broken(self) -> list[PluginInfo]:
         return [info for info in self.infos if info.broken]
 
-    def register_callbacks(self, callbacks: Iterable[object]) -> None:
-        """Register objects with lifecycle hook implementations (progress bars, writers, ...)."""
+    def lifecycle_manager(self, callbacks: Iterable[object] = ()) -> pluggy.PluginManager:
+        """A manager of its own for one experiment: every loaded plugin plus ``callbacks``.
+
+        Callbacks (progress bars, run writers, a notebook's logger) are objects or modules with
+        lifecycle hook implementations; they belong to one experiment and never leak into another
+        that shares these plugins.
+        """
+        manager = pluggy.PluginManager("ganframe")
+        manager.add_hookspecs(hookspecs)
+        for name, plugin in self.manager.list_name_plugin():
+            manager.register(plugin, name=name)
         for index, callback in enumerate(callbacks):
-            name = f"callback-{index}-{type(callback).__name__}"
-            try:
-                self.manager.register(callback, name=name)
-            except ValueError:
-                continue  # the same object registered twice: once is enough
-            except pluggy.PluginValidationError as exc:
-                raise PluginError(f"callback {type(callback).__name__}: {exc}") from exc
-            problems = _drop_unknown_hooks(self.manager)
-            if name in problems:
-                raise PluginError(f"callback {type(callback).__name__} {problems[name]}")
+            add_callback(manager, callback, f"callback-{index}-{type(callback).__name__}")
+        return manager
+
+
+def add_callback(manager: pluggy.PluginManager, callback: object, name: str) -> None:
+    """Register one callback object; a hook that does not exist is an error naming it."""
+    if manager.is_registered(callback):
+        return
+    try:
+        manager.register(callback, name=name)
+    except (ValueError, pluggy.PluginValidationError) as exc:
+        raise PluginError(f"callback {type(callback).__name__}: {exc}") from exc
+    problems = _drop_unknown_hooks(manager)
+    if name in problems:
+        raise PluginError(f"callback {type(callback).__name__} {problems[name]}")
 
 
 def disabled_from_environment(environ: Mapping[str, str] | None = None) -> set[str]:
