@@ -48,6 +48,7 @@ def state(experiment: Experiment) -> dict[str, Any]:
         "d_optimizer": experiment.d_optimizer.state_dict(),
         "schedules": [schedule.state_dict() for schedule in experiment.schedules],
         "rng": distributed.gather_objects(rng, experiment.distributed),
+        "device_type": experiment.device.type,
     }
 
 
@@ -108,8 +109,11 @@ def load(directory: Path, experiment: Experiment) -> None:
             f"the checkpoint in {str(directory)!r} does not fit the networks its config builds: {first}"
         ) from None
     rng = content["rng"][world.rank]
-    experiment.noise_generator.set_state(rng["noise"])
-    experiment.data_generator.set_state(rng["data"])
+    if content.get("device_type") == experiment.device.type:
+        experiment.noise_generator.set_state(rng["noise"])
+        experiment.data_generator.set_state(rng["data"])
+    # else: generator states of one device type do not fit another; training continues from the
+    # checkpoint with freshly seeded noise and data streams (results cannot match across devices).
     torch.set_rng_state(rng["torch"])
     experiment.step = int(content["step"])
     experiment.seconds = float(content["seconds"])
