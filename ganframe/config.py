@@ -9,6 +9,7 @@ so a wrong name, type or value fails early with the field's path and what is all
 from __future__ import annotations
 
 import copy
+import numbers
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -40,16 +41,26 @@ NETWORK_SECTIONS = ("generator", "discriminator")
 DEFAULT_OPTIMIZER = "adam"
 
 
+def _number(attribute: attrs.Attribute, value: Any) -> None:
+    # Configs built in Python skip the type checks of structuring: name the field, not '>'.
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"'{attribute.name}' must be a number, got {value!r}")
+
+
 def positive(instance: object, attribute: attrs.Attribute, value: Any) -> None:
     """attrs validator: a number greater than zero."""
-    if value is not None and not value > 0:
-        raise ValueError(f"'{attribute.name}' must be > 0, got {value!r}")
+    if value is not None:
+        _number(attribute, value)
+        if not value > 0:
+            raise ValueError(f"'{attribute.name}' must be > 0, got {value!r}")
 
 
 def non_negative(instance: object, attribute: attrs.Attribute, value: Any) -> None:
     """attrs validator: a number of at least zero."""
-    if value is not None and not value >= 0:
-        raise ValueError(f"'{attribute.name}' must be >= 0, got {value!r}")
+    if value is not None:
+        _number(attribute, value)
+        if not value >= 0:
+            raise ValueError(f"'{attribute.name}' must be >= 0, got {value!r}")
 
 
 def one_of(*choices: str):
@@ -63,7 +74,9 @@ def one_of(*choices: str):
 
 
 def _is_device(instance: object, attribute: attrs.Attribute, value: str) -> None:
-    if value in ("auto", "cpu", "cuda") or (value.startswith("cuda:") and value[5:].isdigit()):
+    if isinstance(value, str) and (
+        value in ("auto", "cpu", "cuda") or (value.startswith("cuda:") and value[5:].isdigit())
+    ):
         return
     raise ValueError(f"'device' must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {value!r}")
 

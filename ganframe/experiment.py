@@ -111,9 +111,10 @@ class Experiment:
     ) -> Experiment:
         """An experiment assembled piece by piece.
 
-        Each component is a name (``"mlp"``), a name with options (``("mlp", {"hidden": [64]})``
-        or ``{"name": "mlp", "hidden": [64]}``), or an instance of the component's config class;
-        None takes the default component.
+        Each component is a name (``"mlp"``), a name with options (``("mlp", {"hidden": [64]})``,
+        ``("mlp", MLPGeneratorConfig(...))`` or ``{"name": "mlp", "hidden": [64]}``), or an instance
+        of the component's config class (when only one component uses that class); None takes the
+        default component.
         """
         plugins = plugins if plugins is not None else load_plugins()
         registry = plugins.registry
@@ -445,7 +446,8 @@ def _component_dict(registry: Any, kind: str, where: str, value: Any) -> dict[st
     if isinstance(value, str):
         return {"name": value}
     if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str):
-        return {"name": value[0], **dict(value[1] or {})}
+        options = unstructure(value[1]) if attrs.has(type(value[1])) else dict(value[1] or {})
+        return {"name": value[0], **options}
     if isinstance(value, Mapping):
         return dict(value)
     if attrs.has(type(value)):

@@ -86,7 +86,7 @@ def add_callback(manager: pluggy.PluginManager, callback: object, name: str) -> 
     try:
         manager.register(callback, name=name)
     except (ValueError, pluggy.PluginValidationError) as exc:
-        raise PluginError(f"callback {type(callback).__name__}: {exc}") from exc
+        raise PluginError(f"callback {type(callback).__name__}: {_one_line(exc)}") from exc
     problems = _drop_unknown_hooks(manager)
     if name in problems:
         raise PluginError(f"callback {type(callback).__name__} {problems[name]}")
@@ -144,7 +144,7 @@ def load_plugins(
             manager.register(plugin, name=name)
             infos.append(PluginInfo(name, None, None))
         except (ValueError, pluggy.PluginValidationError) as exc:
-            infos.append(PluginInfo(name, None, None, f"cannot register: {exc}"))
+            infos.append(PluginInfo(name, None, None, f"cannot register: {_one_line(exc)}"))
 
     problems = _drop_unknown_hooks(manager)
     infos = [_with_error(info, problems.get(info.name)) for info in infos]
@@ -168,10 +168,15 @@ def _register_entry_point(manager: pluggy.PluginManager, entry_point: Any) -> st
     try:
         manager.register(plugin, name=entry_point.name)
     except ValueError as exc:
-        return f"cannot register: {exc}"
+        return f"cannot register: {_one_line(exc)}"
     except pluggy.PluginValidationError as exc:
-        return f"invalid hook implementation: {exc}"
+        return f"invalid hook implementation: {_one_line(exc)}"
     return None
+
+
+def _one_line(exc: BaseException) -> str:
+    """pluggy's validation messages span several lines; a plugin's error is shown as one."""
+    return "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
 
 
 def _drop_unknown_hooks(manager: pluggy.PluginManager) -> dict[str, str]:

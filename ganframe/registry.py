@@ -12,7 +12,7 @@ from typing import Any
 
 import attrs
 
-from .errors import DuplicateNameError, PluginError, UnknownNameError
+from .errors import ConfigError, DuplicateNameError, PluginError, UnknownNameError
 
 #: kind → the registration hook that fills it. The kind names are what ``ganframe list`` takes.
 KIND_HOOKS: dict[str, str] = {
@@ -205,9 +205,14 @@ class Registry:
 
     def name_for_config(self, kind: str, config: object) -> str:
         """The component name of ``kind`` whose config class ``config`` is an instance of."""
-        for entry in self.entries(kind):
-            if isinstance(entry, Component) and entry.config is type(config):
-                return entry.name
+        names = sorted({e.name for e in self.entries(kind) if isinstance(e, Component) and e.config is type(config)})
+        if len(names) > 1:  # e.g. one BCEConfig for several losses: do not pick one silently
+            raise ConfigError(
+                f"{type(config).__name__} is the config of more than one {SINGULAR[kind]}: {', '.join(names)}; "
+                f"name the one you mean, e.g. ({names[0]!r}, {type(config).__name__}(...))"
+            )
+        if names:
+            return names[0]
         known = [e.config.__name__ for e in self.entries(kind) if getattr(e, "config", None)]
         raise UnknownNameError(f"{SINGULAR[kind]} config class", type(config).__name__, known)
 

@@ -1,0 +1,287 @@
+"""Shared fixtures: a loaded plugin set, a tiny experiment config, an in-process CLI and a trained run.
+
+Everything trains on the CPU with a handful of rounds on batches of 16, so the suite stays fast on
+two cores.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import attrs
+import pytest
+
+from ganframe import Experiment
+from ganframe.plugins import DISABLE_ENV
+from ganframe.testing import fresh_plugins
+
+#: A small but complete experiment on the gaussian plugin's 1-D data source.
+TINY: dict = {
+    "seed": 0,
+    "device": "cpu",
+    "data": {"name": "gaussian-1d", "mean": 4.0, "std": 1.25},
+    "noise": {"name": "normal", "dim": 2},
+    "generator": {"name": "mlp", "hidden": [8]},
+    "discriminator": {"name": "mlp", "hidden": [8]},
+    "train": {"steps": 6, "batch_size": 16, "log_every": 2},
+    "evaluation": {"metrics": ["moments", "wasserstein", "ks"], "samples": 500},
+}
+
+#: Flags that shrink the gaussian setup's default preset for CLI runs.
+TINY_CLI = ["--device", "cpu", "--quiet", "--set", "train.batch_size=16", "--set", "train.log_every=2",
+            "--set", "evaluation.samples=500", "--set", "generator.hidden=[8]",
+            "--set", "discriminator.hidden=[8]"]
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch, tmp_path):
+    """No test depends on the caller's GANFRAME_* variables or leaves a runs/ folder in the repo."""
+    monkeypatch.delenv(DISABLE_ENV, raising=False)
+    monkeypatch.delenv("GANFRAME_TRACEBACK", raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def plugins():
+    """Built-in and installed plugins, loaded once (experiments share it; hooks stay per experiment)."""
+    return fresh_plugins()
+
+
+@pytest.fixture
+def tiny() -> dict:
+    """A fresh deep copy of :data:`TINY` to modify."""
+    return copy.deepcopy(TINY)
+
+
+@pytest.fixture
+def make_experiment(plugins) -> Callable[..., Experiment]:
+    """``make_experiment(**dotted_overrides, callbacks=...)``: the tiny experiment, changed."""
+
+    def make(callbacks=(), overrides=None, **dotted):
+        changes = {key.replace("__", "."): value for key, value in dotted.items()} | dict(overrides or {})
+        return Experiment.from_dict(TINY, overrides=changes, plugins=plugins, callbacks=callbacks)
+
+    return make
+
+
+@attrs.frozen
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(capsys) -> Callable[..., CliResult]:
+    """Run ``ganframe ARGS`` in this process; returns the exit code and what it printed."""
+    from ganframe.cli import main
+
+    def run(*argv: str | Path) -> CliResult:
+        capsys.readouterr()
+        try:
+            code = main([str(a) for a in argv])
+        except SystemExit as exc:  # argparse usage errors exit through SystemExit
+            code = exc.code
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture
+def assert_usage_error() -> Callable[[CliResult], str]:
+    """Exit status 2 and exactly one line on stderr, 'ganframe: error: ...', never a traceback."""
+
+    def check(result: CliResult, prefix: str = "ganframe: error: ") -> str:
+        assert result.code == 2, (result.code, result.err)
+        assert "Traceback" not in result.err + result.out
+        lines = result.err.splitlines()
+        assert len(lines) == 1, result.err
+        assert result.err.endswith("\n")
+        assert lines[0].startswith(prefix), lines[0]
+        return lines[0]
+
+    return check
+
+
+def snapshot(directory: Path) -> dict[str, str]:
+    """Relative path → sha256 of every file under ``directory``: detects any change to a run."""
+    return {
+        str(path.relative_to(directory)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(directory.rglob("*")) if path.is_file()
+    }
+
+
+@pytest.fixture(scope="session")
+def trained_run(tmp_path_factory) -> Path:
+    """A finished 6-step run of the gaussian setup written by ``ganframe train``. Do not modify it."""
+    from ganframe.cli import main
+
+    run = tmp_path_factory.mktemp("trained") / "run"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv(DISABLE_ENV, raising=False)
+        assert main(["train", "gaussian", "--seed", "1", "--steps", "6", "--out", str(run), *TINY_CLI]) == 0
+    return run
+
+
+@pytest.fixture
+def run_copy(trained_run, tmp_path) -> Path:
+    """A copy of :func:`trained_run` that a test may change."""
+    import shutil
+
+    return Path(shutil.copytree(trained_run, tmp_path / "run-copy"))
+
+
+@pytest.fixture(scope="session")
+def snapshot_of() -> Callable[[Path], dict[str, str]]:
+    return snapshot
+
+
+@pytest.fixture(scope="session")
+def argv_for() -> Callable[..., Sequence[str]]:
+    """``argv_for(run_dir, seed=1, steps=6)``: a tiny ``ganframe train gaussian`` command line."""
+
+    def build(out: Path, *, seed: int = 1, steps: int = 6, extra: Sequence[str] = ()) -> list[str]:
+        return ["train", "gaussian", "--seed", str(seed), "--steps", str(steps), "--out", str(out),
+                *TINY_CLI, *extra]
+
+    return build
+
+
+# -- throwaway plugin distributions, installed with pip into a folder of their own -----------------
+MYPLUG = '''\
+"""A throwaway ganframe plugin: a data source and a setup that uses it."""
+
+import attrs
+import torch
+
+import ganframe
+
+
+@attrs.frozen(kw_only=True)
+class ConstantConfig:
+    value: float = 2.0
+
+
+class NearlyConstant(ganframe.Distribution):
+    sample_shape = (1,)
+
+    def __init__(self, value):
+        self.value = value
+
+    def sample(self, n, *, generator, device):
+        return self.value + 0.1 * torch.randn(n, 1, generator=generator, device=device)
+
+
+@ganframe.hookimpl
+def register_data_sources(register):
+    register("myplug-constant", lambda config, context: NearlyConstant(config.value),
+             config=ConstantConfig, description="a constant with a little noise")
+
+
+SMALL = {
+    "data": {"name": "myplug-constant", "value": 3.0},
+    "noise": {"name": "normal", "dim": 2},
+    "generator": {"name": "mlp", "hidden": [8]},
+    "discriminator": {"name": "mlp", "hidden": [8]},
+    "train": {"steps": 3, "batch_size": 8, "log_every": 1},
+    "evaluation": {"metrics": ["moments"], "samples": 200},
+}
+
+
+@ganframe.hookimpl
+def register_setups(register):
+    register("myplug-setup", {"small": SMALL}, default_preset="small", description="myplug's own recipe")
+'''
+
+BROKEN_IMPORT = '''\
+raise RuntimeError("cannot find libfoo")
+'''
+
+BROKEN_HOOK = '''\
+import torch
+
+import ganframe
+
+
+@ganframe.hookimpl
+def register_generators(register):
+    register("half-registered", lambda config, context: torch.nn.Identity())
+    raise ValueError("bad generator table")
+'''
+
+BROKEN_ARGS = '''\
+import ganframe
+
+
+@ganframe.hookimpl
+def register_noise(registrar):  # the hook's argument is called register
+    pass
+'''
+
+BROKEN_TYPO = '''\
+import ganframe
+
+
+@ganframe.hookimpl
+def register_generator(register):  # a typo: the hook is register_generators
+    pass
+'''
+
+
+def _write_distribution(root: Path, name: str, version: str, modules: dict[str, str],
+                        entry_points: dict[str, str]) -> Path:
+    root.mkdir(parents=True)
+    points = "\n".join(f'{key} = "{value}"' for key, value in entry_points.items())
+    (root / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n\n'
+        f'[project]\nname = "{name}"\nversion = "{version}"\n\n'
+        f'[project.entry-points.ganframe]\n{points}\n\n'
+        f'[tool.setuptools]\npy-modules = {sorted(modules)!r}\n'.replace("'", '"')
+    )
+    for module, text in modules.items():
+        (root / f"{module}.py").write_text(text)
+    return root
+
+
+@pytest.fixture(scope="session")
+def installed_site(tmp_path_factory) -> Path:
+    """A site folder holding two pip-installed distributions: a working plugin and broken ones.
+
+    ``ganframe-myplug 0.3.1`` (entry point ``myplug``) registers the data source ``myplug-constant``
+    and the setup ``myplug-setup``. ``ganframe-broken 0.0.1`` has four entry points: one whose
+    import fails, one whose registration hook raises, one implementing a hook that does not exist
+    and one whose hook takes an argument the hook does not have.
+    Put the folder on PYTHONPATH (or sys.path) to install them.
+    """
+    import subprocess
+    import sys
+
+    base = tmp_path_factory.mktemp("dists")
+    good = _write_distribution(base / "myplug-dist", "ganframe-myplug", "0.3.1", {"myplug": MYPLUG},
+                               {"myplug": "myplug"})
+    bad = _write_distribution(
+        base / "broken-dist", "ganframe-broken", "0.0.1",
+        {"broken_import": BROKEN_IMPORT, "broken_hook": BROKEN_HOOK, "broken_typo": BROKEN_TYPO,
+         "broken_args": BROKEN_ARGS},
+        {"broken-import": "broken_import", "broken-hook": "broken_hook", "broken-typo": "broken_typo",
+         "broken-args": "broken_args"},
+    )
+    site = base / "site"
+    completed = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+         "--no-index", "--target", str(site), str(good), str(bad)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return site
+
+
+@pytest.fixture
+def with_installed(installed_site, monkeypatch) -> Path:
+    """The throwaway distributions made importable (and discoverable) in this process."""
+    monkeypatch.syspath_prepend(str(installed_site))
+    return installed_site

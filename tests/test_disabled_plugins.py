@@ -1,0 +1,84 @@
+"""Disabling plugins: by argument, by GANFRAME_DISABLE_PLUGINS and by ``--disable-plugin``."""
+
+from __future__ import annotations
+
+import pytest
+
+from ganframe import Experiment, UnknownNameError, load_plugins
+from ganframe.plugins import DISABLE_ENV, disabled_from_environment
+
+
+def loaded(plugins) -> set[str]:
+    return {info.name for info in plugins.infos}
+
+
+def test_disabled_argument_drops_the_plugin_and_its_components():
+    plugins = load_plugins(disabled=["gaussian"], use_environment=False)
+    assert "gaussian" not in loaded(plugins)
+    assert "gaussian" not in plugins.registry.names("setups")
+    assert "gaussian-1d" not in plugins.registry.names("data-sources")
+    assert plugins.disabled == {"gaussian"}
+    with pytest.raises(UnknownNameError, match="unknown setup 'gaussian'; none are available"):
+        Experiment.from_setup("gaussian", plugins=plugins)
+
+
+def test_a_builtin_plugin_is_disabled_by_its_module_name():
+    plugins = load_plugins(disabled=["ganframe.builtin.losses"], use_environment=False)
+    assert plugins.registry.names("losses") == []
+    assert "ganframe.builtin.losses" not in loaded(plugins)
+    assert plugins.registry.names("generators") == ["mlp"]  # the other built-ins are untouched
+
+
+def test_environment_variable_is_read_as_a_comma_separated_list(monkeypatch):
+    assert disabled_from_environment({DISABLE_ENV: " gaussian, ,ganframe.builtin.metrics ,"}) == {
+        "gaussian", "ganframe.builtin.metrics"}
+    monkeypatch.setenv(DISABLE_ENV, "gaussian,ganframe.builtin.metrics")
+    plugins = load_plugins()
+    assert not {"gaussian", "ganframe.builtin.metrics"} & loaded(plugins)
+    assert plugins.registry.names("metrics") == []
+    assert plugins.disabled == {"gaussian", "ganframe.builtin.metrics"}
+
+
+def test_environment_variable_adds_to_the_argument_and_can_be_ignored(monkeypatch):
+    monkeypatch.setenv(DISABLE_ENV, "gaussian")
+    both = load_plugins(disabled=["ganframe.builtin.metrics"])
+    assert both.disabled == {"gaussian", "ganframe.builtin.metrics"}
+    ignored = load_plugins(disabled=["ganframe.builtin.metrics"], use_environment=False)
+    assert ignored.disabled == {"ganframe.builtin.metrics"} and "gaussian" in loaded(ignored)
+
+
+def test_an_unknown_name_disables_nothing_and_is_not_an_error():
+    # A list shared between machines may name plugins that are not installed everywhere.
+    everything = load_plugins(use_environment=False)
+    plugins = load_plugins(disabled=["no-such-plugin"], use_environment=False)
+    assert loaded(plugins) == loaded(everything)
+    assert plugins.broken == []
+    assert plugins.disabled == {"no-such-plugin"}
+
+
+def test_disable_plugin_flag_hides_the_plugin_from_list_and_plugins(cli):
+    listing = cli("--disable-plugin", "gaussian", "--disable-plugin", "ganframe.builtin.metrics", "list")
+    assert listing.code == 0 and listing.err == ""
+    assert "gaussian" not in listing.out
+    assert "metrics:\nsetups:\n" in listing.out  # both kinds are now empty
+    shown = cli("--disable-plugin", "gaussian", "plugins")
+    assert shown.code == 0
+    assert not any(line.startswith("gaussian  [") for line in shown.out.splitlines())
+    assert shown.out.splitlines()[-1] == "disabled: gaussian"
+
+
+def test_the_plugins_command_lists_unknown_disabled_names_too(cli):
+    shown = cli("--disable-plugin", "no-such-plugin", "plugins")
+    assert shown.code == 0 and shown.err == ""
+    assert shown.out.splitlines()[-1] == "disabled: no-such-plugin"
+    assert any(line.startswith("gaussian  [") for line in shown.out.splitlines())
+
+
+def test_training_a_setup_of_a_disabled_plugin_is_a_one_line_error(cli, assert_usage_error, monkeypatch, tmp_path):
+    train = ["train", "gaussian", "--out", "run", "--steps", "1", "--device", "cpu", "--quiet"]  # short if it ran
+    line = assert_usage_error(cli("--disable-plugin", "gaussian", *train))
+    assert line == ("ganframe: error: unknown setup 'gaussian'; none are available "
+                    "(is the plugin that provides it installed and enabled?)")
+    monkeypatch.setenv(DISABLE_ENV, "gaussian")
+    assert assert_usage_error(cli(*train)) == line
+    assert not (tmp_path / "run").exists()

@@ -1,0 +1,167 @@
+"""What a run directory holds, and what ``sample`` and ``evaluate`` make of it."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import attrs
+import numpy as np
+import pytest
+import torch
+
+from ganframe import Experiment, RunDirectoryError
+from ganframe.config import read_toml, resolve_config
+
+METRIC_NAMES = {"mean", "std", "skew", "kurtosis", "wasserstein", "ks"}
+
+
+def rows(run: Path) -> list[dict]:
+    return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+
+
+def test_a_run_holds_exactly_its_four_parts(trained_run):
+    files = sorted(str(p.relative_to(trained_run)) for p in trained_run.rglob("*") if p.is_file())
+    assert files == ["checkpoints/last.pt", "config.toml", "metrics.jsonl", "report.json"]  # no temporary files
+
+
+def test_config_toml_is_fully_resolved_and_loads_back(trained_run, plugins):
+    raw = read_toml(trained_run / "config.toml")
+    config = resolve_config(raw, plugins.registry)
+    assert config == Experiment.load(trained_run, plugins=plugins).config
+    assert (raw["setup"], raw["preset"], raw["seed"], raw["device"]) == ("gaussian", "default", 1, "cpu")
+    assert raw["train"]["steps"] == 6 and raw["generator"]["hidden"] == [8]
+    # Every option is written out, defaults included, so the file alone says how the run was made.
+    for section in ("data", "noise", "generator", "discriminator", "loss", "strategy"):
+        spec = getattr(config, section)
+        expected = {f.name for f in attrs.fields(type(spec.config)) if getattr(spec.config, f.name) is not None}
+        assert set(raw[section]) - {"optimizer"} == {"name", *expected}, section
+    for section in ("generator", "discriminator"):
+        optimizer = getattr(config, section).optimizer
+        assert set(raw[section]["optimizer"]) == {"name", *(f.name for f in attrs.fields(type(optimizer.config)))}
+    assert set(raw["train"]) == {f.name for f in attrs.fields(type(config.train))}
+    assert set(raw["evaluation"]) == {"metrics", "samples"}
+
+
+def test_metrics_jsonl_has_a_row_per_logging_step_then_the_final_metrics(trained_run):
+    logged = rows(trained_run)
+    assert [row["step"] for row in logged] == [2, 4, 6, 6]
+    for row in logged[:3]:
+        assert set(row) == {"step", "d_loss", "g_loss"}
+        assert all(isinstance(row[k], float) and np.isfinite(row[k]) for k in ("d_loss", "g_loss"))
+    assert set(logged[3]) == {"step", "metrics"} and set(logged[3]["metrics"]) == METRIC_NAMES
+
+
+def test_intermediate_evaluations_are_logged(make_experiment, tmp_path):
+    make_experiment(train__steps=5, train__eval_every=2, train__log_every=5).fit(tmp_path / "run")
+    assert [(row["step"], "metrics" in row) for row in rows(tmp_path / "run")] == [
+        (2, True), (4, True), (5, False), (5, True)]
+
+
+def test_the_checkpoint_holds_the_training_position(trained_run):
+    content = torch.load(trained_run / "checkpoints" / "last.pt", weights_only=True)
+    assert content["format"] == 1 and content["step"] == 6 and content["real_draws"] == 6
+    assert content["device_type"] == "cpu" and len(content["rng"]) == 1
+    assert {"generator", "discriminator", "g_optimizer", "d_optimizer", "schedules"} <= set(content)
+
+
+def test_report_json(trained_run, plugins):
+    report = json.loads((trained_run / "report.json").read_text())
+    assert set(report) == {"setup", "preset", "seed", "steps", "steps_planned", "completed", "seconds", "device",
+                           "processes", "metrics", "versions"}
+    assert (report["setup"], report["preset"], report["seed"], report["steps"], report["steps_planned"]) == (
+        "gaussian", "default", 1, 6, 6)
+    assert report["completed"] is True and report["device"] == "cpu" and report["processes"] == 1
+    assert report["seconds"] >= 0
+    assert set(report["versions"]) == {"ganframe", "torch"} and report["versions"]["torch"] == torch.__version__
+    assert set(report["metrics"]) == METRIC_NAMES
+    # Evaluation is deterministic: the loaded model scores the same.
+    assert Experiment.load(trained_run, plugins=plugins).evaluate() == report["metrics"]
+    assert rows(trained_run)[-1]["metrics"] == report["metrics"]
+
+
+def test_sample_writes_float32_npy_and_pt(cli, trained_run, tmp_path, plugins, snapshot_of):
+    before = snapshot_of(trained_run)
+    expected = Experiment.load(trained_run, plugins=plugins).sample(50)
+    result = cli("sample", trained_run, "-n", "50", "-o", tmp_path / "s.npy")
+    assert result.code == 0 and result.err == ""
+    assert result.out == f"wrote 50 samples of shape (1,) to {tmp_path / 's.npy'}\n"
+    array = np.load(tmp_path / "s.npy")
+    assert array.dtype == np.float32 and array.shape == (50, 1)
+    assert np.array_equal(array, expected.numpy())
+
+    assert cli("sample", trained_run, "-n", "50", "-o", tmp_path / "s.pt").code == 0
+    tensor = torch.load(tmp_path / "s.pt", weights_only=True)
+    assert tensor.dtype == torch.float32 and tensor.shape == (50, 1)
+    assert torch.equal(tensor, expected)
+    assert snapshot_of(trained_run) == before  # sampling reads the run and changes nothing
+
+
+def test_sample_seed_option(cli, trained_run, tmp_path):
+    for name, seed in (("a.npy", "7"), ("b.npy", "7"), ("c.npy", "8")):
+        assert cli("sample", trained_run, "-n", "20", "--seed", seed, "-o", tmp_path / name).code == 0
+    a, b, c = (np.load(tmp_path / name) for name in ("a.npy", "b.npy", "c.npy"))
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+
+
+def test_sample_overwrites_an_existing_output_file(cli, trained_run, tmp_path):
+    (tmp_path / "s.npy").write_bytes(b"old")
+    assert cli("sample", trained_run, "-n", "5", "-o", tmp_path / "s.npy").code == 0
+    assert np.load(tmp_path / "s.npy").shape == (5, 1)
+
+
+def test_evaluate_json_prints_every_metric(cli, trained_run, snapshot_of):
+    before = snapshot_of(trained_run)
+    result = cli("evaluate", trained_run, "--json")
+    assert result.code == 0 and result.err == ""
+    metrics = json.loads(result.out)
+    assert set(metrics) == METRIC_NAMES
+    assert metrics == json.loads((trained_run / "report.json").read_text())["metrics"]
+    assert 0 <= metrics["ks"] <= 1 and metrics["wasserstein"] >= 0 and metrics["std"] >= 0
+    assert snapshot_of(trained_run) == before
+
+
+def test_evaluate_prints_one_line_per_metric(cli, trained_run):
+    result = cli("evaluate", trained_run, "--samples", "300")
+    assert result.code == 0
+    lines = result.out.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["mean", "std", "skew", "kurtosis", "wasserstein", "ks"]
+    assert all(re.fullmatch(r"\w+: -?[0-9.e+-]+", line) for line in lines)
+
+
+def test_train_prints_a_summary_and_names_a_run_directory_when_none_is_given(cli, tmp_path):
+    result = cli("train", "gaussian", "--seed", "2", "--steps", "2", "--device", "cpu",
+                 "--set", "train.batch_size=16", "--set", "evaluation.samples=200")
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    match = re.fullmatch(r"run directory: (runs/gaussian-default-s2-\d{8}-\d{6})", lines[0])
+    assert match and (tmp_path / match.group(1) / "report.json").is_file()
+    assert re.fullmatch(r"steps: 2  time: [0-9.]+ s  device: cpu", lines[1])
+    assert [line.split(":")[0].strip() for line in lines[2:]] == ["mean", "std", "skew", "kurtosis", "wasserstein",
+                                                                   "ks"]
+
+
+def test_save_and_load_round_trip(make_experiment, tmp_path, plugins):
+    experiment = make_experiment(train__steps=3)
+    experiment.fit()
+    checkpoint = experiment.save(tmp_path / "saved")
+    assert checkpoint == tmp_path / "saved" / "checkpoints" / "last.pt"
+    loaded = Experiment.load(tmp_path / "saved", plugins=plugins)
+    assert loaded.step == 3 and loaded.config == experiment.config
+    assert torch.equal(loaded.sample(100), experiment.sample(100))
+
+
+def test_fit_refuses_to_start_a_new_run_over_an_existing_one(make_experiment, run_copy, snapshot_of):
+    before = snapshot_of(run_copy)
+    with pytest.raises(RunDirectoryError, match="already holds a run; continue it with --resume"):
+        make_experiment().fit(run_copy)
+    assert snapshot_of(run_copy) == before
+
+
+def test_fit_refuses_a_file_as_run_directory(make_experiment, tmp_path):
+    target = tmp_path / "file"
+    target.write_text("x")
+    with pytest.raises(RunDirectoryError, match="exists and is not a directory"):
+        make_experiment().fit(target)
+    assert target.read_text() == "x"
