@@ -7,6 +7,7 @@ Build an :class:`Experiment` from a setup (``Experiment.from_setup``), piece by 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Iterable, Mapping
@@ -266,7 +267,12 @@ class Experiment:
 
         With ``run_dir``, the main process writes the run there (config, metrics.jsonl,
         checkpoints, report.json). To continue a run: ``Experiment.load(run_dir).fit(run_dir)``.
+        ``train.threads``, when set, applies while this runs and is restored afterwards.
         """
+        with _cpu_threads(self.config.train.threads):
+            return self._fit(run_dir)
+
+    def _fit(self, run_dir: str | Path | None) -> dict[str, Any]:
         from .runs import RunWriter
 
         writer = None
@@ -471,3 +477,17 @@ def _deep_merge(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
+
+
+@contextlib.contextmanager
+def _cpu_threads(threads: int | None):
+    """Let PyTorch use ``threads`` CPU threads inside the block (None: leave the setting alone)."""
+    if threads is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

@@ -62,7 +62,7 @@ TUTORIAL = {
     },
     "loss": {"name": "non-saturating", "d_terms": "sum"},
     "strategy": {"name": "alternating", "d_steps": 1, "g_steps": 1, "order": "d-first"},
-    "train": {"steps": 30_000, "batch_size": 100, "log_every": 500},
+    "train": {"steps": 30_000, "batch_size": 100, "log_every": 500, "threads": 1},
     "evaluation": {"metrics": METRICS, "samples": 10_000},
 }
 
@@ -80,7 +80,7 @@ TUTORIAL_MOMENTS = {
     },
     "loss": {"name": "non-saturating", "d_terms": "sum"},
     "strategy": {"name": "alternating", "d_steps": 20, "g_steps": 20, "order": "d-first"},
-    "train": {"steps": 5_000, "batch_size": 500, "log_every": 100},
+    "train": {"steps": 5_000, "batch_size": 500, "log_every": 100, "threads": 1},
     "evaluation": {"metrics": METRICS, "samples": 10_000},
 }
 
@@ -101,7 +101,7 @@ DEFAULT = {
     },
     "loss": {"name": "non-saturating"},
     "strategy": {"name": "alternating", "d_steps": 1, "g_steps": 1, "order": "d-first"},
-    "train": {"steps": 5_000, "batch_size": 1024, "lr_decay": "linear", "log_every": 100},
+    "train": {"steps": 5_000, "batch_size": 1024, "lr_decay": "linear", "log_every": 100, "threads": 1},
     "evaluation": {"metrics": METRICS, "samples": 10_000},
 }
 
