@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                        help="override one config value, e.g. --set generator.hidden=[64,64] (repeatable)")
     train.add_argument("--resume", type=Path, metavar="RUN_DIR", help="continue a run from its last checkpoint")
-    train.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+    train.add_argument("--quiet", action="store_true", help="no progress bar and no metrics summary (the run directory is still printed)")
 
     sample = commands.add_parser("sample", help="write generated samples of a trained run to a file")
     sample.add_argument("run_dir", type=Path)
@@ -108,7 +108,9 @@ def _plugins(args: argparse.Namespace, warn: bool = True):
     plugins = load_plugins(args.disable_plugin)
     if warn:
         for info in plugins.broken:
-            sys.stderr.write(f"ganframe: warning: plugin {info.name!r} is not loaded: {info.error} "
+            sys.stderr.write(f"ganframe: warning: plugin {info.name!r} is not loaded: {info.error}\n")
+        for name in sorted(plugins.unmatched_disabled):
+            sys.stderr.write(f"ganframe: warning: cannot disable {name!r}: no plugin has that name "
                              "(see 'ganframe plugins')\n")
     return plugins
 
@@ -129,8 +131,10 @@ def cmd_plugins(args: argparse.Namespace) -> int:
             print(f"    {SINGULAR[kind]}: {name}")
     for (kind, name), names in plugins.registry.conflicts().items():
         print(f"CONFLICT: {SINGULAR[kind]} {name!r} is registered by {', '.join(names)}")
-    if plugins.disabled:
-        print(f"disabled: {', '.join(sorted(plugins.disabled))}")
+    if plugins.disabled - plugins.unmatched_disabled:
+        print(f"disabled: {', '.join(sorted(plugins.disabled - plugins.unmatched_disabled))}")
+    if plugins.unmatched_disabled:
+        print(f"asked to disable, but no plugin has that name: {', '.join(sorted(plugins.unmatched_disabled))}")
     return 0
 
 
@@ -285,11 +289,20 @@ def cmd_sample(args: argparse.Namespace) -> int:
     if args.n < 1:
         raise ConfigError(f"-n must be a positive number of samples, got {args.n}")
     _check_writable(output)
+    _check_outside_checkpoints(output, args.run_dir)
     experiment = Experiment.load(args.run_dir, device=args.device, plugins=_plugins(args))
     samples = experiment.sample(args.n, seed=args.seed)
     write_samples(samples, output, discrete=experiment.data.discrete)
     print(f"wrote {args.n} samples of shape {tuple(samples.shape[1:])} to {output}")
     return 0
+
+
+def _check_outside_checkpoints(output: Path, run_dir: Path) -> None:
+    """Samples written over a run's checkpoint would destroy the run they come from."""
+    checkpoints = (Path(run_dir) / "checkpoints").resolve()
+    if checkpoints == output.resolve() or checkpoints in output.resolve().parents:
+        raise RunDirectoryError(f"-o {str(output)!r} is inside the run's checkpoints folder; "
+                                "write the samples somewhere else")
 
 
 def _check_writable(output: Path) -> None:

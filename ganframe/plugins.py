@@ -58,6 +58,8 @@ class Plugins:
     registry: Registry
     infos: list[PluginInfo]
     disabled: frozenset[str]
+    # Names asked to be disabled that match no plugin: most likely typos, which the CLI warns about.
+    unmatched_disabled: frozenset[str] = frozenset()
 
     @property
     def broken(self) -> list[PluginInfo]:
@@ -118,6 +120,7 @@ def load_plugins(
     manager = pluggy.PluginManager("ganframe")
     manager.add_hookspecs(hookspecs)
     infos: list[PluginInfo] = []
+    seen: set[str] = set(BUILTIN_PLUGINS)
     version = _version("ganframe")
 
     for module_name in BUILTIN_PLUGINS:
@@ -128,6 +131,7 @@ def load_plugins(
 
     if entry_points:
         for entry_point in sorted(_entry_points(), key=lambda ep: ep.name):
+            seen.add(entry_point.name)
             if entry_point.name in blocked:
                 continue
             dist = entry_point.dist
@@ -138,6 +142,7 @@ def load_plugins(
 
     for index, plugin in enumerate(extra):
         name = getattr(plugin, "__name__", None) or f"extra-{index}-{type(plugin).__name__}"
+        seen.add(name)
         if name in blocked:
             continue
         try:
@@ -152,7 +157,7 @@ def load_plugins(
     registry = Registry()
     errors = _fill_registry(manager, registry)
     infos = [_with_error(info, errors.get(info.name)) for info in infos]
-    return Plugins(manager, registry, infos, blocked)
+    return Plugins(manager, registry, infos, blocked, blocked - seen)
 
 
 def _entry_points() -> list[importlib.metadata.EntryPoint]:

@@ -159,6 +159,13 @@ def test_sample_into_an_unwritable_place_leaves_the_run_alone(cli, assert_usage_
     assert snapshot_of(trained_run) == before
 
 
+def test_sample_refuses_to_write_over_the_runs_checkpoint(cli, assert_usage_error, run_copy, snapshot_of):
+    before = snapshot_of(run_copy)
+    line = assert_usage_error(cli("sample", run_copy, "-n", "5", "-o", run_copy / "checkpoints" / "last.pt"))
+    assert "inside the run's checkpoints folder" in line
+    assert snapshot_of(run_copy) == before
+
+
 def test_a_failed_sample_does_not_touch_an_existing_output_file(cli, assert_usage_error, trained_run, tmp_path):
     for name in ("old.npy", "old.png"):
         (tmp_path / name).write_bytes(b"precious")

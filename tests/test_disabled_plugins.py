@@ -54,6 +54,8 @@ def test_an_unknown_name_disables_nothing_and_is_not_an_error():
     assert loaded(plugins) == loaded(everything)
     assert plugins.broken == []
     assert plugins.disabled == {"no-such-plugin"}
+    assert plugins.unmatched_disabled == {"no-such-plugin"}
+    assert load_plugins(disabled=["gaussian"], use_environment=False).unmatched_disabled == frozenset()
 
 
 def test_disable_plugin_flag_hides_the_plugin_from_list_and_plugins(cli):
@@ -67,11 +69,21 @@ def test_disable_plugin_flag_hides_the_plugin_from_list_and_plugins(cli):
     assert shown.out.splitlines()[-1] == "disabled: gaussian"
 
 
-def test_the_plugins_command_lists_unknown_disabled_names_too(cli):
+def test_the_plugins_command_shows_names_that_matched_no_plugin(cli):
     shown = cli("--disable-plugin", "no-such-plugin", "plugins")
     assert shown.code == 0 and shown.err == ""
-    assert shown.out.splitlines()[-1] == "disabled: no-such-plugin"
+    assert shown.out.splitlines()[-1] == "asked to disable, but no plugin has that name: no-such-plugin"
+    assert not any(line.startswith("disabled:") for line in shown.out.splitlines())
     assert any(line.startswith("gaussian  [") for line in shown.out.splitlines())
+
+
+def test_other_commands_warn_about_a_name_that_matched_no_plugin(cli):
+    # Probably a typo: the plugin the user meant to switch off is still loaded.
+    listing = cli("--disable-plugin", "gausian", "list", "setups")
+    assert listing.code == 0
+    assert listing.err == ("ganframe: warning: cannot disable 'gausian': no plugin has that name "
+                           "(see 'ganframe plugins')\n")
+    assert "gaussian" in listing.out
 
 
 def test_training_a_setup_of_a_disabled_plugin_is_a_one_line_error(cli, assert_usage_error, monkeypatch, tmp_path):
