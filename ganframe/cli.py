@@ -163,7 +163,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 # -- train --------------------------------------------------------------------------------------
 def cmd_train(args: argparse.Namespace) -> int:
     from . import distributed
-    from .config import apply_overrides, parse_override, read_toml
+    from .config import parse_override, read_toml
     from .experiment import Experiment
 
     overrides = dict(parse_override(item) for item in args.set)

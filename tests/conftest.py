@@ -14,7 +14,7 @@ from pathlib import Path
 import attrs
 import pytest
 
-from ganframe import Experiment
+from ganframe import Experiment, hookimpl
 from ganframe.plugins import DISABLE_ENV
 from ganframe.testing import fresh_plugins
 
@@ -285,3 +285,22 @@ def with_installed(installed_site, monkeypatch) -> Path:
     """The throwaway distributions made importable (and discoverable) in this process."""
     monkeypatch.syspath_prepend(str(installed_site))
     return installed_site
+
+
+class GlobalDraws:
+    """A callback drawing from torch's global generator every round, as a plugin using dropout would."""
+
+    def __init__(self) -> None:
+        self.draws: list[float] = []
+
+    @hookimpl
+    def on_step_end(self):
+        import torch
+
+        self.draws.append(torch.rand(()).item())
+
+
+@pytest.fixture
+def global_draws() -> type[GlobalDraws]:
+    """Make :class:`GlobalDraws` callbacks: ``global_draws()``."""
+    return GlobalDraws

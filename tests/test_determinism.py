@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import torch
 
-import ganframe
 
 
 def weights(experiment) -> list[torch.Tensor]:
@@ -33,20 +32,9 @@ def test_different_seeds_give_different_initialisations_and_samples(make_experim
     assert not torch.equal(first.sample(100), second.sample(100))
 
 
-class GlobalDraws:
-    """Uses torch's global generator during training, as dropout or a plugin's augmentation would."""
-
-    def __init__(self) -> None:
-        self.draws: list[float] = []
-
-    @ganframe.hookimpl
-    def on_step_end(self):
-        self.draws.append(torch.rand(()).item())
-
-
-def test_the_callers_global_random_state_changes_nothing(make_experiment):
+def test_the_callers_global_random_state_changes_nothing(make_experiment, global_draws):
     torch.manual_seed(1)
-    first_draws, second_draws = GlobalDraws(), GlobalDraws()
+    first_draws, second_draws = global_draws(), global_draws()
     first = make_experiment(seed=2, callbacks=[first_draws])
     first.fit()
     torch.manual_seed(999)
@@ -56,7 +44,7 @@ def test_the_callers_global_random_state_changes_nothing(make_experiment):
     second.fit()
     assert torch.equal(first.sample(200), second.sample(200))
     assert first_draws.draws == second_draws.draws  # training seeds the global generator from the run's seed
-    other = GlobalDraws()
+    other = global_draws()
     make_experiment(seed=3, callbacks=[other]).fit()
     assert other.draws != first_draws.draws
 

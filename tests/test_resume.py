@@ -113,21 +113,10 @@ def test_a_crash_between_checkpoints_resumes_from_the_last_one(make_experiment, 
     assert (run / "metrics.jsonl").read_text() == (reference / "metrics.jsonl").read_text()
 
 
-class GlobalDraws:
-    """Draws from torch's global generator every round, as a plugin using dropout would."""
-
-    def __init__(self) -> None:
-        self.draws: list[float] = []
-
-    @ganframe.hookimpl
-    def on_step_end(self):
-        self.draws.append(torch.rand(()).item())
-
-
-def test_the_global_random_stream_continues_where_it_stopped(make_experiment, tmp_path):
-    whole = GlobalDraws()
+def test_the_global_random_stream_continues_where_it_stopped(make_experiment, tmp_path, global_draws):
+    whole = global_draws()
     make_experiment(callbacks=[whole], train__steps=6).fit(tmp_path / "whole")
-    before, after = GlobalDraws(), GlobalDraws()
+    before, after = global_draws(), global_draws()
     make_experiment(callbacks=[before, StopAt(3)], train__steps=6).fit(tmp_path / "stopped")
     torch.rand(100)  # the caller's own use of the global generator in between changes nothing
     Experiment.load(tmp_path / "stopped", callbacks=[after]).fit(tmp_path / "stopped")
