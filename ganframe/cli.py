@@ -108,7 +108,8 @@ def _plugins(args: argparse.Namespace, warn: bool = True):
     plugins = load_plugins(args.disable_plugin)
     if warn:
         for info in plugins.broken:
-            sys.stderr.write(f"ganframe: warning: plugin {info.name!r} is not loaded: {info.error}\n")
+            sys.stderr.write(f"ganframe: warning: plugin {info.name!r} is not loaded: {info.error} "
+                             "(see 'ganframe plugins')\n")
         for name in sorted(plugins.unmatched_disabled):
             sys.stderr.write(f"ganframe: warning: cannot disable {name!r}: no plugin has that name "
                              "(see 'ganframe plugins')\n")

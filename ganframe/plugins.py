@@ -197,7 +197,7 @@ def _drop_unknown_hooks(manager: pluggy.PluginManager) -> dict[str, str]:
             if impl.optionalhook:
                 continue
             problems[impl.plugin_name] = (
-                f"implements {name!r}, which is not a ganframe hook (see docs/hooks.md)"
+                f"implements {name!r}, which is not a ganframe hook; docs/hooks.md lists them"
             )
     for plugin_name in problems:
         plugin = manager.get_plugin(plugin_name)

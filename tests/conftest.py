@@ -46,8 +46,18 @@ def _isolated(monkeypatch, tmp_path):
 
 @pytest.fixture(scope="session")
 def plugins():
-    """Built-in and installed plugins, loaded once (experiments share it; hooks stay per experiment)."""
-    return fresh_plugins()
+    """The built-in plugins and the gaussian plugin only, loaded once (experiments share it; hooks
+    stay per experiment). Other installed plugins are left out so that the names these tests expect
+    do not depend on what else is installed; the CLI tests see every installed plugin."""
+    import ganframe_gaussian
+
+    return fresh_plugins(ganframe_gaussian, entry_points=False)
+
+
+@pytest.fixture(scope="session")
+def installed_setups() -> str:
+    """', '.join of every setup the installed plugins register, as error messages list them."""
+    return ", ".join(fresh_plugins().registry.names("setups"))
 
 
 @pytest.fixture

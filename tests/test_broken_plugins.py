@@ -11,7 +11,7 @@ from ganframe.testing import fresh_plugins
 BROKEN = {
     "broken-import": "failed to import broken_import: RuntimeError: cannot find libfoo",
     "broken-hook": "failed in register_generators: ValueError: bad generator table",
-    "broken-typo": "implements 'register_generator', which is not a ganframe hook (see docs/hooks.md)",
+    "broken-typo": "implements 'register_generator', which is not a ganframe hook; docs/hooks.md lists them",
 }
 #: pluggy words this one; ganframe prefixes it and keeps it on one line.
 BAD_ARGUMENT = ("broken-args", "invalid hook implementation: ", "registrar")

@@ -14,7 +14,7 @@ UNWRITABLE = Path("/proc")  # not writable even by root
 
 # -- train --------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("args", "message"), [
-    (["train", "gausian"], "unknown setup 'gausian'; did you mean 'gaussian'? available: gaussian"),
+    (["train", "gausian"], "unknown setup 'gausian'; did you mean 'gaussian'? available: {installed_setups}"),
     (["train", "gaussian", "--set", "train.steps"], "--set expects KEY=VALUE such as train.steps=500, got 'train.steps'"),
     (["train", "gaussian", "--set", "=3"], "--set expects KEY=VALUE such as train.steps=500, got '=3'"),
     (["train", "gaussian", "--set", "generator.hidden=[8,"],
@@ -27,11 +27,11 @@ UNWRITABLE = Path("/proc")  # not writable even by root
     (["train", "--preset", "tutorial"], "--preset needs a setup: ganframe train SETUP --preset P"),
     (["train"], "name a setup (see 'ganframe list setups') or give --config FILE"),
 ])
-def test_train_rejects_bad_input(cli, assert_usage_error, tmp_path, args, message):
+def test_train_rejects_bad_input(cli, assert_usage_error, tmp_path, installed_setups, args, message):
     out = tmp_path / "run"
     short = ["--steps", "1", "--device", "cpu", "--quiet"]  # should a check break, the run is short
     line = assert_usage_error(cli(args[0], *short, *args[1:], "--out", out))
-    assert line == f"ganframe: error: {message}"
+    assert line == f"ganframe: error: {message.replace('{installed_setups}', installed_setups)}"
     assert not out.exists()  # nothing was created
 
 

@@ -18,8 +18,8 @@ def resolve(plugins, raw):
     # wrong field names: the path, the closest name and every allowed name
     ({"generator.hiden": [8]}, "unknown option generator.hiden; did you mean 'hidden'? available: hidden, "
                                "activation, negative_slope, output_activation, init_std"),
-    ({"train.step": 3}, "unknown option train.step; did you mean 'steps'? available: steps, batch_size, "
-                        "log_every, eval_every, checkpoint_every, lr_decay"),
+    ({"train.step": 3}, "unknown option train.step; did you mean 'steps'? available: "
+                        + ", ".join(field.name for field in attrs.fields(TrainConfig))),
     ({"discriminator.optimizer.beta": [0.5, 0.9]}, "unknown option discriminator.optimizer.beta; did you mean "
                                                    "'betas'? available: lr, betas, eps, weight_decay, implementation"),
     # wrong types

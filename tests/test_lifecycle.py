@@ -147,7 +147,7 @@ def test_a_callback_implementing_an_unknown_hook_is_refused(make_experiment):
 
     with pytest.raises(PluginError) as caught:
         make_experiment(callbacks=[Typo()])
-    assert str(caught.value) == "callback Typo implements 'on_step_ended', which is not a ganframe hook (see docs/hooks.md)"
+    assert str(caught.value) == "callback Typo implements 'on_step_ended', which is not a ganframe hook; docs/hooks.md lists them"
 
 
 def test_a_callback_with_a_wrong_argument_is_refused_in_one_line(make_experiment):

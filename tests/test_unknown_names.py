@@ -59,9 +59,9 @@ def test_unknown_data_source_lists_the_available_ones(plugins, tiny):
                                  "available: file, gaussian-1d")
 
 
-def test_cli_unknown_setup_is_one_line_and_exit_2(cli, assert_usage_error, tmp_path):
+def test_cli_unknown_setup_is_one_line_and_exit_2(cli, assert_usage_error, tmp_path, installed_setups):
     line = assert_usage_error(cli("train", "gausian", "--out", tmp_path / "run"))
-    assert line == "ganframe: error: unknown setup 'gausian'; did you mean 'gaussian'? available: gaussian"
+    assert line == f"ganframe: error: unknown setup 'gausian'; did you mean 'gaussian'? available: {installed_setups}"
     assert not (tmp_path / "run").exists()
 
 
@@ -85,3 +85,12 @@ def test_cli_list_accepts_singular_kind_names(cli):
     assert result.out.splitlines()[0] == "losses:"
     assert [line.split()[0] for line in result.out.splitlines()[1:]] == [
         "minimax", "non-saturating", "softmax-cross-entropy"]
+
+
+def test_with_no_setup_installed_the_error_says_to_install_one():
+    from ganframe.testing import fresh_plugins
+
+    with pytest.raises(UnknownNameError) as caught:
+        Experiment.from_setup("gaussian", plugins=fresh_plugins(entry_points=False))
+    assert str(caught.value) == ("unknown setup 'gaussian'; none are available "
+                                 "(is the plugin that provides it installed and enabled?)")
