@@ -47,6 +47,7 @@ def state(experiment: Experiment) -> dict[str, Any]:
         "g_optimizer": experiment.g_optimizer.state_dict(),
         "d_optimizer": experiment.d_optimizer.state_dict(),
         "schedules": [schedule.state_dict() for schedule in experiment.schedules],
+        "epoch_log": experiment.epoch_log.state_dict(),
         "rng": distributed.gather_objects(rng, experiment.distributed),
         "device_type": experiment.device.type,
     }
@@ -118,3 +119,5 @@ def load(directory: Path, experiment: Experiment) -> None:
     experiment.step = int(content["step"])
     experiment.seconds = float(content["seconds"])
     experiment.trainer.real_draws = int(content["real_draws"])
+    if "epoch_log" in content:  # absent from checkpoints written before per-epoch logs existed
+        experiment.epoch_log.load_state_dict(content["epoch_log"])

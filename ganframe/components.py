@@ -102,6 +102,27 @@ def discriminator_output(discriminator: torch.nn.Module) -> str:
     return getattr(module, "output", "logits")
 
 
+def says_real(discriminator: torch.nn.Module, scores: torch.Tensor) -> torch.Tensor:
+    """``(B,)`` booleans: which examples a discriminator's ``scores`` ``(B, ...)`` call real.
+
+    One score per example: a logit above 0, or a probability above 0.5. Two logits per example
+    (the ``softmax-cross-entropy`` loss's class 1 is real): the real logit is the larger; a tie
+    counts as fake, as argmax takes the first class.
+    """
+    from .errors import ConfigError
+
+    output = discriminator_output(discriminator)
+    flat = scores.reshape(scores.shape[0], -1)  # (B, scores per example)
+    if flat.shape[1] == 1:
+        return flat[:, 0] > (0.5 if output == "probabilities" else 0.0)
+    if flat.shape[1] == 2 and output == "logits":
+        return flat.argmax(dim=1) == 1
+    raise ConfigError(
+        f"cannot tell which examples the discriminator calls real from {flat.shape[1]} {output} per "
+        "example; train.d_accuracy needs one score or two logits per example"
+    )
+
+
 def require_attrs(obj: Any, kind: str, name: str, *methods: str) -> Any:
     """Fail early, naming the component, when a factory returned something without ``methods``."""
     from .errors import PluginError

@@ -95,8 +95,16 @@ class TrainConfig:
     lr_decay: str = attrs.field(default="constant", validator=one_of("constant", "linear", "cosine"))
     # CPU threads PyTorch may use while this experiment trains; None keeps PyTorch's setting.
     # Small networks train fastest on one thread: more only add synchronisation, and on a busy
-    # machine they wait on each other. Results on the CPU are the same for any value.
+    # machine they wait on each other. The same value gives the same result; a different value may
+    # change the last bits of large matrix products, so keep it fixed when comparing runs.
     threads: int | None = attrs.field(default=None, validator=positive)
+    # Log the discriminator's accuracy on the real and the fake batch of every D update, judged just
+    # before the update (d_accuracy, d_accuracy_real, d_accuracy_fake). Costs one extra forward
+    # pass of D per batch, without gradients and in evaluation mode, so training is unchanged.
+    d_accuracy: bool = False
+    # With a finite data set: the mean of every logged value over each epoch (len(data) //
+    # batch_size rounds), passed to on_epoch_end and kept in metrics.jsonl and report.json.
+    epoch_logs: bool = False
 
 
 @attrs.frozen(kw_only=True)

@@ -18,7 +18,7 @@ import attrs
 import torch
 
 from . import checkpoint, distributed
-from .components import BuildContext, MetricContext, require_attrs
+from .components import BuildContext, MetricContext, require_attrs, says_real
 from .config import (
     COMPONENT_SECTIONS,
     ComponentSpec,
@@ -29,6 +29,7 @@ from .config import (
     unstructure,
 )
 from .data import DataSource, RealBatches, stream_seed
+from .epochs import EpochLog
 from .errors import ConfigError, GanframeError, PluginError
 from .plugins import Plugins, add_callback, load_plugins
 from .schedules import lr_schedule
@@ -211,7 +212,12 @@ class Experiment:
             g_optimizer=self.g_optimizer, d_optimizer=self.d_optimizer,
             loss=self.loss, noise=self.noise, real_batches=real_batches,
             noise_generator=self.noise_generator, device=self.device, distributed=self.distributed,
+            d_accuracy=cfg.train.d_accuracy,
         )
+        if cfg.train.epoch_logs and real_batches.steps_per_epoch is None:
+            raise ConfigError(f"train.epoch_logs needs a finite data set, but data source {cfg.data.name!r} "
+                              "is sampled afresh for every batch and has no epochs")
+        self.epoch_log = EpochLog(real_batches.steps_per_epoch if cfg.train.epoch_logs else None, self.distributed)
         self._global_rng_state = torch.Generator().manual_seed(stream_seed(cfg.seed, GLOBAL_STREAM, rank)).get_state()
 
     def _make(self, kind: str, spec: Any, context: BuildContext) -> Any:
@@ -253,10 +259,12 @@ class Experiment:
                         f"but the data source {self.config.data.name!r} has samples of shape {expected}"
                     )
                 try:
-                    self.discriminator(fake)
+                    scores = self.discriminator(fake)
                 except Exception as exc:
                     raise PluginError(f"discriminator {self.config.discriminator.name!r} failed on a batch of "
                                       f"shape {expected}: {type(exc).__name__}: {exc}") from exc
+                if self.config.train.d_accuracy:
+                    says_real(self.discriminator, scores)  # scores it cannot classify fail here, not mid-run
         finally:
             self.generator.train(was_training[0])
             self.discriminator.train(was_training[1])
@@ -291,11 +299,14 @@ class Experiment:
             self.generator.train()
             self.discriminator.train()
             while self.step < train.steps and not self._stop_requested:
-                logs = self.strategy.train_round(self.trainer)
+                logs = {**self.strategy.train_round(self.trainer), **self.trainer.take_logs()}
                 for schedule in self.schedules:
                     schedule.step()
                 self.step += 1
                 self._call(hook.on_step_end, step=self.step, logs=logs)
+                closed = self.epoch_log.add(self.step, logs)  # (epoch, means) at an epoch's last round
+                if closed is not None:
+                    self._call(hook.on_epoch_end, step=self.step, epoch=closed[0], logs=closed[1])
                 if writer is not None and train.checkpoint_every and self.step % train.checkpoint_every == 0:
                     self.seconds += time.perf_counter() - started
                     started = time.perf_counter()
@@ -329,7 +340,7 @@ class Experiment:
         """What ``report.json`` holds: metrics and the facts needed to trust them."""
         from . import __version__
 
-        return {
+        report = {
             "setup": self.config.setup,
             "preset": self.config.preset,
             "seed": self.config.seed,
@@ -342,6 +353,9 @@ class Experiment:
             "metrics": dict(metrics),
             "versions": {"ganframe": __version__, "torch": torch.__version__},
         }
+        if self.epoch_log.rounds_per_epoch is not None:  # train.epoch_logs: per-epoch means of the logs
+            report["epochs"] = [dict(row) for row in self.epoch_log.rows]
+        return report
 
     def _call(self, hook: Any, *, reraise: bool = True, **kwargs: Any) -> None:
         """Call a lifecycle hook one implementation at a time, naming the plugin that fails."""

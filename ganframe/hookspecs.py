@@ -140,6 +140,17 @@ def on_step_end(experiment: Experiment, step: int, logs: Mapping[str, torch.Tens
 
 
 @hookspec
+def on_epoch_end(experiment: Experiment, step: int, epoch: int, logs: Mapping[str, float]) -> None:
+    """Called after the last round of every epoch when ``train.epoch_logs`` is on (finite data sets).
+
+    An epoch is ``len(data) // train.batch_size`` rounds; ``epoch`` counts completed epochs (1
+    after the first) and ``step`` completed rounds. ``logs`` maps each logged name (``d_loss``,
+    ``d_accuracy`` with ``train.d_accuracy``, ...) to its mean over the epoch's rounds, averaged
+    across processes.
+    """
+
+
+@hookspec
 def on_evaluation(experiment: Experiment, step: int, metrics: Mapping[str, float]) -> None:
     """Called after the experiment's metrics were computed during or at the end of training."""
 

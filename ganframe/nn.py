@@ -102,5 +102,40 @@ class BatchMoments(nn.Module):
 BATCH_FEATURES = {"squared-deviations": BatchSquaredDeviations, "moments": BatchMoments}
 
 
+class MinibatchDiscrimination(nn.Module):
+    """Minibatch discrimination (Salimans et al. 2016, "Improved Techniques for Training GANs").
+
+    Each example also sees how close it lies to the other examples of its batch, so a generator
+    that keeps producing the same few outputs is easy to tell from real data. For features
+    ``f ∈ ℝᴬ`` and a learned ``T ∈ ℝ^{A×B×C}``: ``M = f·T ∈ ℝ^{B×C}``;
+    ``o_b(xᵢ) = Σ_{j≠i} exp(−‖M_{i,b} − M_{j,b}‖₁)``. ``(N, A)`` → ``(N, A + B)``: the features
+    followed by the ``B`` closeness sums. Each call compares the examples of the batch it is given.
+    """
+
+    def __init__(self, in_features: int, kernels: int, kernel_dims: int, init_std: float = 0.05) -> None:
+        super().__init__()
+        self.kernels, self.kernel_dims = kernels, kernel_dims
+        self.weight = nn.Parameter(torch.randn(in_features, kernels * kernel_dims) * init_std)  # T as (A, B·C)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        m = (x @ self.weight).view(x.shape[0], self.kernels, self.kernel_dims).transpose(0, 1)  # (B, N, C)
+        distances = torch.cdist(m, m, p=1)  # (B, N, N), L1 within each kernel
+        closeness = torch.exp(-distances).sum(dim=2) - 1.0  # (B, N); exp(0) = 1 is the example itself
+        return torch.cat([x, closeness.t()], dim=1)  # (N, A + B)
+
+
+def with_minibatch_discrimination(net: nn.Sequential, kernels: int, kernel_dims: int) -> nn.Sequential:
+    """``net`` with a :class:`MinibatchDiscrimination` layer just before its last linear layer,
+    which is replaced by one that also takes the ``kernels`` new features."""
+    layers = list(net)
+    last = max(index for index, layer in enumerate(layers) if isinstance(layer, nn.Linear))
+    head = layers[last]
+    layers[last : last + 1] = [
+        MinibatchDiscrimination(head.in_features, kernels, kernel_dims),
+        nn.Linear(head.in_features + kernels, head.out_features),
+    ]
+    return nn.Sequential(*layers)
+
+
 def numel(shape: Sequence[int]) -> int:
     return math.prod(shape)

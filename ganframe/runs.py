@@ -3,8 +3,10 @@
     RUN_DIR/
       config.toml          the fully resolved configuration (Experiment.load reads it)
       metrics.jsonl        one JSON object per line: logged losses, then metrics, by step
+                           ({"step", "metrics": {...}}), and with train.epoch_logs per-epoch
+                           means ({"step", "epoch", "logs": {...}})
       checkpoints/last.pt  models, optimisers, training position and random states
-      report.json          final metrics, steps, time, device and versions
+      report.json          final metrics, steps, time, device and versions (and per-epoch means)
 
 The writer is a lifecycle plugin registered for the duration of ``fit``. Only the main process
 writes; every process takes part in averaging the logged values.
@@ -120,6 +122,10 @@ class RunWriter:
         means = distributed.average_scalars(means, self.experiment.distributed)
         self._sums, self._count = {}, 0
         self._write({"step": step, **{k: _number(v.item()) for k, v in means.items()}})
+
+    @hookimpl
+    def on_epoch_end(self, step: int, epoch: int, logs: Mapping[str, float]) -> None:
+        self._write({"step": step, "epoch": epoch, "logs": {k: _number(v) for k, v in logs.items()}})
 
     @hookimpl
     def on_evaluation(self, step: int, metrics: Mapping[str, float]) -> None:

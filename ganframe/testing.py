@@ -35,12 +35,17 @@ def smoke_run(
     overrides: Mapping[str, Any] | None = None,
     plugins: Plugins | None = None,
 ) -> Experiment:
-    """Train ``setup`` for a few rounds on the CPU and check samples have the right shape and are finite."""
+    """Train ``setup`` for a few rounds on the CPU and check samples have the right shape and are finite.
+
+    The right shape is that of real examples in data space, which differs from ``sample_shape``
+    when the data source decodes model outputs (bits read back as integers, say).
+    """
     experiment = Experiment.from_setup(setup, preset, seed=seed, steps=steps, device="cpu",
                                        overrides=overrides, plugins=plugins)
     experiment.fit()
     samples = experiment.sample(4)
-    expected = (4, *experiment.data.sample_shape)
+    real = experiment.data.reference_samples(1, torch.Generator().manual_seed(seed))
+    expected = (4, *real.shape[1:])
     if tuple(samples.shape) != expected:
         raise AssertionError(f"samples have shape {tuple(samples.shape)}, expected {expected}")
     if samples.is_floating_point() and not torch.isfinite(samples).all():

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 import torch
 
-from .components import Loss, Noise
+from .components import Loss, Noise, says_real
 from .data import RealBatches
 from .distributed import DistributedContext, average_gradients
 
@@ -34,6 +34,7 @@ class Trainer:
         noise_generator: torch.Generator,
         device: torch.device,
         distributed: DistributedContext,
+        d_accuracy: bool = False,
     ) -> None:
         self.generator, self.discriminator = generator, discriminator
         self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
@@ -45,6 +46,8 @@ class Trainer:
         self.batch_size = real_batches.batch_size  # per process
         self.real_draws = 0  # real batches drawn so far: decides the data order, saved in checkpoints
         self.last_real: torch.Tensor | None = None
+        self.d_accuracy = d_accuracy  # judge D's accuracy before each D update (train.d_accuracy)
+        self._judged: dict[str, torch.Tensor | int] = {}  # right and judged counts since take_logs()
         self._g_params = [p for p in generator.parameters() if p.requires_grad]
         self._d_params = [p for p in discriminator.parameters() if p.requires_grad]
 
@@ -71,6 +74,8 @@ class Trainer:
     # -- updates -----------------------------------------------------------------------------
     def discriminator_step(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         """One D update on a real batch and a fake batch (detached here); returns the loss."""
+        if self.d_accuracy:
+            self._judge(real, fake.detach())
         loss = self.loss.discriminator_loss(self.discriminator, real, fake.detach())
         self._update(loss, self.d_optimizer, self._d_params)
         return loss.detach()
@@ -81,6 +86,35 @@ class Trainer:
             loss = self.loss.generator_loss(self.discriminator, fake, self.last_real)
             self._update(loss, self.g_optimizer, self._g_params)
         return loss.detach()
+
+    def take_logs(self) -> dict[str, torch.Tensor]:
+        """What the trainer itself logged since the last call; the training loop adds it to each
+        round's logs. With ``d_accuracy``: D's accuracy over the round's D updates on real and fake
+        examples together (``d_accuracy``), on the real ones and on the fake ones. Else empty."""
+        judged, self._judged = self._judged, {}
+        if not judged:
+            return {}
+        n_real, n_fake = judged["n_real"], judged["n_fake"]
+        return {
+            "d_accuracy": (judged["real"] + judged["fake"]) / (n_real + n_fake),
+            "d_accuracy_real": judged["real"] / n_real,
+            "d_accuracy_fake": judged["fake"] / n_fake,
+        }
+
+    @torch.no_grad()
+    def _judge(self, real: torch.Tensor, fake: torch.Tensor) -> None:
+        """Count the examples D classifies correctly as it stands, in evaluation mode so that no
+        dropout draw or batch-norm statistic of training changes."""
+        d = self.discriminator
+        was_training = d.training
+        d.eval()
+        try:
+            right = {"real": says_real(d, d(real)).sum(), "fake": (~says_real(d, d(fake))).sum()}  # 0-dim counts
+        finally:
+            d.train(was_training)
+        counts = {**right, "n_real": real.shape[0], "n_fake": fake.shape[0]}
+        for key, count in counts.items():
+            self._judged[key] = self._judged.get(key, 0) + count
 
     def _update(self, loss: torch.Tensor, optimizer: torch.optim.Optimizer, params: list) -> None:
         optimizer.zero_grad(set_to_none=True)

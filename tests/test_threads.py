@@ -48,7 +48,7 @@ def test_unset_threads_leave_pytorch_alone(make_experiment):
     assert seen.seen == [before] * 6
 
 
-def test_the_thread_count_does_not_change_results(make_experiment):
+def test_the_thread_count_does_not_change_a_small_networks_results(make_experiment):
     one = make_experiment(train__threads=1)
     two = make_experiment(train__threads=2)
     one.fit(), two.fit()

@@ -6,9 +6,9 @@ import attrs
 import torch
 from torch import nn
 
-from ganframe.config import one_of, positive
+from ganframe.config import non_negative, one_of, positive
 from ganframe.hookimpl import hookimpl
-from ganframe.nn import ACTIVATIONS, BATCH_FEATURES, init_normal_, mlp, numel
+from ganframe.nn import ACTIVATIONS, BATCH_FEATURES, init_normal_, mlp, numel, with_minibatch_discrimination
 
 
 def _activations(instance: object, attribute: attrs.Attribute, value: str | tuple[str, ...]) -> None:
@@ -54,6 +54,15 @@ class MLPDiscriminatorConfig:
     # "squared-deviations" (the 1-D article) or the batch's "moments" (its later version).
     batch_input: str = attrs.field(default="none", validator=one_of("none", *BATCH_FEATURES))
     init_std: float | None = attrs.field(default=None, validator=_init_std)
+    # Minibatch discrimination (Salimans et al. 2016) before the last layer: each sample is also
+    # scored on how close it is to the rest of its batch, which exposes a generator that repeats
+    # itself (mode collapse). The number of kernels (0: off) and the size of each.
+    minibatch_kernels: int = attrs.field(default=0, validator=non_negative)
+    minibatch_kernel_dims: int = attrs.field(default=5, validator=positive)
+
+    def __attrs_post_init__(self) -> None:
+        if self.minibatch_kernels and self.batch_input != "none":
+            raise ValueError("'minibatch_kernels' needs batch_input = \"none\" (it compares the samples of a batch)")
 
 
 class MLPGenerator(nn.Module):
@@ -92,6 +101,8 @@ class MLPDiscriminator(nn.Module):
             output_activation="sigmoid" if config.output == "probabilities" else "none",
             negative_slope=config.negative_slope,
         )
+        if config.minibatch_kernels:
+            self.net = with_minibatch_discrimination(self.net, config.minibatch_kernels, config.minibatch_kernel_dims)
         if config.init_std is not None:
             init_normal_(self, config.init_std)
 
