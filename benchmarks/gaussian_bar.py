@@ -13,33 +13,19 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import scipy.stats
+from _cli import ganframe, seeds
 
 TARGET = scipy.stats.norm(4.0, 1.25)
 
 
-def seeds(text: str) -> list[int]:
-    first, _, last = text.partition("-")
-    return list(range(int(first), int(last or first) + 1))
-
-
-def ganframe(*args: str) -> float:
-    """Run the CLI; returns its wall time in seconds."""
-    started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "ganframe", *args], check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - started
-
-
 def train_and_sample(preset: str, seed: int, workdir: Path, tag: str) -> tuple[float, np.ndarray, str]:
     run, out = workdir / f"{preset}-{seed}-{tag}", workdir / f"{preset}-{seed}-{tag}.npy"
-    seconds = ganframe("train", "gaussian", "--preset", preset, "--seed", str(seed), "--out", str(run),
+    seconds, _ = ganframe("train", "gaussian", "--preset", preset, "--seed", str(seed), "--out", str(run),
                        "--quiet", "--device", "cpu")
     ganframe("sample", str(run), "-n", "10000", "-o", str(out))
     return seconds, np.load(out), hashlib.sha256(out.read_bytes()).hexdigest()

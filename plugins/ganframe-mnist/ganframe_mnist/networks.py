@@ -1,0 +1,139 @@
+"""The ``mnist-mlp`` generator: a fully connected generator with batch normalisation.
+
+The core's ``mlp`` has no normalisation layers. Batch normalisation after each hidden layer (but
+the first, as in the "PyTorch-GAN" MLP generator of E. Linder-Norén) keeps the hidden activations
+of the generator on a common scale, which is what lets a plain MLP GAN spread over all ten digits
+instead of collapsing onto one.
+"""
+
+from __future__ import annotations
+
+import attrs
+import torch
+from torch import nn
+
+from ganframe.config import non_negative, one_of, positive
+from ganframe.nn import ACTIVATIONS, activation, numel
+
+
+def _sizes(instance: object, attribute: attrs.Attribute, value: tuple[int, ...]) -> None:
+    if not value or any(size < 1 for size in value):
+        raise ValueError(f"'{attribute.name}' must be a non-empty list of positive sizes, got {list(value)!r}")
+
+
+@attrs.frozen(kw_only=True)
+class BatchNormMLPConfig:
+    hidden: tuple[int, ...] = attrs.field(default=(128, 256, 512, 1024), validator=_sizes)
+    negative_slope: float = 0.2  # LeakyReLU after every hidden layer
+    momentum: float = 0.1  # of BatchNorm's running statistics, used when sampling
+    output_activation: str = attrs.field(default="tanh", validator=one_of(*ACTIVATIONS))
+
+
+class BatchNormMLP(nn.Module):
+    """Noise → Linear → LeakyReLU → (Linear → BatchNorm → LeakyReLU)… → Linear → output activation."""
+
+    def __init__(self, config: BatchNormMLPConfig, noise_dim: int, sample_shape: tuple[int, ...]):
+        super().__init__()
+        self.sample_shape = tuple(sample_shape)
+        layers: list[nn.Module] = []
+        sizes = [noise_dim, *config.hidden]
+        for index, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+            layers.append(nn.Linear(n_in, n_out))
+            if index > 0:
+                layers.append(nn.BatchNorm1d(n_out, momentum=config.momentum))
+            layers.append(nn.LeakyReLU(config.negative_slope))
+        layers += [nn.Linear(sizes[-1], numel(sample_shape)), activation(config.output_activation)]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z).view(z.shape[0], *self.sample_shape)  # (B, *sample_shape)
+
+
+@attrs.frozen(kw_only=True)
+class ConvGeneratorConfig:
+    width: int = attrs.field(default=64, validator=positive)  # channels at 7x7; half of them at 14x14
+
+
+class ConvGenerator(nn.Module):
+    """DCGAN-style, small: noise → Linear → (width, 7, 7) → ConvTranspose ×2 → (1, 28, 28), Tanh.
+
+    Batch normalisation and ReLU between layers (Radford et al., 2016); 4x4 kernels of stride 2.
+    """
+
+    def __init__(self, config: ConvGeneratorConfig, noise_dim: int, sample_shape: tuple[int, ...]):
+        super().__init__()
+        if tuple(sample_shape) != (1, 28, 28):
+            raise ValueError(f"the mnist-conv generator makes (1, 28, 28) images, not {tuple(sample_shape)}")
+        w = config.width
+        self.width = w
+        self.project = nn.Sequential(nn.Linear(noise_dim, w * 7 * 7), nn.BatchNorm1d(w * 7 * 7), nn.ReLU())
+        self.net = nn.Sequential(
+            nn.ConvTranspose2d(w, w // 2, 4, stride=2, padding=1), nn.BatchNorm2d(w // 2), nn.ReLU(),  # 14x14
+            nn.ConvTranspose2d(w // 2, 1, 4, stride=2, padding=1), nn.Tanh(),  # 28x28
+        )
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        x = self.project(z).view(z.shape[0], self.width, 7, 7)  # (B, w, 7, 7)
+        return self.net(x)  # (B, 1, 28, 28)
+
+
+@attrs.frozen(kw_only=True)
+class ConvDiscriminatorConfig:
+    width: int = attrs.field(default=64, validator=positive)  # channels at 7x7; half of them at 14x14
+    negative_slope: float = 0.2
+
+
+class ConvDiscriminator(nn.Module):
+    """DCGAN-style, small: (1, 28, 28) → Conv ×2 (stride 2, LeakyReLU) → (width, 7, 7) → one logit."""
+
+    output = "logits"
+
+    def __init__(self, config: ConvDiscriminatorConfig, sample_shape: tuple[int, ...]):
+        super().__init__()
+        if tuple(sample_shape) != (1, 28, 28):
+            raise ValueError(f"the mnist-conv discriminator judges (1, 28, 28) images, not {tuple(sample_shape)}")
+        w, slope = config.width, config.negative_slope
+        self.net = nn.Sequential(
+            nn.Conv2d(1, w // 2, 4, stride=2, padding=1), nn.LeakyReLU(slope),  # (B, w/2, 14, 14)
+            nn.Conv2d(w // 2, w, 4, stride=2, padding=1), nn.LeakyReLU(slope),  # (B, w, 7, 7)
+            nn.Flatten(), nn.Linear(w * 7 * 7, 1),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)  # (B, 1)
+
+
+@attrs.frozen(kw_only=True)
+class MLPDiscriminatorConfig:
+    hidden: tuple[int, ...] = attrs.field(default=(512, 256), validator=_sizes)
+    negative_slope: float = 0.2
+    dropout: float = attrs.field(default=0.0, validator=non_negative)  # after every hidden layer
+    # Append the minibatch standard deviation (Karras et al., 2018) before the last layer: the mean
+    # over features of the std over the batch, one extra input, so D can see a batch with too
+    # little variety.
+    minibatch_std: bool = True
+
+
+class MLPDiscriminator(nn.Module):
+    """Image → (Linear → LeakyReLU → Dropout)… → [+ minibatch std] → Linear → one logit."""
+
+    output = "logits"
+
+    def __init__(self, config: MLPDiscriminatorConfig, sample_shape: tuple[int, ...]):
+        super().__init__()
+        layers: list[nn.Module] = [nn.Flatten()]
+        sizes = [numel(sample_shape), *config.hidden]
+        for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+            layers += [nn.Linear(n_in, n_out), nn.LeakyReLU(config.negative_slope)]
+            if config.dropout:
+                layers.append(nn.Dropout(config.dropout))
+        self.body = nn.Sequential(*layers)
+        self.minibatch_std = config.minibatch_std
+        self.head = nn.Linear(sizes[-1] + int(config.minibatch_std), 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.body(x)  # (B, hidden[-1])
+        if self.minibatch_std:
+            spread = h.std(dim=0, unbiased=False).mean() if len(h) > 1 else h.new_zeros(())
+            h = torch.cat([h, spread.expand(len(h), 1)], dim=1)  # (B, hidden[-1] + 1)
+        return self.head(h)  # (B, 1)

@@ -1,0 +1,171 @@
+"""The ``mnist`` plugin: found through its entry point, reads MNIST copies, explains missing data, trains."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import struct
+
+import pytest
+import torch
+from conftest import write_synthetic_mnist
+
+from ganframe import ConfigError, Experiment
+from ganframe.cli import main
+from ganframe.testing import fresh_plugins, smoke_run
+from ganframe_mnist.data import RAW_FILES, MnistConfig, load_mnist
+
+
+@pytest.fixture(scope="module")
+def plugins():
+    return fresh_plugins()
+
+
+def test_registered_through_its_installed_entry_point(plugins):
+    (entry_point,) = [ep for ep in importlib.metadata.entry_points(group="ganframe") if ep.name == "mnist"]
+    assert entry_point.value == "ganframe_mnist"
+    (info,) = [info for info in plugins.infos if info.name == "mnist"]
+    assert info.distribution == "ganframe-mnist" and info.error is None
+    assert info.version == importlib.metadata.version("ganframe-mnist")
+    assert sorted(plugins.registry.by_plugin()["mnist"]) == [
+        ("data-sources", "mnist"), ("discriminators", "mnist-conv"), ("discriminators", "mnist-mlp"),
+        ("generators", "mnist-conv"), ("generators", "mnist-mlp"), ("metrics", "mnist-digits"),
+        ("metrics", "mnist-fd"), ("setups", "mnist")]
+
+
+def test_the_tutorial_preset_follows_the_article(plugins, synthetic_dir):
+    config = Experiment.from_setup("mnist", "tutorial", device="cpu", plugins=plugins,
+                                   overrides={"data.data_dir": str(synthetic_dir)}).config
+    g, d = config.generator, config.discriminator
+    assert (g.name, g.config.hidden, g.config.negative_slope, g.config.output_activation) == (
+        "mlp", (256, 512, 1024), 0.01, "tanh")
+    assert (d.name, d.config.hidden, d.config.negative_slope, d.config.output) == (
+        "mlp", (1024, 512, 256), 0.01, "probabilities")
+    for network in (g, d):
+        assert network.optimizer.name == "adam"
+        assert (network.optimizer.config.lr, tuple(network.optimizer.config.betas)) == (2e-4, (0.9, 0.999))
+    assert config.noise.name == "normal" and config.noise.config.dim == 100
+    assert (config.loss.name, config.loss.config.d_terms) == ("non-saturating", "sum")
+    strategy = config.strategy.config
+    assert (strategy.order, strategy.reuse_fake, strategy.d_steps, strategy.g_steps) == ("g-first", False, 1, 1)
+    assert (config.train.batch_size, config.train.steps, config.train.threads) == (128, 100 * 468, 1)
+
+
+@pytest.mark.parametrize("preset", ["tutorial", "default"])
+def test_each_preset_trains_a_few_steps_on_synthetic_data(plugins, synthetic_dir, preset):
+    experiment = smoke_run("mnist", preset, steps=3, plugins=plugins,
+                           overrides={"data.data_dir": str(synthetic_dir), "evaluation.samples": 200})
+    samples = experiment.sample(16)
+    assert samples.shape == (16, 1, 28, 28) and 0 <= samples.min() and samples.max() <= 1
+    metrics = experiment.evaluate()
+    assert set(metrics) == {"fd", "digit_entropy", "digits_seen"}
+    assert metrics["fd"] >= 0 and 0 <= metrics["digit_entropy"] <= 3.33
+
+
+def test_data_matches_torchvision_normalisation(synthetic_dir):
+    data = load_mnist(MnistConfig(data_dir=str(synthetic_dir)))
+    assert len(data) == 512 and len(data.test_images) == 200
+    batch = data.get(torch.tensor([0, 5]))
+    assert batch.shape == (2, 1, 28, 28) and batch.min() >= -1 and batch.max() == 1
+    expected = (data.images[[0, 5]].unsqueeze(1).float() / 255 - 0.5) / 0.5  # ToTensor, Normalize(0.5, 0.5)
+    assert torch.equal(batch, expected)
+    assert torch.allclose(data.to_data_space(batch), data.images[[0, 5]].unsqueeze(1).float() / 255)
+
+
+@pytest.mark.parametrize("layout", ["plain", "gz", "torchvision"])
+def test_a_local_copy_is_read_in_every_layout(tmp_path, layout):
+    folder = tmp_path / "copy"
+    target = folder / "MNIST" / "raw" if layout == "torchvision" else folder
+    write_synthetic_mnist(target, compress=layout == "gz")
+    data = load_mnist(MnistConfig(data_dir=str(folder)))
+    assert data.labels[:10].tolist() == list(range(10))
+    assert all(path.is_file() for path in target.iterdir())  # the copy is left as it was
+
+
+def test_the_environment_variable_names_the_copy(synthetic_dir, monkeypatch):
+    monkeypatch.setenv("GANFRAME_MNIST_DIR", str(synthetic_dir))
+    assert len(load_mnist(MnistConfig())) == 512
+
+
+def test_missing_data_says_how_to_get_it(tmp_path):
+    with pytest.raises(ConfigError, match="GANFRAME_MNIST_DIR") as caught:
+        load_mnist(MnistConfig(cache_dir=str(tmp_path / "empty"), download=False))
+    assert "\n" not in str(caught.value)
+    write_synthetic_mnist(tmp_path / "partial").joinpath(RAW_FILES[3]).unlink()
+    with pytest.raises(ConfigError, match="has no t10k-labels-idx1-ubyte"):
+        load_mnist(MnistConfig(data_dir=str(tmp_path / "partial")))
+    with pytest.raises(ConfigError, match="is not a folder"):
+        load_mnist(MnistConfig(data_dir=str(tmp_path / "nowhere")))
+
+
+@pytest.mark.parametrize("damage", ["truncated", "not-idx", "bad-gzip"])
+def test_corrupt_data_is_a_clear_error(tmp_path, damage):
+    folder = write_synthetic_mnist(tmp_path / "copy", compress=damage == "bad-gzip")
+    name = RAW_FILES[0] + (".gz" if damage == "bad-gzip" else "")
+    path = folder / name
+    if damage == "truncated":
+        path.write_bytes(path.read_bytes()[:1000])
+    elif damage == "not-idx":
+        path.write_bytes(struct.pack(">I", 0x1234) + b"hello")
+    else:
+        path.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(ConfigError, match="MNIST") as caught:
+        load_mnist(MnistConfig(data_dir=str(folder)))
+    assert "\n" not in str(caught.value) and "GANFRAME_MNIST_DIR" in str(caught.value)
+
+
+def test_the_cli_reports_missing_data_in_one_line(tmp_path, capsys):
+    code = main(["train", "mnist", "--steps", "1", "--out", str(tmp_path / "run"),
+                 "--set", f"data.data_dir={str(tmp_path / 'nowhere')!r}".replace("'", '"')])
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("ganframe: error:") and "GANFRAME_MNIST_DIR" in err and "\n" not in err
+
+
+def test_the_cli_writes_a_grid_of_samples(tmp_path, synthetic_dir, capsys):
+    run, grid = tmp_path / "run", tmp_path / "digits.png"
+    data_dir = f'data.data_dir="{synthetic_dir}"'
+    assert main(["train", "mnist", "--preset", "tutorial", "--steps", "2", "--out", str(run), "--quiet",
+                 "--set", data_dir, "--set", "evaluation.samples=100"]) == 0
+    assert main(["sample", str(run), "-n", "100", "-o", str(grid)]) == 0
+    from PIL import Image
+
+    with Image.open(grid) as image:
+        assert image.size == (302, 302)  # 10 x 10 digits of 28 pixels, 2 pixels of padding
+
+
+def test_bad_options_are_named(plugins, synthetic_dir):
+    with pytest.raises(ConfigError, match="data_dirr"):
+        Experiment.from_setup("mnist", device="cpu", plugins=plugins, overrides={"data.data_dirr": "x"})
+    with pytest.raises(ConfigError, match="hidden"):
+        Experiment.from_setup("mnist", device="cpu", plugins=plugins,
+                              overrides={"data.data_dir": str(synthetic_dir), "generator.hidden": [0]})
+
+
+@pytest.mark.parametrize(("generator", "discriminator"), [("mnist-mlp", "mnist-mlp"), ("mnist-conv", "mnist-conv")])
+def test_the_plugin_networks_train_on_images(plugins, synthetic_dir, generator, discriminator):
+    experiment = Experiment.from_dict(
+        {"setup": "mnist", "generator": {"name": generator}, "discriminator": {"name": discriminator}},
+        overrides={"data.data_dir": str(synthetic_dir), "train.steps": 2, "evaluation.samples": 100, "device": "cpu"},
+        plugins=plugins)
+    experiment.fit()
+    assert experiment.sample(3).shape == (3, 1, 28, 28)
+
+
+def test_the_minibatch_std_feature_sees_a_batch_without_variety():
+    from ganframe_mnist.networks import MLPDiscriminator, MLPDiscriminatorConfig
+
+    torch.manual_seed(0)
+    d = MLPDiscriminator(MLPDiscriminatorConfig(hidden=(8,)), (1, 28, 28))
+    varied = torch.rand(4, 1, 28, 28)
+    same = varied[:1].expand(4, 1, 28, 28)
+    with torch.no_grad():
+        d.head.weight.zero_()
+        d.head.weight[0, -1] = 1.0  # read only the minibatch-std input
+        assert torch.all(d(same) == d.head.bias) and torch.all(d(varied) > d.head.bias)
+
+
+def test_conv_networks_refuse_other_image_sizes(plugins, synthetic_dir):
+    from ganframe_mnist.networks import ConvGenerator, ConvGeneratorConfig
+
+    with pytest.raises(ValueError, match=r"\(1, 28, 28\)"):
+        ConvGenerator(ConvGeneratorConfig(), 100, (3, 32, 32))
