@@ -155,7 +155,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         for entry in plugins.registry.entries(kind):
             extra = ""
             if kind == "setups":
-                extra = f"  presets: {', '.join(entry.presets)} (default {entry.default_preset})"
+                names = [f"{p} (used by default)" if p == entry.default_preset else p for p in entry.presets]
+                extra = f"  presets: {', '.join(names)}"
             description = f"  {entry.description}" if entry.description else ""
             print(f"  {entry.name}  [{entry.plugin}]{description}{extra}")
     return 0

@@ -63,7 +63,7 @@ def test_list_command_shows_the_plugins_components_with_their_owner(installed_si
     lines = [line.strip() for line in completed.stdout.splitlines()]
     assert "myplug-constant  [myplug]  a constant with a little noise" in lines
     setup_line = next(line for line in lines if line.startswith("myplug-setup "))
-    assert "[myplug]" in setup_line and "presets: small (default small)" in setup_line
+    assert "[myplug]" in setup_line and "presets: small (used by default)" in setup_line
     # The broken distribution is announced as warnings on stderr, one line each, without a traceback.
     warnings = completed.stderr.splitlines()
     assert sorted(w.split("'")[1] for w in warnings) == ["broken-args", "broken-hook", "broken-import", "broken-typo"]
