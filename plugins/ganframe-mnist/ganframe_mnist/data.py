@@ -15,6 +15,7 @@ Model space (what the networks see) is ``(1, 28, 28)`` in [-1, 1], as ``ToTensor
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import os
@@ -60,7 +61,6 @@ class Mnist(ganframe.Dataset):
         self.images, self.labels = train  # (60000, 28, 28) uint8, (60000,) int64
         self.test_images, self.test_labels = test  # (10000, 28, 28) uint8, (10000,) int64
         self.cache_dir = cache_dir
-        self._checksum: str | None = None
 
     def __len__(self) -> int:
         return len(self.images)
@@ -72,15 +72,13 @@ class Mnist(ganframe.Dataset):
     def to_data_space(self, x: torch.Tensor) -> torch.Tensor:
         return ((x + 1) / 2).clamp(0, 1)
 
-    @property
+    @functools.cached_property
     def checksum(self) -> str:
         """SHA-256 of the training images and labels: what a classifier trained on them depends on."""
-        if self._checksum is None:
-            digest = hashlib.sha256()
-            for tensor in (self.images, self.labels):
-                digest.update(tensor.contiguous().numpy().tobytes())
-            self._checksum = digest.hexdigest()
-        return self._checksum
+        digest = hashlib.sha256()
+        for tensor in (self.images, self.labels):
+            digest.update(tensor.contiguous().numpy().tobytes())
+        return digest.hexdigest()
 
 
 def load_mnist(config: MnistConfig) -> Mnist:
