@@ -20,18 +20,29 @@ from pathlib import Path
 import numpy as np
 from _cli import ganframe, seeds
 
-ROUNDS_PER_EPOCH = 60_000 // 128  # the core drops the last incomplete batch of 128
+import ganframe_mnist
+
+
+def batch_size(preset: str, overrides: list[str]) -> int:
+    """The batch size a run of ``preset`` with these ``--set`` overrides trains with."""
+    size = ganframe_mnist.PRESETS[preset]["train"]["batch_size"]
+    for override in overrides:
+        key, _, value = override.partition("=")
+        if key.strip() == "train.batch_size":
+            size = int(value)
+    return size
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="default")
     parser.add_argument("--seeds", type=seeds, default=seeds("0-2"))
-    parser.add_argument("--epochs", type=float, default=5, help="training length in epochs of 468 rounds")
+    parser.add_argument("--epochs", type=float, default=5, help="training length in passes over the 60,000 images")
     parser.add_argument("--keep", type=Path, help="keep run directories and sample grids here")
     parser.add_argument("--set", action="append", default=[], help="extra config override (repeatable)")
     args = parser.parse_args()
-    steps = round(args.epochs * ROUNDS_PER_EPOCH)
+    rounds_per_epoch = ganframe_mnist.rounds_per_epoch(batch_size(args.preset, args.set))
+    steps = round(args.epochs * rounds_per_epoch)
     print(f"preset {args.preset}, {steps} rounds ({args.epochs:g} epochs)")
     print("| seed | FD | digit entropy (bits) | digits seen | s / epoch | train wall s |")
     print("|---|---|---|---|---|---|")
@@ -50,7 +61,7 @@ def main() -> None:
             assert samples.shape == (10_000, 1, 28, 28) and 0 <= samples.min() <= samples.max() <= 1
             _, output = ganframe("evaluate", str(run), "--json")
             m = json.loads(output)
-            per_epoch = report["seconds"] / (report["steps"] / ROUNDS_PER_EPOCH)
+            per_epoch = report["seconds"] / (report["steps"] / rounds_per_epoch)
             print(f"| {seed} | {m['fd']:.1f} | {m['digit_entropy']:.3f} | {m['digits_seen']:.0f} | "
                   f"{per_epoch:.1f} | {wall:.0f} |", flush=True)
 

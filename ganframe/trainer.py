@@ -109,10 +109,12 @@ class Trainer:
         was_training = d.training
         d.eval()
         try:
-            right = {"real": says_real(d, d(real)).sum(), "fake": (~says_real(d, d(fake))).sum()}  # 0-dim counts
+            real_right, fake_right = says_real(d, d(real)), ~says_real(d, d(fake))  # one verdict per judgement
         finally:
             d.train(was_training)
-        counts = {**right, "n_real": real.shape[0], "n_fake": fake.shape[0]}
+        # Counted per verdict, not per example: a discriminator may judge several examples at once.
+        counts = {"real": real_right.sum(), "fake": fake_right.sum(),
+                  "n_real": real_right.numel(), "n_fake": fake_right.numel()}
         for key, count in counts.items():
             self._judged[key] = self._judged.get(key, 0) + count
 

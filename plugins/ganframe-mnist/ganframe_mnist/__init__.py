@@ -9,9 +9,10 @@ Presets:
   Adam 2e-4 with default betas, G step first then a D step on fresh noise with the real and fake
   BCE terms summed; 100 epochs (46,800 rounds: the core drops the last incomplete batch of each
   epoch, so an epoch is 468 rounds, not 469).
-* ``default`` — ours: an MLP generator with batch normalisation, a smaller MLP discriminator on
-  logits with dropout and a minibatch-std feature (both ``mnist-mlp``), Adam 4e-4 with betas
-  (0.5, 0.999), the non-saturating loss; 20 epochs.
+* ``default`` — ours: an MLP generator 100-128-256-512-784 with batch normalisation, an MLP
+  discriminator 784-512-256-1 on logits with a minibatch-std feature (both ``mnist-mlp``), Adam
+  with betas (0.5, 0.999) at 4e-4 for G and 1.6e-3 for D, the non-saturating loss, batch 64;
+  20 epochs (937 rounds each).
 
 Data: see :mod:`ganframe_mnist.data` (``data_dir``, ``GANFRAME_MNIST_DIR``, or a download).
 Metrics: see :mod:`ganframe_mnist.metrics` (``fd``, ``digit_entropy``, ``digits_seen``).
@@ -27,7 +28,13 @@ from .data import MnistConfig, load_mnist
 from .networks import (BatchNormMLP, BatchNormMLPConfig, ConvDiscriminator, ConvDiscriminatorConfig, ConvGenerator,
                        ConvGeneratorConfig, MLPDiscriminator, MLPDiscriminatorConfig)
 
-ROUNDS_PER_EPOCH = 60_000 // 128  # 468 full batches of 128
+TRAINING_IMAGES = 60_000
+
+
+def rounds_per_epoch(batch_size: int) -> int:
+    """Rounds in one pass over the training set: the core drops the last incomplete batch."""
+    return TRAINING_IMAGES // batch_size
+
 METRICS = ["mnist-fd", "mnist-digits"]
 
 TUTORIAL = {
@@ -45,30 +52,35 @@ TUTORIAL = {
     },
     "loss": {"name": "non-saturating", "d_terms": "sum"},
     "strategy": {"name": "alternating", "d_steps": 1, "g_steps": 1, "order": "g-first"},
-    "train": {"steps": 100 * ROUNDS_PER_EPOCH, "batch_size": 128, "log_every": ROUNDS_PER_EPOCH, "threads": 1},
+    "train": {"steps": 100 * rounds_per_epoch(128), "batch_size": 128, "log_every": rounds_per_epoch(128),
+              "threads": 1},
     "evaluation": {"metrics": METRICS, "samples": 10_000},
 }
 
-# Ours. Batch normalisation in the generator (``mnist-mlp``), a smaller discriminator on logits
-# with dropout and a minibatch-standard-deviation input (``mnist-mlp``: it sees when a batch lacks
-# variety), and Adam with beta1 = 0.5 (Radford et al., 2016) keep the generator from collapsing onto
-# one blob; the smaller discriminator makes a round cheaper than the tutorial's.
+# Ours. Batch normalisation in the generator and Adam with beta1 = 0.5 (Radford et al., 2016) keep
+# the generator from collapsing onto one blob. The discriminator's minibatch-standard-deviation
+# input lets it see a batch that lacks variety, and its learning rate four times the generator's
+# (Heusel et al., 2017) keeps it a good judge of which digits are missing: with a weaker D (dropout
+# 0.3, the same rate as G) the samples held too few 8s and 6s. Batch 64 gives twice the updates of
+# the tutorial's batch 128 per epoch, and smaller networks keep an epoch cheaper than the tutorial's.
 DEFAULT = {
     "data": {"name": "mnist"},
     "noise": {"name": "normal", "dim": 100},
     "generator": {
-        "name": "mnist-mlp", "hidden": [128, 256, 512, 1024],
+        "name": "mnist-mlp", "hidden": [128, 256, 512],
         "optimizer": {"name": "adam", "lr": 4e-4, "betas": [0.5, 0.999]},
     },
     "discriminator": {
-        "name": "mnist-mlp", "hidden": [512, 256], "dropout": 0.3, "minibatch_std": True,
-        "optimizer": {"name": "adam", "lr": 4e-4, "betas": [0.5, 0.999]},
+        "name": "mnist-mlp", "hidden": [512, 256], "dropout": 0.0, "minibatch_std": True,
+        "optimizer": {"name": "adam", "lr": 1.6e-3, "betas": [0.5, 0.999]},
     },
     "loss": {"name": "non-saturating"},
     "strategy": {"name": "alternating", "d_steps": 1, "g_steps": 1, "order": "d-first"},
-    "train": {"steps": 20 * ROUNDS_PER_EPOCH, "batch_size": 128, "log_every": ROUNDS_PER_EPOCH, "threads": 1},
+    "train": {"steps": 20 * rounds_per_epoch(64), "batch_size": 64, "log_every": rounds_per_epoch(64), "threads": 1},
     "evaluation": {"metrics": METRICS, "samples": 10_000},
 }
+
+PRESETS = {"default": DEFAULT, "tutorial": TUTORIAL}
 
 
 @ganframe.hookimpl
@@ -90,7 +102,7 @@ def register_discriminators(register):
     register("mnist-conv", lambda c, ctx: ConvDiscriminator(c, ctx.sample_shape),
              config=ConvDiscriminatorConfig, description="small DCGAN-style discriminator of 28x28 images")
     register("mnist-mlp", lambda c, ctx: MLPDiscriminator(c, ctx.sample_shape), config=MLPDiscriminatorConfig,
-             description="fully connected discriminator with dropout and a minibatch-std feature")
+             description="fully connected discriminator: minibatch std or discrimination, packing, dropout")
 
 
 @ganframe.hookimpl
@@ -103,5 +115,5 @@ def register_metrics(register):
 
 @ganframe.hookimpl
 def register_setups(register):
-    register("mnist", {"default": DEFAULT, "tutorial": TUTORIAL},
+    register("mnist", PRESETS,
              description="handwritten digits (Loy, 'GANs - Illustrated, explained and coded')")

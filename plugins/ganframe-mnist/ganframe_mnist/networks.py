@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from ganframe.config import non_negative, one_of, positive
-from ganframe.nn import ACTIVATIONS, activation, numel
+from ganframe.nn import ACTIVATIONS, MinibatchDiscrimination, activation, numel
 
 
 def _sizes(instance: object, attribute: attrs.Attribute, value: tuple[int, ...]) -> None:
@@ -112,27 +112,40 @@ class MLPDiscriminatorConfig:
     # over features of the std over the batch, one extra input, so D can see a batch with too
     # little variety.
     minibatch_std: bool = True
+    # Minibatch discrimination (Salimans et al., 2016) before the last layer: 0 kernels is off.
+    minibatch_kernels: int = attrs.field(default=0, validator=non_negative)
+    minibatch_kernel_dims: int = attrs.field(default=5, validator=positive)
+    # Packing (PacGAN, Lin et al., 2018): judge groups of `pack` consecutive examples together, as
+    # one input, so that a generator repeating itself is visible within each group. 1 is off.
+    pack: int = attrs.field(default=1, validator=positive)
 
 
 class MLPDiscriminator(nn.Module):
-    """Image → (Linear → LeakyReLU → Dropout)… → [+ minibatch std] → Linear → one logit."""
+    """Images → (Linear → LeakyReLU → Dropout)… → [+ minibatch features] → Linear → one logit per
+    image, or per group of ``pack`` images."""
 
     output = "logits"
 
     def __init__(self, config: MLPDiscriminatorConfig, sample_shape: tuple[int, ...]):
         super().__init__()
-        layers: list[nn.Module] = [nn.Flatten()]
-        sizes = [numel(sample_shape), *config.hidden]
+        layers: list[nn.Module] = []
+        self.pack = config.pack
+        sizes = [config.pack * numel(sample_shape), *config.hidden]
         for n_in, n_out in zip(sizes[:-1], sizes[1:]):
             layers += [nn.Linear(n_in, n_out), nn.LeakyReLU(config.negative_slope)]
             if config.dropout:
                 layers.append(nn.Dropout(config.dropout))
         self.body = nn.Sequential(*layers)
         self.minibatch_std = config.minibatch_std
-        self.head = nn.Linear(sizes[-1] + int(config.minibatch_std), 1)
+        self.minibatch = (MinibatchDiscrimination(sizes[-1], config.minibatch_kernels, config.minibatch_kernel_dims)
+                          if config.minibatch_kernels else nn.Identity())
+        self.head = nn.Linear(sizes[-1] + int(config.minibatch_std) + config.minibatch_kernels, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = self.body(x)  # (B, hidden[-1])
+        if len(x) % self.pack:
+            raise ValueError(f"a batch of {len(x)} cannot be packed in groups of {self.pack} (discriminator.pack): "
+                             "choose a batch size divisible by it")
+        h = self.minibatch(self.body(x.reshape(len(x) // self.pack, -1)))  # (B, hidden[-1] [+ minibatch_kernels])
         if self.minibatch_std:
             spread = h.std(dim=0, unbiased=False).mean() if len(h) > 1 else h.new_zeros(())
             h = torch.cat([h, spread.expand(len(h), 1)], dim=1)  # (B, hidden[-1] + 1)

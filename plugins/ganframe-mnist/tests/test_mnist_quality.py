@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ganframe import Experiment
+from ganframe_mnist import DEFAULT, rounds_per_epoch
 from ganframe_mnist.data import MnistConfig, load_mnist
 from ganframe_mnist.metrics import classifier_for
 
@@ -19,11 +20,11 @@ def test_the_metric_classifier_reaches_98_percent(real_mnist):
 
 
 @pytest.mark.slow
-def test_the_default_preset_covers_every_digit_after_one_epoch(real_mnist):
-    """Reduced bar: one epoch of the default preset, seed 0, 2,000 samples (the full bar is 5 epochs)."""
-    experiment = Experiment.from_setup("mnist", seed=0, steps=468, device="cpu",
-                                       overrides={**real_mnist, "evaluation.samples": 2_000})
+def test_the_default_preset_meets_the_bar_after_five_epochs(real_mnist):
+    """The bar on one seed (0) of the three it is measured on: about two minutes on a CPU core."""
+    five_epochs = 5 * rounds_per_epoch(DEFAULT["train"]["batch_size"])
+    experiment = Experiment.from_setup("mnist", seed=0, steps=five_epochs, device="cpu", overrides=real_mnist)
     metrics = experiment.fit()["metrics"]
-    assert metrics["digits_seen"] == 10, metrics
-    # The tutorial preset after FIVE epochs (seed 0): FD 927, 1.0 bit, one blob in a few shades.
-    assert metrics["fd"] < 927 / 2 and metrics["digit_entropy"] > 2.5, metrics
+    assert metrics["digits_seen"] == 10 and metrics["digit_entropy"] >= 3.2, metrics
+    # The tutorial preset after five epochs (seed 0): FD 927, 1.0 bit, one blob in a few shades.
+    assert metrics["fd"] < 927 / 2, metrics

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import struct
 
 import pytest
 import torch
 from conftest import write_synthetic_mnist
 
-from ganframe import ConfigError, Experiment
+from ganframe import ConfigError, Experiment, PluginError
 from ganframe.cli import main
 from ganframe.testing import fresh_plugins, smoke_run
 from ganframe_mnist.data import RAW_FILES, MnistConfig, load_mnist
@@ -162,6 +163,47 @@ def test_the_minibatch_std_feature_sees_a_batch_without_variety():
         d.head.weight.zero_()
         d.head.weight[0, -1] = 1.0  # read only the minibatch-std input
         assert torch.all(d(same) == d.head.bias) and torch.all(d(varied) > d.head.bias)
+
+
+def test_minibatch_discrimination_compares_the_examples_of_each_batch():
+    from ganframe_mnist.networks import MLPDiscriminator, MLPDiscriminatorConfig
+
+    torch.manual_seed(0)
+    d = MLPDiscriminator(MLPDiscriminatorConfig(hidden=(8,), minibatch_std=False, minibatch_kernels=3), (1, 28, 28))
+    assert d.head.in_features == 8 + 3
+    varied = torch.rand(4, 1, 28, 28)
+    same = varied[:1].expand(4, 1, 28, 28)
+    with torch.no_grad():
+        d.head.weight.zero_()
+        d.head.weight[0, -3:] = 1.0  # read only the three closeness sums
+        # Identical examples are each at distance 0 from the 3 others, in each of the 3 kernels.
+        assert torch.allclose(d(same), d.head.bias + 3 * 3.0)
+        assert torch.all(d(varied) < d.head.bias + 3 * 3.0)
+        # Each batch is compared only with itself: the same example scores the same in any batch of copies.
+        assert torch.allclose(d(same[:2]), d.head.bias + 3 * 1.0)
+
+
+def test_packing_judges_groups_of_images(plugins, synthetic_dir, tmp_path):
+    from ganframe_mnist.networks import MLPDiscriminator, MLPDiscriminatorConfig
+
+    d = MLPDiscriminator(MLPDiscriminatorConfig(hidden=(8,), pack=2), (1, 28, 28))
+    images = torch.rand(6, 1, 28, 28)
+    assert d(images).shape == (3, 1)
+    with pytest.raises(ValueError, match="cannot be packed in groups of 2"):
+        d(images[:5])
+    # Through an experiment: a batch size the packing cannot divide fails when building, and the
+    # D accuracy is counted per judgement (0..1), not per image.
+    overrides = {"data.data_dir": str(synthetic_dir), "train.steps": 2, "evaluation.samples": 100, "device": "cpu",
+                 "discriminator.pack": 2, "train.d_accuracy": True, "train.log_every": 1}
+    with pytest.raises(PluginError, match="cannot be packed"):
+        Experiment.from_setup("mnist", plugins=plugins, overrides={**overrides, "train.batch_size": 7})
+    experiment = Experiment.from_setup("mnist", plugins=plugins, overrides={**overrides, "train.batch_size": 8})
+    with torch.no_grad():  # a D that calls every group real, whatever two steps of training do
+        experiment.discriminator.head.bias.fill_(1e3)
+    experiment.fit(tmp_path)
+    logged = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    judged = [(entry["d_accuracy_real"], entry["d_accuracy_fake"]) for entry in logged if "d_accuracy" in entry]
+    assert judged == [(1.0, 0.0), (1.0, 0.0)], logged
 
 
 def test_conv_networks_refuse_other_image_sizes(plugins, synthetic_dir):
