@@ -33,6 +33,7 @@ class BuildContext:
     noise_dim: int | None = None
     parameters: Iterable[torch.nn.Parameter] | None = None
     steps: int = 0
+    role: str | None = None  # "generator" or "discriminator" while a network extra is built
 
     @property
     def sample_shape(self) -> tuple[int, ...]:

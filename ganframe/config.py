@@ -125,11 +125,12 @@ class ComponentSpec:
 
 @attrs.frozen
 class NetworkSpec:
-    """A generator or discriminator, with the optimiser that trains it."""
+    """A generator or discriminator, with the optimiser that trains it and the extras applied to it."""
 
     name: str
     config: Any
     optimizer: ComponentSpec
+    extras: tuple[ComponentSpec, ...] = ()
 
 
 @attrs.frozen(kw_only=True)
@@ -164,6 +165,9 @@ class ExperimentConfig:
                     "name": spec.optimizer.name,
                     **unstructure(spec.optimizer.config),
                 }
+                if spec.extras:
+                    out[section]["extras"] = [{"name": extra.name, **unstructure(extra.config)}
+                                              for extra in spec.extras]
         out["train"] = unstructure(self.train)
         out["evaluation"] = unstructure(self.evaluation)
         return out
@@ -310,13 +314,15 @@ def resolve_config(raw: Mapping[str, Any], registry: Any) -> ExperimentConfig:
     for section, (kind, default) in COMPONENT_SECTIONS.items():
         options = dict(_section(raw, section))
         optimizer = options.pop("optimizer", {}) if section in NETWORK_SECTIONS else None
+        extras = options.pop("extras", []) if section in NETWORK_SECTIONS else None
         name, config = _component(registry, kind, section, options, default)
         if section in NETWORK_SECTIONS:
             opt_options = dict(_section({"optimizer": optimizer}, "optimizer", f"{section}.optimizer"))
             opt_name, opt_config = _component(
                 registry, "optimizers", f"{section}.optimizer", opt_options, DEFAULT_OPTIMIZER
             )
-            fields[section] = NetworkSpec(name, config, ComponentSpec(opt_name, opt_config))
+            fields[section] = NetworkSpec(name, config, ComponentSpec(opt_name, opt_config),
+                                          _extras(registry, extras, f"{section}.extras"))
         else:
             fields[section] = ComponentSpec(name, config)
     fields["train"] = structure_options(TrainConfig, _section(raw, "train"), "train")
@@ -360,6 +366,22 @@ def _component(registry: Any, kind: str, where: str, options: dict, default: str
     return name, component.make_config(options, where)
 
 
+def _extras(registry: Any, extras: Any, where: str) -> tuple[ComponentSpec, ...]:
+    """``extras = ["name", {name = "name", option = value}, ...]`` → validated specs, in order."""
+    if isinstance(extras, (str, Mapping)):
+        extras = [extras]
+    if not isinstance(extras, (list, tuple)):
+        raise ConfigError(f"{where} must be a list of extras such as [\"spectral-norm\"], got {extras!r}")
+    specs = []
+    for index, extra in enumerate(extras):
+        options = dict(_section({"extra": extra}, "extra", f"{where}[{index}]"))
+        if "name" not in options:
+            raise ConfigError(f"{where}[{index}] needs a name; "
+                              f"available: {', '.join(registry.names('network-extras')) or 'none installed'}")
+        specs.append(ComponentSpec(*_component(registry, "network-extras", f"{where}[{index}]", options, None)))
+    return tuple(specs)
+
+
 def _lookup(registry: Any, kind: str, name: Any, where: str):
     if not isinstance(name, str):
         raise ConfigError(f"{where} must be a string, got {name!r}")
@@ -390,8 +412,20 @@ def parse_override(item: str) -> tuple[str, Any]:
 
 
 def apply_overrides(raw: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of ``raw`` with each dotted ``key: value`` of ``overrides`` set in it."""
+    """A copy of ``raw`` with each dotted ``key: value`` of ``overrides`` set in it.
+
+    Naming another component (``loss.name=hinge``) starts that section afresh: the old component's
+    options do not carry over to the new one (a network keeps its optimizer and extras). Options
+    set in the same overrides apply to the new component, whatever their order.
+    """
     out = copy.deepcopy(dict(raw))
+    for key, value in overrides.items():
+        section, _, leaf = key.partition(".")
+        current = out.get(section)
+        current_name = current.get("name") if isinstance(current, Mapping) else current
+        if leaf == "name" and section in COMPONENT_SECTIONS and current is not None and value != current_name:
+            kept = ("optimizer", "extras") if section in NETWORK_SECTIONS and isinstance(current, Mapping) else ()
+            out[section] = {k: current[k] for k in kept if k in current}
     for key, value in overrides.items():
         *parents, leaf = key.split(".")
         node = out

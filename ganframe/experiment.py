@@ -236,7 +236,28 @@ class Experiment:
         network = self._make(kind, spec, context)
         if not isinstance(network, torch.nn.Module):
             raise PluginError(f"{kind[:-1]} {spec.name!r} built a {type(network).__name__}, not a torch.nn.Module")
+        role = kind[:-1]
+        for extra_spec in spec.extras:
+            network = self._apply_extra(extra_spec, network, attrs.evolve(context, role=role), f"{role}.extras")
         return network
+
+    def _apply_extra(self, spec: ComponentSpec, network: torch.nn.Module, context: BuildContext,
+                     where: str) -> torch.nn.Module:
+        """``network`` changed by the network extra ``spec``; its errors name the extra and the network."""
+        component = self.plugins.registry.component("network-extras", spec.name)
+        try:
+            changed = component.factory(spec.config, context)(network)
+        except GanframeError:
+            raise
+        except ValueError as exc:  # the extra refuses this network or role: a configuration mistake
+            raise ConfigError(f"{where}: {spec.name!r} cannot be applied to this {context.role}: {exc}") from exc
+        except Exception as exc:
+            raise PluginError(f"{where}: network extra {spec.name!r} (plugin {component.plugin!r}) failed: "
+                              f"{type(exc).__name__}: {exc}") from exc
+        if not isinstance(changed, torch.nn.Module):
+            raise PluginError(f"{where}: network extra {spec.name!r} returned a {type(changed).__name__}, "
+                              "not a torch.nn.Module")
+        return changed
 
     def _check_shapes(self, batch_size: int) -> None:
         """Run G and D once on a batch so that a wrong shape fails here, with names, not mid-training."""

@@ -63,6 +63,20 @@ def register_generators(register: Register) -> None:
 
 
 @hookspec
+def register_network_extras(register: Register) -> None:
+    """Register extras: changes applied to a generator or discriminator after it is built.
+
+    A network lists them in order, ``discriminator.extras = ["spectral-norm", {name =
+    "minibatch-discrimination", kernels = 50}]``, so a trick written once works with every network.
+    ``factory(config, context)`` returns a callable ``apply(network) -> network`` that changes or
+    wraps the built ``torch.nn.Module``; ``context.role`` is ``"generator"`` or ``"discriminator"``
+    (raise ``ValueError`` for a role the extra does not support). New parameters are drawn from
+    the experiment's seeded initialisation stream. :func:`ganframe.nn.insert_before_last_linear`
+    adds a layer of batch features just before a network's last linear layer.
+    """
+
+
+@hookspec
 def register_discriminators(register: Register) -> None:
     """Register discriminator networks.
 

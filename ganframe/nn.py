@@ -137,5 +137,55 @@ def with_minibatch_discrimination(net: nn.Sequential, kernels: int, kernel_dims:
     return nn.Sequential(*layers)
 
 
+class MinibatchStd(nn.Module):
+    """Minibatch standard deviation (Karras et al. 2018, "Progressive Growing of GANs").
+
+    ``(N, A)`` → ``(N, A + 1)``: the features followed by one number shared by the batch, the mean
+    over features of their standard deviation over the batch. A batch with too little variety
+    shows up as a small value.
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        spread = x.std(dim=0, unbiased=False).mean() if len(x) > 1 else x.new_zeros(())
+        return torch.cat([x, spread.expand(len(x), 1)], dim=1)
+
+
+def last_linear(network: nn.Module) -> tuple[nn.Module, str, nn.Linear]:
+    """The last ``nn.Linear`` of ``network`` in registration order, as (parent module, attribute, layer).
+
+    For the usual discriminator that is its output layer. ValueError when there is none.
+    """
+    found = None
+    for path, module in network.named_modules():
+        if isinstance(module, nn.Linear):
+            found = path, module
+    if found is None:
+        raise ValueError(f"{type(network).__name__} has no nn.Linear layer")
+    path, layer = found
+    parent_path, _, attribute = path.rpartition(".")
+    return network.get_submodule(parent_path) if path else network, attribute, layer
+
+
+def insert_before_last_linear(network: nn.Module, feature: nn.Module, added: int) -> nn.Module:
+    """Put ``feature`` — ``(N, A)`` → ``(N, A + added)`` — just before the last linear layer of
+    ``network``, which is widened to read the ``added`` features. Returns ``network``, changed in place.
+
+    The old weights are kept and the new ones start at zero, so the network computes what it
+    computed before until training gives the new features a say.
+    """
+    parent, attribute, old = last_linear(network)
+    if not attribute:
+        raise ValueError("the network is a single linear layer: there are no features to extend")
+    new = nn.Linear(old.in_features + added, old.out_features, bias=old.bias is not None)
+    new = new.to(device=old.weight.device, dtype=old.weight.dtype)
+    with torch.no_grad():
+        new.weight.zero_()
+        new.weight[:, : old.in_features] = old.weight
+        if old.bias is not None:
+            new.bias.copy_(old.bias)
+    setattr(parent, attribute, nn.Sequential(feature, new))
+    return network
+
+
 def numel(shape: Sequence[int]) -> int:
     return math.prod(shape)

@@ -178,6 +178,19 @@ def test_overrides_set_nested_keys_and_expand_a_named_section():
     assert raw == {"generator": "mlp", "train": {"steps": 3}}  # the input is not changed
 
 
+def test_naming_another_component_drops_the_old_ones_options():
+    raw = {"loss": {"name": "softmax-cross-entropy", "d_terms": "sum"},
+           "generator": {"name": "mlp", "hidden": [4], "optimizer": {"lr": 0.1}, "extras": ["x"]},
+           "strategy": {"name": "alternating", "d_steps": 2}}
+    # The new component's own options apply, set before or after its name.
+    out = apply_overrides(raw, {"loss.r1": 1.0, "loss.name": "hinge", "generator.name": "other",
+                                "strategy.name": "alternating"})
+    assert out["loss"] == {"name": "hinge", "r1": 1.0}
+    assert out["generator"] == {"name": "other", "optimizer": {"lr": 0.1}, "extras": ["x"]}  # network: kept
+    assert out["strategy"] == {"name": "alternating", "d_steps": 2}  # the same name: options stay
+    assert apply_overrides({"loss": "minimax"}, {"loss.name": "hinge"}) == {"loss": {"name": "hinge"}}
+
+
 def test_an_override_cannot_descend_into_a_value():
     with pytest.raises(ConfigError, match=r"^cannot set train.steps.x: train.steps is a value \(3\), not a section$"):
         apply_overrides({"train": {"steps": 3}}, {"train.steps.x": 1})

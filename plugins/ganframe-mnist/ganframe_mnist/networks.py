@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from ganframe.config import non_negative, one_of, positive
-from ganframe.nn import ACTIVATIONS, MinibatchDiscrimination, activation, numel
+from ganframe.nn import ACTIVATIONS, MinibatchDiscrimination, MinibatchStd, activation, numel
 
 
 def _sizes(instance: object, attribute: attrs.Attribute, value: tuple[int, ...]) -> None:
@@ -136,7 +136,7 @@ class MLPDiscriminator(nn.Module):
             if config.dropout:
                 layers.append(nn.Dropout(config.dropout))
         self.body = nn.Sequential(*layers)
-        self.minibatch_std = config.minibatch_std
+        self.minibatch_std = MinibatchStd() if config.minibatch_std else nn.Identity()
         self.minibatch = (MinibatchDiscrimination(sizes[-1], config.minibatch_kernels, config.minibatch_kernel_dims)
                           if config.minibatch_kernels else nn.Identity())
         self.head = nn.Linear(sizes[-1] + int(config.minibatch_std) + config.minibatch_kernels, 1)
@@ -146,7 +146,5 @@ class MLPDiscriminator(nn.Module):
             raise ValueError(f"a batch of {len(x)} cannot be packed in groups of {self.pack} (discriminator.pack): "
                              "choose a batch size divisible by it")
         h = self.minibatch(self.body(x.reshape(len(x) // self.pack, -1)))  # (B, hidden[-1] [+ minibatch_kernels])
-        if self.minibatch_std:
-            spread = h.std(dim=0, unbiased=False).mean() if len(h) > 1 else h.new_zeros(())
-            h = torch.cat([h, spread.expand(len(h), 1)], dim=1)  # (B, hidden[-1] + 1)
+        h = self.minibatch_std(h)  # (B', features [+ 1])
         return self.head(h)  # (B, 1)

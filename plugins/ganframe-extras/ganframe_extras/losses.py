@@ -1,0 +1,199 @@
+"""Adversarial losses beyond BCE, and the regularisers that go with them.
+
+Every loss here reads D's raw scores: the discriminator must have ``output = "logits"`` (one score
+per example). Each also takes ``r1``: the R1 penalty (Mescheder et al. 2018), ``r1 / 2 · E‖∇ₓD(x)‖²``
+on real data, added to D's loss; 0 is off.
+
+* ``least-squares`` (LSGAN, Mao et al. 2017): D: ½E(D(x)−1)² + ½E D(G(z))²; G: ½E(D(G(z))−1)².
+* ``hinge`` (Lim & Ye 2017; Miyato et al. 2018): D: E max(0, 1−D(x)) + E max(0, 1+D(G(z)));
+  G: −E D(G(z)).
+* ``wasserstein`` (WGAN, Arjovsky et al. 2017): D: E D(G(z)) − E D(x); G: −E D(G(z)); D's weights are
+  clipped to [−clip, clip] before every use, which equals clipping after every update.
+* ``wasserstein-gp`` (WGAN-GP, Gulrajani et al. 2017): the Wasserstein loss plus
+  ``gp_weight · E(‖∇D(x̂)‖₂ − 1)²`` at x̂ = εx + (1−ε)G(z), one ε ~ U(0, 1) per example.
+* ``feature-matching`` (Salimans et al. 2016): D as for ``non-saturating``; G matches the mean of
+  D's features (the input of D's last linear layer) on real and fake batches: ‖E f(x) − E f(G(z))‖².
+* ``bce``: the non-saturating BCE loss with one-sided label smoothing (``real_label``, e.g. 0.9;
+  Salimans et al. 2016) and noisy labels (``flip``: each of D's labels swapped with that probability).
+
+Random draws (ε, flipped labels) come from PyTorch's global generator, which ganframe seeds and
+checkpoints, so runs repeat bit for bit and resume exactly.
+"""
+
+from __future__ import annotations
+
+import attrs
+import torch
+import torch.nn.functional as F
+
+from ganframe import hookimpl
+from ganframe.components import discriminator_output
+from ganframe.config import non_negative
+from ganframe.errors import ConfigError
+from ganframe.nn import last_linear
+
+
+def _unit_interval(instance, attribute, value) -> None:
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"'{attribute.name}' must be between 0 and 1, got {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class R1Config:
+    r1: float = attrs.field(default=0.0, validator=non_negative)
+
+
+@attrs.frozen(kw_only=True)
+class WassersteinConfig(R1Config):
+    clip: float = attrs.field(default=0.01, validator=non_negative)  # 0: no clipping
+
+
+@attrs.frozen(kw_only=True)
+class GradientPenaltyConfig(R1Config):
+    gp_weight: float = attrs.field(default=10.0, validator=non_negative)
+
+
+@attrs.frozen(kw_only=True)
+class BCEConfig(R1Config):
+    real_label: float = attrs.field(default=1.0, validator=_unit_interval)  # 0.9: one-sided smoothing
+    flip: float = attrs.field(default=0.0, validator=_unit_interval)  # chance of swapping each D label
+
+
+def scores(discriminator: torch.nn.Module, x: torch.Tensor, loss: str) -> torch.Tensor:
+    """D's raw scores ``(B,)`` for ``x``; a clear error unless D gives one logit per example."""
+    if discriminator_output(discriminator) != "logits":
+        raise ConfigError(f"loss {loss!r} needs raw scores: set the discriminator's output to \"logits\"")
+    out = discriminator(x)
+    if out.dim() > 2 or (out.dim() == 2 and out.shape[1] != 1):
+        raise ConfigError(f"loss {loss!r} needs one score per example; the discriminator gave shape {tuple(out.shape)}")
+    return out.reshape(-1)
+
+
+def input_gradient(discriminator: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """∇ₓ Σ D(x), one row per example ``(B, numel)``, with a graph so that a penalty on it trains D."""
+    x = x.detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(discriminator(x).sum(), x, create_graph=True)
+    return grad.reshape(len(x), -1)
+
+
+class _Loss:
+    """Adds the R1 penalty to D's loss of each subclass."""
+
+    name = ""
+
+    def __init__(self, config) -> None:
+        self.config = config
+
+    def discriminator_loss(self, discriminator, real, fake):
+        loss = self.d_loss(discriminator, real, fake)
+        if self.config.r1:
+            loss = loss + self.config.r1 / 2 * input_gradient(discriminator, real).square().sum(1).mean()
+        return loss
+
+    def scores(self, discriminator, x):
+        return scores(discriminator, x, self.name)
+
+
+class LeastSquares(_Loss):
+    name = "least-squares"
+
+    def d_loss(self, discriminator, real, fake):
+        return 0.5 * ((self.scores(discriminator, real) - 1).square().mean() + self.scores(discriminator, fake).square().mean())
+
+    def generator_loss(self, discriminator, fake, real=None):
+        return 0.5 * (self.scores(discriminator, fake) - 1).square().mean()
+
+
+class Hinge(_Loss):
+    name = "hinge"
+
+    def d_loss(self, discriminator, real, fake):
+        return F.relu(1 - self.scores(discriminator, real)).mean() + F.relu(1 + self.scores(discriminator, fake)).mean()
+
+    def generator_loss(self, discriminator, fake, real=None):
+        return -self.scores(discriminator, fake).mean()
+
+
+class Wasserstein(_Loss):
+    name = "wasserstein"
+
+    def _clip(self, discriminator) -> None:
+        if getattr(self.config, "clip", 0.0):
+            with torch.no_grad():
+                for parameter in discriminator.parameters():
+                    parameter.clamp_(-self.config.clip, self.config.clip)
+
+    def d_loss(self, discriminator, real, fake):
+        self._clip(discriminator)
+        return self.scores(discriminator, fake).mean() - self.scores(discriminator, real).mean()
+
+    def generator_loss(self, discriminator, fake, real=None):
+        self._clip(discriminator)
+        return -self.scores(discriminator, fake).mean()
+
+
+class WassersteinGP(Wasserstein):
+    name = "wasserstein-gp"
+
+    def d_loss(self, discriminator, real, fake):
+        shape = (len(real),) + (1,) * (real.dim() - 1)  # one ε per example
+        epsilon = torch.rand(shape, device=real.device, dtype=real.dtype)
+        between = epsilon * real.detach() + (1 - epsilon) * fake.detach()
+        penalty = (input_gradient(discriminator, between).norm(dim=1) - 1).square().mean()
+        return super().d_loss(discriminator, real, fake) + self.config.gp_weight * penalty
+
+
+class BCE(_Loss):
+    name = "bce"
+
+    def _labels(self, like: torch.Tensor, real: bool) -> torch.Tensor:
+        target = torch.full_like(like, self.config.real_label if real else 0.0)
+        if self.config.flip:
+            flipped = torch.rand(like.shape, device=like.device) < self.config.flip
+            target = torch.where(flipped, (self.config.real_label if not real else 0.0), target)
+        return target
+
+    def d_loss(self, discriminator, real, fake):
+        real_scores, fake_scores = self.scores(discriminator, real), self.scores(discriminator, fake)
+        return (F.binary_cross_entropy_with_logits(real_scores, self._labels(real_scores, True))
+                + F.binary_cross_entropy_with_logits(fake_scores, self._labels(fake_scores, False)))
+
+    def generator_loss(self, discriminator, fake, real=None):
+        fake_scores = self.scores(discriminator, fake)
+        return F.binary_cross_entropy_with_logits(fake_scores, torch.ones_like(fake_scores))
+
+
+class FeatureMatching(BCE):
+    name = "feature-matching"
+
+    def generator_loss(self, discriminator, fake, real=None):
+        if real is None:  # before D's first step there is no real batch yet
+            return super().generator_loss(discriminator, fake)
+        return (features(discriminator, real).mean(0) - features(discriminator, fake).mean(0)).square().sum()
+
+
+def features(discriminator: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """What D's last linear layer reads for ``x``: ``(B', in_features)``."""
+    seen: list[torch.Tensor] = []
+    handle = last_linear(discriminator)[2].register_forward_pre_hook(lambda module, args: seen.append(args[0]))
+    try:
+        discriminator(x)
+    finally:
+        handle.remove()
+    return seen[-1]
+
+
+@hookimpl
+def register_losses(register):
+    register("least-squares", lambda c, ctx: LeastSquares(c), config=R1Config,
+             description="LSGAN: squared distance of D's scores to 1 (real) and 0 (fake)")
+    register("hinge", lambda c, ctx: Hinge(c), config=R1Config,
+             description="hinge loss: D max(0, 1 - D(x)) + max(0, 1 + D(G(z))); G -D(G(z))")
+    register("wasserstein", lambda c, ctx: Wasserstein(c), config=WassersteinConfig,
+             description="WGAN: critic difference, D's weights clipped to [-clip, clip]")
+    register("wasserstein-gp", lambda c, ctx: WassersteinGP(c), config=GradientPenaltyConfig,
+             description="WGAN-GP: critic difference plus gp_weight (|grad D| - 1)^2 between real and fake")
+    register("feature-matching", lambda c, ctx: FeatureMatching(c), config=BCEConfig,
+             description="G matches the mean of D's last-layer features on real and fake (Salimans 2016)")
+    register("bce", lambda c, ctx: BCE(c), config=BCEConfig,
+             description="non-saturating BCE with one-sided label smoothing (real_label) and noisy labels (flip)")

@@ -1,0 +1,145 @@
+"""The network extras: registered through the entry point, switched on by configuration for any
+network, neutral at first, refusing the wrong role, and doing what their papers say."""
+
+from __future__ import annotations
+
+import importlib.metadata
+
+import pytest
+import torch
+from torch import nn
+
+from ganframe import ConfigError, Experiment
+from ganframe.cli import main
+from ganframe.nn import insert_before_last_linear, last_linear
+from ganframe.testing import fresh_plugins
+
+EXTRAS = {"minibatch-discrimination", "minibatch-std", "spectral-norm"}
+LOSSES = {"least-squares", "hinge", "wasserstein", "wasserstein-gp", "feature-matching", "bce"}
+# A small even-number experiment on the tutorial's networks: D is one Linear(7, 1) + Sigmoid.
+EVEN = {"setup": "even", "preset": "tutorial"}
+
+
+@pytest.fixture(scope="module")
+def plugins():
+    return fresh_plugins()
+
+
+def even(plugins, **overrides) -> Experiment:
+    return Experiment.from_dict(EVEN, plugins=plugins, overrides={"device": "cpu", "train.steps": 20, **overrides})
+
+
+def test_registered_through_its_installed_entry_point(plugins):
+    (entry_point,) = [ep for ep in importlib.metadata.entry_points(group="ganframe") if ep.name == "extras"]
+    assert entry_point.value == "ganframe_extras" and entry_point.dist.name == "ganframe-extras"
+    assert EXTRAS <= set(plugins.registry.names("network-extras"))
+    assert LOSSES <= set(plugins.registry.names("losses"))
+
+
+def test_ganframe_list_shows_each_extra_under_its_kind(capsys):
+    assert main(["list", "network-extras"]) == 0
+    listed = capsys.readouterr().out
+    assert all(f"  {name}  [extras]" in listed for name in EXTRAS), listed
+    assert main(["list", "losses"]) == 0
+    listed = capsys.readouterr().out
+    assert all(f"  {name}  [extras]" in listed for name in LOSSES), listed
+
+
+@pytest.mark.parametrize("extra", ["minibatch-discrimination", "minibatch-std"])
+def test_batch_features_start_neutral_and_add_parameters(plugins, extra):
+    plain = even(plugins)
+    extended = even(plugins, **{"discriminator.extras": [extra]})
+    batch = torch.randint(0, 2, (16, 7)).float()
+    with torch.no_grad():  # same scores at first: the new features' weights into the last layer are zero
+        # (up to rounding: the widened product may add its terms in another order)
+        assert torch.allclose(plain.discriminator(batch), extended.discriminator(batch), rtol=0, atol=1e-6)
+    added = sum(p.numel() for p in extended.discriminator.parameters()) - sum(
+        p.numel() for p in plain.discriminator.parameters())
+    # minibatch discrimination: T is 7 x (50 kernels x 5 dims), and the last layer reads 50 more inputs
+    assert added == (7 * 50 * 5 + 50 if extra == "minibatch-discrimination" else 1)
+
+
+def test_minibatch_discrimination_changes_training_and_is_deterministic(plugins, tmp_path):
+    extras = {"discriminator.extras": [{"name": "minibatch-discrimination", "kernels": 8, "kernel_dims": 3}]}
+    samples, weights = [], []
+    for run in range(2):
+        experiment = even(plugins, **extras)
+        experiment.fit(tmp_path / f"run{run}")
+        samples.append(experiment.sample(256))
+        weights.append(torch.cat([p.detach().flatten() for p in experiment.generator.parameters()]))
+    plain = even(plugins)
+    plain.fit()
+    plain_weights = torch.cat([p.detach().flatten() for p in plain.generator.parameters()])
+    # G learns from D's scores, which now also depend on the batch's closeness sums.
+    assert torch.equal(weights[0], weights[1]) and not torch.equal(weights[0], plain_weights)
+    # The run directory keeps the extras: loading rebuilds the same network, weights and all.
+    loaded = Experiment.load(tmp_path / "run0", plugins=plugins)
+    assert loaded.config.discriminator.extras[0].config.kernels == 8
+    assert torch.equal(loaded.sample(256), samples[0])
+
+
+def test_the_minibatch_std_feature_sees_a_batch_without_variety():
+    from ganframe.nn import MinibatchStd
+
+    varied = torch.randn(8, 4)
+    assert MinibatchStd()(varied.mean(0).expand(8, 4))[:, -1].abs().max() == 0
+    assert torch.all(MinibatchStd()(varied)[:, -1] > 0)
+
+
+def test_spectral_norm_makes_every_weight_one_lipschitz(plugins):
+    experiment = Experiment.from_dict(
+        {"setup": "gaussian2d", "discriminator": {"name": "mlp", "hidden": [32, 32], "extras": ["spectral-norm"]}},
+        plugins=plugins, overrides={"device": "cpu", "train.steps": 1})
+    d = experiment.discriminator
+    linears = [m for m in d.modules() if isinstance(m, nn.Linear)]
+    assert len(linears) == 3
+    x = torch.randn(64, 2)
+    for _ in range(30):  # power iterations run in training forward passes
+        d(x)
+    for layer in linears:
+        assert torch.linalg.matrix_norm(layer.weight.detach(), ord=2).item() == pytest.approx(1.0, abs=1e-3)
+
+
+def test_an_extra_for_the_discriminator_refuses_the_generator(plugins):
+    with pytest.raises(ConfigError, match=r"generator\.extras: 'minibatch-std' cannot be applied to this generator"
+                                          r".*discriminator\.extras"):
+        even(plugins, **{"generator.extras": ["minibatch-std"]})
+
+
+@pytest.mark.parametrize(("extras", "message"), [
+    (["minibatch-discrimnation"], r"discriminator\.extras\[0\]\.name: unknown network extra "
+                                  r"'minibatch-discrimnation'.*minibatch-discrimination"),
+    ([{"kernels": 3}], r"discriminator\.extras\[0\] needs a name; available: .*minibatch-std"),
+    ([{"name": "minibatch-discrimination", "kernels": 0}], r"kernels"),
+    ([{"name": "minibatch-discrimination", "kernel": 3}], r"unknown option discriminator\.extras\[0\]\.kernel"),
+    (3, r"discriminator\.extras must be a list of extras"),
+])
+def test_bad_extras_are_one_line_errors(plugins, extras, message):
+    with pytest.raises(ConfigError, match=message) as caught:
+        even(plugins, **{"discriminator.extras": extras})
+    assert "\n" not in str(caught.value)
+
+
+def test_the_cli_switches_extras_on_and_reports_mistakes_in_one_line(tmp_path, capsys):
+    run = tmp_path / "run"
+    code = main(["train", "even", "--preset", "tutorial", "--steps", "5", "--device", "cpu", "--quiet",
+                 "--out", str(run), "--set", 'discriminator.extras=["minibatch-discrimination", "spectral-norm"]'])
+    assert code == 0 and 'name = "spectral-norm"' in (run / "config.toml").read_text()
+    capsys.readouterr()
+    code = main(["train", "even", "--steps", "5", "--device", "cpu", "--quiet", "--out", str(tmp_path / "bad"),
+                 "--set", 'discriminator.extras=["no-such-extra"]'])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "unknown network extra 'no-such-extra'" in err
+    assert not (tmp_path / "bad").exists()
+
+
+def test_insert_before_last_linear_finds_the_output_layer():
+    net = nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 1))
+    parent, attribute, layer = last_linear(net)
+    assert parent is net and attribute == "2" and layer.in_features == 6
+    insert_before_last_linear(net, nn.Identity(), 0)
+    assert isinstance(net[2], nn.Sequential) and net(torch.zeros(3, 4)).shape == (3, 1)
+    with pytest.raises(ValueError, match="no nn.Linear"):
+        last_linear(nn.ReLU())
+    with pytest.raises(ValueError, match="single linear layer"):
+        insert_before_last_linear(nn.Linear(3, 1), nn.Identity(), 0)
