@@ -61,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("-n", type=int, required=True, help="number of samples")
     sample.add_argument("-o", "--output", type=Path, required=True, help="FILE.npy, FILE.pt or FILE.png")
     sample.add_argument("--seed", type=int, help="sampling seed (default: the run's seed)")
+    sample.add_argument("--label", type=int, help="class of every sample (conditional runs; default: uniform)")
     sample.add_argument("--device", help="cpu, cuda, cuda:N or auto")
 
     evaluate = commands.add_parser("evaluate", help="compute the setup's metrics on fresh samples")
@@ -293,9 +294,10 @@ def cmd_sample(args: argparse.Namespace) -> int:
     _check_writable(output)
     _check_outside_checkpoints(output, args.run_dir)
     experiment = Experiment.load(args.run_dir, device=args.device, plugins=_plugins(args))
-    samples = experiment.sample(args.n, seed=args.seed)
+    samples = experiment.sample(args.n, seed=args.seed, labels=args.label)
     write_samples(samples, output, discrete=experiment.data.discrete)
-    print(f"wrote {args.n} samples of shape {tuple(samples.shape[1:])} to {output}")
+    of_class = "" if args.label is None else f" of class {args.label}"
+    print(f"wrote {args.n} samples{of_class} of shape {tuple(samples.shape[1:])} to {output}")
     return 0
 
 

@@ -147,12 +147,16 @@ class ExperimentConfig:
     evaluation: EvaluationConfig = EvaluationConfig()
     seed: int = attrs.field(default=0, validator=v.and_(v.instance_of(int), non_negative))
     device: str = attrs.field(default="auto", validator=_is_device)
+    # Class-conditional G and D on a labelled data set (see ganframe.conditional).
+    conditional: bool = False
     setup: str | None = None
     preset: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The plain-dict (TOML) form of this config; ``resolve_config`` reads it back."""
         out: dict[str, Any] = {"seed": self.seed, "device": self.device}
+        if self.conditional:
+            out["conditional"] = True
         if self.setup is not None:
             out["setup"] = self.setup
         if self.preset is not None:
@@ -177,7 +181,7 @@ class ExperimentConfig:
 
 
 TOP_LEVEL_KEYS = (
-    "setup", "preset", "seed", "device", *COMPONENT_SECTIONS, "train", "evaluation",
+    "setup", "preset", "seed", "device", "conditional", *COMPONENT_SECTIONS, "train", "evaluation",
 )
 
 
@@ -330,7 +334,7 @@ def resolve_config(raw: Mapping[str, Any], registry: Any) -> ExperimentConfig:
     fields["evaluation"] = structure_options(EvaluationConfig, evaluation, "evaluation")
     for metric in fields["evaluation"].metrics:
         _lookup(registry, "metrics", metric, "evaluation.metrics")
-    for key in ("seed", "device", "setup", "preset"):
+    for key in ("seed", "device", "setup", "preset", "conditional"):
         if key in raw:
             fields[key] = raw[key]
     _check_scalar_types(fields)
@@ -347,6 +351,8 @@ def _check_scalar_types(fields: dict[str, Any]) -> None:
     for key in ("device", "setup", "preset"):
         if key in fields and fields[key] is not None and not isinstance(fields[key], str):
             raise ConfigError(f"'{key}' must be a string, got {fields[key]!r}")
+    if not isinstance(fields.get("conditional", False), bool):
+        raise ConfigError(f"'conditional' must be true or false, got {fields['conditional']!r}")
 
 
 def _section(raw: Mapping[str, Any], key: str, where: str | None = None) -> Mapping[str, Any]:

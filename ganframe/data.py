@@ -50,7 +50,11 @@ class Distribution(DataSource):
 
 
 class Dataset(DataSource):
-    """A finite set of real examples, reshuffled every epoch."""
+    """A finite set of real examples, reshuffled every epoch.
+
+    A labelled data set also has ``labels`` (an int64 tensor with one class number per example)
+    and ``num_classes``; conditional experiments (``conditional = true``) need both.
+    """
 
     @abstractmethod
     def __len__(self) -> int:

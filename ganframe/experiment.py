@@ -17,7 +17,7 @@ from typing import Any
 import attrs
 import torch
 
-from . import checkpoint, distributed
+from . import checkpoint, conditional, distributed
 from .components import BuildContext, MetricContext, require_attrs, says_real
 from .config import (
     COMPONENT_SECTIONS,
@@ -166,6 +166,13 @@ class Experiment:
                 "not a ganframe.data.Distribution or Dataset"
             )
         self.noise = require_attrs(self._make("noise", cfg.noise, context), "noise", cfg.noise.name, "dim", "sample")
+        # What the networks exchange ("model data"): the data set's examples, or in a conditional
+        # experiment each example joined with its label (see ganframe.conditional).
+        self.classes = conditional.require_labels(self.data, cfg.data.name) if cfg.conditional else None
+        self.model_data: DataSource = self.data
+        if self.classes is not None:
+            self.model_data = conditional.JoinedLabels(self.data, self.classes)
+            self.noise = conditional.LabelledNoise(self.noise, self.classes)
         context = attrs.evolve(context, data=self.data, noise_dim=self.noise.dim)
 
         # Weight initialisation draws from its own seeded stream, on the CPU, whatever the device,
@@ -174,6 +181,10 @@ class Experiment:
             torch.manual_seed(stream_seed(cfg.seed, INIT_STREAM))
             self.generator = self._make_network("generators", cfg.generator, context)
             self.discriminator = self._make_network("discriminators", cfg.discriminator, context)
+            if self.classes is not None:
+                self.generator = conditional.ConditionalGenerator(self.generator, self.classes)
+                self.discriminator = conditional.ProjectionDiscriminator(self.discriminator, self.model_data,
+                                                                         cfg.discriminator.name)
         self.generator.to(self.device)
         self.discriminator.to(self.device)
         distributed.broadcast_parameters([self.generator, self.discriminator], self.distributed)
@@ -204,7 +215,7 @@ class Experiment:
         self.noise_generator = _generator(self.device, stream_seed(cfg.seed, NOISE_STREAM, rank))
         self.data_generator = _generator(self.device, stream_seed(cfg.seed, DATA_STREAM, rank))
         real_batches = RealBatches(
-            self.data, batch_size=batch_size, seed=cfg.seed, rank=rank,
+            self.model_data, batch_size=batch_size, seed=cfg.seed, rank=rank,
             world_size=self.distributed.world_size, generator=self.data_generator, device=self.device,
         )
         self.trainer = Trainer(
@@ -273,7 +284,7 @@ class Experiment:
                 except Exception as exc:
                     raise PluginError(f"generator {self.config.generator.name!r} failed on noise of shape "
                                       f"{tuple(z.shape)}: {type(exc).__name__}: {exc}") from exc
-                expected = (batch_size, *self.data.sample_shape)
+                expected = (batch_size, *self.model_data.sample_shape)
                 if tuple(fake.shape) != expected:
                     raise ConfigError(
                         f"generator {self.config.generator.name!r} produced shape {tuple(fake.shape)}, "
@@ -394,22 +405,35 @@ class Experiment:
 
     # -- using a trained generator ----------------------------------------------------------------
     @torch.no_grad()
-    def sample(self, n: int, *, seed: int | None = None, chunk: int = 65_536) -> torch.Tensor:
-        """``n`` generated samples in data space, on the CPU; the same seed gives the same samples."""
+    def sample(self, n: int, *, seed: int | None = None, labels: Any = None, chunk: int = 65_536) -> torch.Tensor:
+        """``n`` generated samples in data space, on the CPU; the same seed gives the same samples.
+
+        ``labels`` (conditional experiments only): one class for all samples, or one per sample;
+        left out, each sample's class is drawn uniformly.
+        """
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ConfigError(f"the number of samples must be a positive integer, got {n!r}")
+        if labels is not None and self.classes is None:
+            raise ConfigError("labels need a conditional experiment (conditional = true on a labelled data set)")
+        classes = None if labels is None else conditional.label_tensor(labels, n, self.classes)
         base = self.config.seed if seed is None else seed
         generator = _generator(self.device, stream_seed(base, SAMPLE_STREAM))
-        return self._generate(n, generator, chunk)
+        return self._generate(n, generator, chunk, classes)
 
-    def _generate(self, n: int, generator: torch.Generator, chunk: int) -> torch.Tensor:
+    def _generate(self, n: int, generator: torch.Generator, chunk: int,
+                  labels: torch.Tensor | None = None) -> torch.Tensor:
         was_training = self.generator.training
         self.generator.eval()
         try:
             parts = []
             for start in range(0, n, chunk):
-                z = self.noise.sample(min(chunk, n - start), generator=generator, device=self.device)
-                parts.append(self.data.to_data_space(self.generator(z)).cpu())
+                size = min(chunk, n - start)
+                if labels is None:
+                    z = self.noise.sample(size, generator=generator, device=self.device)
+                else:
+                    z = self.noise.sample(size, generator=generator, device=self.device,
+                                          labels=labels[start : start + size])
+                parts.append(self.model_data.to_data_space(self.generator(z)).cpu())
             return torch.cat(parts)
         finally:
             self.generator.train(was_training)

@@ -66,7 +66,7 @@ def test_unknown_top_level_key_lists_the_sections(plugins, tiny):
     with pytest.raises(ConfigError) as caught:
         resolve(plugins, tiny)
     assert str(caught.value) == (
-        "unknown config key 'trian'; did you mean 'train'? available: setup, preset, seed, device, data, noise, "
+        "unknown config key 'trian'; did you mean 'train'? available: setup, preset, seed, device, conditional, data, noise, "
         "generator, discriminator, loss, strategy, train, evaluation")
 
 

@@ -1,7 +1,8 @@
 """ganframe extras: the well-known GAN stabilisation tricks, for any setup, by configuration.
 
-Network extras (``generator.extras`` / ``discriminator.extras``), see :mod:`.features`:
-``minibatch-discrimination``, ``minibatch-std``, ``spectral-norm``.
+Network extras (``generator.extras`` / ``discriminator.extras``), see :mod:`.features` and
+:mod:`.training`: ``minibatch-discrimination``, ``minibatch-std``, ``spectral-norm``, ``ema`` (G)
+and ``instance-noise``.
 
 Losses (``loss.name``), see :mod:`.losses`: ``least-squares``, ``hinge``, ``wasserstein`` (with
 weight clipping), ``wasserstein-gp``, ``feature-matching`` and ``bce`` (one-sided label smoothing,
@@ -15,7 +16,22 @@ Built only on ganframe's public hooks::
 
 from __future__ import annotations
 
-from .features import register_network_extras
-from .losses import register_losses
+from ganframe import hookimpl
 
-__all__ = ["register_losses", "register_network_extras"]
+from . import features, losses, training
+
+
+@hookimpl
+def register_network_extras(register):
+    features.register_extras(register)
+    training.register_extras(register)
+
+
+@hookimpl
+def register_losses(register):
+    losses.register_losses(register)
+
+
+@hookimpl
+def on_step_end(experiment, step):
+    training.after_round(experiment, step)

@@ -20,7 +20,6 @@ import attrs
 from torch import nn
 from torch.nn.utils import parametrizations
 
-from ganframe import hookimpl
 from ganframe.config import positive
 from ganframe.nn import MinibatchDiscrimination, MinibatchStd, insert_before_last_linear, last_linear
 
@@ -70,8 +69,7 @@ def spectral_norm(config: None, context):
     return apply
 
 
-@hookimpl
-def register_network_extras(register):
+def register_extras(register) -> None:
     register("minibatch-discrimination", minibatch_discrimination, config=MinibatchDiscriminationConfig,
              description="D: closeness to the rest of the batch before the last layer (Salimans 2016)")
     register("minibatch-std", minibatch_std,

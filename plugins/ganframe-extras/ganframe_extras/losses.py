@@ -26,7 +26,6 @@ import attrs
 import torch
 import torch.nn.functional as F
 
-from ganframe import hookimpl
 from ganframe.components import discriminator_output
 from ganframe.config import non_negative
 from ganframe.errors import ConfigError
@@ -183,8 +182,7 @@ def features(discriminator: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
     return seen[-1]
 
 
-@hookimpl
-def register_losses(register):
+def register_losses(register) -> None:
     register("least-squares", lambda c, ctx: LeastSquares(c), config=R1Config,
              description="LSGAN: squared distance of D's scores to 1 (real) and 0 (fake)")
     register("hinge", lambda c, ctx: Hinge(c), config=R1Config,

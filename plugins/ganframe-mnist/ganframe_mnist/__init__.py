@@ -13,6 +13,8 @@ Presets:
   discriminator 784-512-256-1 on logits with a minibatch-std feature (both ``mnist-mlp``), Adam
   with betas (0.5, 0.999) at 4e-4 for G and 1.6e-3 for D, the non-saturating loss, batch 64;
   20 epochs (937 rounds each).
+* ``conditional`` — the default, class-conditional (``conditional = true``): the digit is joined to
+  the noise and, by projection, to the discriminator's features; ``ganframe sample RUN --label K``.
 
 Data: see :mod:`ganframe_mnist.data` (``data_dir``, ``GANFRAME_MNIST_DIR``, or a download).
 Metrics: see :mod:`ganframe_mnist.metrics` (``fd``, ``digit_entropy``, ``digits_seen``).
@@ -80,7 +82,10 @@ DEFAULT = {
     "evaluation": {"metrics": METRICS, "samples": 10_000},
 }
 
-PRESETS = {"default": DEFAULT, "tutorial": TUTORIAL}
+# The default preset, class-conditional: ``ganframe sample RUN -n 100 --label 7 -o sevens.png``.
+CONDITIONAL = {**DEFAULT, "conditional": True}
+
+PRESETS = {"default": DEFAULT, "tutorial": TUTORIAL, "conditional": CONDITIONAL}
 
 
 @ganframe.hookimpl

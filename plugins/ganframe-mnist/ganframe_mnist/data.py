@@ -55,6 +55,7 @@ class Mnist(ganframe.Dataset):
     """The 60,000 training digits (the data set the GAN learns) and the 10,000 test digits (kept for metrics)."""
 
     sample_shape = (1, 28, 28)
+    num_classes = 10  # labels: the digit of each training image
 
     def __init__(self, train: tuple[torch.Tensor, torch.Tensor], test: tuple[torch.Tensor, torch.Tensor],
                  cache_dir: Path) -> None:

@@ -1,0 +1,131 @@
+"""Network extras that change over training: an exponential moving average of the generator's
+weights, and instance noise on the discriminator's inputs.
+
+* ``ema`` (G; Yazıcı et al. 2019, Karras et al. 2018): a shadow copy of the generator whose weights
+  follow the trained ones, ``shadow ← decay · shadow + (1 − decay) · weights`` after every training
+  round (buffers such as batch-norm statistics are copied). Training uses the live generator;
+  sampling and evaluation, which put it in evaluation mode, use the average, which is usually
+  smoother and better than the last iterate. The shadow is part of the checkpoint.
+* ``instance-noise`` (D; Sønderby et al. 2017, Arjovsky & Bottou 2017): Gaussian noise of standard
+  deviation ``std`` added to every example D judges while training, real or fake, so the two
+  distributions overlap and D cannot be perfect; with ``anneal`` the deviation falls linearly to 0
+  by the last round.
+
+Both are wrappers that hand attribute lookups (``output``, ``sample_shape``…) to the network they
+wrap. They advance once per training round through ganframe's ``on_step_end`` hook.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import attrs
+import torch
+from torch import nn
+
+from ganframe.config import non_negative
+
+
+class Wrapper(nn.Module):
+    """A module around ``inner`` that answers for the attributes ``inner`` has and it lacks."""
+
+    def __init__(self, inner: nn.Module) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def __getattr__(self, name: str):
+        try:
+            return super().__getattr__(name)
+        except AttributeError:
+            return getattr(super().__getattr__("inner"), name)
+
+    def after_round(self, step: int, steps: int) -> None:
+        """Called once after every training round (``step`` of ``steps`` done)."""
+
+
+def _unit_interval_open(instance, attribute, value) -> None:
+    if not 0.0 <= value < 1.0:
+        raise ValueError(f"'{attribute.name}' must be at least 0 and below 1, got {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class EMAConfig:
+    decay: float = attrs.field(default=0.999, validator=_unit_interval_open)
+
+
+class EMAGenerator(Wrapper):
+    """Trains ``inner``; in evaluation mode generates with the moving average of its weights."""
+
+    def __init__(self, inner: nn.Module, decay: float) -> None:
+        super().__init__(inner)
+        self.decay = decay
+        self.average = copy.deepcopy(inner)
+        self.average.requires_grad_(False)
+        self.average.eval()
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.inner(z) if self.training else self.average(z)
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        self.average.eval()  # the average never uses batch statistics or dropout
+        return self
+
+    @torch.no_grad()
+    def after_round(self, step: int, steps: int) -> None:
+        for average, live in zip(self.average.parameters(), self.inner.parameters()):
+            average.lerp_(live, 1.0 - self.decay)
+        for average, live in zip(self.average.buffers(), self.inner.buffers()):
+            average.copy_(live)
+
+
+@attrs.frozen(kw_only=True)
+class InstanceNoiseConfig:
+    std: float = attrs.field(default=0.1, validator=non_negative)
+    anneal: bool = True  # fall linearly to 0 by the last round
+
+
+class InstanceNoise(Wrapper):
+    """Adds N(0, std²) to D's inputs while training; the noise is drawn from PyTorch's global
+    generator, which ganframe seeds and checkpoints."""
+
+    def __init__(self, inner: nn.Module, std: float, anneal: bool) -> None:
+        super().__init__(inner)
+        self.initial_std, self.anneal = std, anneal
+        self.register_buffer("std", torch.tensor(float(std)))  # saved, so a resumed run goes on from here
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training and self.std > 0:
+            x = x + self.std * torch.randn_like(x)
+        return self.inner(x)
+
+    def after_round(self, step: int, steps: int) -> None:
+        if self.anneal:
+            self.std.fill_(self.initial_std * max(0.0, 1.0 - step / steps))
+
+
+def ema(config: EMAConfig, context):
+    if context.role != "generator":
+        raise ValueError("the moving average is of the generator's weights; use it in generator.extras")
+    return lambda network: EMAGenerator(network, config.decay)
+
+
+def instance_noise(config: InstanceNoiseConfig, context):
+    if context.role != "discriminator":
+        raise ValueError("instance noise blurs what the discriminator sees; use it in discriminator.extras")
+    return lambda network: InstanceNoise(network, config.std, config.anneal)
+
+
+def after_round(experiment, step: int) -> None:
+    """Advance every round-aware extra of both networks by one round."""
+    for network in (experiment.generator, experiment.discriminator):
+        for module in network.modules():
+            if isinstance(module, Wrapper):
+                module.after_round(step, experiment.config.train.steps)
+
+
+def register_extras(register) -> None:
+    register("ema", ema, config=EMAConfig,
+             description="G: sample and evaluate with a moving average of its weights (decay 0.999)")
+    register("instance-noise", instance_noise, config=InstanceNoiseConfig,
+             description="D: Gaussian noise on every input while training, annealed to 0 (Sonderby 2017)")
