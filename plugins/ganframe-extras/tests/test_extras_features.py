@@ -143,3 +143,25 @@ def test_insert_before_last_linear_finds_the_output_layer():
         last_linear(nn.ReLU())
     with pytest.raises(ValueError, match="single linear layer"):
         insert_before_last_linear(nn.Linear(3, 1), nn.Identity(), 0)
+
+
+def test_spectral_norm_survives_a_checkpoint(plugins, tmp_path):
+    overrides = {"discriminator.extras": ["spectral-norm"], "generator.extras": ["spectral-norm"],
+                 "train.steps": 5}
+    experiment = Experiment.from_setup("gaussian2d", plugins=plugins, device="cpu", overrides=overrides)
+    experiment.fit(tmp_path / "run")
+    loaded = Experiment.load(tmp_path / "run", plugins=plugins)
+    assert torch.equal(loaded.sample(100), experiment.sample(100))
+    real = torch.randn(8, 2)
+    loaded.discriminator.eval()
+    experiment.discriminator.eval()
+    with torch.no_grad():
+        assert torch.equal(loaded.discriminator(real), experiment.discriminator(real))
+
+
+def test_a_loss_is_chosen_from_the_cli_with_its_options(tmp_path):
+    run = tmp_path / "run"
+    code = main(["train", "gaussian2d", "--steps", "3", "--device", "cpu", "--quiet", "--out", str(run),
+                 "--set", "loss.name=hinge", "--set", "loss.r1=1.0"])
+    text = (run / "config.toml").read_text()
+    assert code == 0 and 'name = "hinge"' in text and "r1 = 1.0" in text

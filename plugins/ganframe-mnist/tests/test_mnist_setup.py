@@ -51,7 +51,7 @@ def test_the_tutorial_preset_follows_the_article(plugins, synthetic_dir):
     assert (config.train.batch_size, config.train.steps, config.train.threads) == (128, 100 * 468, 1)
 
 
-@pytest.mark.parametrize("preset", ["tutorial", "default"])
+@pytest.mark.parametrize("preset", ["tutorial", "default", "conditional"])
 def test_each_preset_trains_a_few_steps_on_synthetic_data(plugins, synthetic_dir, preset):
     experiment = smoke_run("mnist", preset, steps=3, plugins=plugins,
                            overrides={"data.data_dir": str(synthetic_dir), "evaluation.samples": 200})
@@ -60,6 +60,9 @@ def test_each_preset_trains_a_few_steps_on_synthetic_data(plugins, synthetic_dir
     metrics = experiment.evaluate()
     assert set(metrics) == {"fd", "digit_entropy", "digits_seen"}
     assert metrics["fd"] >= 0 and 0 <= metrics["digit_entropy"] <= 3.33
+    if preset == "conditional":
+        sevens = experiment.sample(4, labels=7)
+        assert sevens.shape == (4, 1, 28, 28) and not torch.equal(sevens, experiment.sample(4, labels=1))
 
 
 def test_data_matches_torchvision_normalisation(synthetic_dir):
