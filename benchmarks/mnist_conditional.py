@@ -6,7 +6,7 @@ for each digit K, 1,000 samples with `Experiment.load(R).sample(1000, labels=K)`
 a 10x10 grid with one row per digit. Usage:
 
     GANFRAME_MNIST_DIR=../shared/data/mnist .venv/bin/python benchmarks/mnist_conditional.py \\
-        [--seeds 0] [--epochs 5] [--keep DIR] [--set KEY=VALUE ...]
+        [--seeds 0] [--epochs 20] [--keep DIR] [--set KEY=VALUE ...]
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ PER_DIGIT = 1_000
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=seeds, default=seeds("0"))
-    parser.add_argument("--epochs", type=float, default=5, help="training length in passes over the 60,000 images")
+    parser.add_argument("--epochs", type=float, default=20, help="training length in passes over the 60,000 images")
     parser.add_argument("--keep", type=Path, help="keep run directories and grids here")
     parser.add_argument("--set", action="append", default=[], help="extra config override (repeatable)")
     args = parser.parse_args()
