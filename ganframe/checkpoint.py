@@ -37,6 +37,8 @@ def state(experiment: Experiment) -> dict[str, Any]:
         "data": experiment.data_generator.get_state(),
         "torch": torch.get_rng_state(),
     }
+    if experiment.device.type == "cuda":  # dropout, instance noise... on the GPU draw from its generator
+        rng["cuda"] = torch.cuda.get_rng_state(experiment.device)
     return {
         "format": FORMAT,
         "step": experiment.step,
@@ -113,6 +115,8 @@ def load(directory: Path, experiment: Experiment) -> None:
     if content.get("device_type") == experiment.device.type:
         experiment.noise_generator.set_state(rng["noise"])
         experiment.data_generator.set_state(rng["data"])
+        if "cuda" in rng:
+            torch.cuda.set_rng_state(rng["cuda"], experiment.device)
     # else: generator states of one device type do not fit another; training continues from the
     # checkpoint with freshly seeded noise and data streams (results cannot match across devices).
     torch.set_rng_state(rng["torch"])

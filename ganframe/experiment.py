@@ -322,6 +322,9 @@ class Experiment:
             add_callback(self.hooks, writer, "run-writer")
         if self.step == 0:
             torch.set_rng_state(self._global_rng_state)
+            if self.device.type == "cuda":  # random draws made on the GPU during training (dropout, ...)
+                with torch.cuda.device(self.device):
+                    torch.cuda.manual_seed(stream_seed(self.config.seed, GLOBAL_STREAM, self.distributed.rank))
         train = self.config.train
         self._stop_requested = False
         hook = self.hooks.hook

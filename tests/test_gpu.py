@@ -36,3 +36,4 @@ def test_checkpoint_written_on_cuda_loads_on_cpu(tmp_path):
     on_cpu = Experiment.load(tmp_path / "run", device="cpu")
     assert on_cpu.step == 20
     assert torch.allclose(on_cpu.sample(50), experiment.sample(50), atol=1e-5)
+

@@ -92,3 +92,19 @@ def test_instance_noise_in_an_experiment_reaches_zero_and_repeats(plugins):
 def test_each_refuses_the_other_network(plugins, section, extra):
     with pytest.raises(ConfigError, match=f"{section}.extras: '{extra}' cannot be applied to this {section}"):
         gaussian(plugins, **{f"{section}.extras": [extra]})
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_instance_noise_on_the_gpu_is_seeded(plugins, tmp_path):
+    """Instance noise is drawn from the GPU's own generator, which ganframe seeds."""
+    overrides = {"discriminator.extras": ["instance-noise"], "loss.name": "wasserstein-gp",
+                 "train.checkpoint_every": 1}
+    runs = []
+    for name in ("a", "b"):
+        torch.cuda.manual_seed(int(torch.randint(0, 2**31, ())))  # whatever state the caller left
+        experiment = Experiment.from_setup("gaussian", plugins=plugins, device="cuda",
+                                           overrides={"train.steps": 6, **overrides})
+        experiment.fit(tmp_path / name)
+        runs.append(experiment.sample(100))
+    assert torch.allclose(runs[0], runs[1], atol=1e-5)
