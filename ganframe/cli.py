@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("run_dir", type=Path)
     evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
     evaluate.add_argument("--samples", type=int, help="number of samples (default: the config's)")
+    evaluate.add_argument("--metric", action="append", metavar="NAME",
+                          help="compute this metric instead of the run's (repeatable; e.g. two-sample)")
     evaluate.add_argument("--device", help="cpu, cuda, cuda:N or auto")
     return parser
 
@@ -357,9 +359,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.samples is not None and args.samples < 1:
         raise ConfigError(f"--samples must be positive, got {args.samples}")
     experiment = Experiment.load(args.run_dir, device=args.device, plugins=_plugins(args))
-    if not experiment.metrics:
-        raise ConfigError(f"the run in {str(args.run_dir)!r} configures no metrics (evaluation.metrics)")
-    metrics = experiment.evaluate(args.samples)
+    if not experiment.metrics and not args.metric:
+        raise ConfigError(f"the run in {str(args.run_dir)!r} configures no metrics (evaluation.metrics); "
+                          "name some with --metric")
+    metrics = experiment.evaluate(args.samples, metrics=args.metric or None)
     if args.json:
         print(json.dumps(metrics, indent=2))
     else:

@@ -205,11 +205,8 @@ class Experiment:
                                   "discriminator_loss", "generator_loss")
         self.strategy = require_attrs(self._make("strategies", cfg.strategy, context), "strategy",
                                       cfg.strategy.name, "train_round")
-        self.metrics = {}
-        for name in cfg.evaluation.metrics:
-            metric = registry.component("metrics", name)
-            spec = ComponentSpec(name, metric.make_config({}, f"evaluation.metrics.{name}"))
-            self.metrics[name] = self._make("metrics", spec, context)
+        self._context = context
+        self.metrics = self._make_metrics(cfg.evaluation.metrics, "evaluation.metrics")
 
         rank = self.distributed.rank
         self.noise_generator = _generator(self.device, stream_seed(cfg.seed, NOISE_STREAM, rank))
@@ -230,6 +227,17 @@ class Experiment:
                               "is sampled afresh for every batch and has no epochs")
         self.epoch_log = EpochLog(real_batches.steps_per_epoch if cfg.train.epoch_logs else None, self.distributed)
         self._global_rng_state = torch.Generator().manual_seed(stream_seed(cfg.seed, GLOBAL_STREAM, rank)).get_state()
+
+    def _make_metrics(self, names: Iterable[str], where: str) -> dict[str, Any]:
+        """The metrics called ``names``; an unknown name is a ConfigError listing the available ones."""
+        from .config import _lookup
+
+        metrics = {}
+        for name in names:
+            metric = _lookup(self.plugins.registry, "metrics", name, where)
+            spec = ComponentSpec(name, metric.make_config({}, f"{where}.{name}"))
+            metrics[name] = self._make("metrics", spec, self._context)
+        return metrics
 
     def _make(self, kind: str, spec: Any, context: BuildContext) -> Any:
         component = self.plugins.registry.component(kind, spec.name)
@@ -442,13 +450,15 @@ class Experiment:
             self.generator.train(was_training)
 
     @torch.no_grad()
-    def evaluate(self, samples: int | None = None) -> dict[str, float]:
-        """Every configured metric on fresh samples (``evaluation.samples`` of them by default).
+    def evaluate(self, samples: int | None = None, *, metrics: Iterable[str] | None = None) -> dict[str, float]:
+        """Every configured metric on fresh samples (``evaluation.samples`` of them by default), or
+        the metrics named in ``metrics`` (for instance ``["two-sample"]``) instead.
 
         Deterministic for a given model: the samples come from a stream seeded by the config's seed.
         In a multi-process run only the main process evaluates; the others return ``{}``.
         """
-        if not self.metrics or not self.distributed.is_main:
+        chosen = self.metrics if metrics is None else self._make_metrics(metrics, "metrics")
+        if not chosen or not self.distributed.is_main:
             return {}
         n = samples or self.config.evaluation.samples
         generator = _generator(self.device, stream_seed(self.config.seed, EVAL_STREAM))
@@ -456,7 +466,7 @@ class Experiment:
         context = MetricContext(data=self.data, generator=torch.Generator().manual_seed(
             stream_seed(self.config.seed, EVAL_STREAM, 1)), device=self.device)
         results: dict[str, float] = {}
-        for name, metric in self.metrics.items():
+        for name, metric in chosen.items():
             try:
                 values = metric(generated, context)
             except GanframeError:

@@ -187,7 +187,10 @@ def test_evaluate_a_run_without_metrics(cli, assert_usage_error, run_copy):
     config.write_text(config.read_text().replace('metrics = [\n    "moments",\n    "wasserstein",\n    "ks",\n]',
                                                  "metrics = []"))
     assert assert_usage_error(cli("evaluate", run_copy)) == (
-        f"ganframe: error: the run in {str(run_copy)!r} configures no metrics (evaluation.metrics)")
+        f"ganframe: error: the run in {str(run_copy)!r} configures no metrics (evaluation.metrics); "
+        "name some with --metric")
+    named = cli("evaluate", run_copy, "--metric", "moments")
+    assert named.code == 0 and named.out.startswith("mean: ")
 
 
 def test_a_run_whose_config_no_longer_fits_its_checkpoint(cli, assert_usage_error, run_copy):

@@ -13,6 +13,8 @@ import torch
 from ganframe.errors import ConfigError
 from ganframe.hookimpl import hookimpl
 
+from .two_sample import two_sample
+
 REFERENCE_POINTS = 100_000  # quantiles of an analytic reference used for the Wasserstein distance
 
 
@@ -67,3 +69,5 @@ def register_metrics(register):
     register("moments", lambda c, ctx: moments, description="mean, std, skew, excess kurtosis (1-D)")
     register("wasserstein", lambda c, ctx: wasserstein, description="1-Wasserstein distance to the real data (1-D)")
     register("ks", lambda c, ctx: kolmogorov_smirnov, description="Kolmogorov-Smirnov statistic (1-D)")
+    register("two-sample", lambda c, ctx: two_sample,
+             description="energy-distance permutation test and per-dimension KS test against real data (low-D)")
