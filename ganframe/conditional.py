@@ -10,6 +10,8 @@ strategies and the trainer work unchanged:
 * :class:`ConditionalGenerator` returns the generated example joined with the label it was asked for;
 * :class:`ProjectionDiscriminator` (Miyato & Koyama 2018) scores ``D(x) + ⟨embed(y), φ(x)⟩``, where
   ``φ(x)`` is what D's last linear layer reads: the label is embedded and joined to D's features.
+  With ``conditional_input = true`` D also reads the label at its input: it judges the joined
+  ``[x, y]`` (built for flat examples, as fully connected discriminators are).
 
 Samples in data space are the examples alone; :meth:`ganframe.Experiment.sample` takes ``labels``.
 """
@@ -114,8 +116,9 @@ class ConditionalGenerator(nn.Module):
 class ProjectionDiscriminator(nn.Module):
     """``D(x) + ⟨embed(y), φ(x)⟩`` for a discriminator with one logit per example and a last linear layer."""
 
-    def __init__(self, inner: nn.Module, data: JoinedLabels, name: str) -> None:
+    def __init__(self, inner: nn.Module, data: JoinedLabels, name: str, joined_input: bool = False) -> None:
         super().__init__()
+        self.joined_input = joined_input  # inner judges [x, one-hot y] (conditional_input), else x
         if discriminator_output(inner) != "logits":
             raise ConfigError(f"conditional = true needs a discriminator that outputs logits; "
                               f"set the output of discriminator {name!r} to \"logits\"")
@@ -136,7 +139,7 @@ class ProjectionDiscriminator(nn.Module):
     def forward(self, joined: torch.Tensor) -> torch.Tensor:
         x, y = self.data.split(joined)
         self._features.clear()
-        score = self.inner(x)  # (B, 1)
+        score = self.inner(joined if self.joined_input else x)  # (B, 1)
         features = self._features[-1]  # (B, F): what the last linear layer read
         self._features.clear()
         return score + (self.embed(y) * features).sum(dim=1, keepdim=True)

@@ -149,6 +149,9 @@ class ExperimentConfig:
     device: str = attrs.field(default="auto", validator=_is_device)
     # Class-conditional G and D on a labelled data set (see ganframe.conditional).
     conditional: bool = False
+    # Also join the one-hot class to D's input: D is built for flat examples of (features +
+    # classes) numbers, which fully connected discriminators take.
+    conditional_input: bool = False
     setup: str | None = None
     preset: str | None = None
 
@@ -157,6 +160,8 @@ class ExperimentConfig:
         out: dict[str, Any] = {"seed": self.seed, "device": self.device}
         if self.conditional:
             out["conditional"] = True
+        if self.conditional_input:
+            out["conditional_input"] = True
         if self.setup is not None:
             out["setup"] = self.setup
         if self.preset is not None:
@@ -181,7 +186,7 @@ class ExperimentConfig:
 
 
 TOP_LEVEL_KEYS = (
-    "setup", "preset", "seed", "device", "conditional", *COMPONENT_SECTIONS, "train", "evaluation",
+    "setup", "preset", "seed", "device", "conditional", "conditional_input", *COMPONENT_SECTIONS, "train", "evaluation",
 )
 
 
@@ -334,7 +339,7 @@ def resolve_config(raw: Mapping[str, Any], registry: Any) -> ExperimentConfig:
     fields["evaluation"] = structure_options(EvaluationConfig, evaluation, "evaluation")
     for metric in fields["evaluation"].metrics:
         _lookup(registry, "metrics", metric, "evaluation.metrics")
-    for key in ("seed", "device", "setup", "preset", "conditional"):
+    for key in ("seed", "device", "setup", "preset", "conditional", "conditional_input"):
         if key in raw:
             fields[key] = raw[key]
     _check_scalar_types(fields)
@@ -351,8 +356,11 @@ def _check_scalar_types(fields: dict[str, Any]) -> None:
     for key in ("device", "setup", "preset"):
         if key in fields and fields[key] is not None and not isinstance(fields[key], str):
             raise ConfigError(f"'{key}' must be a string, got {fields[key]!r}")
-    if not isinstance(fields.get("conditional", False), bool):
-        raise ConfigError(f"'conditional' must be true or false, got {fields['conditional']!r}")
+    for key in ("conditional", "conditional_input"):
+        if not isinstance(fields.get(key, False), bool):
+            raise ConfigError(f"'{key}' must be true or false, got {fields[key]!r}")
+    if fields.get("conditional_input") and not fields.get("conditional"):
+        raise ConfigError("conditional_input = true needs conditional = true")
 
 
 def _section(raw: Mapping[str, Any], key: str, where: str | None = None) -> Mapping[str, Any]:

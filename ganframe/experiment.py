@@ -180,11 +180,13 @@ class Experiment:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(stream_seed(cfg.seed, INIT_STREAM))
             self.generator = self._make_network("generators", cfg.generator, context)
-            self.discriminator = self._make_network("discriminators", cfg.discriminator, context)
+            # With conditional_input, D is built for the joined examples: the class is part of its input.
+            d_context = attrs.evolve(context, data=self.model_data) if cfg.conditional_input else context
+            self.discriminator = self._make_network("discriminators", cfg.discriminator, d_context)
             if self.classes is not None:
                 self.generator = conditional.ConditionalGenerator(self.generator, self.classes)
-                self.discriminator = conditional.ProjectionDiscriminator(self.discriminator, self.model_data,
-                                                                         cfg.discriminator.name)
+                self.discriminator = conditional.ProjectionDiscriminator(
+                    self.discriminator, self.model_data, cfg.discriminator.name, joined_input=cfg.conditional_input)
         self.generator.to(self.device)
         self.discriminator.to(self.device)
         distributed.broadcast_parameters([self.generator, self.discriminator], self.distributed)

@@ -143,3 +143,14 @@ def test_the_cli_samples_a_class_and_refuses_a_wrong_one(trained, tmp_path, caps
     assert main(["sample", str(run), "-n", "5", "--label", "7", "-o", str(tmp_path / "bad.npy")]) == 2
     err = capsys.readouterr().err
     assert err == "ganframe: error: labels must lie in 0..1, got [7]\n" and not (tmp_path / "bad.npy").exists()
+
+
+def test_conditional_input_joins_the_label_to_d_input_too(plugins):
+    experiment = Experiment.from_dict({**BLOBS, "conditional_input": True}, plugins=plugins)
+    first = next(m for m in experiment.discriminator.inner.modules() if isinstance(m, torch.nn.Linear))
+    assert first.in_features == 2 + 2  # the point and its one-hot class
+    experiment.fit()
+    for label, side in ((0, -1.0), (1, 1.0)):
+        assert (experiment.sample(500, labels=label)[:, 0] * side > 0).float().mean() > 0.95
+    with pytest.raises(ConfigError, match="conditional_input = true needs conditional = true"):
+        Experiment.from_dict({**BLOBS, "conditional": False, "conditional_input": True}, plugins=plugins)

@@ -66,8 +66,8 @@ def test_unknown_top_level_key_lists_the_sections(plugins, tiny):
     with pytest.raises(ConfigError) as caught:
         resolve(plugins, tiny)
     assert str(caught.value) == (
-        "unknown config key 'trian'; did you mean 'train'? available: setup, preset, seed, device, conditional, data, noise, "
-        "generator, discriminator, loss, strategy, train, evaluation")
+        "unknown config key 'trian'; did you mean 'train'? available: setup, preset, seed, device, conditional, "
+        "conditional_input, data, noise, generator, discriminator, loss, strategy, train, evaluation")
 
 
 def test_a_config_without_data_says_how_to_name_one(plugins):

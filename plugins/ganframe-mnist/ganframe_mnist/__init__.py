@@ -13,8 +13,9 @@ Presets:
   discriminator 784-512-256-1 on logits with a minibatch-std feature (both ``mnist-mlp``), Adam
   with betas (0.5, 0.999) at 4e-4 for G and 1.6e-3 for D, the non-saturating loss, batch 64;
   20 epochs (937 rounds each).
-* ``conditional`` — the default, class-conditional (``conditional = true``): the digit is joined to
-  the noise and, by projection, to the discriminator's features; ``ganframe sample RUN --label K``.
+* ``conditional`` — the default, class-conditional (``conditional = true``, ``conditional_input =
+  true``): the digit is joined to the noise, to the discriminator's input and, by projection, to
+  its features; ``ganframe sample RUN --label K``.
 
 Data: see :mod:`ganframe_mnist.data` (``data_dir``, ``GANFRAME_MNIST_DIR``, or a download).
 Metrics: see :mod:`ganframe_mnist.metrics` (``fd``, ``digit_entropy``, ``digits_seen``).
@@ -83,7 +84,7 @@ DEFAULT = {
 }
 
 # The default preset, class-conditional: ``ganframe sample RUN -n 100 --label 7 -o sevens.png``.
-CONDITIONAL = {**DEFAULT, "conditional": True}
+CONDITIONAL = {**DEFAULT, "conditional": True, "conditional_input": True}
 
 PRESETS = {"default": DEFAULT, "tutorial": TUTORIAL, "conditional": CONDITIONAL}
 
