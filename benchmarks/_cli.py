@@ -13,6 +13,11 @@ def seeds(text: str) -> list[int]:
     return list(range(int(first), int(last or first) + 1))
 
 
+def set_options(overrides: list[str]) -> list[str]:
+    """``["a=1", "b=2"]`` → ``["--set", "a=1", "--set", "b=2"]`` for a ganframe command line."""
+    return [item for override in overrides for item in ("--set", override)]
+
+
 def ganframe(*args: str) -> tuple[float, str]:
     """Run ``python -m ganframe ARGS``; returns its wall time in seconds and its standard output."""
     started = time.perf_counter()

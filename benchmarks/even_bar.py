@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from _cli import ganframe, seeds
+from _cli import ganframe, seeds, set_options
 
 MAX_INT = 128
 SAMPLES = 10_000
@@ -31,9 +31,8 @@ SAMPLES = 10_000
 def train_and_sample(preset: str, seed: int, sets: list[str], workdir: Path,
                      tag: str) -> tuple[float, float, np.ndarray, str]:
     run, out = workdir / f"{preset}-{seed}-{tag}", workdir / f"{preset}-{seed}-{tag}.npy"
-    overrides = [item for override in sets for item in ("--set", override)]
     wall, _ = ganframe("train", "even", "--preset", preset, "--seed", str(seed), "--out", str(run),
-                       "--quiet", "--device", "cpu", *overrides)
+                       "--quiet", "--device", "cpu", *set_options(sets))
     loop = json.loads((run / "report.json").read_text())["seconds"]
     ganframe("sample", str(run), "-n", str(SAMPLES), "-o", str(out))
     return wall, loop, np.load(out), hashlib.sha256(out.read_bytes()).hexdigest()

@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from _cli import ganframe, seeds
+from _cli import ganframe, seeds, set_options
 
 from ganframe.config import read_toml
 
@@ -42,9 +42,8 @@ def file_errors(run: Path, samples: np.ndarray) -> tuple[float, float]:
 
 def measure(preset: str, seed: int, sets: list[str], workdir: Path, tag: str) -> dict:
     run, out = workdir / f"{preset}-{seed}-{tag}", workdir / f"{preset}-{seed}-{tag}.npy"
-    extra = [arg for item in sets for arg in ("--set", item)]
     seconds, _ = ganframe("train", "gaussian2d", "--preset", preset, "--seed", str(seed), "--out", str(run),
-                          "--quiet", "--device", "cpu", *extra)
+                          "--quiet", "--device", "cpu", *set_options(sets))
     _, printed = ganframe("evaluate", str(run), "--json")
     ganframe("sample", str(run), "-n", "10000", "-o", str(out))
     samples = np.load(out)

@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from _cli import ganframe, seeds
+from _cli import ganframe, seeds, set_options
 
 import ganframe_mnist
 
@@ -51,9 +51,8 @@ def main() -> None:
         where.mkdir(parents=True, exist_ok=True)
         for seed in args.seeds:
             run = where / f"mnist-{args.preset}-s{seed}"
-            extra = [item for override in args.set for item in ("--set", override)]
             wall, _ = ganframe("train", "mnist", "--preset", args.preset, "--seed", str(seed), "--out", str(run),
-                               "--quiet", "--device", "cpu", "--steps", str(steps), *extra)
+                               "--quiet", "--device", "cpu", "--steps", str(steps), *set_options(args.set))
             report = json.loads((run / "report.json").read_text())
             ganframe("sample", str(run), "-n", "10000", "-o", str(where / f"{run.name}.npy"))
             ganframe("sample", str(run), "-n", "100", "-o", str(where / f"{run.name}.png"))

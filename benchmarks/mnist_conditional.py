@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 import torch
-from _cli import ganframe, seeds
+from _cli import ganframe, seeds, set_options
 from torchvision.utils import save_image
 
 import ganframe_mnist
@@ -44,9 +44,8 @@ def main() -> None:
         where.mkdir(parents=True, exist_ok=True)
         for seed in args.seeds:
             run = where / f"mnist-conditional-s{seed}"
-            extra = [item for override in args.set for item in ("--set", override)]
             ganframe("train", "mnist", "--preset", "conditional", "--seed", str(seed), "--out", str(run),
-                     "--quiet", "--device", "cpu", "--steps", str(steps), *extra)
+                     "--quiet", "--device", "cpu", "--steps", str(steps), *set_options(args.set))
             report = json.loads((run / "report.json").read_text())
             experiment = Experiment.load(run, device="cpu")
             classifier = classifier_for(experiment.data)

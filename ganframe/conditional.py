@@ -27,7 +27,7 @@ from torch import nn
 from .components import discriminator_output
 from .data import Dataset, DataSource
 from .errors import ConfigError
-from .nn import last_linear, numel
+from .nn import last_linear, numel, with_last_linear_input
 
 
 def require_labels(data: DataSource, name: str) -> int:
@@ -46,7 +46,7 @@ def require_labels(data: DataSource, name: str) -> int:
 def label_tensor(labels: int | Sequence[int] | torch.Tensor, n: int, classes: int) -> torch.Tensor:
     """``labels`` as an int64 CPU tensor of ``n`` classes: one label for all, or one per sample."""
     tensor = torch.as_tensor(labels)
-    if tensor.dtype in (torch.bool,) or tensor.is_floating_point() or tensor.is_complex():
+    if tensor.dtype == torch.bool or tensor.is_floating_point() or tensor.is_complex():
         raise ConfigError(f"labels must be class numbers 0..{classes - 1}, got {labels!r}")
     tensor = tensor.to(torch.int64).reshape(-1)
     if tensor.numel() == 1:
@@ -133,13 +133,9 @@ class ProjectionDiscriminator(nn.Module):
         self.output = "logits"
         self.embed = nn.Linear(data.classes, head.in_features, bias=False)  # one embedding per class
         nn.init.zeros_(self.embed.weight)  # no say at first: D starts as the unconditional one
-        self._features: list[torch.Tensor] = []
-        head.register_forward_pre_hook(lambda module, args: self._features.append(args[0]))
 
     def forward(self, joined: torch.Tensor) -> torch.Tensor:
         x, y = self.data.split(joined)
-        self._features.clear()
-        score = self.inner(joined if self.joined_input else x)  # (B, 1)
-        features = self._features[-1]  # (B, F): what the last linear layer read
-        self._features.clear()
+        # score (B, 1); features (B, F): what the last linear layer read
+        score, features = with_last_linear_input(self.inner, joined if self.joined_input else x)
         return score + (self.embed(y) * features).sum(dim=1, keepdim=True)

@@ -166,6 +166,17 @@ def last_linear(network: nn.Module) -> tuple[nn.Module, str, nn.Linear]:
     return network.get_submodule(parent_path) if path else network, attribute, layer
 
 
+def with_last_linear_input(network: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``network(x)`` and what its last linear layer read in that call (D's features, for instance)."""
+    seen: list[torch.Tensor] = []
+    handle = last_linear(network)[2].register_forward_pre_hook(lambda module, args: seen.append(args[0]))
+    try:
+        output = network(x)
+    finally:
+        handle.remove()
+    return output, seen[-1]
+
+
 def insert_before_last_linear(network: nn.Module, feature: nn.Module, added: int) -> nn.Module:
     """Put ``feature`` — ``(N, A)`` → ``(N, A + added)`` — just before the last linear layer of
     ``network``, which is widened to read the ``added`` features. Returns ``network``, changed in place.

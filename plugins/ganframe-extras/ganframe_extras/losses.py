@@ -29,7 +29,7 @@ import torch.nn.functional as F
 from ganframe.components import discriminator_output
 from ganframe.config import non_negative
 from ganframe.errors import ConfigError
-from ganframe.nn import last_linear
+from ganframe.nn import with_last_linear_input
 
 
 def _unit_interval(instance, attribute, value) -> None:
@@ -173,13 +173,7 @@ class FeatureMatching(BCE):
 
 def features(discriminator: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
     """What D's last linear layer reads for ``x``: ``(B', in_features)``."""
-    seen: list[torch.Tensor] = []
-    handle = last_linear(discriminator)[2].register_forward_pre_hook(lambda module, args: seen.append(args[0]))
-    try:
-        discriminator(x)
-    finally:
-        handle.remove()
-    return seen[-1]
+    return with_last_linear_input(discriminator, x)[1]
 
 
 def register_losses(register) -> None:
