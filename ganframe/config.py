@@ -115,6 +115,22 @@ class EvaluationConfig:
     samples: int = attrs.field(default=10_000, validator=positive)
 
 
+@attrs.frozen(kw_only=True)
+class LoggingConfig:
+    """What a run directory gets besides its metrics and checkpoints (see ``ganframe.plots``)."""
+
+    # Figures in RUN_DIR/plots: losses for every setup, and what suits the data (1-D, discrete,
+    # 2-D, images). Drawing them samples G from noise of its own: training is unchanged.
+    plots: bool = True
+    # How many times over training the progress figures sample G (1-D mean and std, image grids):
+    # at most once per epoch on a finite data set, and always before the first and after the last round.
+    snapshots: int = attrs.field(default=50, validator=positive)
+    # RUN_DIR/report.html at the end of training: figures, metrics, config and metadata in one file.
+    report: bool = True
+    # TensorBoard event files in RUN_DIR/tensorboard (needs: pip install 'ganframe[tensorboard]').
+    tensorboard: bool = False
+
+
 @attrs.frozen
 class ComponentSpec:
     """A component chosen by name, with its validated config (an instance of its config class)."""
@@ -145,6 +161,7 @@ class ExperimentConfig:
     strategy: ComponentSpec
     train: TrainConfig = TrainConfig()
     evaluation: EvaluationConfig = EvaluationConfig()
+    logging: LoggingConfig = LoggingConfig()
     seed: int = attrs.field(default=0, validator=v.and_(v.instance_of(int), non_negative))
     device: str = attrs.field(default="auto", validator=_is_device)
     # Class-conditional G and D on a labelled data set (see ganframe.conditional).
@@ -179,6 +196,7 @@ class ExperimentConfig:
                                               for extra in spec.extras]
         out["train"] = unstructure(self.train)
         out["evaluation"] = unstructure(self.evaluation)
+        out["logging"] = unstructure(self.logging)
         return out
 
     def to_toml(self) -> str:
@@ -186,7 +204,8 @@ class ExperimentConfig:
 
 
 TOP_LEVEL_KEYS = (
-    "setup", "preset", "seed", "device", "conditional", "conditional_input", *COMPONENT_SECTIONS, "train", "evaluation",
+    "setup", "preset", "seed", "device", "conditional", "conditional_input", *COMPONENT_SECTIONS,
+    "train", "evaluation", "logging",
 )
 
 
@@ -337,6 +356,7 @@ def resolve_config(raw: Mapping[str, Any], registry: Any) -> ExperimentConfig:
     fields["train"] = structure_options(TrainConfig, _section(raw, "train"), "train")
     evaluation = dict(_section(raw, "evaluation"))
     fields["evaluation"] = structure_options(EvaluationConfig, evaluation, "evaluation")
+    fields["logging"] = structure_options(LoggingConfig, _section(raw, "logging"), "logging")
     for metric in fields["evaluation"].metrics:
         _lookup(registry, "metrics", metric, "evaluation.metrics")
     for key in ("seed", "device", "setup", "preset", "conditional", "conditional_input"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import platform
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -326,10 +327,13 @@ class Experiment:
         from .runs import RunWriter
 
         writer = None
+        extra_writers = self._run_writers(run_dir)  # made first: a missing package fails before any write
         if run_dir is not None:
             writer = RunWriter(Path(run_dir), self)
             writer.prepare()
             add_callback(self.hooks, writer, "run-writer")
+        for callback in extra_writers:
+            add_callback(self.hooks, callback, f"ganframe-{type(callback).__name__}")
         if self.step == 0:
             torch.set_rng_state(self._global_rng_state)
             if self.device.type == "cuda":  # random draws made on the GPU during training (dropout, ...)
@@ -365,13 +369,36 @@ class Experiment:
             if writer is not None:
                 writer.checkpoint()
             self._call(hook.on_experiment_end, step=self.step, report=report)
+            if writer is not None:
+                writer.write_html_report()
             return report
         except BaseException as exc:
             self._call(hook.on_exception, step=self.step, exception=exc, reraise=False)
             raise
         finally:
-            if writer is not None:
-                self.hooks.unregister(writer)
+            for callback in [writer, *extra_writers]:
+                if callback is not None:
+                    self.hooks.unregister(callback)
+
+    def _run_writers(self, run_dir: str | Path | None) -> list[object]:
+        """The figure and TensorBoard writers ``config.logging`` asks for, for one ``fit``."""
+        options = self.config.logging
+        if not self.distributed.is_main:
+            return []
+        if run_dir is None:
+            if options.tensorboard:
+                log.warning("logging.tensorboard is on, but fit() has no run directory to write to")
+            return []
+        writers: list[object] = []
+        if options.tensorboard:
+            from .tensorboard import TensorBoardWriter
+
+            writers.append(TensorBoardWriter(Path(run_dir), self))
+        if options.plots:
+            from .plots import PlotWriter
+
+            writers.append(PlotWriter(Path(run_dir), self))
+        return writers
 
     def request_stop(self) -> None:
         """Ask ``fit`` to stop after the current round (it then checkpoints and reports as usual)."""
@@ -396,7 +423,10 @@ class Experiment:
             "device": str(self.device),
             "processes": self.distributed.world_size,
             "metrics": dict(metrics),
-            "versions": {"ganframe": __version__, "torch": torch.__version__},
+            "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "versions": {"ganframe": __version__, "torch": torch.__version__, "python": platform.python_version(),
+                         "plugins": {info.name: info.version for info in self.plugins.infos
+                                     if info.version and not info.broken}},
         }
         if self.epoch_log.rounds_per_epoch is not None:  # train.epoch_logs: per-epoch means of the logs
             report["epochs"] = [dict(row) for row in self.epoch_log.rows]
@@ -433,23 +463,31 @@ class Experiment:
         generator = _generator(self.device, stream_seed(base, SAMPLE_STREAM))
         return self._generate(n, generator, chunk, classes)
 
-    def _generate(self, n: int, generator: torch.Generator, chunk: int,
-                  labels: torch.Tensor | None = None) -> torch.Tensor:
+    @torch.no_grad()
+    def generate(self, z: torch.Tensor) -> torch.Tensor:
+        """G's output for the noise ``z`` (from ``self.noise``), in data space, on the CPU.
+
+        G runs in evaluation mode and is put back as it was: a look during training changes nothing.
+        """
         was_training = self.generator.training
         self.generator.eval()
         try:
-            parts = []
-            for start in range(0, n, chunk):
-                size = min(chunk, n - start)
-                if labels is None:
-                    z = self.noise.sample(size, generator=generator, device=self.device)
-                else:
-                    z = self.noise.sample(size, generator=generator, device=self.device,
-                                          labels=labels[start : start + size])
-                parts.append(self.model_data.to_data_space(self.generator(z)).cpu())
-            return torch.cat(parts)
+            return self.model_data.to_data_space(self.generator(z.to(self.device))).cpu()
         finally:
             self.generator.train(was_training)
+
+    def _generate(self, n: int, generator: torch.Generator, chunk: int,
+                  labels: torch.Tensor | None = None) -> torch.Tensor:
+        parts = []
+        for start in range(0, n, chunk):
+            size = min(chunk, n - start)
+            if labels is None:
+                z = self.noise.sample(size, generator=generator, device=self.device)
+            else:
+                z = self.noise.sample(size, generator=generator, device=self.device,
+                                      labels=labels[start : start + size])
+            parts.append(self.generate(z))
+        return torch.cat(parts)
 
     @torch.no_grad()
     def evaluate(self, samples: int | None = None, *, metrics: Iterable[str] | None = None) -> dict[str, float]:

@@ -7,6 +7,9 @@
                            means ({"step", "epoch", "logs": {...}})
       checkpoints/last.pt  models, optimisers, training position and random states
       report.json          final metrics, steps, time, device and versions (and per-epoch means)
+      report.html          the same, with the figures and the config, in one page (logging.report)
+      plots/               figures (logging.plots; see ganframe.plots)
+      tensorboard/         TensorBoard event files (logging.tensorboard)
 
 The writer is a lifecycle plugin registered for the duration of ``fit``. Only the main process
 writes; every process takes part in averaging the logged values.
@@ -15,6 +18,7 @@ writes; every process takes part in averaging the logged values.
 from __future__ import annotations
 
 import json
+import logging
 import math
 from collections.abc import Mapping
 from pathlib import Path
@@ -29,6 +33,8 @@ from .hookimpl import hookimpl
 
 if TYPE_CHECKING:
     from .experiment import Experiment
+
+log = logging.getLogger("ganframe")
 
 CONFIG = "config.toml"
 METRICS = "metrics.jsonl"
@@ -59,6 +65,26 @@ def write_json(target: Path, content: Any) -> None:
     checkpoint.write_atomically(target, lambda handle: handle.write(text))
 
 
+class RunningMeans:
+    """The mean of each logged value since the last ``take()`` (a strategy may skip a value in a round)."""
+
+    def __init__(self) -> None:
+        self._sums: dict[str, torch.Tensor] = {}
+        self.count = 0
+
+    def add(self, logs: Mapping[str, torch.Tensor]) -> None:
+        for key, value in logs.items():
+            value = value.detach().float().reshape(())
+            self._sums[key] = self._sums[key] + value if key in self._sums else value
+        self.count += 1
+
+    def take(self) -> dict[str, torch.Tensor]:
+        """The means so far (empty when nothing was added), and start again."""
+        means = {k: v / self.count for k, v in self._sums.items()} if self.count else {}
+        self._sums, self.count = {}, 0
+        return means
+
+
 class RunWriter:
     """Writes a run directory as training goes (a lifecycle plugin)."""
 
@@ -66,8 +92,7 @@ class RunWriter:
         self.directory = directory
         self.experiment = experiment
         self.is_main = experiment.distributed.is_main
-        self._sums: dict[str, torch.Tensor] = {}
-        self._count = 0
+        self._means = RunningMeans()
         self._handle: Any = None
 
     def prepare(self) -> None:
@@ -106,21 +131,16 @@ class RunWriter:
 
     @hookimpl
     def on_step_end(self, step: int, logs: Mapping[str, torch.Tensor]) -> None:
-        for key, value in logs.items():
-            value = value.detach().float().reshape(())
-            self._sums[key] = self._sums[key] + value if key in self._sums else value
-        self._count += 1
+        self._means.add(logs)
         train = self.experiment.config.train
         if step % train.log_every == 0 or step == train.steps:
             self.flush_logs(step)
 
     def flush_logs(self, step: int) -> None:
         """Write the mean of each logged value since the last row."""
-        if not self._count:
+        if not self._means.count:
             return
-        means = {k: v / self._count for k, v in self._sums.items()}
-        means = distributed.average_scalars(means, self.experiment.distributed)
-        self._sums, self._count = {}, 0
+        means = distributed.average_scalars(self._means.take(), self.experiment.distributed)
         self._write({"step": step, **{k: _number(v.item()) for k, v in means.items()}})
 
     @hookimpl
@@ -146,6 +166,20 @@ class RunWriter:
     @hookimpl
     def on_exception(self) -> None:
         self._close()
+
+    def write_html_report(self) -> None:
+        """``report.html`` (``logging.report``), after every plugin has finished its figures. A
+        failure is a warning: the run itself is complete by then."""
+        if not (self.is_main and self.experiment.config.logging.report):
+            return
+        from .html_report import write_report
+
+        try:
+            target = write_report(self.directory)
+        except Exception as exc:
+            log.warning("report.html not written: %s: %s", type(exc).__name__, exc)
+        else:
+            log.info("report written to %s", target)
 
     def _close(self) -> None:
         if self._handle is not None:

@@ -1,0 +1,74 @@
+"""Figures every run gets, drawn from ``metrics.jsonl``: the losses over training and, when
+``train.d_accuracy`` is on, the discriminator's accuracy (per epoch where there are epochs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .files import metrics_rows, number, save_figure
+
+ACCURACY_LABELS = {"d_accuracy": "real and fake", "d_accuracy_real": "real", "d_accuracy_fake": "fake"}
+ACCURACY_KEYS = tuple(ACCURACY_LABELS)
+
+
+def draw_losses(run_dir: Path) -> bool:
+    """``losses.png``: every logged value except D's accuracy, against the step. False: nothing logged."""
+    from matplotlib.figure import Figure
+
+    series: dict[str, tuple[list[int], list[float]]] = {}
+    for row in metrics_rows(run_dir):
+        if "metrics" in row or "logs" in row:
+            continue
+        for key, value in row.items():
+            if key != "step" and key not in ACCURACY_KEYS:
+                steps, values = series.setdefault(key, ([], []))
+                steps.append(row["step"])
+                values.append(number(value))
+    if not series:
+        return False
+    figure = Figure(figsize=(7, 4))
+    axes = figure.subplots()
+    for key, (steps, values) in series.items():
+        axes.plot(steps, values, label=key, marker="o" if len(steps) < 20 else None, linewidth=1.2)
+    axes.set_xlabel("step")
+    axes.set_ylabel("mean over the logging interval")
+    axes.set_title("Losses over training")
+    axes.grid(alpha=0.3)
+    axes.legend()
+    save_figure(run_dir, "losses.png", figure, "Generator and discriminator losses over training "
+                "(each point the mean over train.log_every rounds).")
+    return True
+
+
+def draw_d_accuracy(run_dir: Path) -> bool:
+    """``d_accuracy.png``: D's accuracy on real, fake and both, per epoch (or per logging interval)."""
+    from matplotlib.figure import Figure
+
+    rows = list(metrics_rows(run_dir))
+    per_epoch = [(row["epoch"], row["logs"]) for row in rows
+                 if "epoch" in row and isinstance(row.get("logs"), dict) and "d_accuracy" in row["logs"]]
+    if per_epoch:
+        x_label, points = "epoch", per_epoch
+    else:
+        x_label, points = "step", [(row["step"], row) for row in rows if "d_accuracy" in row]
+    if not points:
+        return False
+    figure = Figure(figsize=(7, 4))
+    axes = figure.subplots()
+    for key, style in zip(ACCURACY_KEYS, ("-", "--", ":")):
+        xs = [x for x, values in points if key in values]
+        if xs:
+            axes.plot(xs, [number(values[key]) for _, values in points if key in values], style,
+                      label=ACCURACY_LABELS[key],
+                      marker="o" if len(xs) < 30 else None)
+    axes.axhline(0.5, color="grey", linewidth=0.8, label="chance (0.5)")
+    axes.set_ylim(-0.02, 1.02)
+    axes.set_xlabel(x_label)
+    axes.set_ylabel("discriminator accuracy")
+    axes.set_title(f"Discriminator accuracy per {x_label}")
+    axes.grid(alpha=0.3)
+    axes.legend()
+    save_figure(run_dir, "d_accuracy.png", figure,
+                f"Share of real and fake examples the discriminator classified correctly, per {x_label}, "
+                "judged before each of its updates; 0.5 is a discriminator that cannot tell them apart.")
+    return True
