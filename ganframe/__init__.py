@@ -3,6 +3,7 @@
 The public face: ``hookimpl`` for plugins, ``Experiment`` to compose and run, configs and errors.
 """
 
+import logging
 from importlib.metadata import PackageNotFoundError, version
 
 from .config import ExperimentConfig, TrainConfig
@@ -18,6 +19,9 @@ from .errors import (
 from .experiment import Experiment
 from .hookimpl import hookimpl
 from .plugins import load_plugins
+
+# A library logs; the application decides what to show (the CLI shows warnings, and more with -v).
+logging.getLogger("ganframe").addHandler(logging.NullHandler())
 
 try:
     __version__ = version("ganframe")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import signal
 import sys
@@ -35,19 +36,29 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ganframe {_version()}")
     parser.add_argument("--disable-plugin", action="append", default=[], metavar="NAME",
                         help="do not load this plugin (repeatable; also GANFRAME_DISABLE_PLUGINS=a,b)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what ganframe does (to stderr)")
+    # -v also works after the command: ganframe train gaussian -v
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help="log what ganframe does (to stderr)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
-    commands.add_parser("plugins", help="list loaded plugins, what they register, and broken ones")
+    def add_command(name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        return commands.add_parser(name, parents=[common], **kwargs)
 
-    listing = commands.add_parser("list", help="list registered components by kind")
+    add_command("plugins", help="list loaded plugins, what they register, and broken ones")
+
+    listing = add_command("list", help="list registered components by kind")
     listing.add_argument("kind", nargs="?", help="one kind, e.g. setups, generators, losses")
 
-    train = commands.add_parser("train", help="train a setup (or a config file) and write a run directory")
+    train = add_command("train", help="train a setup (or a config file) and write a run directory")
     train.add_argument("setup", nargs="?", help="setup name, e.g. gaussian (see 'ganframe list setups')")
     train.add_argument("--preset", help="preset of the setup (its default preset when left out)")
     train.add_argument("--steps", type=int, help="training rounds (train.steps)")
     train.add_argument("--seed", type=int, help="the one seed everything random flows from")
+    train.add_argument("--seeds", metavar="LIST", help="one run per seed, e.g. 0-4 or 0,3,7, into OUT/seed-N, "
+                       "with a summary over seeds (OUT/summary.json, OUT/report.html)")
     train.add_argument("--device", help="cpu, cuda, cuda:N or auto")
     train.add_argument("--out", type=Path, help="run directory to create (default: runs/SETUP-PRESET-sSEED-TIME)")
     train.add_argument("--config", type=Path, help="TOML config file, applied on top of the setup's preset")
@@ -56,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--resume", type=Path, metavar="RUN_DIR", help="continue a run from its last checkpoint")
     train.add_argument("--quiet", action="store_true", help="no progress bar and no metrics summary (the run directory is still printed)")
 
-    sample = commands.add_parser("sample", help="write generated samples of a trained run to a file")
+    sample = add_command("sample", help="write generated samples of a trained run to a file")
     sample.add_argument("run_dir", type=Path)
     sample.add_argument("-n", type=int, required=True, help="number of samples")
     sample.add_argument("-o", "--output", type=Path, required=True, help="FILE.npy, FILE.pt or FILE.png")
@@ -64,18 +75,23 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--label", type=int, help="class of every sample (conditional runs; default: uniform)")
     sample.add_argument("--device", help="cpu, cuda, cuda:N or auto")
 
-    evaluate = commands.add_parser("evaluate", help="compute the setup's metrics on fresh samples")
+    evaluate = add_command("evaluate", help="compute the setup's metrics on fresh samples")
     evaluate.add_argument("run_dir", type=Path)
     evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
     evaluate.add_argument("--samples", type=int, help="number of samples (default: the config's)")
     evaluate.add_argument("--metric", action="append", metavar="NAME",
                           help="compute this metric instead of the run's (repeatable; e.g. two-sample)")
     evaluate.add_argument("--device", help="cpu, cuda, cuda:N or auto")
+
+    report = add_command("report", help="write a run's report.html (figures, metrics, config) again")
+    report.add_argument("run_dir", type=Path, help="a run directory, or the directory of a --seeds run")
+    report.add_argument("-o", "--output", type=Path, help="the HTML file (default: RUN_DIR/report.html)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _configure_logging(args.verbose)
     try:
         return COMMANDS[args.command](args)
     except GanframeError as exc:
@@ -92,6 +108,35 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         _error(f"unexpected {type(exc).__name__}: {exc} (set GANFRAME_TRACEBACK=1 to see where)")
         return 1
+
+
+class _ConsoleHandler(logging.Handler):
+    """Log records on stderr, through tqdm so that they do not break a progress bar."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            from tqdm import tqdm
+
+            tqdm.write(self.format(record), file=sys.stderr)
+        except Exception:
+            self.handleError(record)
+
+
+def _configure_logging(verbose: bool) -> None:
+    """Warnings always reach the terminal; with --verbose, what ganframe does too."""
+    logger = logging.getLogger("ganframe")
+    logger.setLevel(logging.INFO if verbose else logging.WARNING)
+    for handler in [h for h in logger.handlers if isinstance(h, _ConsoleHandler)]:
+        logger.removeHandler(handler)
+    handler = _ConsoleHandler()
+    handler.setFormatter(_LevelFormatter())
+    logger.addHandler(handler)
+
+
+class _LevelFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        level = "" if record.levelno < logging.WARNING else f"{record.levelname.lower()}: "
+        return f"ganframe: {level}{record.getMessage()}"
 
 
 def _error(message: str) -> None:
@@ -168,49 +213,39 @@ def cmd_list(args: argparse.Namespace) -> int:
 # -- train --------------------------------------------------------------------------------------
 def cmd_train(args: argparse.Namespace) -> int:
     from . import distributed
-    from .config import parse_override, read_toml
-    from .experiment import Experiment
+    from .config import parse_override
 
     overrides = dict(parse_override(item) for item in args.set)
     for value, name in ((args.steps, "--steps"), (args.seed, "--seed")):
         if value is not None and value < (1 if name == "--steps" else 0):
             raise ConfigError(f"{name} must be {'positive' if name == '--steps' else 'non-negative'}, got {value}")
+    seeds = None
+    if args.seeds is not None:
+        from .summary import parse_seeds
+
+        seeds = parse_seeds(args.seeds)
+        if args.seed is not None or args.resume is not None or "seed" in overrides:
+            raise ConfigError("--seeds runs one experiment per seed: leave out --seed, --resume and --set seed=...")
     context = distributed.initialise(args.device or "auto")
     try:
         plugins = _plugins(args, warn=context.is_main)
-        callbacks = _console_callbacks(args, context.is_main)
+        if seeds is not None:
+            return _train_seeds(args, seeds, overrides, plugins, context)
         if args.resume is not None:
             if args.setup or args.config or args.set or args.preset or args.seed is not None or args.out:
                 raise ConfigError("--resume continues a run as it was configured; only --steps, --device "
                                   "and --quiet may be given with it")
+            from .experiment import Experiment
+
             run_dir = args.resume
-            experiment = Experiment.load(run_dir, device=args.device, steps=args.steps,
-                                         plugins=plugins, callbacks=callbacks)
+            experiment = Experiment.load(run_dir, device=args.device, steps=args.steps, plugins=plugins,
+                                         callbacks=_console_callbacks(args, context.is_main))
             if experiment.step >= experiment.config.train.steps:
                 raise ConfigError(f"the run in {str(run_dir)!r} already finished {experiment.step} steps; "
                                   "pass a larger --steps to train it further")
         else:
-            raw: dict[str, Any] = {}
-            if args.config is not None:
-                raw = read_toml(args.config)
-            if args.setup:
-                raw["setup"] = args.setup
-            if args.preset:
-                if "setup" not in raw:
-                    raise ConfigError("--preset needs a setup: ganframe train SETUP --preset P")
-                raw["preset"] = args.preset
-            if not raw:
-                raise ConfigError("name a setup (see 'ganframe list setups') or give --config FILE")
-            shortcuts = {"seed": args.seed, "train.steps": args.steps, "device": args.device}
-            overrides = {k: v for k, v in shortcuts.items() if v is not None} | overrides
-            experiment = Experiment.from_dict(raw, overrides=overrides, plugins=plugins, callbacks=callbacks)
-            # The main process names the run directory; the others use the same name.
-            run_dir = distributed.broadcast_object(args.out or _default_run_dir(experiment), context)
-            if args.out is not None and _is_nonempty_dir(run_dir):
-                raise RunDirectoryError(f"{str(run_dir)!r} already exists and is not empty; choose another --out "
-                                        "or continue a run there with --resume")
-            # Every process checks before any writes: none may find rank 0's fresh files and give up.
-            distributed.barrier(context)
+            experiment = _new_experiment(args, overrides, args.seed, plugins, _console_callbacks(args, context.is_main))
+            run_dir = _claim_run_dir(args.out, experiment, context)
         report = _fit_with_interrupt(experiment, run_dir)
     finally:
         if context.enabled:
@@ -221,6 +256,44 @@ def cmd_train(args: argparse.Namespace) -> int:
         _print_report(run_dir, report)
     elif context.is_main:
         print(run_dir)
+    return _finish_status(run_dir, report)
+
+
+def _new_experiment(args: argparse.Namespace, overrides: dict[str, Any], seed: int | None, plugins, callbacks):
+    """The experiment that ``train``'s setup, --config, --preset and overrides describe."""
+    from .config import read_toml
+    from .experiment import Experiment
+
+    raw: dict[str, Any] = {}
+    if args.config is not None:
+        raw = read_toml(args.config)
+    if args.setup:
+        raw["setup"] = args.setup
+    if args.preset:
+        if "setup" not in raw:
+            raise ConfigError("--preset needs a setup: ganframe train SETUP --preset P")
+        raw["preset"] = args.preset
+    if not raw:
+        raise ConfigError("name a setup (see 'ganframe list setups') or give --config FILE")
+    shortcuts = {"seed": seed, "train.steps": args.steps, "device": args.device}
+    overrides = {k: v for k, v in shortcuts.items() if v is not None} | overrides
+    return Experiment.from_dict(raw, overrides=overrides, plugins=plugins, callbacks=callbacks)
+
+
+def _claim_run_dir(out: Path | None, experiment, context, *, default: Path | None = None) -> Path:
+    """The run directory: ``out``, or a fresh name; the main process decides, every process agrees."""
+    from . import distributed
+
+    run_dir = distributed.broadcast_object(out or default or _default_run_dir(experiment), context)
+    if out is not None and _is_nonempty_dir(run_dir):
+        raise RunDirectoryError(f"{str(run_dir)!r} already exists and is not empty; choose another --out "
+                                "or continue a run there with --resume")
+    # Every process checks before any writes: none may find rank 0's fresh files and give up.
+    distributed.barrier(context)
+    return run_dir
+
+
+def _finish_status(run_dir: Path, report: dict[str, Any]) -> int:
     if not report["completed"]:
         sys.stderr.write(f"ganframe: stopped at step {report['steps']}; continue with: "
                          f"ganframe train --resume {run_dir}\n")
@@ -228,12 +301,51 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _console_callbacks(args: argparse.Namespace, is_main: bool) -> list[object]:
+def _train_seeds(args: argparse.Namespace, seeds: list[int], overrides: dict[str, Any], plugins, context) -> int:
+    """One run per seed into OUT/seed-N, then OUT/summary.json and OUT/report.html."""
+    from . import distributed
+    from .summary import format_summary, summarize, write_summary
+
+    def experiment_for(seed: int):
+        callbacks = _console_callbacks(args, context.is_main, label=f"seed {seed}")
+        return _new_experiment(args, overrides, seed, plugins, callbacks)
+
+    first = experiment_for(seeds[0])  # a bad config fails here, before any directory is made
+    base = distributed.broadcast_object(args.out or _default_run_dir(first, seeds=args.seeds), context)
+    if _is_nonempty_dir(base):
+        raise RunDirectoryError(f"{str(base)!r} already exists and is not empty; choose another --out")
+    distributed.barrier(context)
+    runs: list[dict[str, Any]] = []
+    report: dict[str, Any] = {"completed": True}
+    for seed in seeds:
+        experiment = first if seed == seeds[0] else experiment_for(seed)
+        run_dir = base / f"seed-{seed}"
+        report = _fit_with_interrupt(experiment, run_dir)
+        if context.is_main and not args.quiet:
+            _print_report(run_dir, report)
+        runs.append({"seed": seed, "run_dir": run_dir.name, "metrics": report["metrics"],
+                     "seconds": report["seconds"], "completed": report["completed"]})
+        if not report["completed"]:
+            break
+    if context.is_main:
+        summary = summarize([run for run in runs if run["completed"]], setup=first.config.setup,
+                            preset=first.config.preset)
+        write_summary(base, summary)
+        if first.config.logging.report:
+            from .html_report import write_report
+
+            write_report(base)
+        print(f"summary over {len(summary['runs'])} seeds ({base / 'summary.json'}):")
+        print(format_summary(summary))
+    return _finish_status(base / f"seed-{runs[-1]['seed']}", report)
+
+
+def _console_callbacks(args: argparse.Namespace, is_main: bool, label: str = "") -> list[object]:
     if args.quiet or not is_main or not sys.stderr.isatty():
         return []
     from .progress import ProgressBar
 
-    return [ProgressBar()]
+    return [ProgressBar(label=label)]
 
 
 def _fit_with_interrupt(experiment, run_dir: Path) -> dict[str, Any]:
@@ -258,9 +370,10 @@ def _fit_with_interrupt(experiment, run_dir: Path) -> dict[str, Any]:
             pass
 
 
-def _default_run_dir(experiment) -> Path:
+def _default_run_dir(experiment, seeds: str | None = None) -> Path:
     cfg = experiment.config
-    name = "-".join(str(p) for p in (cfg.setup or cfg.data.name, cfg.preset, f"s{cfg.seed}") if p)
+    which = f"seeds{seeds.replace(',', '_')}" if seeds else f"s{cfg.seed}"
+    name = "-".join(str(p) for p in (cfg.setup or cfg.data.name, cfg.preset, which) if p)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     candidate = Path("runs") / f"{name}-{stamp}"
     suffix = 1
@@ -371,7 +484,17 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from .html_report import write_report
+
+    if args.output is not None:
+        _check_writable(args.output)
+    print(write_report(args.run_dir, args.output))
+    return 0
+
+
 COMMANDS = {
+    "report": cmd_report,
     "plugins": cmd_plugins,
     "list": cmd_list,
     "train": cmd_train,

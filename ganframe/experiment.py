@@ -61,6 +61,7 @@ class Experiment:
         self.device = _resolve_device(config.device, self.distributed)
         self.step = 0
         self.seconds = 0.0  # training time so far, across resumes
+        self.run_dir: Path | None = None  # where the latest fit() writes (None: nowhere)
         self._stop_requested = False
         self._build()
 
@@ -327,6 +328,7 @@ class Experiment:
         from .runs import RunWriter
 
         writer = None
+        self.run_dir = Path(run_dir) if run_dir is not None else None
         extra_writers = self._run_writers(run_dir)  # made first: a missing package fails before any write
         if run_dir is not None:
             writer = RunWriter(Path(run_dir), self)
@@ -425,8 +427,8 @@ class Experiment:
             "metrics": dict(metrics),
             "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "versions": {"ganframe": __version__, "torch": torch.__version__, "python": platform.python_version(),
-                         "plugins": {info.name: info.version for info in self.plugins.infos
-                                     if info.version and not info.broken}},
+                         "plugins": {info.name: info.version for info in self.plugins.infos  # installed ones
+                                     if info.distribution and info.distribution != "ganframe" and not info.broken}},
         }
         if self.epoch_log.rounds_per_epoch is not None:  # train.epoch_logs: per-epoch means of the logs
             report["epochs"] = [dict(row) for row in self.epoch_log.rows]

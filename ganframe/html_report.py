@@ -107,7 +107,7 @@ def _metadata_table(report: dict[str, Any]) -> str:
         ("device", report.get("device")), ("processes", report.get("processes")),
         ("finished", report.get("finished")),
         *((f"{name} version", version) for name, version in versions.items() if not isinstance(version, dict)),
-        *((f"plugin {name}", version) for name, version in versions.get("plugins", {}).items()),
+        ("plugins", ", ".join(f"{name} {version}" for name, version in versions.get("plugins", {}).items()) or None),
     ]
     rows = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in facts if v is not None)
     return f"<table>{rows}</table>"

@@ -14,13 +14,14 @@ from .hookimpl import hookimpl
 class ProgressBar:
     """Shows rounds done, speed, and the latest losses (refreshed every ``train.log_every`` rounds)."""
 
-    def __init__(self, **tqdm_options: Any) -> None:
+    def __init__(self, label: str = "", **tqdm_options: Any) -> None:
+        self.label = label  # shown first, e.g. "seed 3" in a multi-seed run
         self.options = tqdm_options
         self.bar: tqdm | None = None
 
     @hookimpl
     def on_experiment_start(self, experiment, step: int) -> None:
-        self.bar = tqdm(total=experiment.config.train.steps, initial=step, unit="step",
+        self.bar = tqdm(total=experiment.config.train.steps, initial=step, unit="step", desc=self.label or None,
                         dynamic_ncols=True, **self.options)
 
     @hookimpl
@@ -34,8 +35,8 @@ class ProgressBar:
     @hookimpl
     def on_evaluation(self, metrics: Mapping[str, float]) -> None:
         if self.bar is not None and metrics:
-            name, value = next(iter(metrics.items()))
-            self.bar.set_description(f"{name} {value:.4g}")
+            name, value = next(iter(metrics.items()))  # the latest value of the first metric
+            self.bar.set_description(" ".join(p for p in (self.label, f"{name} {value:.4g}") if p))
 
     @hookimpl
     def on_experiment_end(self) -> None:

@@ -29,8 +29,9 @@ def draw_values(run_dir: Path, generated: torch.Tensor, real: torch.Tensor) -> N
         true_share = np.bincount(true - low, minlength=values.size) / true.size
         valid = true_share > 0
         axes.bar(values[valid], fake_share[valid], width=0.9, color="tab:blue", label="generated, a real value")
-        axes.bar(values[~valid], fake_share[~valid], width=0.9, color="tab:red",
-                 label="generated, a value the real data never takes")
+        if fake_share[~valid].any():
+            axes.bar(values[~valid], fake_share[~valid], width=0.9, color="tab:red",
+                     label="generated, a value the real data never takes")
         axes.step(values, true_share, where="mid", color="black", linewidth=1, label=f"real ({true.size:,})")
         produced = int(np.count_nonzero(fake_share[valid]))
         summary = f"{produced} of the {int(valid.sum())} real values produced"

@@ -40,17 +40,22 @@ def draw_losses(run_dir: Path) -> bool:
     return True
 
 
-def draw_d_accuracy(run_dir: Path) -> bool:
-    """``d_accuracy.png``: D's accuracy on real, fake and both, per epoch (or per logging interval)."""
+def draw_d_accuracy(run_dir: Path, rounds_per_epoch: int | None = None) -> bool:
+    """``d_accuracy.png``: D's accuracy on real, fake and both, per epoch (``train.epoch_logs``), else
+    per logging interval, placed in epochs when the data has them (``rounds_per_epoch``)."""
     from matplotlib.figure import Figure
 
     rows = list(metrics_rows(run_dir))
     per_epoch = [(row["epoch"], row["logs"]) for row in rows
                  if "epoch" in row and isinstance(row.get("logs"), dict) and "d_accuracy" in row["logs"]]
+    logged = [row for row in rows if "d_accuracy" in row and "metrics" not in row and "logs" not in row]
     if per_epoch:
-        x_label, points = "epoch", per_epoch
+        x_label, points, each = "epoch", per_epoch, "per epoch"
+    elif rounds_per_epoch:
+        x_label, points = "epoch", [(row["step"] / rounds_per_epoch, row) for row in logged]
+        each = "over each logging interval (train.log_every rounds)"
     else:
-        x_label, points = "step", [(row["step"], row) for row in rows if "d_accuracy" in row]
+        x_label, points, each = "step", [(row["step"], row) for row in logged], "over each logging interval"
     if not points:
         return False
     figure = Figure(figsize=(7, 4))
@@ -65,10 +70,10 @@ def draw_d_accuracy(run_dir: Path) -> bool:
     axes.set_ylim(-0.02, 1.02)
     axes.set_xlabel(x_label)
     axes.set_ylabel("discriminator accuracy")
-    axes.set_title(f"Discriminator accuracy per {x_label}")
+    axes.set_title("Discriminator accuracy over training")
     axes.grid(alpha=0.3)
     axes.legend()
     save_figure(run_dir, "d_accuracy.png", figure,
-                f"Share of real and fake examples the discriminator classified correctly, per {x_label}, "
+                f"Share of real and fake examples the discriminator classified correctly, {each}, "
                 "judged before each of its updates; 0.5 is a discriminator that cannot tell them apart.")
     return True

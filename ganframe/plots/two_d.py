@@ -32,17 +32,20 @@ def draw_scatter(run_dir: Path, generated: torch.Tensor, real: torch.Tensor) -> 
     true = real.reshape(len(real), 2).double()
     figure = Figure(figsize=(6, 6))
     axes = figure.subplots()
-    for points, name, color in ((true, "real", "tab:blue"), (fake, "generated", "tab:orange")):
+    sets = ((true, "real", "tab:blue", "navy"), (fake, "generated", "tab:orange", "darkred"))
+    for points, name, color, _ in sets:
         shown = points[:1000]
-        axes.scatter(shown[:, 0], shown[:, 1], s=6, alpha=0.5, color=color, label=f"{name} ({len(shown):,})")
+        axes.scatter(shown[:, 0], shown[:, 1], s=6, alpha=0.35, color=color, label=f"{name} ({len(shown):,})")
+    for points, name, _, line_color in sets:  # on top of both clouds
         if len(points) > 2:
             for scale, style in ((1, "-"), (2, "--")):
-                axes.plot(*ellipse(points, scale), style, color=color, linewidth=1.5)
+                axes.plot(*ellipse(points, scale), style, color=line_color, linewidth=2, zorder=3,
+                          label=f"{name}, {scale} sd" if scale == 1 else None)
     axes.set_aspect("equal", adjustable="datalim")
     axes.set_title("Real and generated points with covariance ellipses")
     axes.grid(alpha=0.3)
     axes.legend()
     save_figure(run_dir, "scatter.png", figure,
                 f"Real (blue) and generated (orange) points; the ellipses are each set's covariance at 1 "
-                f"(solid) and 2 (dashed) standard deviations, from {len(true):,} real and {len(fake):,} "
+                f"(solid) and 2 (dashed) standard deviations (navy: real, dark red: generated), from {len(true):,} real and {len(fake):,} "
                 "generated points.")

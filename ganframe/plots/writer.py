@@ -108,7 +108,7 @@ class PlotWriter:
         """Every figure that suits this run; each failure is logged and the others still drawn."""
         experiment = self.experiment
         drawings = [("losses", lambda: training.draw_losses(self.directory)),
-                    ("d_accuracy", lambda: training.draw_d_accuracy(self.directory))]
+                    ("d_accuracy", lambda: training.draw_d_accuracy(self.directory, snapshots.rounds_per_epoch(experiment)))]
         if self.kind in ("1-d", "discrete", "2-d"):
             generated = experiment.sample(FINAL_SAMPLES)
             real = experiment.data.reference_samples(

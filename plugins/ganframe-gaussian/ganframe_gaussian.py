@@ -23,7 +23,7 @@ import torch
 import ganframe
 from ganframe.config import positive
 
-METRICS = ["moments", "wasserstein", "ks"]
+METRICS = ["moments", "wasserstein", "ks", "two-sample"]
 
 
 @attrs.frozen(kw_only=True)

@@ -178,7 +178,7 @@ def mean_cov(samples, context) -> dict[str, float]:
 
 
 # -- presets ------------------------------------------------------------------------------------
-METRICS = ["gaussian-error", "mean-cov"]
+METRICS = ["gaussian-error", "mean-cov", "two-sample"]
 DATA = {"name": "gaussian-2d", "A": [[1.0, 2.0], [-0.1, 0.5]], "b": [1.0, 2.0], "size": 1000}
 
 TUTORIAL = {
