@@ -7,6 +7,7 @@ one line on stderr and exit status 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -91,7 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    _configure_logging(args.verbose)
+    with _console_logging(args.verbose):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return COMMANDS[args.command](args)
     except GanframeError as exc:
@@ -122,15 +127,20 @@ class _ConsoleHandler(logging.Handler):
             self.handleError(record)
 
 
-def _configure_logging(verbose: bool) -> None:
-    """Warnings always reach the terminal; with --verbose, what ganframe does too."""
+@contextlib.contextmanager
+def _console_logging(verbose: bool):
+    """While a command runs, warnings reach the terminal; with --verbose, what ganframe does too."""
     logger = logging.getLogger("ganframe")
-    logger.setLevel(logging.INFO if verbose else logging.WARNING)
-    for handler in [h for h in logger.handlers if isinstance(h, _ConsoleHandler)]:
-        logger.removeHandler(handler)
     handler = _ConsoleHandler()
     handler.setFormatter(_LevelFormatter())
+    level = logger.level
+    logger.setLevel(logging.INFO if verbose else logging.WARNING)
     logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 class _LevelFormatter(logging.Formatter):

@@ -345,6 +345,8 @@ class Experiment:
         self._stop_requested = False
         hook = self.hooks.hook
         self._call(hook.on_experiment_start, step=self.step)
+        log.info("training %s from step %d to %d on %s%s", self.config.setup or self.config.data.name, self.step,
+                 train.steps, self.device, f", writing {run_dir}" if run_dir is not None else "")
         started = time.perf_counter()
         try:
             self.generator.train()
@@ -366,6 +368,8 @@ class Experiment:
                     self._call(hook.on_evaluation, step=self.step, metrics=self.evaluate())
             self.seconds += time.perf_counter() - started
             metrics = self.evaluate()
+            log.info("step %d, %.1f s of training: %s", self.step, self.seconds,
+                     ", ".join(f"{k} {v:.4g}" for k, v in metrics.items()) or "no metrics")
             self._call(hook.on_evaluation, step=self.step, metrics=metrics)
             report = self.report(metrics)
             if writer is not None:

@@ -156,6 +156,8 @@ class RunWriter:
         """Write the checkpoint (and flush logged rows first, so the file matches it)."""
         self.flush_logs(self.experiment.step)
         checkpoint.save(self.directory, self.experiment)
+        if self.is_main:
+            log.info("checkpoint written at step %d", self.experiment.step)
 
     @hookimpl
     def on_experiment_end(self, report: Mapping[str, Any]) -> None:

@@ -151,6 +151,12 @@ def snapshot_of() -> Callable[[Path], dict[str, str]]:
 
 
 @pytest.fixture(scope="session")
+def tiny_cli() -> list[str]:
+    """:data:`TINY_CLI`, for tests that build their own ``ganframe train`` command line."""
+    return list(TINY_CLI)
+
+
+@pytest.fixture(scope="session")
 def argv_for() -> Callable[..., Sequence[str]]:
     """``argv_for(run_dir, seed=1, steps=6)``: a tiny ``ganframe train gaussian`` command line."""
 

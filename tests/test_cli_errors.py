@@ -184,8 +184,10 @@ def test_evaluate_rejects_a_bad_sample_count(cli, assert_usage_error, trained_ru
 
 def test_evaluate_a_run_without_metrics(cli, assert_usage_error, run_copy):
     config = run_copy / "config.toml"
-    config.write_text(config.read_text().replace('metrics = [\n    "moments",\n    "wasserstein",\n    "ks",\n]',
-                                                 "metrics = []"))
+    text = config.read_text()
+    listed = 'metrics = [\n    "moments",\n    "wasserstein",\n    "ks",\n    "two-sample",\n]'
+    assert listed in text
+    config.write_text(text.replace(listed, "metrics = []"))
     assert assert_usage_error(cli("evaluate", run_copy)) == (
         f"ganframe: error: the run in {str(run_copy)!r} configures no metrics (evaluation.metrics); "
         "name some with --metric")

@@ -67,7 +67,7 @@ def test_unknown_top_level_key_lists_the_sections(plugins, tiny):
         resolve(plugins, tiny)
     assert str(caught.value) == (
         "unknown config key 'trian'; did you mean 'train'? available: setup, preset, seed, device, conditional, "
-        "conditional_input, data, noise, generator, discriminator, loss, strategy, train, evaluation")
+        "conditional_input, data, noise, generator, discriminator, loss, strategy, train, evaluation, logging")
 
 
 def test_a_config_without_data_says_how_to_name_one(plugins):

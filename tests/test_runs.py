@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import platform
 import re
 from pathlib import Path
 
@@ -14,16 +15,20 @@ import torch
 from ganframe import Experiment, RunDirectoryError
 from ganframe.config import read_toml, resolve_config
 
-METRIC_NAMES = {"mean", "std", "skew", "kurtosis", "wasserstein", "ks"}
+METRIC_ORDER = ["mean", "std", "skew", "kurtosis", "wasserstein", "ks",  # moments, wasserstein, ks
+                "energy_distance", "energy_p_value", "energy_n_generated", "energy_n_real", "ks_statistic_max", "ks_p_value_min", "ks_n_generated", "ks_n_real"]  # two-sample
+METRIC_NAMES = set(METRIC_ORDER)
 
 
 def rows(run: Path) -> list[dict]:
     return [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
 
 
-def test_a_run_holds_exactly_its_four_parts(trained_run):
+def test_a_run_holds_exactly_its_parts(trained_run):
     files = sorted(str(p.relative_to(trained_run)) for p in trained_run.rglob("*") if p.is_file())
-    assert files == ["checkpoints/last.pt", "config.toml", "metrics.jsonl", "report.json"]  # no temporary files
+    assert files == ["checkpoints/last.pt", "config.toml", "metrics.jsonl", "plots/figures.json",
+                     "plots/histogram.png", "plots/losses.png", "plots/moments.jsonl", "plots/moments.png",
+                     "report.html", "report.json"]  # no temporary files
 
 
 def test_config_toml_is_fully_resolved_and_loads_back(trained_run, plugins):
@@ -69,12 +74,16 @@ def test_the_checkpoint_holds_the_training_position(trained_run):
 def test_report_json(trained_run, plugins):
     report = json.loads((trained_run / "report.json").read_text())
     assert set(report) == {"setup", "preset", "seed", "steps", "steps_planned", "completed", "seconds", "device",
-                           "processes", "metrics", "versions"}
+                           "processes", "metrics", "versions", "finished"}
     assert (report["setup"], report["preset"], report["seed"], report["steps"], report["steps_planned"]) == (
         "gaussian", "default", 1, 6, 6)
     assert report["completed"] is True and report["device"] == "cpu" and report["processes"] == 1
     assert report["seconds"] >= 0
-    assert set(report["versions"]) == {"ganframe", "torch"} and report["versions"]["torch"] == torch.__version__
+    assert set(report["versions"]) == {"ganframe", "torch", "python", "plugins"}
+    assert report["versions"]["torch"] == torch.__version__ and report["versions"]["python"] == platform.python_version()
+    plugins_seen = report["versions"]["plugins"]  # installed plugin distributions, not the built-in modules
+    assert plugins_seen["gaussian"] and not any(name.startswith("ganframe.builtin") for name in plugins_seen)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4}", report["finished"])
     assert set(report["metrics"]) == METRIC_NAMES
     # Evaluation is deterministic: the loaded model scores the same.
     assert Experiment.load(trained_run, plugins=plugins).evaluate() == report["metrics"]
@@ -126,7 +135,7 @@ def test_evaluate_prints_one_line_per_metric(cli, trained_run):
     result = cli("evaluate", trained_run, "--samples", "300")
     assert result.code == 0
     lines = result.out.splitlines()
-    assert [line.split(":")[0] for line in lines] == ["mean", "std", "skew", "kurtosis", "wasserstein", "ks"]
+    assert [line.split(":")[0] for line in lines] == METRIC_ORDER
     assert all(re.fullmatch(r"\w+: -?[0-9.e+-]+", line) for line in lines)
 
 
@@ -138,8 +147,7 @@ def test_train_prints_a_summary_and_names_a_run_directory_when_none_is_given(cli
     match = re.fullmatch(r"run directory: (runs/gaussian-default-s2-\d{8}-\d{6})", lines[0])
     assert match and (tmp_path / match.group(1) / "report.json").is_file()
     assert re.fullmatch(r"steps: 2  time: [0-9.]+ s  device: cpu", lines[1])
-    assert [line.split(":")[0].strip() for line in lines[2:]] == ["mean", "std", "skew", "kurtosis", "wasserstein",
-                                                                   "ks"]
+    assert [line.split(":")[0].strip() for line in lines[2:]] == METRIC_ORDER
 
 
 def test_save_and_load_round_trip(make_experiment, tmp_path, plugins):

@@ -13,7 +13,8 @@ from ganframe import ConfigError, Experiment
 from ganframe.components import MetricContext
 from ganframe.testing import fresh_plugins, smoke_run
 
-METRICS = {"mean", "std", "skew", "kurtosis", "wasserstein", "ks"}
+METRICS = {"mean", "std", "skew", "kurtosis", "wasserstein", "ks",
+           "energy_distance", "energy_p_value", "energy_n_generated", "energy_n_real", "ks_statistic_max", "ks_p_value_min", "ks_n_generated", "ks_n_real"}
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +39,7 @@ def test_the_setup_and_its_presets(plugins):
     for preset in setup.presets:  # every preset is a valid configuration
         experiment = Experiment.from_setup("gaussian", preset, device="cpu", plugins=plugins)
         assert experiment.config.data.name == "gaussian-1d"
-        assert set(experiment.config.evaluation.metrics) == {"moments", "wasserstein", "ks"}
+        assert set(experiment.config.evaluation.metrics) == {"moments", "wasserstein", "ks", "two-sample"}
 
 
 def test_the_tutorial_presets_follow_the_article(plugins):

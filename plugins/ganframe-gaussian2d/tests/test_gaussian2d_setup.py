@@ -20,6 +20,8 @@ A = ((1.0, 2.0), (-0.1, 0.5))
 B = (1.0, 2.0)
 ERRORS = {"mean_error", "cov_error", "estimator_mean_error", "estimator_cov_error", "mean_gap", "cov_gap"}
 VALUES = {"mean_0", "mean_1", "cov_0_0", "cov_0_1", "cov_1_1"}
+TWO_SAMPLE = {"energy_distance", "energy_p_value", "energy_n_generated", "energy_n_real", "ks_statistic_max",
+              "ks_p_value_min", "ks_n_generated", "ks_n_real"}
 
 
 @pytest.fixture(scope="module")
@@ -75,13 +77,13 @@ def test_the_tutorial_trains_an_epoch_and_reports_ds_accuracy(plugins):
     assert (epoch["epoch"], epoch["step"]) == (1, 250)
     assert 0.5 < epoch["d_accuracy"] <= 1  # D learns to tell the fakes apart at first
     assert epoch["d_accuracy"] == pytest.approx((epoch["d_accuracy_real"] + epoch["d_accuracy_fake"]) / 2)
-    assert set(experiment.evaluate()) == ERRORS | VALUES
+    assert set(experiment.evaluate()) == ERRORS | VALUES | TWO_SAMPLE
 
 
 def test_the_default_preset_trains_a_few_steps(plugins):
     experiment = smoke_run("gaussian2d", "default", steps=5, plugins=plugins, overrides={"evaluation.samples": 2000})
     metrics = experiment.evaluate()
-    assert set(metrics) == ERRORS | VALUES and all(np.isfinite(list(metrics.values())))
+    assert set(metrics) == ERRORS | VALUES | TWO_SAMPLE and all(np.isfinite(list(metrics.values())))
     assert experiment.config.data == Experiment.from_setup("gaussian2d", "tutorial", plugins=plugins).config.data
 
 

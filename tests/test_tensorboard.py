@@ -1,0 +1,93 @@
+"""TensorBoard logging (logging.tensorboard = true): what the event files hold, and the errors."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import pytest
+
+import ganframe
+from ganframe import Experiment
+
+event_accumulator = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator",
+                                        reason="needs the tensorboard extra: pip install 'ganframe[tensorboard]'")
+
+
+def _events(run_dir):
+    accumulator = event_accumulator.EventAccumulator(str(run_dir / "tensorboard"), size_guidance={
+        event_accumulator.SCALARS: 0, event_accumulator.HISTOGRAMS: 0, event_accumulator.IMAGES: 0})
+    accumulator.Reload()
+    return accumulator
+
+
+def test_scalars_histograms_and_config(make_experiment, tmp_path):
+    run = tmp_path / "run"
+    make_experiment(logging__tensorboard=True, train__steps=6, logging__snapshots=3).fit(run)
+    events = _events(run)
+    tags = events.Tags()
+    assert {"train/d_loss", "train/g_loss", "metrics/mean", "metrics/wasserstein"} <= set(tags["scalars"])
+    rows = [row for row in (run / "metrics.jsonl").read_text().splitlines() if '"d_loss"' in row]
+    import json
+
+    logged = [(json.loads(row)["step"], json.loads(row)["d_loss"]) for row in rows]
+    written = [(event.step, event.value) for event in events.Scalars("train/d_loss")]
+    assert [step for step, _ in written] == [step for step, _ in logged]  # the same means as metrics.jsonl
+    assert [value for _, value in written] == pytest.approx([value for _, value in logged], rel=1e-6)
+    assert tags["histograms"] == ["samples/dim0"]
+    assert [event.step for event in events.Histograms("samples/dim0")] == [0, 2, 4, 6]
+    assert "config/text_summary" in tags["tensors"]
+
+
+def test_image_grids(tmp_path):
+    from test_plots import IMAGES, SquaresPlugin
+
+    import ganframe_gaussian
+    from ganframe.testing import fresh_plugins
+
+    plugins = fresh_plugins(ganframe_gaussian, SquaresPlugin(), entry_points=False)
+    run = tmp_path / "run"
+    Experiment({**IMAGES, "logging": {"tensorboard": True}}, plugins=plugins).fit(run)
+    events = _events(run)
+    assert events.Tags()["histograms"] == []
+    grids = events.Images("samples")
+    assert [grid.step for grid in grids] == [0, 4, 8, 12]
+    assert (grids[0].width, grids[0].height) == (82, 82)  # 8 x 8 tiles of 8 pixels, 2 apart
+
+
+def test_epoch_means(tmp_path):
+    import ganframe_gaussian2d
+
+    from ganframe.testing import fresh_plugins
+
+    plugins = fresh_plugins(ganframe_gaussian2d, entry_points=False)
+    run = tmp_path / "run"
+    Experiment.from_setup("gaussian2d", "tutorial", seed=0, steps=500, device="cpu", plugins=plugins,
+                          overrides={"logging.tensorboard": True, "evaluation.samples": 1000}).fit(run)
+    accuracy = _events(run).Scalars("epoch/d_accuracy")
+    assert [event.step for event in accuracy] == [1, 2]  # 250 rounds per epoch
+    assert all(0 <= event.value <= 1 for event in accuracy)
+
+
+def test_off_by_default(make_experiment, tmp_path):
+    make_experiment().fit(tmp_path / "run")
+    assert not (tmp_path / "run" / "tensorboard").exists()
+
+
+def test_missing_tensorboard_is_one_clear_error_before_any_write(make_experiment, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", None)  # as if it were not installed
+    with pytest.raises(ganframe.ConfigError, match=r"pip install 'ganframe\[tensorboard\]'"):
+        make_experiment(logging__tensorboard=True).fit(tmp_path / "run")
+    assert not (tmp_path / "run").exists()
+
+
+def test_missing_tensorboard_from_the_cli(cli, assert_usage_error, argv_for, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", None)
+    line = assert_usage_error(cli(*argv_for(tmp_path / "run", extra=["--set", "logging.tensorboard=true"])))
+    assert "ganframe[tensorboard]" in line
+
+
+def test_without_a_run_directory_it_warns(make_experiment, caplog):
+    with caplog.at_level(logging.WARNING, logger="ganframe"):
+        make_experiment(logging__tensorboard=True).fit()
+    assert "no run directory" in caplog.text
