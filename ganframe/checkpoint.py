@@ -75,12 +75,19 @@ def write_atomically(target: Path, write: Any) -> None:
     try:
         with os.fdopen(descriptor, "wb") as handle:
             write(handle)
+        os.chmod(temporary, 0o666 & ~_umask())  # as an ordinary file would be, not mkstemp's 0600
         os.replace(temporary, target)
     except BaseException as exc:
         Path(temporary).unlink(missing_ok=True)
         if isinstance(exc, OSError):
             raise RunDirectoryError(f"cannot write {str(target)!r}: {exc.strerror or exc}") from None
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def load(directory: Path, experiment: Experiment) -> None:

@@ -339,7 +339,7 @@ def _train_seeds(args: argparse.Namespace, seeds: list[int], overrides: dict[str
             break
     if context.is_main:
         summary = summarize([run for run in runs if run["completed"]], setup=first.config.setup,
-                            preset=first.config.preset)
+                            preset=first.config.preset, metric_descriptions=report.get("metric_descriptions"))
         write_summary(base, summary)
         if first.config.logging.report:
             from .html_report import write_report

@@ -429,6 +429,9 @@ class Experiment:
             "device": str(self.device),
             "processes": self.distributed.world_size,
             "metrics": dict(metrics),
+            # which metric (test) computed the values above, in its plugin's words
+            "metric_descriptions": {name: self.plugins.registry.component("metrics", name).description
+                                    for name in self.metrics},
             "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "versions": {"ganframe": __version__, "torch": torch.__version__, "python": platform.python_version(),
                          "plugins": {info.name: info.version for info in self.plugins.infos  # installed ones

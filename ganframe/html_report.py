@@ -75,7 +75,8 @@ def run_page(directory: Path) -> str:
         if not report.get("completed", True):
             parts.append(f'<p class="warning">Stopped early, at step {report.get("steps")} of '
                          f'{report.get("steps_planned")}.</p>')
-        parts += ["<h2>Metrics</h2>", _metrics_table(report.get("metrics", {}))]
+        parts += ["<h2>Metrics</h2>", _metrics_table(report.get("metrics", {})),
+                  _descriptions(report.get("metric_descriptions", {}))]
         parts += ["<h2>Run</h2>", _metadata_table(report)]
     parts += ["<h2>Figures</h2>", _figures(directory)]
     parts += ["<h2>Configuration</h2>", f"<pre>{_e(config_text)}</pre>"]
@@ -96,6 +97,14 @@ def _metrics_table(metrics: dict[str, Any]) -> str:
     rows = "".join(f"<tr><td>{_e(name)}</td><td class=\"number\">{_e(_format(value))}</td></tr>"
                    for name, value in metrics.items())
     return f"<table><tr><th>metric</th><th>value</th></tr>{rows}</table>"
+
+
+def _descriptions(descriptions: dict[str, str]) -> str:
+    """Which metric computed the values: e.g. the two-sample test and the statistic it uses."""
+    if not descriptions:
+        return ""
+    items = "".join(f"<li><b>{_e(name)}</b>: {_e(text)}</li>" for name, text in descriptions.items())
+    return f"<p>Computed by:</p><ul>{items}</ul>"
 
 
 def _metadata_table(report: dict[str, Any]) -> str:
@@ -133,6 +142,7 @@ def summary_page(directory: Path) -> str:
     summary = _read_json(directory / SUMMARY) or {}
     title = f"{summary.get('setup') or 'experiment'}: {len(summary.get('runs', []))} seeds"
     parts = [f"<h1>{_e(title)}</h1>", "<h2>Summary over seeds</h2>", summary_table(summary),
+             _descriptions(summary.get("metric_descriptions", {})),
              "<h2>Each seed</h2>", _seed_table(summary, directory)]
     return _document(title, parts)
 

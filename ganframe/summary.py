@@ -58,8 +58,10 @@ def mean_interval(values: Sequence[float]) -> dict[str, Any]:
     return result
 
 
-def summarize(runs: Sequence[Mapping[str, Any]], *, setup: str | None = None, preset: str | None = None) -> dict[str, Any]:
-    """The summary of ``runs``, each ``{"seed", "run_dir", "metrics", "seconds", "completed"}``."""
+def summarize(runs: Sequence[Mapping[str, Any]], *, setup: str | None = None, preset: str | None = None,
+              metric_descriptions: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The summary of ``runs``, each ``{"seed", "run_dir", "metrics", "seconds", "completed"}``;
+    ``metric_descriptions`` (metric → what it computes, as in report.json) is kept alongside."""
     names: list[str] = []
     for run in runs:
         names += [name for name in run.get("metrics", {}) if name not in names]
@@ -68,6 +70,7 @@ def summarize(runs: Sequence[Mapping[str, Any]], *, setup: str | None = None, pr
         "setup": setup, "preset": preset, "seeds": [run.get("seed") for run in runs],
         "interval": "95 % Student t interval for the mean over seeds",
         "metrics": metrics,
+        "metric_descriptions": dict(metric_descriptions or {}),
         "runs": [dict(run) for run in runs],
     }
 
@@ -80,6 +83,8 @@ def format_summary(summary: Mapping[str, Any]) -> str:
         shown = f"[{interval[0]:.6g}, {interval[1]:.6g}]" if interval else "-"
         mean = f"{stats['mean']:.6g}" if stats["mean"] is not None else "-"
         lines.append(f"{name:<28} {mean:>12}  {shown}  (n={stats['n']})")
+    for name, text in summary.get("metric_descriptions", {}).items():
+        lines.append(f"  {name}: {text}")
     return "\n".join(lines)
 
 

@@ -74,7 +74,9 @@ def test_the_checkpoint_holds_the_training_position(trained_run):
 def test_report_json(trained_run, plugins):
     report = json.loads((trained_run / "report.json").read_text())
     assert set(report) == {"setup", "preset", "seed", "steps", "steps_planned", "completed", "seconds", "device",
-                           "processes", "metrics", "versions", "finished"}
+                           "processes", "metrics", "metric_descriptions", "versions", "finished"}
+    assert list(report["metric_descriptions"]) == ["moments", "wasserstein", "ks", "two-sample"]
+    assert "energy-distance permutation test" in report["metric_descriptions"]["two-sample"]
     assert (report["setup"], report["preset"], report["seed"], report["steps"], report["steps_planned"]) == (
         "gaussian", "default", 1, 6, 6)
     assert report["completed"] is True and report["device"] == "cpu" and report["processes"] == 1
@@ -173,3 +175,16 @@ def test_fit_refuses_a_file_as_run_directory(make_experiment, tmp_path):
     with pytest.raises(RunDirectoryError, match="exists and is not a directory"):
         make_experiment().fit(target)
     assert target.read_text() == "x"
+
+
+def test_run_files_get_ordinary_permissions(make_experiment, tmp_path):
+    import os
+    import stat
+
+    previous = os.umask(0o022)
+    try:
+        make_experiment().fit(tmp_path / "run")
+    finally:
+        os.umask(previous)
+    for name in ("config.toml", "report.json", "report.html", "checkpoints/last.pt", "plots/losses.png"):
+        assert stat.S_IMODE((tmp_path / "run" / name).stat().st_mode) == 0o644, name  # readable by others

@@ -64,6 +64,8 @@ def test_train_seeds_writes_runs_summary_and_report(cli, tmp_path, tiny_cli):
     assert [run["metrics"]["mean"] for run in summary["runs"]] == means
     assert "energy_p_value" in summary["metrics"]  # the two-sample test is among the gaussian metrics
     assert "summary over 3 seeds" in result.out and "95 % interval" in result.out
+    assert "two-sample: energy-distance permutation test" in result.out  # the test used, by name
+    assert "energy-distance permutation test" in summary["metric_descriptions"]["two-sample"]
     page = (out / "report.html").read_text()
     assert "Summary over seeds" in page and 'href="seed-1/report.html"' in page and "energy_p_value" in page
 

@@ -32,7 +32,8 @@ def draw_values(run_dir: Path, generated: torch.Tensor, real: torch.Tensor) -> N
         if fake_share[~valid].any():
             axes.bar(values[~valid], fake_share[~valid], width=0.9, color="tab:red",
                      label="generated, a value the real data never takes")
-        axes.step(values, true_share, where="mid", color="black", linewidth=1, label=f"real ({true.size:,})")
+        axes.scatter(values[valid], true_share[valid], marker="_", s=40, color="black", zorder=3,
+                     label=f"real share ({true.size:,} real samples)")
         produced = int(np.count_nonzero(fake_share[valid]))
         summary = f"{produced} of the {int(valid.sum())} real values produced"
     else:
@@ -46,7 +47,7 @@ def draw_values(run_dir: Path, generated: torch.Tensor, real: torch.Tensor) -> N
     axes.grid(alpha=0.3, axis="y")
     axes.legend(fontsize="small")
     caption = (f"Share of {fake.size:,} generated samples at each value from {low} to {high}, the range of the "
-               f"real data; red bars are values the real data never takes, the black line the real shares.")
+               f"real data; red bars are values the real data never takes, black dashes the real shares.")
     if outside:
         caption += f" {outside:.1%} of the samples fall outside that range and are not shown."
     save_figure(run_dir, "values.png", figure, caption)
