@@ -37,6 +37,7 @@ figure img.pixels { image-rendering: pixelated; width: 420px; }
 figcaption { font-size: 0.9em; color: #555; }
 pre { background: #f6f6f6; padding: 0.8em; overflow-x: auto; }
 .warning { background: #fff3cd; padding: 0.6em; }
+.wide { overflow-x: auto; }
 """
 
 
@@ -172,7 +173,8 @@ def _seed_table(summary: dict[str, Any], directory: Path) -> str:
         cell = f'<a href="{_e(page.as_posix())}">{seed}</a>' if (directory / page).is_file() else seed
         values = "".join(f"<td class=\"number\">{_e(_format(run.get('metrics', {}).get(n)))}</td>" for n in names)
         rows.append(f"<tr><td>{cell}</td>{values}<td class=\"number\">{_e(_format(run.get('seconds')))}</td></tr>")
-    return f"<table><tr><th>seed</th>{header}<th>seconds</th></tr>{''.join(rows)}</table>"
+    return (f'<div class="wide"><table><tr><th>seed</th>{header}<th>seconds</th></tr>{"".join(rows)}'
+            "</table></div>")
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -196,7 +198,9 @@ def _read_json(path: Path) -> dict[str, Any] | None:
 
 def _format(value: Any) -> str:
     if isinstance(value, float):
-        return f"{value:.4g}" if math.isfinite(value) else str(value)
+        if not math.isfinite(value):
+            return str(value)
+        return str(int(value)) if value.is_integer() and abs(value) < 1e12 else f"{value:.4g}"
     return "" if value is None else str(value)
 
 
