@@ -64,9 +64,13 @@ class PlotWriter:
     @hookimpl
     def on_experiment_start(self, step: int) -> None:
         experiment = self.experiment
-        self.kind = data_kind(snapshots.FixedNoise(experiment, 1).samples())
-        size = {"images": self._grid_size(), "1-d": MOMENT_SAMPLES}.get(self.kind)
-        self.fixed = snapshots.FixedNoise(experiment, size) if size else None
+        try:
+            self.kind = data_kind(snapshots.FixedNoise(experiment, 1).samples())
+            size = {"images": self._grid_size(), "1-d": MOMENT_SAMPLES}.get(self.kind)
+            self.fixed = snapshots.FixedNoise(experiment, size) if size else None
+        except Exception as exc:  # no data figures, but training goes on
+            log.warning("figures cannot sample the generator: %s: %s", type(exc).__name__, exc)
+            self.kind, self.fixed = None, None
         self.steps = snapshots.snapshot_steps(experiment.config.train.steps, snapshots.rounds_per_epoch(experiment),
                                               experiment.config.logging.snapshots)
         plots_dir(self.directory).mkdir(parents=True, exist_ok=True)
@@ -106,21 +110,11 @@ class PlotWriter:
 
     def draw(self) -> None:
         """Every figure that suits this run; each failure is logged and the others still drawn."""
-        experiment = self.experiment
         drawings = [("losses", lambda: training.draw_losses(self.directory)),
-                    ("d_accuracy", lambda: training.draw_d_accuracy(self.directory, snapshots.rounds_per_epoch(experiment)))]
+                    ("d_accuracy", lambda: training.draw_d_accuracy(
+                        self.directory, snapshots.rounds_per_epoch(self.experiment)))]
         if self.kind in ("1-d", "discrete", "2-d"):
-            generated = experiment.sample(FINAL_SAMPLES)
-            real = experiment.data.reference_samples(
-                FINAL_SAMPLES, torch.Generator().manual_seed(stream_seed(experiment.config.seed,
-                                                                         snapshots.SNAPSHOT_STREAM, 1)))
-            if self.kind == "1-d":
-                drawings += [("moments", lambda: one_d.draw_moments(self.directory, self.moments, experiment.data, real)),
-                             ("histogram", lambda: one_d.draw_histogram(self.directory, generated, experiment.data, real))]
-            elif self.kind == "discrete":
-                drawings.append(("values", lambda: discrete.draw_values(self.directory, generated, real)))
-            else:
-                drawings.append(("scatter", lambda: two_d.draw_scatter(self.directory, generated, real)))
+            drawings += self._sample_drawings()
         elif self.kind == "images":
             drawings.append(("samples", lambda: images.draw_samples_and_animation(self.directory, self._describe_step)))
         for name, drawing in drawings:
@@ -129,6 +123,23 @@ class PlotWriter:
             except Exception as exc:
                 log.warning("figure %r not drawn: %s: %s", name, type(exc).__name__, exc)
         log.info("figures written to %s", plots_dir(self.directory))
+
+    def _sample_drawings(self) -> list[tuple[str, Any]]:
+        """The figures of generated against real samples (low-dimensional data)."""
+        experiment, directory = self.experiment, self.directory
+        try:
+            generated = experiment.sample(FINAL_SAMPLES)
+            stream = torch.Generator().manual_seed(stream_seed(experiment.config.seed, snapshots.SNAPSHOT_STREAM, 1))
+            real = experiment.data.reference_samples(FINAL_SAMPLES, stream)
+        except Exception as exc:
+            log.warning("figures of the samples not drawn: %s: %s", type(exc).__name__, exc)
+            return []
+        if self.kind == "1-d":
+            return [("moments", lambda: one_d.draw_moments(directory, self.moments, experiment.data, real)),
+                    ("histogram", lambda: one_d.draw_histogram(directory, generated, experiment.data, real))]
+        if self.kind == "discrete":
+            return [("values", lambda: discrete.draw_values(directory, generated, real))]
+        return [("scatter", lambda: two_d.draw_scatter(directory, generated, real))]
 
     def _grid_size(self) -> int:
         classes = self.experiment.classes
