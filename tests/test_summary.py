@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import math
-import tomllib
 
 import pytest
+import tomllib
 
 from ganframe import ConfigError
 from ganframe.summary import mean_interval, parse_seeds, summarize

@@ -40,9 +40,9 @@ def test_scalars_histograms_and_config(make_experiment, tmp_path):
 
 
 def test_image_grids(tmp_path):
+    import ganframe_gaussian
     from test_plots import IMAGES, SquaresPlugin
 
-    import ganframe_gaussian
     from ganframe.testing import fresh_plugins
 
     plugins = fresh_plugins(ganframe_gaussian, SquaresPlugin(), entry_points=False)
