@@ -131,7 +131,11 @@ def _figures(directory: Path) -> str:
 
 
 def _figure(path: Path, caption: str) -> str:
-    encoded = base64.b64encode(path.read_bytes()).decode()
+    try:
+        encoded = base64.b64encode(path.read_bytes()).decode()
+    except OSError as exc:
+        return f'<p class="warning">{_e(path.name)} could not be read: {_e(exc.strerror or exc)}</p>'
+
     mime = MIME.get(path.suffix.lower(), "application/octet-stream")
     pixel_art = ' class="pixels"' if path.name in ("samples.png", "progress.gif") else ""
     return (f'<figure><img{pixel_art} src="data:{mime};base64,{encoded}" alt="{_e(path.name)}">'

@@ -8,6 +8,7 @@ import io
 import json
 import shutil
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -131,3 +132,17 @@ def test_report_renders_in_headless_chromium(trained_run, tmp_path):
         assert complete and width > 100 and height > 100 and shown_width > 100  # decoded and laid out
     with Image.open(tmp_path / "report.png") as shot:
         assert shot.width >= 1000
+
+
+def test_an_unreadable_figure_is_named_and_the_rest_shown(run_copy, monkeypatch):
+    original = Path.read_bytes
+
+    def read_bytes(self):
+        if self.name == "moments.png":
+            raise PermissionError(13, "Permission denied")
+        return original(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    text = write_report(run_copy).read_text()
+    assert "moments.png could not be read: Permission denied" in text
+    assert text.count("<img") == 2

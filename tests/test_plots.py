@@ -272,3 +272,15 @@ def test_snapshots_option_is_validated(make_experiment):
         make_experiment(logging__snapshots=0)
     with pytest.raises(ganframe.ConfigError, match="plots"):
         make_experiment(logging__plots="yes")
+
+
+def test_wide_grids_are_scaled_down_in_the_animation(tmp_path):
+    from ganframe.plots.images import GIF_WIDTH, draw_samples_and_animation, write_frame
+
+    for step in (0, 10):
+        write_frame(tmp_path, step, torch.rand(64, 3, 96, 96), columns=8)  # 8 x 98 + 2 = 786 pixels wide
+    assert draw_samples_and_animation(tmp_path, lambda step: f"step {step}")
+    with Image.open(tmp_path / "plots" / "samples.png") as grid:
+        assert grid.size == (786, 786) and grid.mode == "RGB"  # the grid itself keeps every pixel
+    with Image.open(tmp_path / "plots" / "progress.gif") as gif:
+        assert gif.width == GIF_WIDTH and gif.n_frames == 2

@@ -13,6 +13,7 @@ from .files import plots_dir, save_file
 
 PROGRESS = "progress"
 FRAME_MS = 400  # per grid in the animation; the last one stays three times as long
+GIF_WIDTH = 640  # wider grids (large images) are scaled down in the animation to keep it small
 
 
 def as_images(samples: torch.Tensor) -> torch.Tensor:
@@ -91,8 +92,11 @@ def draw_samples_and_animation(run_dir: Path, epoch_of_step) -> bool:
     labelled = []
     for step, path in kept:
         with Image.open(path) as image:
+            image = image.convert("RGB")
+            if image.width > GIF_WIDTH:
+                image = image.resize((GIF_WIDTH, round(image.height * GIF_WIDTH / image.width)), Image.LANCZOS)
             frame = Image.new("RGB", (image.width, image.height + 14), "white")
-            frame.paste(image.convert("RGB"), (0, 14))
+            frame.paste(image, (0, 14))
         ImageDraw.Draw(frame).text((2, 1), epoch_of_step(step), fill="black")
         labelled.append(frame.convert("P", palette=Image.Palette.ADAPTIVE))
     durations = [FRAME_MS] * (len(labelled) - 1) + [FRAME_MS * 3]

@@ -75,6 +75,8 @@ class PlotWriter:
                                               experiment.config.logging.snapshots)
         plots_dir(self.directory).mkdir(parents=True, exist_ok=True)
         self.moments = [row for row in self._read_moments() if row["step"] <= step]  # resumed: drop the future
+        text = "".join(json.dumps(row) + "\n" for row in self.moments).encode()
+        write_atomically(plots_dir(self.directory) / MOMENTS, lambda handle: handle.write(text))
         images.drop_frames_after(self.directory, step)
         if step == 0:
             self.snapshot(0)
@@ -99,10 +101,10 @@ class PlotWriter:
             samples = self.fixed.samples()
             if self.kind == "1-d":
                 values = samples.double().reshape(-1)
-                self.moments.append({"step": step, "mean": float(values.mean()), "std": float(values.std()),
-                                     "n": len(values)})
-                text = "".join(json.dumps(row) + "\n" for row in self.moments).encode()
-                write_atomically(plots_dir(self.directory) / MOMENTS, lambda handle: handle.write(text))
+                row = {"step": step, "mean": float(values.mean()), "std": float(values.std()), "n": len(values)}
+                self.moments.append(row)
+                with (plots_dir(self.directory) / MOMENTS).open("a") as handle:
+                    handle.write(json.dumps(row) + "\n")
             else:
                 images.write_frame(self.directory, step, samples, self._columns())
         except Exception as exc:  # a figure is never worth a failed run
