@@ -462,18 +462,17 @@ def write_samples(samples, output: Path, *, discrete: bool) -> None:
 
 
 def write_image_grid(samples, output: Path) -> None:
-    """A PNG grid of image samples (N, C, H, W) with values in [0, 1], through torchvision."""
+    """A PNG grid of image samples (N, C, H, W) with values in [0, 1], ⌈√N⌉ to a row."""
+    import math
+
+    from .checkpoint import write_atomically
+    from .plots.images import grid
+
     if samples.dim() != 4 or samples.shape[1] not in (1, 3):
         raise ConfigError(f"a .png needs image samples of shape (N, 1 or 3, H, W); these have shape "
                           f"{tuple(samples.shape[1:])}: write .npy or .pt instead")
-    try:
-        from torchvision.utils import save_image
-    except ImportError:
-        raise ConfigError("writing .png needs torchvision: pip install torchvision") from None
-    from .checkpoint import write_atomically
-
-    nrow = max(1, int(len(samples) ** 0.5))
-    write_atomically(output, lambda handle: save_image(samples.float(), handle, nrow=nrow, format="png"))
+    image = grid(samples, columns=math.ceil(math.sqrt(len(samples))))
+    write_atomically(output, lambda handle: image.save(handle, format="PNG"))
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:

@@ -284,3 +284,12 @@ def test_wide_grids_are_scaled_down_in_the_animation(tmp_path):
         assert grid.size == (786, 786) and grid.mode == "RGB"  # the grid itself keeps every pixel
     with Image.open(tmp_path / "plots" / "progress.gif") as gif:
         assert gif.width == GIF_WIDTH and gif.n_frames == 2
+
+
+def test_metrics_over_training_when_evaluated_more_than_once(make_experiment, tmp_path):
+    once, often = tmp_path / "once", tmp_path / "often"
+    make_experiment().fit(once)
+    make_experiment(train__steps=6, train__eval_every=2).fit(often)
+    assert "metrics.png" not in _figures(once)  # one evaluation: nothing to draw over time
+    assert "metrics.png" in _figures(often)
+    _check_png(often / "plots" / "metrics.png")

@@ -77,3 +77,39 @@ def draw_d_accuracy(run_dir: Path, rounds_per_epoch: int | None = None) -> bool:
                 f"Share of real and fake examples the discriminator classified correctly, {each}, "
                 "judged before each of its updates; 0.5 is a discriminator that cannot tell them apart.")
     return True
+
+
+MAX_METRIC_PANELS = 9
+
+
+def draw_metrics(run_dir: Path) -> bool:
+    """``metrics.png``: each metric over training, one panel each, when there were at least two
+    evaluations (``train.eval_every``). Values that never change (sample sizes) are left out."""
+    from matplotlib.figure import Figure
+
+    evaluations = [(row["step"], row["metrics"]) for row in metrics_rows(run_dir) if isinstance(row.get("metrics"), dict)]
+    if len({step for step, _ in evaluations}) < 2:
+        return False
+    names: list[str] = []
+    for _, values in evaluations:
+        names += [name for name in values if name not in names]
+    varying = [name for name in names if len({number(values.get(name)) for _, values in evaluations}) > 1]
+    shown = varying[:MAX_METRIC_PANELS]
+    if not shown:
+        return False
+    columns = min(3, len(shown))
+    rows = -(-len(shown) // columns)
+    figure = Figure(figsize=(3.6 * columns, 2.8 * rows), layout="constrained")
+    panels = figure.subplots(rows, columns, squeeze=False).reshape(-1)
+    for axes, name in zip(panels, shown):
+        points = [(step, number(values[name])) for step, values in evaluations if name in values]
+        axes.plot([p[0] for p in points], [p[1] for p in points], marker="o" if len(points) < 30 else None)
+        axes.set_title(name)
+        axes.set_xlabel("step")
+        axes.grid(alpha=0.3)
+    for axes in panels[len(shown):]:
+        axes.set_visible(False)
+    left_out = f" ({len(varying) - len(shown)} more not shown)" if len(varying) > len(shown) else ""
+    save_figure(run_dir, "metrics.png", figure, f"Each metric at every evaluation (train.eval_every), "
+                f"from the same evaluation samples each time{left_out}.")
+    return True

@@ -114,7 +114,8 @@ class PlotWriter:
         """Every figure that suits this run; each failure is logged and the others still drawn."""
         drawings = [("losses", lambda: training.draw_losses(self.directory)),
                     ("d_accuracy", lambda: training.draw_d_accuracy(
-                        self.directory, snapshots.rounds_per_epoch(self.experiment)))]
+                        self.directory, snapshots.rounds_per_epoch(self.experiment))),
+                    ("metrics", lambda: training.draw_metrics(self.directory))]
         if self.kind in ("1-d", "discrete", "2-d"):
             drawings += self._sample_drawings()
         elif self.kind == "images":
