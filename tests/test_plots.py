@@ -293,3 +293,20 @@ def test_metrics_over_training_when_evaluated_more_than_once(make_experiment, tm
     assert "metrics.png" not in _figures(once)  # one evaluation: nothing to draw over time
     assert "metrics.png" in _figures(often)
     _check_png(often / "plots" / "metrics.png")
+
+
+def test_data_from_a_file_gets_figures_against_the_real_data(tmp_path, plugins):
+    import numpy as np
+
+    np.save(tmp_path / "points.npy", np.random.default_rng(0).normal(size=(500, 2)).astype("float32"))
+    np.save(tmp_path / "values.npy", np.random.default_rng(0).normal(size=(500, 1)).astype("float32"))
+    for name, figures in (("points", ["losses.png", "scatter.png"]),
+                          ("values", ["losses.png", "moments.png", "histogram.png"])):
+        run = tmp_path / name
+        Experiment.compose(data=("file", {"path": str(tmp_path / f"{name}.npy")}), steps=4, batch_size=50,
+                           device="cpu", plugins=plugins).fit(run)
+        assert list(_figures(run)) == figures
+        assert sorted(p.name for p in (run / "plots").iterdir()) == sorted(
+            [*figures, "figures.json", *(["moments.jsonl"] if name == "values" else [])])
+    assert "real data (500 samples)" in _figures(tmp_path / "values")["moments.png"]
+    assert "real data's histogram" in _figures(tmp_path / "values")["histogram.png"]

@@ -41,7 +41,7 @@ def draw_moments(run_dir: Path, rows: list[dict], data, real: torch.Tensor) -> b
     n = rows[-1].get("n", "")
     save_figure(run_dir, "moments.png", figure,
                 f"Mean and standard deviation of {n} samples from the same fixed noise at each snapshot, "
-                f"against the {source}'s (dashed).")
+                f"against those of the {source} (dashed).")
     return True
 
 

@@ -74,9 +74,10 @@ class PlotWriter:
         self.steps = snapshots.snapshot_steps(experiment.config.train.steps, snapshots.rounds_per_epoch(experiment),
                                               experiment.config.logging.snapshots)
         plots_dir(self.directory).mkdir(parents=True, exist_ok=True)
-        self.moments = [row for row in self._read_moments() if row["step"] <= step]  # resumed: drop the future
-        text = "".join(json.dumps(row) + "\n" for row in self.moments).encode()
-        write_atomically(plots_dir(self.directory) / MOMENTS, lambda handle: handle.write(text))
+        if self.kind == "1-d":
+            self.moments = [row for row in self._read_moments() if row["step"] <= step]  # resumed: drop the future
+            text = "".join(json.dumps(row) + "\n" for row in self.moments).encode()
+            write_atomically(plots_dir(self.directory) / MOMENTS, lambda handle: handle.write(text))
         images.drop_frames_after(self.directory, step)
         if step == 0:
             self.snapshot(0)
