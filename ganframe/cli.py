@@ -290,14 +290,15 @@ def _new_experiment(args: argparse.Namespace, overrides: dict[str, Any], seed: i
     return Experiment.from_dict(raw, overrides=overrides, plugins=plugins, callbacks=callbacks)
 
 
-def _claim_run_dir(out: Path | None, experiment, context, *, default: Path | None = None) -> Path:
-    """The run directory: ``out``, or a fresh name; the main process decides, every process agrees."""
+def _claim_run_dir(out: Path | None, experiment, context, *, seeds: str | None = None) -> Path:
+    """The run directory (of a --seeds run: their parent): ``out``, or a fresh name; the main
+    process decides, every process agrees."""
     from . import distributed
 
-    run_dir = distributed.broadcast_object(out or default or _default_run_dir(experiment), context)
+    run_dir = distributed.broadcast_object(out or _default_run_dir(experiment, seeds=seeds), context)
     if out is not None and _is_nonempty_dir(run_dir):
-        raise RunDirectoryError(f"{str(run_dir)!r} already exists and is not empty; choose another --out "
-                                "or continue a run there with --resume")
+        resume = "" if seeds else " or continue a run there with --resume"
+        raise RunDirectoryError(f"{str(run_dir)!r} already exists and is not empty; choose another --out{resume}")
     # Every process checks before any writes: none may find rank 0's fresh files and give up.
     distributed.barrier(context)
     return run_dir
@@ -313,7 +314,6 @@ def _finish_status(run_dir: Path, report: dict[str, Any]) -> int:
 
 def _train_seeds(args: argparse.Namespace, seeds: list[int], overrides: dict[str, Any], plugins, context) -> int:
     """One run per seed into OUT/seed-N, then OUT/summary.json and OUT/report.html."""
-    from . import distributed
     from .summary import format_summary, summarize, write_summary
 
     def experiment_for(seed: int):
@@ -321,10 +321,7 @@ def _train_seeds(args: argparse.Namespace, seeds: list[int], overrides: dict[str
         return _new_experiment(args, overrides, seed, plugins, callbacks)
 
     first = experiment_for(seeds[0])  # a bad config fails here, before any directory is made
-    base = distributed.broadcast_object(args.out or _default_run_dir(first, seeds=args.seeds), context)
-    if _is_nonempty_dir(base):
-        raise RunDirectoryError(f"{str(base)!r} already exists and is not empty; choose another --out")
-    distributed.barrier(context)
+    base = _claim_run_dir(args.out, first, context, seeds=args.seeds)
     runs: list[dict[str, Any]] = []
     report: dict[str, Any] = {"completed": True}
     for seed in seeds:

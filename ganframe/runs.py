@@ -192,3 +192,11 @@ class RunWriter:
 def _number(value: float) -> float | str:
     """JSON has no NaN or infinity: write those as strings rather than invalid JSON."""
     return value if math.isfinite(value) else str(value)
+
+
+def read_number(value: Any) -> float:
+    """A value as written by ``_number`` (or missing) back as a float: NaN for what is not a number."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .runs import read_number, write_json
 
 SUMMARY = "summary.json"
 MAX_SEEDS = 1000
@@ -65,7 +66,7 @@ def summarize(runs: Sequence[Mapping[str, Any]], *, setup: str | None = None, pr
     names: list[str] = []
     for run in runs:
         names += [name for name in run.get("metrics", {}) if name not in names]
-    metrics = {name: mean_interval([_float(run.get("metrics", {}).get(name)) for run in runs]) for name in names}
+    metrics = {name: mean_interval([read_number(run.get("metrics", {}).get(name)) for run in runs]) for name in names}
     return {
         "setup": setup, "preset": preset, "seeds": [run.get("seed") for run in runs],
         "interval": "95 % Student t interval for the mean over seeds",
@@ -89,15 +90,7 @@ def format_summary(summary: Mapping[str, Any]) -> str:
 
 
 def write_summary(directory: str | Path, summary: Mapping[str, Any]) -> Path:
-    from .runs import write_json
-
     target = Path(directory) / SUMMARY
     write_json(target, dict(summary))
     return target
 
-
-def _float(value: Any) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return math.nan

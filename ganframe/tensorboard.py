@@ -59,8 +59,7 @@ class TensorBoardWriter:
             self.fixed = snapshots.FixedNoise(experiment, IMAGE_SAMPLES)
         elif probe[0].numel() <= MAX_HISTOGRAM_DIMS:
             self.fixed = snapshots.FixedNoise(experiment, HISTOGRAM_SAMPLES)
-        self.steps = snapshots.snapshot_steps(experiment.config.train.steps, snapshots.rounds_per_epoch(experiment),
-                                              experiment.config.logging.snapshots)
+        self.steps = snapshots.schedule(experiment)
         if step == 0:
             self.writer.add_text("config", "```\n" + experiment.config.to_toml() + "\n```", 0)
             self.snapshot(0)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import math
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -90,10 +89,3 @@ def metrics_rows(run_dir: str | Path) -> Iterator[dict[str, Any]]:
         if isinstance(row, dict) and "step" in row:
             yield row
 
-
-def number(value: Any) -> float:
-    """A logged value as a float (NaN and infinity are written as strings in JSON)."""
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return math.nan

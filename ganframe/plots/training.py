@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .files import metrics_rows, number, save_figure
+from ..runs import read_number
+from .files import metrics_rows, save_figure
 
 ACCURACY_LABELS = {"d_accuracy": "real and fake", "d_accuracy_real": "real", "d_accuracy_fake": "fake"}
 ACCURACY_KEYS = tuple(ACCURACY_LABELS)
@@ -23,7 +24,7 @@ def draw_losses(run_dir: Path) -> bool:
             if key != "step" and key not in ACCURACY_KEYS:
                 steps, values = series.setdefault(key, ([], []))
                 steps.append(row["step"])
-                values.append(number(value))
+                values.append(read_number(value))
     if not series:
         return False
     figure = Figure(figsize=(7, 4))
@@ -63,7 +64,7 @@ def draw_d_accuracy(run_dir: Path, rounds_per_epoch: int | None = None) -> bool:
     for key, style in zip(ACCURACY_KEYS, ("-", "--", ":")):
         xs = [x for x, values in points if key in values]
         if xs:
-            axes.plot(xs, [number(values[key]) for _, values in points if key in values], style,
+            axes.plot(xs, [read_number(values[key]) for _, values in points if key in values], style,
                       label=ACCURACY_LABELS[key],
                       marker="o" if len(xs) < 30 else None)
     axes.axhline(0.5, color="grey", linewidth=0.8, label="chance (0.5)")
@@ -93,7 +94,7 @@ def draw_metrics(run_dir: Path) -> bool:
     names: list[str] = []
     for _, values in evaluations:
         names += [name for name in values if name not in names]
-    varying = [name for name in names if len({number(values.get(name)) for _, values in evaluations}) > 1]
+    varying = [name for name in names if len({read_number(values.get(name)) for _, values in evaluations}) > 1]
     shown = varying[:MAX_METRIC_PANELS]
     if not shown:
         return False
@@ -102,7 +103,7 @@ def draw_metrics(run_dir: Path) -> bool:
     figure = Figure(figsize=(3.6 * columns, 2.8 * rows), layout="constrained")
     panels = figure.subplots(rows, columns, squeeze=False).reshape(-1)
     for axes, name in zip(panels, shown):
-        points = [(step, number(values[name])) for step, values in evaluations if name in values]
+        points = [(step, read_number(values[name])) for step, values in evaluations if name in values]
         axes.plot([p[0] for p in points], [p[1] for p in points], marker="o" if len(points) < 30 else None)
         axes.set_title(name)
         axes.set_xlabel("step")

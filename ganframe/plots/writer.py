@@ -71,8 +71,7 @@ class PlotWriter:
         except Exception as exc:  # no data figures, but training goes on
             log.warning("figures cannot sample the generator: %s: %s", type(exc).__name__, exc)
             self.kind, self.fixed = None, None
-        self.steps = snapshots.snapshot_steps(experiment.config.train.steps, snapshots.rounds_per_epoch(experiment),
-                                              experiment.config.logging.snapshots)
+        self.steps = snapshots.schedule(experiment)
         plots_dir(self.directory).mkdir(parents=True, exist_ok=True)
         if self.kind == "1-d":
             self.moments = [row for row in self._read_moments() if row["step"] <= step]  # resumed: drop the future
