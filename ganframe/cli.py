@@ -445,7 +445,7 @@ def write_samples(samples, output: Path, *, discrete: bool) -> None:
     """``.npy``/``.pt``: float32 (int64 for discrete data) of shape (N, *sample_shape); ``.png``: a grid."""
     import torch
 
-    from .checkpoint import write_atomically
+    from .rundir import write_atomically
 
     samples = samples.to(torch.int64) if discrete else samples.to(torch.float32)
     if output.suffix == ".npy":
@@ -462,7 +462,7 @@ def write_image_grid(samples, output: Path) -> None:
     """A PNG grid of image samples (N, C, H, W) with values in [0, 1], ⌈√N⌉ to a row."""
     import math
 
-    from .checkpoint import write_atomically
+    from .rundir import write_atomically
     from .plots.images import grid
 
     if samples.dim() != 4 or samples.shape[1] not in (1, 3):

@@ -7,15 +7,37 @@ trainer treats a sampled distribution and a finite data set differently.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import attrs
 import torch
 
+from .errors import ConfigError, PluginError
+
 if TYPE_CHECKING:
     from .data import DataSource
-    from .trainer import Trainer
+    from .trainer import NetworkCopy
+
+#: The network roles every experiment has; ``[networks.ROLE]`` adds more.
+GENERATOR, DISCRIMINATOR = "generator", "discriminator"
+
+
+class Register(Protocol):
+    """The ``register`` callback of every registration hook but ``register_setups``."""
+
+    def __call__(self, name: str, factory: Callable[[Any, BuildContext], Any], *, config: type | None = None,
+                 description: str = "") -> None:
+        ...
+
+
+class RegisterSetup(Protocol):
+    """The ``register`` callback of ``register_setups``."""
+
+    def __call__(self, name: str, presets: Mapping[str, Mapping[str, Any]], *, default_preset: str = "default",
+                 description: str = "") -> None:
+        ...
 
 
 @attrs.frozen(kw_only=True)
@@ -23,7 +45,8 @@ class BuildContext:
     """What a component factory may need to know besides its own config.
 
     ``data`` is None while the data source itself is being built; ``parameters`` is set only when
-    an optimiser is being built.
+    an optimiser is being built; ``networks`` (role → built network) once every network is built,
+    that is for losses, strategies and metrics.
     """
 
     seed: int
@@ -33,7 +56,9 @@ class BuildContext:
     noise_dim: int | None = None
     parameters: Iterable[torch.nn.Parameter] | None = None
     steps: int = 0
-    role: str | None = None  # "generator" or "discriminator" while a network extra is built
+    role: str | None = None  # the network's role while a network, its extras or its optimiser are built
+    networks: Mapping[str, torch.nn.Module] = attrs.field(factory=dict)
+    building: str = "a component"  # who is being built, for messages: "loss 'hinge' (plugin 'extras')"
 
     @property
     def sample_shape(self) -> tuple[int, ...]:
@@ -41,6 +66,19 @@ class BuildContext:
         if self.data is None:
             raise RuntimeError("sample_shape is not known before the data source is built")
         return self.data.sample_shape
+
+    def network(self, role: str) -> torch.nn.Module:
+        """The built network of ``role``; a one-line ConfigError when the experiment has no such role."""
+        return network_of(self.networks, role, self.building)
+
+
+def network_of(networks: Mapping[str, torch.nn.Module], role: str, who: str) -> torch.nn.Module:
+    """``networks[role]``, or a ConfigError naming ``who`` asked, the role and the roles there are."""
+    if role not in networks:
+        hint = f"; add a [networks.{role}] section" if role not in (GENERATOR, DISCRIMINATOR) else ""
+        raise ConfigError(f"{who} needs the network role {role!r}, which this experiment does not have "
+                          f"(its roles: {', '.join(networks) or 'none yet'}){hint}")
+    return networks[role]
 
 
 @runtime_checkable
@@ -56,7 +94,11 @@ class Noise(Protocol):
 
 @runtime_checkable
 class Loss(Protocol):
-    """An adversarial loss: what D minimises and what G minimises."""
+    """An adversarial loss: what D minimises and what G minimises.
+
+    A loss may also have ``roles``, the network roles it uses besides G and D (checked when the
+    experiment is built), and ``state_dict``/``load_state_dict`` when it keeps state between rounds.
+    """
 
     def discriminator_loss(
         self, discriminator: torch.nn.Module, real: torch.Tensor, fake: torch.Tensor
@@ -72,8 +114,102 @@ class Loss(Protocol):
 
 
 @runtime_checkable
+class Stateful(Protocol):
+    """A strategy or loss whose state between rounds goes into checkpoints."""
+
+    def state_dict(self) -> dict[str, Any]:
+        """The state to save: tensors, numbers, strings, lists and dicts of them."""
+        ...
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned; raise on anything that does not fit."""
+        ...
+
+
+@runtime_checkable
+class Trainer(Protocol):
+    """What a strategy trains with: every network by role, real and noise batches, and the one
+    update path (zero_grad → backward → averaging across processes → step).
+
+    Strategies use this interface and nothing else, so that freezing, distributed averaging,
+    checkpointed data order and random streams are handled the same way for every GAN family.
+    """
+
+    step: int  # rounds completed before this one (0 in the first round)
+    batch_size: int  # real examples per batch in this process
+    device: torch.device
+    loss: Loss
+    noise: Noise
+    rng: torch.Generator  # the strategy's own seeded random stream (on ``device``), saved in checkpoints
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """The experiment's network roles: ``("generator", "discriminator", ...)``."""
+        ...
+
+    @property
+    def generator(self) -> torch.nn.Module:
+        ...
+
+    @property
+    def discriminator(self) -> torch.nn.Module:
+        ...
+
+    def network(self, role: str) -> torch.nn.Module:
+        """The network of ``role``."""
+        ...
+
+    def optimizer(self, role: str) -> torch.optim.Optimizer:
+        """The optimiser of ``role`` (read its hyperparameters; update through :meth:`update`)."""
+        ...
+
+    def real_batch(self) -> torch.Tensor:
+        """The next real batch for this process: ``(batch_size, *sample_shape)``."""
+        ...
+
+    def noise_batch(self, n: int | None = None) -> torch.Tensor:
+        """``(n, noise_dim)`` latent noise; ``n`` defaults to the batch size."""
+        ...
+
+    def generate(self, n: int | None = None, *, grad: bool = True) -> torch.Tensor:
+        """A fake batch from fresh noise; ``grad=False`` keeps no graph (enough for a D update)."""
+        ...
+
+    def update(self, role: str, loss: torch.Tensor) -> torch.Tensor:
+        """One step of ``role``'s optimiser on ``loss``; returns the loss, detached.
+
+        Only ``role``'s parameters receive gradients, whatever else the loss depends on.
+        """
+        ...
+
+    def frozen(self, *roles: str) -> AbstractContextManager[None]:
+        """No gradients into the parameters of ``roles`` inside the block (D while G learns)."""
+        ...
+
+    def rollback(self, *roles: str) -> AbstractContextManager[None]:
+        """Undo, on leaving the block, every change to ``roles``: weights, buffers, optimiser state."""
+        ...
+
+    def differentiable_copy(self, role: str) -> NetworkCopy:
+        """A copy of ``role``'s network whose parameters can be stepped differentiably."""
+        ...
+
+    def discriminator_step(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        """One D update with the experiment's loss (``fake`` is detached here)."""
+        ...
+
+    def generator_step(self, fake: torch.Tensor) -> torch.Tensor:
+        """One G update with the experiment's loss; D is frozen meanwhile."""
+        ...
+
+
+@runtime_checkable
 class Strategy(Protocol):
-    """Decides what one training round does: which network updates, how often, in what order."""
+    """Decides what one training round does: which network updates, how often, in what order.
+
+    A strategy may also have ``roles`` (the network roles it updates besides G and D, checked when
+    the experiment is built) and ``state_dict``/``load_state_dict`` when it keeps state.
+    """
 
     def train_round(self, trainer: Trainer) -> Mapping[str, torch.Tensor]:
         """Run one round through ``trainer`` and return detached scalar tensors to log."""
@@ -82,11 +218,13 @@ class Strategy(Protocol):
 
 @attrs.frozen(kw_only=True)
 class MetricContext:
-    """What a metric may use besides the samples: the real data and a seeded random generator."""
+    """What a metric may use besides the samples: the real data, a seeded random generator and the
+    trained networks by role."""
 
     data: DataSource
     generator: torch.Generator
     device: torch.device
+    networks: Mapping[str, torch.nn.Module] = attrs.field(factory=dict)
 
 
 @runtime_checkable
@@ -97,38 +235,16 @@ class Metric(Protocol):
         ...
 
 
-def discriminator_output(discriminator: torch.nn.Module) -> str:
+def discriminator_output(discriminator: Any) -> str:
     """``"logits"`` or ``"probabilities"``: what a discriminator's scores are."""
     module = getattr(discriminator, "module", discriminator)  # unwrap DDP
     return getattr(module, "output", "logits")
 
 
-def says_real(discriminator: torch.nn.Module, scores: torch.Tensor) -> torch.Tensor:
-    """``(B,)`` booleans: which examples a discriminator's ``scores`` ``(B, ...)`` call real.
-
-    One score per example: a logit above 0, or a probability above 0.5. Two logits per example
-    (the ``softmax-cross-entropy`` loss's class 1 is real): the real logit is the larger; a tie
-    counts as fake, as argmax takes the first class.
-    """
-    from .errors import ConfigError
-
-    output = discriminator_output(discriminator)
-    flat = scores.reshape(scores.shape[0], -1)  # (B, scores per example)
-    if flat.shape[1] == 1:
-        return flat[:, 0] > (0.5 if output == "probabilities" else 0.0)
-    if flat.shape[1] == 2 and output == "logits":
-        return flat.argmax(dim=1) == 1
-    raise ConfigError(
-        f"cannot tell which examples the discriminator calls real from {flat.shape[1]} {output} per "
-        "example; train.d_accuracy needs one score or two logits per example"
-    )
-
-
 def require_attrs(obj: Any, kind: str, name: str, *methods: str) -> Any:
     """Fail early, naming the component, when a factory returned something without ``methods``."""
-    from .errors import PluginError
-
     missing = [m for m in methods if not hasattr(obj, m)]
     if missing:
         raise PluginError(f"{kind} {name!r} built a {type(obj).__name__} without {', '.join(missing)}")
     return obj
+

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import numbers
+import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -38,6 +39,11 @@ COMPONENT_SECTIONS: dict[str, tuple[str, str | None]] = {
     "strategy": ("strategies", "alternating"),
 }
 NETWORK_SECTIONS = ("generator", "discriminator")
+#: ``[networks.ROLE]``: the network roles a GAN family adds (an encoder, a Q head...), each built by a
+#: component of this kind.
+NETWORKS = "networks"
+NETWORK_KIND = "networks"
+ROLE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 DEFAULT_OPTIMIZER = "adam"
 
 
@@ -98,10 +104,6 @@ class TrainConfig:
     # machine they wait on each other. The same value gives the same result; a different value may
     # change the last bits of large matrix products, so keep it fixed when comparing runs.
     threads: int | None = attrs.field(default=None, validator=positive)
-    # Log the discriminator's accuracy on the real and the fake batch of every D update, judged just
-    # before the update (d_accuracy, d_accuracy_real, d_accuracy_fake). Costs one extra forward
-    # pass of D per batch, without gradients and in evaluation mode, so training is unchanged.
-    d_accuracy: bool = False
     # With a finite data set: the mean of every logged value over each epoch (len(data) //
     # batch_size rounds), passed to on_epoch_end and kept in metrics.jsonl and report.json.
     epoch_logs: bool = False
@@ -141,12 +143,19 @@ class ComponentSpec:
 
 @attrs.frozen
 class NetworkSpec:
-    """A generator or discriminator, with the optimiser that trains it and the extras applied to it."""
+    """A network of one role, with the optimiser that trains it and the extras applied to it."""
 
     name: str
     config: Any
     optimizer: ComponentSpec
     extras: tuple[ComponentSpec, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"name": self.name, **unstructure(self.config),
+               "optimizer": {"name": self.optimizer.name, **unstructure(self.optimizer.config)}}
+        if self.extras:
+            out["extras"] = [{"name": extra.name, **unstructure(extra.config)} for extra in self.extras]
+        return out
 
 
 @attrs.frozen(kw_only=True)
@@ -159,6 +168,8 @@ class ExperimentConfig:
     discriminator: NetworkSpec
     loss: ComponentSpec
     strategy: ComponentSpec
+    # Network roles beyond the generator and the discriminator, by role name ([networks.ROLE]).
+    networks: Mapping[str, NetworkSpec] = attrs.field(factory=dict)
     train: TrainConfig = TrainConfig()
     evaluation: EvaluationConfig = EvaluationConfig()
     logging: LoggingConfig = LoggingConfig()
@@ -171,6 +182,13 @@ class ExperimentConfig:
     conditional_input: bool = False
     setup: str | None = None
     preset: str | None = None
+
+    @property
+    def roles(self) -> dict[str, NetworkSpec]:
+        """Every network role in the order they are built: generator, discriminator, then the
+        ``[networks.ROLE]`` roles by name (so adding a role leaves G's and D's initial weights alone)."""
+        return {"generator": self.generator, "discriminator": self.discriminator,
+                **{role: self.networks[role] for role in sorted(self.networks)}}
 
     def to_dict(self) -> dict[str, Any]:
         """The plain-dict (TOML) form of this config; ``resolve_config`` reads it back."""
@@ -185,15 +203,10 @@ class ExperimentConfig:
             out["preset"] = self.preset
         for section in COMPONENT_SECTIONS:
             spec = getattr(self, section)
-            out[section] = {"name": spec.name, **unstructure(spec.config)}
-            if isinstance(spec, NetworkSpec):
-                out[section]["optimizer"] = {
-                    "name": spec.optimizer.name,
-                    **unstructure(spec.optimizer.config),
-                }
-                if spec.extras:
-                    out[section]["extras"] = [{"name": extra.name, **unstructure(extra.config)}
-                                              for extra in spec.extras]
+            out[section] = spec.to_dict() if isinstance(spec, NetworkSpec) else {"name": spec.name,
+                                                                                 **unstructure(spec.config)}
+        if self.networks:
+            out[NETWORKS] = {role: self.networks[role].to_dict() for role in sorted(self.networks)}
         out["train"] = unstructure(self.train)
         out["evaluation"] = unstructure(self.evaluation)
         out["logging"] = unstructure(self.logging)
@@ -205,7 +218,7 @@ class ExperimentConfig:
 
 TOP_LEVEL_KEYS = (
     "setup", "preset", "seed", "device", "conditional", "conditional_input", *COMPONENT_SECTIONS,
-    "train", "evaluation", "logging",
+    NETWORKS, "train", "evaluation", "logging",
 )
 
 
@@ -240,6 +253,16 @@ def _name_or_names(value: Any, _type: Any) -> str | tuple[str, ...]:
 
 
 _converter.register_structure_hook(str | tuple[str, ...], _name_or_names)
+
+
+def _number_or_name(value: Any, _type: Any) -> int | str:
+    """``int | str``: a count, or a name standing for one (a network's ``input = "data"``)."""
+    if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise TypeError(f"expected a whole number or a name, got {value!r}")
+
+
+_converter.register_structure_hook(int | str, _number_or_name)
 
 
 def _is_tuple(type_: Any) -> bool:
@@ -341,18 +364,11 @@ def resolve_config(raw: Mapping[str, Any], registry: Any) -> ExperimentConfig:
     fields: dict[str, Any] = {}
     for section, (kind, default) in COMPONENT_SECTIONS.items():
         options = dict(_section(raw, section))
-        optimizer = options.pop("optimizer", {}) if section in NETWORK_SECTIONS else None
-        extras = options.pop("extras", []) if section in NETWORK_SECTIONS else None
-        name, config = _component(registry, kind, section, options, default)
         if section in NETWORK_SECTIONS:
-            opt_options = dict(_section({"optimizer": optimizer}, "optimizer", f"{section}.optimizer"))
-            opt_name, opt_config = _component(
-                registry, "optimizers", f"{section}.optimizer", opt_options, DEFAULT_OPTIMIZER
-            )
-            fields[section] = NetworkSpec(name, config, ComponentSpec(opt_name, opt_config),
-                                          _extras(registry, extras, f"{section}.extras"))
+            fields[section] = _network(registry, kind, section, options, default)
         else:
-            fields[section] = ComponentSpec(name, config)
+            fields[section] = ComponentSpec(*_component(registry, kind, section, options, default))
+    fields[NETWORKS] = _networks(registry, raw.get(NETWORKS, {}))
     fields["train"] = structure_options(TrainConfig, _section(raw, "train"), "train")
     evaluation = dict(_section(raw, "evaluation"))
     fields["evaluation"] = structure_options(EvaluationConfig, evaluation, "evaluation")
@@ -400,6 +416,35 @@ def _component(registry: Any, kind: str, where: str, options: dict, default: str
     return name, component.make_config(options, where)
 
 
+def _network(registry: Any, kind: str, where: str, options: dict, default: str | None) -> NetworkSpec:
+    """A network table: the component's options, plus ``optimizer`` and ``extras``."""
+    optimizer = options.pop("optimizer", {})
+    extras = options.pop("extras", [])
+    name, config = _component(registry, kind, where, options, default)
+    opt_options = dict(_section({"optimizer": optimizer}, "optimizer", f"{where}.optimizer"))
+    opt_name, opt_config = _component(registry, "optimizers", f"{where}.optimizer", opt_options, DEFAULT_OPTIMIZER)
+    return NetworkSpec(name, config, ComponentSpec(opt_name, opt_config), _extras(registry, extras, f"{where}.extras"))
+
+
+def _networks(registry: Any, table: Any) -> dict[str, NetworkSpec]:
+    """``[networks.ROLE]`` tables → role → spec; each names a component of the ``networks`` kind."""
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"[{NETWORKS}] must be a table of roles such as [{NETWORKS}.encoder], got {table!r}")
+    roles = {}
+    for role, options in table.items():
+        where = f"{NETWORKS}.{role}"
+        if role in NETWORK_SECTIONS:
+            raise ConfigError(f"[{where}]: the {role} has a section of its own, [{role}]")
+        if not isinstance(role, str) or not ROLE_PATTERN.match(role):
+            raise ConfigError(f"[{where}]: a role name is lower-case letters, digits and '_', starting with a letter")
+        options = dict(_section(table, role, where))
+        if "name" not in options:
+            raise ConfigError(f"[{where}] needs a name; available: "
+                              f"{', '.join(registry.names(NETWORK_KIND)) or 'none installed'}")
+        roles[role] = _network(registry, NETWORK_KIND, where, options, None)
+    return roles
+
+
 def _extras(registry: Any, extras: Any, where: str) -> tuple[ComponentSpec, ...]:
     """``extras = ["name", {name = "name", option = value}, ...]`` → validated specs, in order."""
     if isinstance(extras, (str, Mapping)):
@@ -445,21 +490,45 @@ def parse_override(item: str) -> tuple[str, Any]:
     return key, parse_value(text.strip())
 
 
+def is_network_table(path: tuple[str, ...]) -> bool:
+    """``("generator",)``, ``("discriminator",)`` or ``("networks", ROLE)``: the table of a network."""
+    return (len(path) == 1 and path[0] in NETWORK_SECTIONS) or (len(path) == 2 and path[0] == NETWORKS)
+
+
+def is_component_table(path: tuple[str, ...]) -> bool:
+    """Whether the table at ``path`` names a component (and may be written as just its name)."""
+    return ((len(path) == 1 and path[0] in COMPONENT_SECTIONS) or is_network_table(path)
+            or (len(path) > 1 and path[-1] == "optimizer" and is_network_table(path[:-1])))
+
+
+def renamed_table(old: Any, new_name: Any, path: tuple[str, ...]) -> dict[str, Any]:
+    """What is left of the component table ``old`` at ``path`` once it names another component: its
+    options were for the old one, so only a network's optimizer and extras stay."""
+    kept = ("optimizer", "extras") if is_network_table(path) and isinstance(old, Mapping) else ()
+    return {k: old[k] for k in kept if k in old} | {"name": new_name}
+
+
 def apply_overrides(raw: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of ``raw`` with each dotted ``key: value`` of ``overrides`` set in it.
 
-    Naming another component (``loss.name=hinge``) starts that section afresh: the old component's
-    options do not carry over to the new one (a network keeps its optimizer and extras). Options
-    set in the same overrides apply to the new component, whatever their order.
+    Naming another component (``loss.name=hinge``, ``generator.optimizer.name=sgd``) starts that
+    table afresh: the old component's options do not carry over to the new one (a network keeps
+    its optimizer and extras). Options set in the same overrides apply to the new component,
+    whatever their order.
     """
     out = copy.deepcopy(dict(raw))
     for key, value in overrides.items():
-        section, _, leaf = key.partition(".")
-        current = out.get(section)
+        *parents, leaf = key.split(".")
+        path = tuple(parents)
+        if leaf != "name" or not is_component_table(path):
+            continue
+        holder = out
+        for part in path[:-1]:
+            holder = holder.get(part) if isinstance(holder, Mapping) else None
+        current = holder.get(path[-1]) if isinstance(holder, Mapping) else None
         current_name = current.get("name") if isinstance(current, Mapping) else current
-        if leaf == "name" and section in COMPONENT_SECTIONS and current is not None and value != current_name:
-            kept = ("optimizer", "extras") if section in NETWORK_SECTIONS and isinstance(current, Mapping) else ()
-            out[section] = {k: current[k] for k in kept if k in current}
+        if current is not None and value != current_name:
+            holder[path[-1]] = renamed_table(current, value, path)
     for key, value in overrides.items():
         *parents, leaf = key.split(".")
         node = out
@@ -467,13 +536,34 @@ def apply_overrides(raw: Mapping[str, Any], overrides: Mapping[str, Any]) -> dic
             child = node.get(part)
             if child is None:
                 child = node[part] = {}
-            elif isinstance(child, str) and part in COMPONENT_SECTIONS:
+            elif isinstance(child, str) and is_component_table(tuple(parents[: depth + 1])):
                 child = node[part] = {"name": child}
             elif not isinstance(child, dict):
                 path = ".".join(parents[: depth + 1])
                 raise ConfigError(f"cannot set {key}: {path} is a value ({child!r}), not a section")
             node = child
         node[leaf] = value
+    return out
+
+
+def merge_configs(base: Mapping[str, Any], top: Mapping[str, Any], path: tuple[str, ...] = ()) -> dict[str, Any]:
+    """``top`` laid over ``base`` (a preset under a config file), table by table. A component table
+    of ``top`` that names another component than ``base``'s replaces it (see :func:`renamed_table`)."""
+    out = dict(base)
+    for key, value in top.items():
+        here = (*path, key)
+        below = out.get(key)
+        if isinstance(below, str) and is_component_table(here):
+            below = {"name": below}
+        if isinstance(value, str) and is_component_table(here):
+            value = {"name": value}
+        if (is_component_table(here) and isinstance(value, Mapping) and isinstance(below, Mapping)
+                and "name" in value and value["name"] != below.get("name")):
+            out[key] = merge_configs(renamed_table(below, value["name"], here), value, here)
+        elif isinstance(value, Mapping) and isinstance(below, Mapping):
+            out[key] = merge_configs(below, value, here)
+        else:
+            out[key] = value
     return out
 
 

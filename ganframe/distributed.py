@@ -88,18 +88,40 @@ def broadcast_parameters(modules: Iterable[torch.nn.Module], context: Distribute
 
 
 def average_gradients(parameters: list[torch.nn.Parameter], context: DistributedContext) -> None:
-    """Average the gradients of ``parameters`` across processes with one all-reduce."""
-    if not context.enabled:
+    """Average the gradients of ``parameters`` across processes with one all-reduce.
+
+    A parameter that received no gradient in any process keeps none (so the optimiser skips it, as
+    it would in one process); one that received a gradient somewhere gets the average, counting the
+    processes without one as zeros.
+    """
+    if not context.enabled or not parameters:
         return
     grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in parameters]
-    flat = torch.cat([g.reshape(-1) for g in grads])
+    present = torch.tensor([float(p.grad is not None) for p in parameters], dtype=grads[0].dtype,
+                           device=grads[0].device)
+    flat = torch.cat([g.reshape(-1) for g in grads] + [present])
     dist.all_reduce(flat)
     flat /= context.world_size
     offset = 0
-    for parameter, grad in zip(parameters, grads):
+    for index, (parameter, grad) in enumerate(zip(parameters, grads)):
         count = grad.numel()
-        parameter.grad = flat[offset : offset + count].view_as(grad)
+        received = flat[flat.numel() - len(parameters) + index] > 0
+        parameter.grad = flat[offset : offset + count].view_as(grad) if received else None
         offset += count
+
+
+def average_differentiably(tensors: list[torch.Tensor], context: DistributedContext) -> list[torch.Tensor]:
+    """The mean of each tensor across processes, as a differentiable operation.
+
+    The backward pass sums the gradients across processes in turn, so gradients taken through a
+    step that uses the average (an unrolled optimiser step, say) are those of the whole batch.
+    """
+    if not context.enabled or not tensors:
+        return list(tensors)
+    from torch.distributed.nn.functional import all_reduce
+
+    flat = all_reduce(torch.cat([t.reshape(-1) for t in tensors])) / context.world_size
+    return [part.view_as(t) for part, t in zip(flat.split([t.numel() for t in tensors]), tensors)]
 
 
 def average_scalars(values: dict[str, torch.Tensor], context: DistributedContext) -> dict[str, torch.Tensor]:

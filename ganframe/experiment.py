@@ -3,6 +3,10 @@
 Build an :class:`Experiment` from a setup (``Experiment.from_setup``), piece by piece
 (``Experiment.compose``) or from a TOML file or dict (``Experiment.from_toml``/``from_dict``); then
 ``fit()``, ``sample(n)``, ``evaluate()``, ``save(dir)`` and ``Experiment.load(dir)``.
+
+The loop (:meth:`Experiment._fit`) only trains and calls lifecycle hooks through pluggy. What a run
+leaves behind (run files, figures, report.html, TensorBoard, a progress bar) is made by plugins
+that implement those hooks; the loop knows none of them.
 """
 
 from __future__ import annotations
@@ -13,33 +17,52 @@ import platform
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import attrs
 import torch
 
 from . import checkpoint, conditional, distributed
-from .components import BuildContext, MetricContext, require_attrs, says_real
+from .build import Builder
+from .components import DISCRIMINATOR, GENERATOR, BuildContext, MetricContext, Stateful, require_attrs
 from .config import (
     COMPONENT_SECTIONS,
+    NETWORK_KIND,
     ComponentSpec,
     ExperimentConfig,
     apply_overrides,
+    merge_configs,
     read_toml,
     resolve_config,
     unstructure,
 )
 from .data import DataSource, RealBatches, stream_seed
 from .epochs import EpochLog
-from .errors import ConfigError, GanframeError, PluginError
-from .plugins import Plugins, add_callback, load_plugins
+from .errors import ConfigError, GanframeError, PluginError, RunDirectoryError
+from .hookimpl import hookimpl
+from .plugins import Plugins, add_callback, call_each, load_plugins
+from .rundir import read_config, write_config
 from .schedules import lr_schedule
-from .trainer import Trainer
+from .trainer import RoundTrainer
 
 log = logging.getLogger("ganframe")
 
 # Random streams derived from the one seed: each purpose gets its own generator.
 INIT_STREAM, NOISE_STREAM, DATA_STREAM, EVAL_STREAM, SAMPLE_STREAM, GLOBAL_STREAM = range(6)
+STRATEGY_STREAM = 7  # the strategy's own draws (trainer.rng); 6 is the figures' (ganframe.snapshots)
+ROUND_PLUGIN = "ganframe.strategy"  # the plugin that runs the strategy in train_round
+
+
+class _StrategyRound:
+    """ganframe's own ``train_round``: the strategy's round. Runs after every other implementation."""
+
+    def __init__(self, strategy: Any) -> None:
+        self.strategy = strategy
+
+    @hookimpl(trylast=True)
+    def train_round(self, trainer: RoundTrainer) -> Mapping[str, torch.Tensor]:
+        return self.strategy.train_round(trainer)
 
 
 class Experiment:
@@ -59,11 +82,13 @@ class Experiment:
         self.hooks = self.plugins.lifecycle_manager(callbacks)  # this experiment's lifecycle plugins
         self.distributed = distributed.current()
         self.device = _resolve_device(config.device, self.distributed)
-        self.step = 0
-        self.seconds = 0.0  # training time so far, across resumes
         self.run_dir: Path | None = None  # where the latest fit() writes (None: nowhere)
+        self._seconds = 0.0  # training time of finished stretches, across resumes
+        self._clock: float | None = None  # when the current stretch of training started
         self._stop_requested = False
+        self._builder = Builder(self.plugins.registry)
         self._build()
+        self.hooks.register(_StrategyRound(self.strategy), name=ROUND_PLUGIN)
 
     # -- construction ----------------------------------------------------------------------------
     @classmethod
@@ -104,6 +129,7 @@ class Experiment:
         strategy: Any = None,
         generator_optimizer: Any = None,
         discriminator_optimizer: Any = None,
+        networks: Mapping[str, Any] | None = None,
         metrics: Iterable[str] = (),
         seed: int = 0,
         steps: int = 1000,
@@ -118,7 +144,8 @@ class Experiment:
         Each component is a name (``"mlp"``), a name with options (``("mlp", {"hidden": [64]})``,
         ``("mlp", MLPGeneratorConfig(...))`` or ``{"name": "mlp", "hidden": [64]}``), or an instance
         of the component's config class (when only one component uses that class); None takes the
-        default component.
+        default component. ``networks`` adds network roles: ``{"encoder": {"name": "mlp", "input":
+        "data", "output": "noise", "optimizer": {"name": "adam", "lr": 1e-3}}}``.
         """
         plugins = plugins if plugins is not None else load_plugins()
         registry = plugins.registry
@@ -133,6 +160,9 @@ class Experiment:
                 raw.setdefault(section, {})["optimizer"] = _component_dict(
                     registry, "optimizers", f"{section}.optimizer", value
                 )
+        if networks:
+            raw["networks"] = {role: _component_dict(registry, NETWORK_KIND, f"networks.{role}", value)
+                               for role, value in networks.items()}
         raw["train"] = {"steps": steps, "batch_size": batch_size, **dict(train or {})}
         raw["evaluation"] = {"metrics": list(metrics)}
         return cls(raw, plugins=plugins, callbacks=callbacks)
@@ -148,7 +178,7 @@ class Experiment:
             setup = plugins.registry.setup(raw["setup"])
             base = setup.preset(raw.get("preset"))
             base["setup"], base["preset"] = setup.name, raw.get("preset") or setup.default_preset
-            raw = _deep_merge(base, raw)
+            raw = merge_configs(base, raw)
         return cls(apply_overrides(raw, overrides or {}), plugins=plugins, callbacks=callbacks)
 
     @classmethod
@@ -157,17 +187,15 @@ class Experiment:
         return cls.from_dict(read_toml(path), **kwargs)
 
     def _build(self) -> None:
-        cfg, registry = self.config, self.plugins.registry
+        cfg, build = self.config, self._builder
         batch_size = distributed.per_process_batch(cfg.train.batch_size, self.distributed)
         context = BuildContext(seed=cfg.seed, device=self.device, batch_size=batch_size, steps=cfg.train.steps)
 
-        self.data: DataSource = self._make("data-sources", cfg.data, context)
+        self.data: DataSource = build.make("data-sources", cfg.data, context)
         if not isinstance(self.data, DataSource):
-            raise PluginError(
-                f"data source {cfg.data.name!r} built a {type(self.data).__name__}, "
-                "not a ganframe.data.Distribution or Dataset"
-            )
-        self.noise = require_attrs(self._make("noise", cfg.noise, context), "noise", cfg.noise.name, "dim", "sample")
+            raise PluginError(f"{build.describe('data-sources', cfg.data.name)} built a {type(self.data).__name__}, "
+                              "not a ganframe.data.Distribution or Dataset")
+        self.noise = require_attrs(build.make("noise", cfg.noise, context), "noise", cfg.noise.name, "dim", "sample")
         # What the networks exchange ("model data"): the data set's examples, or in a conditional
         # experiment each example joined with its label (see ganframe.conditional).
         self.classes = conditional.require_labels(self.data, cfg.data.name) if cfg.conditional else None
@@ -177,60 +205,73 @@ class Experiment:
             self.noise = conditional.LabelledNoise(self.noise, self.classes)
         context = attrs.evolve(context, data=self.data, noise_dim=self.noise.dim)
 
-        # Weight initialisation draws from its own seeded stream, on the CPU, whatever the device,
-        # without disturbing the caller's global random state.
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(stream_seed(cfg.seed, INIT_STREAM))
-            self.generator = self._make_network("generators", cfg.generator, context)
-            # With conditional_input, D is built for the joined examples: the class is part of its input.
-            d_context = attrs.evolve(context, data=self.model_data) if cfg.conditional_input else context
-            self.discriminator = self._make_network("discriminators", cfg.discriminator, d_context)
-            if self.classes is not None:
-                self.generator = conditional.ConditionalGenerator(self.generator, self.classes)
-                self.discriminator = conditional.ProjectionDiscriminator(
-                    self.discriminator, self.model_data, cfg.discriminator.name, joined_input=cfg.conditional_input)
-        self.generator.to(self.device)
-        self.discriminator.to(self.device)
-        distributed.broadcast_parameters([self.generator, self.discriminator], self.distributed)
+        self.networks: dict[str, torch.nn.Module] = self._build_networks(context)
         self._check_shapes(batch_size)
+        self.optimizers: dict[str, torch.optim.Optimizer] = {
+            role: self._build_optimizer(role, spec, context) for role, spec in cfg.roles.items()}
+        self.schedules = {role: lr_schedule(optimizer, cfg.train.lr_decay, cfg.train.steps)
+                          for role, optimizer in self.optimizers.items()}
 
-        self.g_optimizer = self._make(
-            "optimizers", cfg.generator.optimizer, attrs.evolve(context, parameters=list(self.generator.parameters()))
-        )
-        self.d_optimizer = self._make(
-            "optimizers", cfg.discriminator.optimizer,
-            attrs.evolve(context, parameters=list(self.discriminator.parameters())),
-        )
-        self.schedules = [
-            lr_schedule(optimizer, cfg.train.lr_decay, cfg.train.steps)
-            for optimizer in (self.g_optimizer, self.d_optimizer)
-        ]
-        self.loss = require_attrs(self._make("losses", cfg.loss, context), "loss", cfg.loss.name,
+        context = attrs.evolve(context, networks=MappingProxyType(self.networks))
+        self.loss = require_attrs(build.make("losses", cfg.loss, context), "loss", cfg.loss.name,
                                   "discriminator_loss", "generator_loss")
-        self.strategy = require_attrs(self._make("strategies", cfg.strategy, context), "strategy",
+        self.strategy = require_attrs(build.make("strategies", cfg.strategy, context), "strategy",
                                       cfg.strategy.name, "train_round")
+        for kind, name, component in (("losses", cfg.loss.name, self.loss),
+                                      ("strategies", cfg.strategy.name, self.strategy)):
+            build.check_roles(component, kind, name, tuple(self.networks))
         self._context = context
         self.metrics = self._make_metrics(cfg.evaluation.metrics, "evaluation.metrics")
 
         rank = self.distributed.rank
         self.noise_generator = _generator(self.device, stream_seed(cfg.seed, NOISE_STREAM, rank))
         self.data_generator = _generator(self.device, stream_seed(cfg.seed, DATA_STREAM, rank))
+        self.strategy_generator = _generator(self.device, stream_seed(cfg.seed, STRATEGY_STREAM, rank))
         real_batches = RealBatches(
             self.model_data, batch_size=batch_size, seed=cfg.seed, rank=rank,
             world_size=self.distributed.world_size, generator=self.data_generator, device=self.device,
         )
-        self.trainer = Trainer(
-            generator=self.generator, discriminator=self.discriminator,
-            g_optimizer=self.g_optimizer, d_optimizer=self.d_optimizer,
-            loss=self.loss, noise=self.noise, real_batches=real_batches,
-            noise_generator=self.noise_generator, device=self.device, distributed=self.distributed,
-            d_accuracy=cfg.train.d_accuracy,
+        self.trainer = RoundTrainer(
+            networks=self.networks, optimizers=self.optimizers, loss=self.loss, noise=self.noise,
+            real_batches=real_batches, noise_generator=self.noise_generator, rng=self.strategy_generator,
+            device=self.device, distributed=self.distributed,
+            strategy=build.describe("strategies", cfg.strategy.name),
         )
         if cfg.train.epoch_logs and real_batches.steps_per_epoch is None:
             raise ConfigError(f"train.epoch_logs needs a finite data set, but data source {cfg.data.name!r} "
                               "is sampled afresh for every batch and has no epochs")
         self.epoch_log = EpochLog(real_batches.steps_per_epoch if cfg.train.epoch_logs else None, self.distributed)
         self._global_rng_state = torch.Generator().manual_seed(stream_seed(cfg.seed, GLOBAL_STREAM, rank)).get_state()
+
+    def _build_networks(self, context: BuildContext) -> dict[str, torch.nn.Module]:
+        """Every network role, built in order from the seeded initialisation stream (on the CPU,
+        whatever the device, without disturbing the caller's global random state), then moved to
+        the device and made identical in every process."""
+        cfg, networks = self.config, {}
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(stream_seed(cfg.seed, INIT_STREAM))
+            for role, spec in cfg.roles.items():
+                kind = {GENERATOR: "generators", DISCRIMINATOR: "discriminators"}.get(role, NETWORK_KIND)
+                where = role if role in (GENERATOR, DISCRIMINATOR) else f"networks.{role}"
+                role_context = attrs.evolve(context, role=role)
+                if role == DISCRIMINATOR and cfg.conditional_input:  # D is built for the joined examples
+                    role_context = attrs.evolve(role_context, data=self.model_data)
+                networks[role] = self._builder.network(kind, spec, role_context, where)
+            if self.classes is not None:
+                networks[GENERATOR] = conditional.ConditionalGenerator(networks[GENERATOR], self.classes)
+                networks[DISCRIMINATOR] = conditional.ProjectionDiscriminator(
+                    networks[DISCRIMINATOR], self.model_data, cfg.discriminator.name, joined_input=cfg.conditional_input)
+        for network in networks.values():
+            network.to(self.device)
+        distributed.broadcast_parameters(networks.values(), self.distributed)
+        return networks
+
+    def _build_optimizer(self, role: str, spec: Any, context: BuildContext) -> torch.optim.Optimizer:
+        parameters = list(self.networks[role].parameters())
+        if not any(p.requires_grad for p in parameters):
+            raise ConfigError(f"the {role} network ({spec.name!r}) has no trainable parameters for its optimizer "
+                              f"{spec.optimizer.name!r} to train")
+        return self._builder.make("optimizers", spec.optimizer, attrs.evolve(context, parameters=parameters, role=role))
 
     def _make_metrics(self, names: Iterable[str], where: str) -> dict[str, Any]:
         """The metrics called ``names``; an unknown name is a ConfigError listing the available ones."""
@@ -240,47 +281,8 @@ class Experiment:
         for name in names:
             metric = _lookup(self.plugins.registry, "metrics", name, where)
             spec = ComponentSpec(name, metric.make_config({}, f"{where}.{name}"))
-            metrics[name] = self._make("metrics", spec, self._context)
+            metrics[name] = self._builder.make("metrics", spec, self._context)
         return metrics
-
-    def _make(self, kind: str, spec: Any, context: BuildContext) -> Any:
-        component = self.plugins.registry.component(kind, spec.name)
-        try:
-            return component.factory(spec.config, context)
-        except GanframeError:
-            raise
-        except Exception as exc:
-            raise PluginError(
-                f"building {kind[:-1] if kind.endswith('s') else kind} {spec.name!r} "
-                f"(plugin {component.plugin!r}) failed: {type(exc).__name__}: {exc}"
-            ) from exc
-
-    def _make_network(self, kind: str, spec: Any, context: BuildContext) -> torch.nn.Module:
-        network = self._make(kind, spec, context)
-        if not isinstance(network, torch.nn.Module):
-            raise PluginError(f"{kind[:-1]} {spec.name!r} built a {type(network).__name__}, not a torch.nn.Module")
-        role = kind[:-1]
-        for extra_spec in spec.extras:
-            network = self._apply_extra(extra_spec, network, attrs.evolve(context, role=role), f"{role}.extras")
-        return network
-
-    def _apply_extra(self, spec: ComponentSpec, network: torch.nn.Module, context: BuildContext,
-                     where: str) -> torch.nn.Module:
-        """``network`` changed by the network extra ``spec``; its errors name the extra and the network."""
-        component = self.plugins.registry.component("network-extras", spec.name)
-        try:
-            changed = component.factory(spec.config, context)(network)
-        except GanframeError:
-            raise
-        except ValueError as exc:  # the extra refuses this network or role: a configuration mistake
-            raise ConfigError(f"{where}: {spec.name!r} cannot be applied to this {context.role}: {exc}") from exc
-        except Exception as exc:
-            raise PluginError(f"{where}: network extra {spec.name!r} (plugin {component.plugin!r}) failed: "
-                              f"{type(exc).__name__}: {exc}") from exc
-        if not isinstance(changed, torch.nn.Module):
-            raise PluginError(f"{where}: network extra {spec.name!r} returned a {type(changed).__name__}, "
-                              "not a torch.nn.Module")
-        return changed
 
     def _check_shapes(self, batch_size: int) -> None:
         """Run G and D once on a batch so that a wrong shape fails here, with names, not mid-training."""
@@ -303,108 +305,121 @@ class Experiment:
                         f"but the data source {self.config.data.name!r} has samples of shape {expected}"
                     )
                 try:
-                    scores = self.discriminator(fake)
+                    self.discriminator(fake)
                 except Exception as exc:
                     raise PluginError(f"discriminator {self.config.discriminator.name!r} failed on a batch of "
                                       f"shape {expected}: {type(exc).__name__}: {exc}") from exc
-                if self.config.train.d_accuracy:
-                    says_real(self.discriminator, scores)  # scores it cannot classify fail here, not mid-run
         finally:
             self.generator.train(was_training[0])
             self.discriminator.train(was_training[1])
+
+    # -- the parts, by role ------------------------------------------------------------------------
+    @property
+    def generator(self) -> torch.nn.Module:
+        return self.networks[GENERATOR]
+
+    @property
+    def discriminator(self) -> torch.nn.Module:
+        return self.networks[DISCRIMINATOR]
+
+    @property
+    def g_optimizer(self) -> torch.optim.Optimizer:
+        return self.optimizers[GENERATOR]
+
+    @property
+    def d_optimizer(self) -> torch.optim.Optimizer:
+        return self.optimizers[DISCRIMINATOR]
+
+    @property
+    def step(self) -> int:
+        """Rounds done so far."""
+        return self.trainer.step
+
+    @step.setter
+    def step(self, value: int) -> None:
+        self.trainer.step = value
+
+    @property
+    def seconds(self) -> float:
+        """Seconds spent training, across resumes (up to now while a fit runs)."""
+        running = time.perf_counter() - self._clock if self._clock is not None else 0.0
+        return self._seconds + running
+
+    @property
+    def rounds_per_epoch(self) -> int | None:
+        """Rounds in one pass over a finite data set; None for a distribution sampled afresh."""
+        return self.trainer.real_batches.steps_per_epoch
 
     # -- training ----------------------------------------------------------------------------------
     def fit(self, run_dir: str | Path | None = None) -> dict[str, Any]:
         """Train until ``config.train.steps`` rounds are done and return the final report.
 
-        With ``run_dir``, the main process writes the run there (config, metrics.jsonl,
-        checkpoints, report.json). To continue a run: ``Experiment.load(run_dir).fit(run_dir)``.
-        ``train.threads``, when set, applies while this runs and is restored afterwards.
+        With ``run_dir``, the run's files are written there (config, metrics.jsonl, checkpoints,
+        report.json, figures, report.html: see :mod:`ganframe.rundir`). To continue a run:
+        ``Experiment.load(run_dir).fit(run_dir)``. ``train.threads``, when set, applies while this
+        runs and is restored afterwards.
         """
         with _cpu_threads(self.config.train.threads):
-            return self._fit(run_dir)
+            return self._fit(Path(run_dir) if run_dir is not None else None)
 
-    def _fit(self, run_dir: str | Path | None) -> dict[str, Any]:
-        from .runs import RunWriter
-
-        writer = None
-        self.run_dir = Path(run_dir) if run_dir is not None else None
-        extra_writers = self._run_writers(run_dir)  # made first: a missing package fails before any write
-        if run_dir is not None:
-            writer = RunWriter(Path(run_dir), self)
-            writer.prepare()
-            add_callback(self.hooks, writer, "run-writer")
-        for callback in extra_writers:
-            add_callback(self.hooks, callback, f"ganframe-{type(callback).__name__}")
-        if self.step == 0:
-            torch.set_rng_state(self._global_rng_state)
-            if self.device.type == "cuda":  # random draws made on the GPU during training (dropout, ...)
-                with torch.cuda.device(self.device):
-                    torch.cuda.manual_seed(stream_seed(self.config.seed, GLOBAL_STREAM, self.distributed.rank))
-        train = self.config.train
-        self._stop_requested = False
-        hook = self.hooks.hook
-        self._call(hook.on_experiment_start, step=self.step)
-        log.info("training %s from step %d to %d on %s%s", self.config.setup or self.config.data.name, self.step,
-                 train.steps, self.device, f", writing {run_dir}" if run_dir is not None else "")
-        started = time.perf_counter()
+    def _fit(self, run_dir: Path | None) -> dict[str, Any]:
+        """The training loop: rounds of the strategy, and lifecycle hooks for everything else."""
+        hook, train = self.hooks.hook, self.config.train
+        self.run_dir, self._stop_requested = run_dir, False
+        callbacks = self._register(self._call(hook.fit_callbacks, run_dir=run_dir))  # run files, figures...
         try:
-            self.generator.train()
-            self.discriminator.train()
+            self._seed_global_streams()
+            self._call(hook.on_experiment_start, step=self.step)
+            self._start_clock()
             while self.step < train.steps and not self._stop_requested:
-                logs = {**self.strategy.train_round(self.trainer), **self.trainer.take_logs()}
-                for schedule in self.schedules:
+                logs = self._call(hook.train_round, trainer=self.trainer)
+                for schedule in self.schedules.values():
                     schedule.step()
                 self.step += 1
                 self._call(hook.on_step_end, step=self.step, logs=logs)
-                closed = self.epoch_log.add(self.step, logs)  # (epoch, means) at an epoch's last round
-                if closed is not None:
-                    self._call(hook.on_epoch_end, step=self.step, epoch=closed[0], logs=closed[1])
-                if writer is not None and train.checkpoint_every and self.step % train.checkpoint_every == 0:
-                    self.seconds += time.perf_counter() - started
-                    started = time.perf_counter()
-                    writer.checkpoint()
+                epoch = self.epoch_log.add(self.step, logs)  # (epoch, means) after an epoch's last round
+                if epoch is not None:
+                    self._call(hook.on_epoch_end, step=self.step, epoch=epoch[0], logs=epoch[1])
                 if train.eval_every and self.step % train.eval_every == 0 and self.step < train.steps:
                     self._call(hook.on_evaluation, step=self.step, metrics=self.evaluate())
-            self.seconds += time.perf_counter() - started
+            self._stop_clock()
+            self._call(hook.on_train_end, step=self.step)  # the final checkpoint is written here
             metrics = self.evaluate()
-            log.info("step %d, %.1f s of training: %s", self.step, self.seconds,
-                     ", ".join(f"{k} {v:.4g}" for k, v in metrics.items()) or "no metrics")
             self._call(hook.on_evaluation, step=self.step, metrics=metrics)
             report = self.report(metrics)
-            if writer is not None:
-                writer.checkpoint()
             self._call(hook.on_experiment_end, step=self.step, report=report)
-            if writer is not None:
-                writer.write_html_report()
             return report
         except BaseException as exc:
-            self._call(hook.on_exception, step=self.step, exception=exc, reraise=False)
+            self._stop_clock()
+            call_each(self.hooks, "on_exception", experiment=self, step=self.step, exception=exc)
             raise
         finally:
-            for callback in [writer, *extra_writers]:
-                if callback is not None:
-                    self.hooks.unregister(callback)
+            for callback in callbacks:
+                self.hooks.unregister(callback)
 
-    def _run_writers(self, run_dir: str | Path | None) -> list[object]:
-        """The figure and TensorBoard writers ``config.logging`` asks for, for one ``fit``."""
-        options = self.config.logging
-        if not self.distributed.is_main:
-            return []
-        if run_dir is None:
-            if options.tensorboard:
-                log.warning("logging.tensorboard is on, but fit() has no run directory to write to")
-            return []
-        writers: list[object] = []
-        if options.tensorboard:
-            from .tensorboard import TensorBoardWriter
+    def _register(self, made: list[Any]) -> list[object]:
+        """Register what ``fit_callbacks`` returned, for one fit."""
+        callbacks = [item for result in made for item in (result if isinstance(result, (list, tuple)) else [result])]
+        for index, callback in enumerate(callbacks):
+            add_callback(self.hooks, callback, f"fit-{index}-{type(callback).__name__}")
+        return callbacks
 
-            writers.append(TensorBoardWriter(Path(run_dir), self))
-        if options.plots:
-            from .plots import PlotWriter
+    def _seed_global_streams(self) -> None:
+        """A new run starts PyTorch's global generators from the seed (a resumed one restored them)."""
+        if self.step != 0:
+            return
+        torch.set_rng_state(self._global_rng_state)
+        if self.device.type == "cuda":  # random draws made on the GPU during training (dropout, ...)
+            with torch.cuda.device(self.device):
+                torch.cuda.manual_seed(stream_seed(self.config.seed, GLOBAL_STREAM, self.distributed.rank))
 
-            writers.append(PlotWriter(Path(run_dir), self))
-        return writers
+    def _start_clock(self) -> None:
+        for network in self.networks.values():
+            network.train()
+        self._clock = time.perf_counter()
+
+    def _stop_clock(self) -> None:
+        self._seconds, self._clock = self.seconds, None
 
     def request_stop(self) -> None:
         """Ask ``fit`` to stop after the current round (it then checkpoints and reports as usual)."""
@@ -441,19 +456,19 @@ class Experiment:
             report["epochs"] = [dict(row) for row in self.epoch_log.rows]
         return report
 
-    def _call(self, hook: Any, *, reraise: bool = True, **kwargs: Any) -> None:
-        """Call a lifecycle hook one implementation at a time, naming the plugin that fails."""
-        for impl in reversed(hook.get_hookimpls()):  # last registered first, as pluggy does
-            arguments = {"experiment": self, **kwargs}
-            try:
-                impl.function(**{name: arguments[name] for name in impl.argnames})
-            except Exception as exc:
-                if not reraise:
-                    log.warning("plugin %r failed in %s: %s", impl.plugin_name, hook.name, exc)
-                    continue
-                raise PluginError(
-                    f"plugin {impl.plugin_name!r} failed in {hook.name}: {type(exc).__name__}: {exc}"
-                ) from exc
+    def _call(self, hook: Any, **kwargs: Any) -> Any:
+        """Call a hook through pluggy; a plugin's failure becomes one line naming the plugin."""
+        try:
+            return hook(experiment=self, **kwargs)
+        except GanframeError:
+            raise
+        except Exception as exc:
+            culprit = _culprit(hook, exc)
+            if culprit == ROUND_PLUGIN:
+                who = f"{self.trainer.strategy} failed in round {self.step + 1}"
+            else:
+                who = f"plugin {culprit!r} failed in {hook.name}" if culprit else f"{hook.name} failed"
+            raise PluginError(f"{who}: {type(exc).__name__}: {exc}") from exc
 
     # -- using a trained generator ----------------------------------------------------------------
     @torch.no_grad()
@@ -513,7 +528,8 @@ class Experiment:
         generator = _generator(self.device, stream_seed(self.config.seed, EVAL_STREAM))
         generated = self._generate(n, generator, 65_536)
         context = MetricContext(data=self.data, generator=torch.Generator().manual_seed(
-            stream_seed(self.config.seed, EVAL_STREAM, 1)), device=self.device)
+            stream_seed(self.config.seed, EVAL_STREAM, 1)), device=self.device,
+            networks=MappingProxyType(self.networks))
         results: dict[str, float] = {}
         for name, metric in chosen.items():
             try:
@@ -526,13 +542,93 @@ class Experiment:
         return results
 
     # -- persistence ------------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """What a checkpoint holds: every role's network, optimiser and schedule, the training
+        position, stateful strategies' and losses' state, and the random states of every process
+        (gathered, so every process must call this)."""
+        rng = {"noise": self.noise_generator.get_state(), "data": self.data_generator.get_state(),
+               "strategy": self.strategy_generator.get_state(), "torch": torch.get_rng_state()}
+        if self.device.type == "cuda":  # dropout, instance noise... on the GPU draw from its generator
+            rng["cuda"] = torch.cuda.get_rng_state(self.device)
+        state: dict[str, Any] = {
+            "format": checkpoint.FORMAT,
+            "step": self.step,
+            "seconds": self.seconds,
+            "real_draws": self.trainer.real_draws,
+            "networks": {role: network.state_dict() for role, network in self.networks.items()},
+            "optimizers": {role: optimizer.state_dict() for role, optimizer in self.optimizers.items()},
+            "schedules": {role: schedule.state_dict() for role, schedule in self.schedules.items()},
+            "epoch_log": self.epoch_log.state_dict(),
+            "rng": distributed.gather_objects(rng, self.distributed),
+            "device_type": self.device.type,
+        }
+        for key, component in (("strategy", self.strategy), ("loss", self.loss)):
+            if isinstance(component, Stateful):
+                state[key] = component.state_dict()
+        return state
+
+    def load_state_dict(self, state: Mapping[str, Any], source: str = "the checkpoint") -> None:
+        """Restore what :meth:`state_dict` returned; a mismatch is one line naming what does not fit."""
+        saved, built = sorted(state["networks"]), sorted(self.networks)
+        if saved != built:
+            missing, extra = sorted(set(built) - set(saved)), sorted(set(saved) - set(built))
+            raise RunDirectoryError(
+                f"{source} holds the network roles {', '.join(saved)}, but the config builds {', '.join(built)}"
+                + (f" (not in the checkpoint: {', '.join(missing)})" if missing else "")
+                + (f" (not in the config: {', '.join(extra)})" if extra else ""))
+        if len(state["rng"]) != self.distributed.world_size:
+            raise RunDirectoryError(f"{source} was written by {len(state['rng'])} process(es); resume it with the same number")
+        try:
+            for role in built:
+                self.networks[role].load_state_dict(state["networks"][role])
+                self.optimizers[role].load_state_dict(state["optimizers"][role])
+                self.schedules[role].load_state_dict(state["schedules"][role])
+        except (RuntimeError, ValueError, KeyError) as exc:
+            first = str(exc).strip().splitlines()[0]
+            raise RunDirectoryError(f"{source} does not fit the networks its config builds: {first}") from None
+        for key, kind, name, component in (("strategy", "strategies", self.config.strategy.name, self.strategy),
+                                           ("loss", "losses", self.config.loss.name, self.loss)):
+            self._load_component_state(state, key, component, self._builder.describe(kind, name), source)
+        rng = state["rng"][self.distributed.rank]
+        if state.get("device_type") == self.device.type:
+            self.noise_generator.set_state(rng["noise"])
+            self.data_generator.set_state(rng["data"])
+            if "strategy" in rng:  # absent from checkpoints of ganframe 0.1: the stream starts afresh
+                self.strategy_generator.set_state(rng["strategy"])
+            if "cuda" in rng:
+                torch.cuda.set_rng_state(rng["cuda"], self.device)
+        # else: generator states of one device type do not fit another; training continues from the
+        # checkpoint with freshly seeded noise and data streams (results cannot match across devices).
+        torch.set_rng_state(rng["torch"])
+        self.step = int(state["step"])
+        self._seconds = float(state["seconds"])
+        self.trainer.real_draws = int(state["real_draws"])
+        if "epoch_log" in state:  # absent from checkpoints written before per-epoch logs existed
+            self.epoch_log.load_state_dict(state["epoch_log"])
+
+    @staticmethod
+    def _load_component_state(state: Mapping[str, Any], key: str, component: Any, who: str, source: str) -> None:
+        stateful = isinstance(component, Stateful)
+        if key not in state:
+            if stateful:
+                raise RunDirectoryError(f"{source} holds no state for the {key}, but {who} keeps state; "
+                                        "was the run made with another one?")
+            return
+        if not stateful:
+            raise RunDirectoryError(f"{source} holds state for the {key}, but {who} keeps none; "
+                                    "was the run made with another one?")
+        try:
+            component.load_state_dict(state[key])
+        except GanframeError:
+            raise
+        except Exception as exc:
+            raise RunDirectoryError(f"{who} cannot load its state from {source}: {type(exc).__name__}: {exc}") from None
+
     def save(self, directory: str | Path) -> Path:
         """Write ``config.toml`` and a checkpoint into ``directory``; ``Experiment.load`` reads it back."""
-        from .runs import write_config
-
         directory = Path(directory)
-        write_config(directory, self)
-        return checkpoint.save(directory, self)
+        write_config(directory, self.config.to_toml())
+        return checkpoint.save(directory, self.state_dict(), self.distributed)
 
     @classmethod
     def load(
@@ -543,13 +639,11 @@ class Experiment:
 
         ``steps`` raises the planned number of rounds (to train a finished run further).
         """
-        from .runs import read_config
-
         directory = Path(directory)
         raw = read_config(directory)
         overrides = {k: v for k, v in {"device": device, "train.steps": steps}.items() if v is not None}
         experiment = cls(apply_overrides(raw, overrides), plugins=plugins, callbacks=callbacks)
-        checkpoint.load(directory, experiment)
+        experiment.load_state_dict(checkpoint.read(directory), f"the checkpoint in {str(directory)!r}")
         return experiment
 
 
@@ -584,20 +678,19 @@ def _component_dict(registry: Any, kind: str, where: str, value: Any) -> dict[st
     )
 
 
-def _deep_merge(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in top.items():
-        renamed = (
-            key in COMPONENT_SECTIONS and isinstance(value, Mapping) and isinstance(out.get(key), Mapping)
-            and "name" in value and value["name"] != out[key].get("name")
-        )
-        if renamed:  # another component: the preset's options were for the old one
-            out[key] = dict(value)
-        elif isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = _deep_merge(dict(out[key]), value)
-        else:
-            out[key] = value
-    return out
+def _culprit(hook: Any, exc: BaseException) -> str | None:
+    """The plugin whose implementation of ``hook`` raised ``exc``: the innermost of them on its traceback."""
+    owners = {}
+    for impl in hook.get_hookimpls():
+        function = getattr(impl.function, "__func__", impl.function)  # bound methods of callback objects
+        code = getattr(function, "__code__", None)
+        if code is not None:
+            owners[code] = impl.plugin_name
+    found, trace = None, exc.__traceback__
+    while trace is not None:
+        found = owners.get(trace.tb_frame.f_code, found)
+        trace = trace.tb_next
+    return found
 
 
 @contextlib.contextmanager

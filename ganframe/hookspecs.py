@@ -5,35 +5,42 @@ arguments, so an implementation may accept only the arguments it needs, and a sp
 grow new arguments later without breaking plugins. ``docs/hooks.md`` documents each of them; a test
 fails when one is missing there.
 
-Two families:
+Three families:
 
 * **Registration hooks** (``register_*``) receive a ``register`` callback from ganframe. Call it once
   per component: ``register(name, factory, config=ConfigClass, description="...")``. ganframe owns
   naming, validation and collision errors. ``factory(config, context)`` builds the component from
-  its validated config and a :class:`ganframe.components.BuildContext`.
-* **Lifecycle hooks** (``on_*``) are called during an experiment, so progress bars, loggers and
-  run writers are plugins too. Their return values are ignored.
+  its validated config and a :class:`ganframe.components.BuildContext`. They are called once per
+  plugin, so they cannot be wrappers.
+* **Lifecycle hooks** (``on_*``) are called through pluggy during ``Experiment.fit``, so progress
+  bars, loggers and run writers are plugins too, and ``@hookimpl(wrapper=True)`` implementations
+  wrap the others. Their return values are ignored.
+* **Hooks with results**: ``train_round`` (one round of training, which wrappers can time,
+  profile or run under autocast), ``fit_callbacks`` (the objects that write one fit's outputs) and
+  ``draw_figures`` (figures of a run).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pluggy
 
+from .components import Register
+
 if TYPE_CHECKING:
     import torch
 
+    from .components import Trainer
     from .experiment import Experiment
+    from .plots.samples import RunSamples
 
 hookspec = pluggy.HookspecMarker("ganframe")
 
-#: The ``register`` callback a registration hook receives:
-#: ``register(name, factory, *, config=None, description="")``.
-Register = Callable[..., None]
 
-
+# -- registration ---------------------------------------------------------------------------------
 @hookspec
 def register_data_sources(register: Register) -> None:
     """Register sources of real data.
@@ -63,20 +70,6 @@ def register_generators(register: Register) -> None:
 
 
 @hookspec
-def register_network_extras(register: Register) -> None:
-    """Register extras: changes applied to a generator or discriminator after it is built.
-
-    A network lists them in order, ``discriminator.extras = ["spectral-norm", {name =
-    "minibatch-discrimination", kernels = 50}]``, so a trick written once works with every network.
-    ``factory(config, context)`` returns a callable ``apply(network) -> network`` that changes or
-    wraps the built ``torch.nn.Module``; ``context.role`` is ``"generator"`` or ``"discriminator"``
-    (raise ``ValueError`` for a role the extra does not support). New parameters are drawn from
-    the experiment's seeded initialisation stream. :func:`ganframe.nn.insert_before_last_linear`
-    adds a layer of batch features just before a network's last linear layer.
-    """
-
-
-@hookspec
 def register_discriminators(register: Register) -> None:
     """Register discriminator networks.
 
@@ -87,12 +80,37 @@ def register_discriminators(register: Register) -> None:
 
 
 @hookspec
+def register_networks(register: Register) -> None:
+    """Register networks for the further roles a GAN family needs (``[networks.ROLE]``).
+
+    An encoder (ALI, BiGAN), a Q head (InfoGAN), a reconstructor (VEEGAN): ``factory(config,
+    context)`` returns a ``torch.nn.Module``; ``context.role`` is the role's name, ``context.data``
+    and ``context.noise_dim`` are known. Each role gets its own optimizer, schedule, extras and a
+    place in checkpoints; strategies reach it with ``trainer.network(role)``.
+    """
+
+
+@hookspec
+def register_network_extras(register: Register) -> None:
+    """Register extras: changes applied to a network of any role after it is built.
+
+    A network lists them in order, ``discriminator.extras = ["spectral-norm", {name =
+    "minibatch-discrimination", kernels = 50}]``, so a trick written once works with every network.
+    ``factory(config, context)`` returns a callable ``apply(network) -> network`` that changes or
+    wraps the built ``torch.nn.Module``; ``context.role`` is the network's role (``"generator"``,
+    ``"discriminator"`` or a ``[networks.ROLE]`` name; raise ``ValueError`` for a role the extra
+    does not support). New parameters are drawn from the experiment's seeded initialisation stream.
+    """
+
+
+@hookspec
 def register_losses(register: Register) -> None:
     """Register adversarial losses.
 
     ``factory(config, context)`` returns a :class:`ganframe.components.Loss`, with
     ``discriminator_loss(discriminator, real, fake)`` and
-    ``generator_loss(discriminator, fake, real)``, each returning a scalar tensor.
+    ``generator_loss(discriminator, fake, real)``, each returning a scalar tensor. A loss that keeps
+    state implements ``state_dict()``/``load_state_dict(state)``; it is saved in checkpoints.
     """
 
 
@@ -101,17 +119,18 @@ def register_strategies(register: Register) -> None:
     """Register training strategies: what one round of training does.
 
     ``factory(config, context)`` returns a :class:`ganframe.components.Strategy` whose
-    ``train_round(trainer)`` performs any number of D and G updates through a
-    :class:`ganframe.trainer.Trainer` and returns the values to log.
+    ``train_round(trainer)`` performs any number of updates of any network role through a
+    :class:`ganframe.components.Trainer` and returns the values to log. A strategy that keeps
+    state implements ``state_dict()``/``load_state_dict(state)``; it is saved in checkpoints.
     """
 
 
 @hookspec
 def register_optimizers(register: Register) -> None:
-    """Register optimisers for the generator and the discriminator.
+    """Register optimisers for networks of any role.
 
     ``factory(config, context)`` receives ``context.parameters`` (the network's parameters) and
-    returns a ``torch.optim.Optimizer``.
+    ``context.role``, and returns a ``torch.optim.Optimizer``.
     """
 
 
@@ -132,6 +151,28 @@ def register_setups(register: Register) -> None:
     Call ``register(name, presets, *, default_preset="default", description="")`` where
     ``presets`` maps each preset name to an experiment configuration dict (the same layout as a
     TOML config file).
+    """
+
+
+# -- one fit ------------------------------------------------------------------------------------
+@hookspec
+def fit_callbacks(experiment: Experiment, run_dir: Path | None) -> object | list[object] | None:
+    """Called when ``Experiment.fit`` starts, before ``on_experiment_start``.
+
+    Return an object (or a list of them) whose lifecycle hook implementations take part in this one
+    fit only, or None. ganframe's run files, figures, ``report.html`` and TensorBoard writers are
+    made here; ``run_dir`` is where the fit writes (None: nowhere). Make objects here without
+    writing anything: an exception raised here stops the fit before any file is touched.
+    """
+
+
+@hookspec(firstresult=True)
+def train_round(experiment: Experiment, trainer: Trainer) -> Mapping[str, torch.Tensor] | None:
+    """One round of training; returns the values to log. Stops at the first non-None result.
+
+    ganframe's own implementation (which runs last) calls ``experiment.strategy.train_round``.
+    Implement it with ``@hookimpl(wrapper=True)`` to wrap every round (timing, profiling, autocast)
+    whatever the strategy; return a result from a plain implementation only to replace the strategy.
     """
 
 
@@ -158,15 +199,22 @@ def on_epoch_end(experiment: Experiment, step: int, epoch: int, logs: Mapping[st
     """Called after the last round of every epoch when ``train.epoch_logs`` is on (finite data sets).
 
     An epoch is ``len(data) // train.batch_size`` rounds; ``epoch`` counts completed epochs (1
-    after the first) and ``step`` completed rounds. ``logs`` maps each logged name (``d_loss``,
-    ``d_accuracy`` with ``train.d_accuracy``, ...) to its mean over the epoch's rounds, averaged
-    across processes.
+    after the first) and ``step`` completed rounds. ``logs`` maps each logged name to its mean over
+    the epoch's rounds, averaged across processes.
     """
 
 
 @hookspec
 def on_evaluation(experiment: Experiment, step: int, metrics: Mapping[str, float]) -> None:
     """Called after the experiment's metrics were computed during or at the end of training."""
+
+
+@hookspec
+def on_train_end(experiment: Experiment, step: int) -> None:
+    """Called once when the rounds are over (all done, or stopped early), before the final evaluation.
+
+    The run writer writes the final checkpoint here, so a metric that fails afterwards loses nothing.
+    """
 
 
 @hookspec
@@ -178,5 +226,18 @@ def on_experiment_end(experiment: Experiment, step: int, report: Mapping[str, An
 def on_exception(experiment: Experiment, step: int, exception: BaseException) -> None:
     """Called when training stops with an exception (including ``KeyboardInterrupt``).
 
-    The exception is re-raised afterwards; use this hook to flush or close what you opened.
+    Each plugin's implementation is called on its own: one that raises is logged as a warning and
+    the others still run. The exception is re-raised afterwards; use this hook to flush or close
+    what you opened.
+    """
+
+
+@hookspec
+def draw_figures(experiment: Experiment, run_dir: Path, samples: RunSamples) -> None:
+    """Called at the end of a fit that writes figures (``logging.plots``, main process, a run directory).
+
+    Draw figures with :func:`ganframe.plots.save_figure`; ``report.html`` shows them with their
+    captions. ``samples.generated`` and ``samples.real`` are 10,000 generated and real examples in
+    data space, drawn on first use and shared by every implementation. Each plugin's
+    implementation is called on its own: one that raises is a warning, never a failed run.
     """

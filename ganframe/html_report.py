@@ -1,8 +1,9 @@
 """``report.html``: one self-contained page per run (figures embedded, no network, no script).
 
-``ganframe train`` writes it at the end of a run (``logging.report``); ``ganframe report DIR``
-writes it again at any time, for a run directory or for the directory of a multi-seed run
-(``ganframe train SETUP --seeds 0-4``), whose page shows the summary over seeds.
+A lifecycle plugin writes it at the end of every fit with a run directory (``logging.report``),
+after every other plugin's ``on_experiment_end`` (so figures drawn there appear in it);
+``ganframe report DIR`` writes it again at any time, for a run directory or for the directory of a
+multi-seed run (``ganframe train SETUP --seeds 0-4``), whose page shows the summary over seeds.
 """
 
 from __future__ import annotations
@@ -10,16 +11,22 @@ from __future__ import annotations
 import base64
 import html
 import json
+import logging
 import math
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import checkpoint
 from .errors import RunDirectoryError
+from .hookimpl import hookimpl
 from .plots.files import plots_dir, read_index
-from .runs import CONFIG, REPORT
+from .rundir import CONFIG, REPORT, write_atomically
 from .summary import SUMMARY
+
+if TYPE_CHECKING:
+    from .experiment import Experiment
+
+log = logging.getLogger("ganframe")
 
 HTML = "report.html"
 MIME = {".png": "image/png", ".gif": "image/gif", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
@@ -57,13 +64,37 @@ def write_report(directory: str | Path, output: str | Path | None = None) -> Pat
     target = Path(output) if output is not None else directory / HTML
     data = page.encode()
     try:
-        checkpoint.write_atomically(target, lambda handle: handle.write(data))
+        write_atomically(target, lambda handle: handle.write(data))
     except OSError as exc:
         raise RunDirectoryError(f"cannot write {str(target)!r}: {exc.strerror or exc}") from None
     return target
 
 
 # -- a run --------------------------------------------------------------------------------------
+@hookimpl
+def fit_callbacks(experiment: Experiment, run_dir: Path | None) -> ReportWriter | None:
+    if run_dir is None or not experiment.config.logging.report or not experiment.distributed.is_main:
+        return None
+    return ReportWriter(run_dir)
+
+
+class ReportWriter:
+    """Writes one fit's ``report.html`` once every other plugin has finished with the run."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    @hookimpl(trylast=True)
+    def on_experiment_end(self) -> None:
+        """A failure is a warning: the run itself is complete by then."""
+        try:
+            target = write_report(self.directory)
+        except Exception as exc:
+            log.warning("report.html not written: %s: %s", type(exc).__name__, exc)
+        else:
+            log.info("report written to %s", target)
+
+
 def run_page(directory: Path) -> str:
     report = _read_json(directory / REPORT)
     config_text = (directory / CONFIG).read_text()

@@ -60,48 +60,6 @@ def init_normal_(module: nn.Module, std: float) -> None:
             nn.init.zeros_(layer.bias)
 
 
-class BatchSquaredDeviations(nn.Module):
-    """The whole batch as ONE example: ``concat(x, (x - mean)²)`` with the mean taken without gradient.
-
-    From "GANs in 50 lines of code" (Nag, 2017): D judges a batch at once, so the spread of the
-    batch is visible to it. ``(B, *shape)`` → ``(1, 2·B·prod(shape))``.
-    """
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        flat = x.reshape(1, -1)  # (1, B·d)
-        mean = flat.detach().mean(dim=1, keepdim=True)
-        return torch.cat([flat, (flat - mean) ** 2], dim=1)
-
-    @staticmethod
-    def features(batch_size: int, sample_size: int) -> int:
-        return 2 * batch_size * sample_size
-
-
-class BatchMoments(nn.Module):
-    """The whole batch as ONE example: per feature its mean, std, skew and excess kurtosis.
-
-    The later "more stable" version of the same article. Differentiable; population std;
-    skew = mean(z³), excess kurtosis = mean(z⁴) − 3. ``(B, *shape)`` → ``(1, 4·prod(shape))``.
-    """
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        flat = x.reshape(x.shape[0], -1)  # (B, d)
-        mean = flat.mean(dim=0)
-        centred = flat - mean
-        std = centred.pow(2).mean(dim=0).sqrt()
-        z = centred / std.clamp_min(1e-12)
-        skew = z.pow(3).mean(dim=0)
-        kurtosis = z.pow(4).mean(dim=0) - 3.0
-        return torch.cat([mean, std, skew, kurtosis]).unsqueeze(0)  # (1, 4·d)
-
-    @staticmethod
-    def features(batch_size: int, sample_size: int) -> int:
-        return 4 * sample_size
-
-
-BATCH_FEATURES = {"squared-deviations": BatchSquaredDeviations, "moments": BatchMoments}
-
-
 class MinibatchDiscrimination(nn.Module):
     """Minibatch discrimination (Salimans et al. 2016, "Improved Techniques for Training GANs").
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import logging
 import os
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -21,10 +22,14 @@ from . import hookspecs
 from .errors import GanframeError, PluginError
 from .registry import KIND_HOOKS, Registry
 
+log = logging.getLogger("ganframe")
+
 ENTRY_POINT_GROUP = "ganframe"
 DISABLE_ENV = "GANFRAME_DISABLE_PLUGINS"
 
-#: The default plugins of the core, registered before any third-party plugin.
+#: The default plugins of the core, registered before any third-party plugin: components, then
+#: what a run leaves behind (run files, figures, report.html, TensorBoard), each a lifecycle plugin
+#: that can be disabled or replaced like any other.
 BUILTIN_PLUGINS: tuple[str, ...] = (
     "ganframe.builtin.data",
     "ganframe.builtin.noise",
@@ -33,7 +38,15 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "ganframe.builtin.strategies",
     "ganframe.builtin.optimizers",
     "ganframe.builtin.metrics",
+    "ganframe.runs",
+    "ganframe.plots.writer",
+    "ganframe.plots.figures",
+    "ganframe.html_report",
+    "ganframe.tensorboard",
 )
+
+#: Hooks whose implementations ganframe calls one plugin at a time, so they cannot be wrappers.
+CALLED_ONE_BY_ONE = ("on_exception", "draw_figures")
 
 
 @attrs.frozen
@@ -92,6 +105,16 @@ def add_callback(manager: pluggy.PluginManager, callback: object, name: str) -> 
     problems = _drop_unknown_hooks(manager)
     if name in problems:
         raise PluginError(f"callback {type(callback).__name__} {problems[name]}")
+
+
+def call_each(manager: pluggy.PluginManager, hook_name: str, **kwargs: Any) -> None:
+    """Call ``hook_name`` for each plugin on its own, in pluggy's order: one that raises is logged as
+    a warning and the others still run (cleaning up after a failure, drawing figures)."""
+    for impl in reversed(getattr(manager.hook, hook_name).get_hookimpls()):
+        try:
+            impl.function(**{name: kwargs[name] for name in impl.argnames})
+        except Exception as exc:
+            log.warning("plugin %r failed in %s: %s", impl.plugin_name, hook_name, exc)
 
 
 def disabled_from_environment(environ: Mapping[str, str] | None = None) -> set[str]:
@@ -185,20 +208,22 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _drop_unknown_hooks(manager: pluggy.PluginManager) -> dict[str, str]:
-    """Unregister plugins implementing hooks that do not exist (typos); plugin name → error.
+    """Unregister plugins implementing hooks that do not exist (typos), or wrapping a hook that
+    ganframe calls one plugin at a time; plugin name → error.
 
     This is pluggy's ``check_pending()``, but it names the plugin and leaves the others loaded.
     """
     problems: dict[str, str] = {}
     for name, hook in vars(manager.hook).items():
-        if hook.has_spec():
-            continue
         for impl in hook.get_hookimpls():
-            if impl.optionalhook:
-                continue
-            problems[impl.plugin_name] = (
-                f"implements {name!r}, which is not a ganframe hook; docs/hooks.md lists them"
-            )
+            if not hook.has_spec():
+                if not impl.optionalhook:
+                    problems[impl.plugin_name] = (
+                        f"implements {name!r}, which is not a ganframe hook; docs/hooks.md lists them")
+            elif (impl.wrapper or impl.hookwrapper) and (name.startswith("register_") or name in CALLED_ONE_BY_ONE):
+                problems[impl.plugin_name] = (
+                    f"implements {name!r} as a wrapper; ganframe calls that hook one plugin at a time, so it "
+                    "cannot be wrapped (drop wrapper=True)")
     for plugin_name in problems:
         plugin = manager.get_plugin(plugin_name)
         if plugin is not None:

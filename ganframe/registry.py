@@ -20,6 +20,7 @@ KIND_HOOKS: dict[str, str] = {
     "noise": "register_noise",
     "generators": "register_generators",
     "discriminators": "register_discriminators",
+    "networks": "register_networks",
     "network-extras": "register_network_extras",
     "losses": "register_losses",
     "strategies": "register_strategies",
@@ -34,6 +35,7 @@ SINGULAR: dict[str, str] = {
     "noise": "noise",
     "generators": "generator",
     "discriminators": "discriminator",
+    "networks": "network",
     "network-extras": "network extra",
     "losses": "loss",
     "strategies": "strategy",
@@ -43,6 +45,8 @@ SINGULAR: dict[str, str] = {
 }
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+#: ``PLUGIN:NAME`` picks one plugin's registration of a name that two plugins registered.
+QUALIFIER = ":"
 
 
 @attrs.frozen
@@ -148,7 +152,11 @@ class Registry:
             )
 
     def _add(self, entry: Component | Setup) -> None:
-        self._entries[entry.kind].setdefault(entry.name, []).append(entry)
+        entries = self._entries[entry.kind].setdefault(entry.name, [])
+        if any(e.plugin == entry.plugin for e in entries):
+            raise PluginError(f"plugin {entry.plugin!r} registered the {SINGULAR[entry.kind]} {entry.name!r} twice; "
+                              "register each name once per kind")
+        entries.append(entry)
 
     def remove_plugin(self, plugin: str) -> None:
         """Forget everything ``plugin`` registered (used when one of its hooks failed)."""
@@ -162,17 +170,27 @@ class Registry:
 
     # -- reading ---------------------------------------------------------------------------
     def get(self, kind: str, name: str) -> Component | Setup:
-        """The component ``name`` of ``kind``; unknown or conflicting names raise clear errors."""
+        """The component ``name`` of ``kind``; unknown or conflicting names raise clear errors.
+
+        ``PLUGIN:NAME`` names the registration of one plugin when several registered ``NAME``.
+        """
         if kind not in self._entries:
             raise UnknownNameError("component kind", kind, KIND_HOOKS)
-        found = self._entries[kind].get(name)
+        plugin, _, bare = str(name).rpartition(QUALIFIER)
+        found = self._entries[kind].get(bare)
         if not found:
             raise UnknownNameError(SINGULAR[kind], str(name), self.names(kind))
+        if plugin:
+            chosen = [e for e in found if e.plugin == plugin]
+            if not chosen:
+                raise UnknownNameError(f"plugin for the {SINGULAR[kind]} {bare!r}:", plugin, [e.plugin for e in found])
+            return chosen[0]
         if len(found) > 1:
             plugins = " and ".join(repr(e.plugin) for e in found)
+            choices = " or ".join(repr(f"{e.plugin}{QUALIFIER}{bare}") for e in found)
             raise DuplicateNameError(
-                f"{SINGULAR[kind]} {name!r} is registered by more than one plugin: {plugins}; "
-                "disable one with --disable-plugin NAME or GANFRAME_DISABLE_PLUGINS"
+                f"{SINGULAR[kind]} {bare!r} is registered by more than one plugin: {plugins}; name the one you "
+                f"mean as {choices}, or disable one with --disable-plugin NAME or GANFRAME_DISABLE_PLUGINS"
             )
         return found[0]
 

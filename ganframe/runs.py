@@ -1,25 +1,16 @@
-"""Run directories: what ``ganframe train`` (or ``Experiment.fit(run_dir)``) leaves behind.
+"""The run writer: what ``ganframe train`` (or ``Experiment.fit(run_dir)``) writes into a run
+directory as training goes — ``config.toml``, ``metrics.jsonl``, ``checkpoints/last.pt`` and
+``report.json`` (see :mod:`ganframe.rundir` for the layout).
 
-    RUN_DIR/
-      config.toml          the fully resolved configuration (Experiment.load reads it)
-      metrics.jsonl        one JSON object per line: logged losses, then metrics, by step
-                           ({"step", "metrics": {...}}), and with train.epoch_logs per-epoch
-                           means ({"step", "epoch", "logs": {...}})
-      checkpoints/last.pt  models, optimisers, training position and random states
-      report.json          final metrics, steps, time, device and versions (and per-epoch means)
-      report.html          the same, with the figures and the config, in one page (logging.report)
-      plots/               figures (logging.plots; see ganframe.plots)
-      tensorboard/         TensorBoard event files (logging.tensorboard)
-
-The writer is a lifecycle plugin registered for the duration of ``fit``. Only the main process
-writes; every process takes part in averaging the logged values.
+It is a lifecycle plugin like any other: :func:`fit_callbacks` makes one :class:`RunWriter` per fit
+that has a run directory. Only the main process writes; every process takes part in averaging
+the logged values and in gathering the random states a checkpoint holds.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,42 +18,19 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from . import checkpoint, distributed
-from .config import read_toml
-from .errors import ConfigError, RunDirectoryError
+from .errors import RunDirectoryError
 from .hookimpl import hookimpl
+from .rundir import CONFIG, METRICS, REPORT, json_number, write_config, write_json
 
 if TYPE_CHECKING:
     from .experiment import Experiment
 
 log = logging.getLogger("ganframe")
 
-CONFIG = "config.toml"
-METRICS = "metrics.jsonl"
-REPORT = "report.json"
 
-
-def write_config(directory: Path, experiment: Experiment) -> None:
-    text = experiment.config.to_toml().encode()
-    checkpoint.write_atomically(directory / CONFIG, lambda handle: handle.write(text))
-
-
-def read_config(directory: Path) -> dict[str, Any]:
-    """The raw config dict of a run directory, with clear errors for what is not a run."""
-    if not directory.exists():
-        raise RunDirectoryError(f"run directory {str(directory)!r} does not exist")
-    if not directory.is_dir():
-        raise RunDirectoryError(f"{str(directory)!r} is not a directory")
-    if not (directory / CONFIG).is_file():
-        raise RunDirectoryError(f"{str(directory)!r} is not a ganframe run: it has no {CONFIG}")
-    try:
-        return read_toml(directory / CONFIG)
-    except ConfigError as exc:
-        raise RunDirectoryError(str(exc)) from None
-
-
-def write_json(target: Path, content: Any) -> None:
-    text = (json.dumps(content, indent=2, sort_keys=False) + "\n").encode()
-    checkpoint.write_atomically(target, lambda handle: handle.write(text))
+@hookimpl
+def fit_callbacks(experiment: Experiment, run_dir: Path | None) -> RunWriter | None:
+    return RunWriter(run_dir, experiment) if run_dir is not None else None
 
 
 class RunningMeans:
@@ -86,27 +54,31 @@ class RunningMeans:
 
 
 class RunWriter:
-    """Writes a run directory as training goes (a lifecycle plugin)."""
+    """Writes one fit's run directory (a lifecycle plugin for the duration of the fit)."""
 
     def __init__(self, directory: Path, experiment: Experiment) -> None:
-        self.directory = directory
+        self.directory = Path(directory)
         self.experiment = experiment
         self.is_main = experiment.distributed.is_main
         self._means = RunningMeans()
         self._handle: Any = None
 
-    def prepare(self) -> None:
+    @hookimpl(tryfirst=True)  # before any other plugin writes into the directory
+    def on_experiment_start(self, step: int) -> None:
         """Create the directory and write the config; keep metrics up to the checkpoint's step."""
         if self.is_main:
-            resuming = self.experiment.step > 0
+            resuming = step > 0
             if not resuming and (self.directory / CONFIG).exists():
                 raise RunDirectoryError(
                     f"{str(self.directory)!r} already holds a run; continue it with --resume or choose another --out"
                 )
             if self.directory.exists() and not self.directory.is_dir():
                 raise RunDirectoryError(f"{str(self.directory)!r} exists and is not a directory")
-            write_config(self.directory, self.experiment)
-            self._open_metrics(keep_until=self.experiment.step if resuming else 0)
+            write_config(self.directory, self.experiment.config.to_toml())
+            self._open_metrics(keep_until=step if resuming else 0)
+            log.info("training %s from step %d to %d on %s, writing %s",
+                     self.experiment.config.setup or self.experiment.config.data.name, step,
+                     self.experiment.config.train.steps, self.experiment.device, self.directory)
         distributed.barrier(self.experiment.distributed)
 
     def _open_metrics(self, keep_until: int) -> None:
@@ -129,37 +101,44 @@ class RunWriter:
         if self._handle is not None:
             self._handle.write(json.dumps(row) + "\n")
 
-    @hookimpl
+    @hookimpl(trylast=True)  # after every plugin that changes state at the end of a round (a moving average)
     def on_step_end(self, step: int, logs: Mapping[str, torch.Tensor]) -> None:
         self._means.add(logs)
         train = self.experiment.config.train
         if step % train.log_every == 0 or step == train.steps:
             self.flush_logs(step)
+        if train.checkpoint_every and step % train.checkpoint_every == 0:
+            self.checkpoint()
 
     def flush_logs(self, step: int) -> None:
         """Write the mean of each logged value since the last row."""
         if not self._means.count:
             return
         means = distributed.average_scalars(self._means.take(), self.experiment.distributed)
-        self._write({"step": step, **{k: _number(v.item()) for k, v in means.items()}})
+        self._write({"step": step, **{k: json_number(v.item()) for k, v in means.items()}})
 
     @hookimpl
     def on_epoch_end(self, step: int, epoch: int, logs: Mapping[str, float]) -> None:
-        self._write({"step": step, "epoch": epoch, "logs": {k: _number(v) for k, v in logs.items()}})
+        self._write({"step": step, "epoch": epoch, "logs": {k: json_number(v) for k, v in logs.items()}})
 
     @hookimpl
     def on_evaluation(self, step: int, metrics: Mapping[str, float]) -> None:
         if metrics:
-            self._write({"step": step, "metrics": {k: _number(v) for k, v in metrics.items()}})
+            self._write({"step": step, "metrics": {k: json_number(v) for k, v in metrics.items()}})
+
+    @hookimpl
+    def on_train_end(self) -> None:
+        self.checkpoint()
 
     def checkpoint(self) -> None:
         """Write the checkpoint (and flush logged rows first, so the file matches it)."""
-        self.flush_logs(self.experiment.step)
-        checkpoint.save(self.directory, self.experiment)
+        experiment = self.experiment
+        self.flush_logs(experiment.step)
+        checkpoint.save(self.directory, experiment.state_dict(), experiment.distributed)
         if self.is_main:
-            log.info("checkpoint written at step %d", self.experiment.step)
+            log.info("checkpoint written at step %d", experiment.step)
 
-    @hookimpl
+    @hookimpl(tryfirst=True)  # report.json first: the report page reads it
     def on_experiment_end(self, report: Mapping[str, Any]) -> None:
         if self.is_main:
             write_json(self.directory / REPORT, dict(report))
@@ -169,34 +148,7 @@ class RunWriter:
     def on_exception(self) -> None:
         self._close()
 
-    def write_html_report(self) -> None:
-        """``report.html`` (``logging.report``), after every plugin has finished its figures. A
-        failure is a warning: the run itself is complete by then."""
-        if not (self.is_main and self.experiment.config.logging.report):
-            return
-        from .html_report import write_report
-
-        try:
-            target = write_report(self.directory)
-        except Exception as exc:
-            log.warning("report.html not written: %s: %s", type(exc).__name__, exc)
-        else:
-            log.info("report written to %s", target)
-
     def _close(self) -> None:
         if self._handle is not None:
             self._handle.close()
             self._handle = None
-
-
-def _number(value: float) -> float | str:
-    """JSON has no NaN or infinity: write those as strings rather than invalid JSON."""
-    return value if math.isfinite(value) else str(value)
-
-
-def read_number(value: Any) -> float:
-    """A value as written by ``_number`` (or missing) back as a float: NaN for what is not a number."""
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return math.nan

@@ -42,12 +42,7 @@ def snapshot_steps(total_steps: int, rounds_per_epoch: int | None, count: int) -
 def schedule(experiment: Experiment) -> set[int]:
     """:func:`snapshot_steps` for ``experiment``: its steps, epochs and ``logging.snapshots``."""
     config = experiment.config
-    return snapshot_steps(config.train.steps, rounds_per_epoch(experiment), config.logging.snapshots)
-
-
-def rounds_per_epoch(experiment: Experiment) -> int | None:
-    """Rounds in one pass over a finite data set; None for a distribution sampled afresh."""
-    return experiment.trainer.real_batches.steps_per_epoch
+    return snapshot_steps(config.train.steps, experiment.rounds_per_epoch, config.logging.snapshots)
 
 
 class FixedNoise:

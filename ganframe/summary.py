@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-from .runs import read_number, write_json
+from .rundir import read_number, write_json
 
 SUMMARY = "summary.json"
 MAX_SEEDS = 1000

@@ -9,6 +9,7 @@ Only the main process writes, so in a multi-process run the losses are the main 
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,10 +23,22 @@ from .runs import RunningMeans
 if TYPE_CHECKING:
     from .experiment import Experiment
 
+log = logging.getLogger("ganframe")
+
 TENSORBOARD = "tensorboard"
 MAX_HISTOGRAM_DIMS = 16  # data with more numbers per example gets no histograms (images get grids)
 HISTOGRAM_SAMPLES = 1000
 IMAGE_SAMPLES = 64
+
+
+@hookimpl
+def fit_callbacks(experiment: Experiment, run_dir: Path | None) -> TensorBoardWriter | None:
+    if not experiment.config.logging.tensorboard or not experiment.distributed.is_main:
+        return None
+    if run_dir is None:
+        log.warning("logging.tensorboard is on, but fit() has no run directory to write to")
+        return None
+    return TensorBoardWriter(run_dir, experiment)  # fails here, before any file, without TensorBoard
 
 
 class TensorBoardWriter:
@@ -48,7 +61,7 @@ class TensorBoardWriter:
 
     @hookimpl
     def on_experiment_start(self, step: int) -> None:
-        from .plots import data_kind
+        from .plots.writer import data_kind
 
         experiment = self.experiment
         # purge_step: a resumed run drops what an earlier process wrote beyond the checkpoint
@@ -64,7 +77,7 @@ class TensorBoardWriter:
             self.writer.add_text("config", "```\n" + experiment.config.to_toml() + "\n```", 0)
             self.snapshot(0)
 
-    @hookimpl
+    @hookimpl(trylast=True)  # G as the round left it, after every plugin's own end of round
     def on_step_end(self, step: int, logs) -> None:
         self.means.add(logs)
         if step % self.experiment.config.train.log_every == 0 or step == self.experiment.config.train.steps:

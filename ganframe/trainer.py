@@ -1,57 +1,81 @@
-"""What a training strategy works with: the networks, their optimisers, the loss, real data, noise,
-and the one way to update a network.
+"""What a training strategy works with: the networks by role, their optimisers, the loss, real
+data, noise, and the one way to update a network.
 
 A strategy's ``train_round(trainer)`` stays short and explicit because the mechanics live here:
-drawing batches, freezing D while G learns, zeroing, backpropagating, averaging gradients across
-processes and stepping.
+drawing batches, freezing a network while another learns, zeroing, backpropagating into one
+role's parameters only, averaging gradients across processes and stepping. The interface is the
+``Trainer`` protocol of :mod:`ganframe.components`; :class:`RoundTrainer` implements it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import copy
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from types import MappingProxyType
+from typing import Any
 
 import torch
+from torch.func import functional_call
 
-from .components import Loss, Noise, says_real
+from .components import DISCRIMINATOR, GENERATOR, Loss, Noise, network_of
 from .data import RealBatches
-from .distributed import DistributedContext, average_gradients
+from .distributed import DistributedContext, average_differentiably, average_gradients
+from .errors import ConfigError, PluginError
 
 
-class Trainer:
-    """Mutable training state shared by the loop and the strategy."""
+class RoundTrainer:
+    """The training state shared by the loop and the strategy (see ``ganframe.components.Trainer``)."""
 
     def __init__(
         self,
         *,
-        generator: torch.nn.Module,
-        discriminator: torch.nn.Module,
-        g_optimizer: torch.optim.Optimizer,
-        d_optimizer: torch.optim.Optimizer,
+        networks: Mapping[str, torch.nn.Module],
+        optimizers: Mapping[str, torch.optim.Optimizer],
         loss: Loss,
         noise: Noise,
         real_batches: RealBatches,
         noise_generator: torch.Generator,
+        rng: torch.Generator,
         device: torch.device,
         distributed: DistributedContext,
-        d_accuracy: bool = False,
+        strategy: str = "the strategy",
     ) -> None:
-        self.generator, self.discriminator = generator, discriminator
-        self.g_optimizer, self.d_optimizer = g_optimizer, d_optimizer
+        self.networks: Mapping[str, torch.nn.Module] = MappingProxyType(dict(networks))
+        self.optimizers: Mapping[str, torch.optim.Optimizer] = MappingProxyType(dict(optimizers))
         self.loss, self.noise = loss, noise
         self.real_batches = real_batches
         self.noise_generator = noise_generator
+        self.rng = rng
         self.device = device
         self.distributed = distributed
+        self.strategy = strategy  # who drives this trainer, for messages: "strategy 'x' (plugin 'y')"
         self.batch_size = real_batches.batch_size  # per process
+        self.step = 0  # rounds completed
         self.real_draws = 0  # real batches drawn so far: decides the data order, saved in checkpoints
         self.last_real: torch.Tensor | None = None
-        self.d_accuracy = d_accuracy  # judge D's accuracy before each D update (train.d_accuracy)
-        self._judged: dict[str, torch.Tensor | int] = {}  # right and judged counts since take_logs()
-        self._g_params = [p for p in generator.parameters() if p.requires_grad]
-        self._d_params = [p for p in discriminator.parameters() if p.requires_grad]
 
-    # -- batches -----------------------------------------------------------------------------
+    # -- networks by role -------------------------------------------------------------------------
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return tuple(self.networks)
+
+    @property
+    def generator(self) -> torch.nn.Module:
+        return self.network(GENERATOR)
+
+    @property
+    def discriminator(self) -> torch.nn.Module:
+        return self.network(DISCRIMINATOR)
+
+    def network(self, role: str) -> torch.nn.Module:
+        return network_of(self.networks, role, self.strategy)
+
+    def optimizer(self, role: str) -> torch.optim.Optimizer:
+        self.network(role)  # an unknown role is a clear error
+        return self.optimizers[role]
+
+    # -- batches ----------------------------------------------------------------------------------
     def real_batch(self) -> torch.Tensor:
         """The next real batch for this process: ``(batch_size, *sample_shape)``."""
         batch = self.real_batches.batch(self.real_draws)
@@ -71,68 +95,130 @@ class Trainer:
         with torch.no_grad():
             return self.generator(z)
 
-    # -- updates -----------------------------------------------------------------------------
+    # -- updates ----------------------------------------------------------------------------------
+    def update(self, role: str, loss: torch.Tensor) -> torch.Tensor:
+        """zero_grad → backward into ``role``'s parameters only → average across processes → step."""
+        optimizer = self.optimizer(role)
+        parameters = [p for group in optimizer.param_groups for p in group["params"] if p.requires_grad]
+        if not parameters:
+            raise PluginError(f"{self.strategy} updated the {role} while it is frozen; update it outside "
+                              f"trainer.frozen({role!r})")
+        if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
+            raise PluginError(f"{self.strategy} passed update({role!r}) a {_describe(loss)}; it takes a scalar loss")
+        optimizer.zero_grad(set_to_none=True)
+        if loss.requires_grad:
+            torch.autograd.backward(loss.reshape(()), inputs=parameters)
+        if all(p.grad is None for p in parameters):
+            raise PluginError(f"{self.strategy} passed update({role!r}) a loss that does not depend on the {role}'s "
+                              "parameters (computed with a copy of the network, or under torch.no_grad?)")
+        average_gradients(parameters, self.distributed)
+        optimizer.step()
+        return loss.detach()
+
     def discriminator_step(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         """One D update on a real batch and a fake batch (detached here); returns the loss."""
-        if self.d_accuracy:
-            self._judge(real, fake.detach())
-        loss = self.loss.discriminator_loss(self.discriminator, real, fake.detach())
-        self._update(loss, self.d_optimizer, self._d_params)
-        return loss.detach()
+        return self.update(DISCRIMINATOR, self.loss.discriminator_loss(self.discriminator, real, fake.detach()))
 
     def generator_step(self, fake: torch.Tensor) -> torch.Tensor:
         """One G update on a fake batch that still carries G's graph; D is frozen meanwhile."""
-        with self.frozen(self.discriminator):
+        with self.frozen(DISCRIMINATOR):
             loss = self.loss.generator_loss(self.discriminator, fake, self.last_real)
-            self._update(loss, self.g_optimizer, self._g_params)
-        return loss.detach()
+        return self.update(GENERATOR, loss)
 
-    def take_logs(self) -> dict[str, torch.Tensor]:
-        """What the trainer itself logged since the last call; the training loop adds it to each
-        round's logs. With ``d_accuracy``: D's accuracy over the round's D updates on real and fake
-        examples together (``d_accuracy``), on the real ones and on the fake ones. Else empty."""
-        judged, self._judged = self._judged, {}
-        if not judged:
-            return {}
-        n_real, n_fake = judged["n_real"], judged["n_fake"]
-        return {
-            "d_accuracy": (judged["real"] + judged["fake"]) / (n_real + n_fake),
-            "d_accuracy_real": judged["real"] / n_real,
-            "d_accuracy_fake": judged["fake"] / n_fake,
-        }
-
-    @torch.no_grad()
-    def _judge(self, real: torch.Tensor, fake: torch.Tensor) -> None:
-        """Count the examples D classifies correctly as it stands, in evaluation mode so that no
-        dropout draw or batch-norm statistic of training changes."""
-        d = self.discriminator
-        was_training = d.training
-        d.eval()
-        try:
-            real_right, fake_right = says_real(d, d(real)), ~says_real(d, d(fake))  # one verdict per judgement
-        finally:
-            d.train(was_training)
-        # Counted per verdict, not per example: a discriminator may judge several examples at once.
-        counts = {"real": real_right.sum(), "fake": fake_right.sum(),
-                  "n_real": real_right.numel(), "n_fake": fake_right.numel()}
-        for key, count in counts.items():
-            self._judged[key] = self._judged.get(key, 0) + count
-
-    def _update(self, loss: torch.Tensor, optimizer: torch.optim.Optimizer, params: list) -> None:
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        average_gradients(params, self.distributed)
-        optimizer.step()
-
-    @staticmethod
     @contextmanager
-    def frozen(module: torch.nn.Module) -> Iterator[None]:
-        """Stop gradients into ``module``'s parameters (D while G learns), then restore them."""
-        params = [p for p in module.parameters() if p.requires_grad]
-        for p in params:
+    def frozen(self, *roles: str) -> Iterator[None]:
+        """Stop gradients into the parameters of ``roles`` (D while G learns), then restore them."""
+        parameters = [p for role in roles for p in self.network(role).parameters() if p.requires_grad]
+        for p in parameters:
             p.requires_grad_(False)
         try:
             yield
         finally:
-            for p in params:
+            for p in parameters:
                 p.requires_grad_(True)
+
+    @contextmanager
+    def rollback(self, *roles: str) -> Iterator[None]:
+        """On leaving the block, put ``roles`` back as they were: weights, buffers and optimiser state.
+
+        The first-order unrolled GAN: take real D steps inside the block, update G against the
+        stepped D, and leave D as it was. Under torchrun the steps inside are averaged as any other,
+        so every process rolls back to the same state.
+        """
+        saved = {role: ({k: v.detach().clone() for k, v in self.network(role).state_dict().items()},
+                        copy.deepcopy(self.optimizer(role).state_dict())) for role in roles}
+        try:
+            yield
+        finally:
+            with torch.no_grad():
+                for role, (weights, optimizer_state) in saved.items():
+                    self.networks[role].load_state_dict(weights)
+                    self.optimizers[role].load_state_dict(optimizer_state)
+
+    def differentiable_copy(self, role: str) -> NetworkCopy:
+        """A copy of ``role``'s network to step differentiably (the exact unrolled GAN)."""
+        return NetworkCopy.of(self.network(role), self.distributed)
+
+
+class NetworkCopy:
+    """A network run with parameters and buffers of its own, through which gradients flow.
+
+    ``copy(x)`` runs the original module's code with this copy's tensors
+    (``torch.func.functional_call``), so the real network is never touched. :meth:`gradients` gives
+    the gradient of a loss with respect to the copy's parameters, keeping the graph and averaged
+    across processes (differentiably), and :meth:`with_parameters` makes the stepped copy: k steps
+    of an optimiser's update rule written with ordinary tensor operations, and a loss through the
+    result can be backpropagated into whatever the steps depended on (the generator). Attribute
+    lookups the copy cannot answer (``output``, ``sample_shape``...) go to the original network.
+    """
+
+    def __init__(self, network: torch.nn.Module, parameters: Mapping[str, torch.Tensor],
+                 buffers: Mapping[str, torch.Tensor], distributed: DistributedContext) -> None:
+        self.network = network
+        self.params = dict(parameters)
+        self.buffers = dict(buffers)
+        self.distributed = distributed
+
+    @classmethod
+    def of(cls, network: torch.nn.Module, distributed: DistributedContext) -> NetworkCopy:
+        """A copy of ``network`` as it is now; its parameters start detached from any graph."""
+        parameters = {name: p.detach().clone().requires_grad_(p.requires_grad) for name, p in network.named_parameters()}
+        buffers = {name: b.detach().clone() for name, b in network.named_buffers()}
+        return cls(network, parameters, buffers, distributed)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return functional_call(self.network, {**self.params, **self.buffers}, args, kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("network", "params", "buffers", "distributed"):  # not set yet (copying, unpickling)
+            raise AttributeError(name)
+        return getattr(self.network, name)
+
+    def parameters(self) -> Iterator[torch.Tensor]:
+        return iter(self.params.values())
+
+    def named_parameters(self) -> Iterator[tuple[str, torch.Tensor]]:
+        return iter(self.params.items())
+
+    def gradients(self, loss: torch.Tensor, *, create_graph: bool = True) -> dict[str, torch.Tensor]:
+        """d loss / d parameter for each trainable parameter, averaged across processes; with
+        ``create_graph`` the gradients are themselves differentiable (needed to unroll exactly)."""
+        names = [name for name, p in self.params.items() if p.requires_grad]
+        found = torch.autograd.grad(loss, [self.params[name] for name in names], create_graph=create_graph,
+                                    allow_unused=True)
+        grads = [torch.zeros_like(self.params[name]) if g is None else g for name, g in zip(names, found)]
+        return dict(zip(names, average_differentiably(grads, self.distributed)))
+
+    def with_parameters(self, parameters: Mapping[str, torch.Tensor]) -> NetworkCopy:
+        """The copy with some parameters replaced (the others and the buffers are shared)."""
+        unknown = set(parameters) - set(self.params)
+        if unknown:
+            raise ConfigError(f"with_parameters: {', '.join(sorted(unknown))} is not a parameter of "
+                              f"{type(self.network).__name__}")
+        return NetworkCopy(self.network, {**self.params, **parameters}, self.buffers, self.distributed)
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, torch.Tensor):
+        return f"tensor of shape {tuple(value.shape)}"
+    return type(value).__name__

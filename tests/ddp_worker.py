@@ -49,7 +49,7 @@ def main() -> None:
 
     experiment = Experiment.from_setup("gaussian", seed=3, steps=60, batch_size=64, device="cpu")
     result["per_process_batch"] = experiment.trainer.batch_size
-    experiment.fit(out / f"api-run")
+    experiment.fit(out / "api-run")
     result["parameter_spread"] = parameters_spread(experiment)
     result["steps"] = experiment.step
 

@@ -123,7 +123,7 @@ def test_compose_from_config_objects_matches_from_setup(plugins, default_preset,
 def test_compose_with_defaults_and_its_own_choices(plugins):
     experiment = Experiment.compose(
         data="gaussian-1d", generator=MLPGeneratorConfig(hidden=(8, 8), activation=("relu", "tanh")),
-        discriminator=("mlp", MLPDiscriminatorConfig(hidden=(8,), outputs=2)), loss="softmax-cross-entropy",
+        discriminator=("mlp", MLPDiscriminatorConfig(hidden=(8,), output="probabilities")), loss="minimax",
         generator_optimizer=SGDConfig(lr=0.01, momentum=0.9), discriminator_optimizer=AdamConfig(lr=1e-3),
         seed=1, steps=2, batch_size=16, device="cpu", plugins=plugins,
     )
@@ -131,7 +131,7 @@ def test_compose_with_defaults_and_its_own_choices(plugins):
     assert config.noise.name == "normal" and config.strategy.name == "alternating"
     assert config.generator.config.activation == ("relu", "tanh")
     assert config.generator.optimizer.name == "sgd" and config.discriminator.optimizer.name == "adam"
-    assert config.discriminator.config.outputs == 2 and config.loss.name == "softmax-cross-entropy"
+    assert config.discriminator.config.output == "probabilities" and config.loss.name == "minimax"
     assert config.evaluation.metrics == ()
     report = experiment.fit()
     assert report["metrics"] == {} and experiment.step == 2
@@ -143,7 +143,7 @@ def test_a_config_object_shared_by_several_components_must_be_named(plugins):
     with pytest.raises(ConfigError) as caught:
         Experiment.compose(data="gaussian-1d", loss=BCEConfig(d_terms="mean"), plugins=plugins)
     assert str(caught.value) == (
-        "BCEConfig is the config of more than one loss: minimax, non-saturating, softmax-cross-entropy; "
+        "BCEConfig is the config of more than one loss: minimax, non-saturating; "
         "name the one you mean, e.g. ('minimax', BCEConfig(...))")
     named = Experiment.compose(data="gaussian-1d", loss=("non-saturating", BCEConfig(d_terms="mean")),
                                device="cpu", batch_size=16, plugins=plugins)

@@ -29,7 +29,9 @@ def resolve(plugins, raw):
     ({"generator.hidden": "64"}, "generator: hidden: expected a list, got '64'"),
     ({"generator.hidden": [8, "x"]}, "generator: hidden: expected int, got 'x'"),
     ({"data.std": "big"}, "data: std: expected int or float, got 'big'"),
-    ({"strategy.reuse_fake": "yes"}, "strategy: reuse_fake: expected bool, got 'yes'"),
+    ({"discriminator.output": 1}, "discriminator: output: expected str, got 1"),
+    ({"networks": {"encoder": {"name": "mlp", "input": 2.5}}},
+     "networks.encoder: input: expected a whole number or a name, got 2.5"),
     ({"generator.optimizer.betas": [0.5]}, "generator.optimizer: betas: expected a list of 2 items, got [0.5]"),
     ({"seed": "1"}, "'seed' must be a non-negative integer, got '1'"),
     # wrong values: what is allowed
@@ -38,7 +40,15 @@ def resolve(plugins, raw):
     ({"train.lr_decay": "exponential"}, "train: 'lr_decay' must be one of 'constant', 'linear', 'cosine', "
                                         "got 'exponential'"),
     ({"strategy.order": "both"}, "strategy: 'order' must be one of 'd-first', 'g-first', got 'both'"),
-    ({"strategy.reuse_fake": True, "strategy.d_steps": 2}, "strategy: 'reuse_fake' needs d_steps = 1 and g_steps = 1"),
+    ({"networks": {"encoder": {"name": "mlp", "output": "latent"}}},
+     "networks.encoder: 'output' must be \"data\", \"noise\" or a positive number, got 'latent'"),
+    ({"networks": {"encoder": {"hidden": [8]}}}, "[networks.encoder] needs a name; available: mlp"),
+    ({"networks": {"Encoder": {"name": "mlp"}}},
+     "[networks.Encoder]: a role name is lower-case letters, digits and '_', starting with a letter"),
+    ({"networks": {"generator": {"name": "mlp"}}}, "[networks.generator]: the generator has a section of its own, [generator]"),
+    ({"networks": {"encoder": {"name": "mlpp"}}},
+     "networks.encoder.name: unknown network 'mlpp'; did you mean 'mlp'? available: mlp"),
+    ({"networks": ["encoder"]}, "[networks] must be a table of roles such as [networks.encoder], got ['encoder']"),
     ({"generator.activation": "relux"}, "generator: 'activation' must be one of relu, leaky-relu, elu, selu, gelu, "
                                         "tanh, sigmoid, silu, none, got 'relux'"),
     ({"generator.hidden": [8, 0]}, "generator: 'hidden' sizes must be positive, got [8, 0]"),
@@ -67,7 +77,8 @@ def test_unknown_top_level_key_lists_the_sections(plugins, tiny):
         resolve(plugins, tiny)
     assert str(caught.value) == (
         "unknown config key 'trian'; did you mean 'train'? available: setup, preset, seed, device, conditional, "
-        "conditional_input, data, noise, generator, discriminator, loss, strategy, train, evaluation, logging")
+        "conditional_input, data, noise, generator, discriminator, loss, strategy, networks, train, evaluation, "
+        "logging")
 
 
 def test_a_config_without_data_says_how_to_name_one(plugins):
@@ -179,15 +190,20 @@ def test_overrides_set_nested_keys_and_expand_a_named_section():
 
 
 def test_naming_another_component_drops_the_old_ones_options():
-    raw = {"loss": {"name": "softmax-cross-entropy", "d_terms": "sum"},
+    raw = {"loss": {"name": "minimax", "d_terms": "sum"},
            "generator": {"name": "mlp", "hidden": [4], "optimizer": {"lr": 0.1}, "extras": ["x"]},
+           "discriminator": {"name": "mlp", "optimizer": {"name": "adam", "betas": [0.5, 0.9]}},
+           "networks": {"encoder": {"name": "mlp", "output": 4, "optimizer": "sgd"}},
            "strategy": {"name": "alternating", "d_steps": 2}}
     # The new component's own options apply, set before or after its name.
     out = apply_overrides(raw, {"loss.r1": 1.0, "loss.name": "hinge", "generator.name": "other",
-                                "strategy.name": "alternating"})
+                                "strategy.name": "alternating", "discriminator.optimizer.name": "sgd",
+                                "networks.encoder.name": "conv", "networks.encoder.optimizer.lr": 0.5})
     assert out["loss"] == {"name": "hinge", "r1": 1.0}
     assert out["generator"] == {"name": "other", "optimizer": {"lr": 0.1}, "extras": ["x"]}  # network: kept
     assert out["strategy"] == {"name": "alternating", "d_steps": 2}  # the same name: options stay
+    assert out["discriminator"]["optimizer"] == {"name": "sgd"}  # Adam's betas were Adam's
+    assert out["networks"]["encoder"] == {"name": "conv", "optimizer": {"name": "sgd", "lr": 0.5}}
     assert apply_overrides({"loss": "minimax"}, {"loss.name": "hinge"}) == {"loss": {"name": "hinge"}}
 
 

@@ -27,7 +27,8 @@ class OtherGaussian:
 
 EXPECTED = (
     "generator 'mlp' is registered by more than one plugin: 'ganframe.builtin.networks' and "
-    "'extra-0-OtherMLP'; disable one with --disable-plugin NAME or GANFRAME_DISABLE_PLUGINS"
+    "'extra-0-OtherMLP'; name the one you mean as 'ganframe.builtin.networks:mlp' or 'extra-0-OtherMLP:mlp', "
+    "or disable one with --disable-plugin NAME or GANFRAME_DISABLE_PLUGINS"
 )
 
 
@@ -84,3 +85,30 @@ def test_plugins_command_prints_the_conflict(cli, monkeypatch):
     assert result.code == 0
     assert ("CONFLICT: generator 'mlp' is registered by ganframe.builtin.networks, extra-0-OtherMLP"
             in result.out.splitlines())
+
+
+def test_a_qualified_name_picks_one_plugins_registration(tiny):
+    plugins = fresh_plugins(OtherMLP())
+    assert plugins.registry.component("generators", "extra-0-OtherMLP:mlp").description == "an impostor"
+    ours = dict(tiny, generator={"name": "ganframe.builtin.networks:mlp", "hidden": [8]})
+    experiment = Experiment.from_dict(ours, plugins=plugins)
+    assert experiment.config.generator.name == "ganframe.builtin.networks:mlp"
+    assert experiment.fit()["steps"] == 6
+    assert "ganframe.builtin.networks:mlp" in experiment.config.to_toml()  # the run reloads the same choice
+    with pytest.raises(ganframe.ConfigError) as caught:
+        Experiment.from_dict(dict(tiny, generator={"name": "nobody:mlp"}), plugins=plugins)
+    assert str(caught.value) == ("generator.name: unknown plugin for the generator 'mlp': 'nobody'; available: "
+                                 "extra-0-OtherMLP, ganframe.builtin.networks")
+
+
+def test_registering_a_name_twice_in_one_plugin_says_so():
+    class Twice:
+        @ganframe.hookimpl
+        def register_losses(self, register):
+            register("hinge2", lambda config, context: None)
+            register("hinge2", lambda config, context: None)
+
+    plugins = fresh_plugins(Twice(), entry_points=False)
+    (broken,) = plugins.broken
+    assert broken.error == "plugin 'extra-0-Twice' registered the loss 'hinge2' twice; register each name once per kind"
+    assert "hinge2" not in plugins.registry.names("losses")

@@ -7,7 +7,6 @@ import math
 import pytest
 import torch
 
-from ganframe import ConfigError
 from ganframe.components import BuildContext
 
 
@@ -84,34 +83,9 @@ def test_bce_losses_on_probabilities(make_loss):
         mean(math.log(1 - p) for p in fake), rel=1e-12)
 
 
-def test_softmax_cross_entropy(make_loss):
-    real = torch.tensor([[0.0, 1.0], [2.0, 0.0]], dtype=torch.float64)  # label 1: real
-    fake = torch.tensor([[1.0, 0.0], [0.0, 0.0]], dtype=torch.float64)  # label 0: fake
-
-    def ce(logits, label):
-        return mean(math.log(sum(math.exp(v) for v in row)) - row[label] for row in logits.tolist())
-
-    loss = make_loss("softmax-cross-entropy")
-    assert loss.discriminator_loss(Scores(), real, fake).item() == pytest.approx(ce(real, 1) + ce(fake, 0), rel=1e-12)
-    assert loss.generator_loss(Scores(), fake).item() == pytest.approx(ce(fake, 1), rel=1e-12)
-    assert make_loss("softmax-cross-entropy", d_terms="mean").discriminator_loss(
-        Scores(), real, fake).item() == pytest.approx((ce(real, 1) + ce(fake, 0)) / 2, rel=1e-12)
-    assert ce(fake, 1) == pytest.approx(1.003205, abs=1e-6)
-
-
-@pytest.mark.parametrize("output", ["logits", "probabilities"])
-def test_softmax_cross_entropy_needs_two_logits(make_loss, output):
-    with pytest.raises(ConfigError, match=r"needs a discriminator with two logits per sample"):
-        make_loss("softmax-cross-entropy").generator_loss(Scores(output), column(FAKE))
-    with pytest.raises(ConfigError, match=r"outputs = 2"):
-        make_loss("softmax-cross-entropy").discriminator_loss(
-            Scores(output), torch.zeros(2, 2) if output == "probabilities" else column(REAL), column(FAKE))
-
-
 @pytest.mark.parametrize(("loss", "discriminator"), [
     ("minimax", {"name": "mlp", "hidden": [8]}),
     ("non-saturating", {"name": "mlp", "hidden": [8], "output": "probabilities"}),
-    ("softmax-cross-entropy", {"name": "mlp", "hidden": [8], "outputs": 2}),
 ])
 def test_every_loss_trains_with_a_matching_discriminator(make_experiment, loss, discriminator):
     experiment = make_experiment(loss=loss, discriminator=discriminator, train__steps=3)

@@ -63,5 +63,5 @@ def test_it_is_off_by_default_and_works_without_hidden_layers(make_experiment):
 def test_bad_options_are_named(make_experiment):
     with pytest.raises(ConfigError, match=r"'minibatch_kernels' must be >= 0, got -1"):
         make_experiment(discriminator__minibatch_kernels=-1)
-    with pytest.raises(ConfigError, match=r"'minibatch_kernels' needs batch_input = \"none\""):
-        make_experiment(discriminator__minibatch_kernels=4, discriminator__batch_input="moments")
+    with pytest.raises(ConfigError, match=r"'minibatch_kernel_dims' must be > 0, got 0"):
+        make_experiment(discriminator__minibatch_kernels=4, discriminator__minibatch_kernel_dims=0)

@@ -119,7 +119,7 @@ def test_discrete_runs_get_a_histogram_of_values(tmp_path):
     _check_png(run / "plots" / "values.png")
 
 
-def test_two_dimensional_runs_get_a_scatter_and_d_accuracy(tmp_path):
+def test_two_dimensional_runs_get_a_scatter_and_the_logged_accuracy(tmp_path):
     import ganframe_gaussian2d
 
     plugins = fresh_plugins(ganframe_gaussian2d, entry_points=False)
@@ -127,8 +127,8 @@ def test_two_dimensional_runs_get_a_scatter_and_d_accuracy(tmp_path):
     Experiment.from_setup("gaussian2d", "tutorial", seed=0, steps=500, device="cpu", plugins=plugins,
                           overrides={"evaluation.samples": 1000}).fit(run)
     figures = _figures(run)
-    assert list(figures) == ["losses.png", "d_accuracy.png", "scatter.png"]
-    assert "per epoch" in figures["d_accuracy.png"]  # the tutorial preset keeps per-epoch means
+    assert list(figures) == ["losses.png", "logged.png", "scatter.png"]  # logged: the strategy's D accuracy
+    assert "per epoch" in figures["logged.png"]  # the tutorial preset keeps per-epoch means
     assert "covariance" in figures["scatter.png"]
     _check_png(run / "plots" / "scatter.png")
 

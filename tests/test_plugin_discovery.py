@@ -99,5 +99,6 @@ def test_entry_point_plugins_are_found_in_process_with_their_distribution(with_i
 def test_entry_points_can_be_turned_off(with_installed):
     plugins = fresh_plugins(entry_points=False)
     names = [info.name for info in plugins.infos]
-    assert names and all(name.startswith("ganframe.builtin.") for name in names)
+    assert names and all(name.startswith("ganframe.") for name in names)
+    assert {info.distribution for info in plugins.infos} == {"ganframe"}
     assert "myplug-constant" not in plugins.registry.names("data-sources")

@@ -56,13 +56,13 @@ def state(run: Path) -> dict:
 
 
 def assert_same_training_state(a: dict, b: dict) -> None:
-    for key in ("generator", "discriminator"):
-        assert a[key].keys() == b[key].keys()
-        assert all(torch.equal(a[key][name], b[key][name]) for name in a[key]), key
-    for key in ("g_optimizer", "d_optimizer"):
-        for index, param_state in a[key]["state"].items():
+    assert a["networks"].keys() == b["networks"].keys() == a["optimizers"].keys()
+    for role in a["networks"]:
+        assert a["networks"][role].keys() == b["networks"][role].keys()
+        assert all(torch.equal(a["networks"][role][name], b["networks"][role][name]) for name in a["networks"][role]), role
+        for index, param_state in a["optimizers"][role]["state"].items():
             for name, value in param_state.items():
-                assert torch.equal(value, b[key]["state"][index][name]), (key, index, name)
+                assert torch.equal(value, b["optimizers"][role]["state"][index][name]), (role, index, name)
     assert a["step"] == b["step"] and a["real_draws"] == b["real_draws"]
     assert torch.equal(a["rng"][0]["noise"], b["rng"][0]["noise"])
     assert torch.equal(a["rng"][0]["data"], b["rng"][0]["data"])

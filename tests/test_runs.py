@@ -66,9 +66,13 @@ def test_intermediate_evaluations_are_logged(make_experiment, tmp_path):
 
 def test_the_checkpoint_holds_the_training_position(trained_run):
     content = torch.load(trained_run / "checkpoints" / "last.pt", weights_only=True)
-    assert content["format"] == 1 and content["step"] == 6 and content["real_draws"] == 6
+    assert content["format"] == 2 and content["step"] == 6 and content["real_draws"] == 6
     assert content["device_type"] == "cpu" and len(content["rng"]) == 1
-    assert {"generator", "discriminator", "g_optimizer", "d_optimizer", "schedules"} <= set(content)
+    assert {"networks", "optimizers", "schedules"} <= set(content)
+    for key in ("networks", "optimizers", "schedules"):
+        assert list(content[key]) == ["generator", "discriminator"]
+    assert set(content["rng"][0]) == {"noise", "data", "strategy", "torch"}
+    assert "strategy" not in content and "loss" not in content  # the built-in ones keep no state
 
 
 def test_report_json(trained_run, plugins):

@@ -44,7 +44,7 @@ def test_d_steps_and_g_steps_in_either_order(make_experiment, order, expected):
     experiment.fit()
     assert "".join(spy.events) == expected * 2
     assert experiment.trainer.real_draws == 2 * 2  # one real batch per D step
-    # Without reuse_fake every update draws its own fake batch; D's are made without a graph.
+    # Every update draws its own fake batch; D's are made without a graph.
     assert spy.generated.count(False) == 4 and spy.generated.count(True) == 6
     assert all(not fake.requires_grad for fake in spy.d_fakes)
     assert all(fake.requires_grad for fake in spy.g_fakes)
@@ -56,18 +56,6 @@ def test_one_d_step_and_one_g_step_by_default(make_experiment):
     spy = Spy(experiment.trainer)
     logs = experiment.strategy.train_round(experiment.trainer)
     assert spy.events == ["D", "G"] and set(logs) == {"d_loss", "g_loss"}
-
-
-@pytest.mark.parametrize("order", ["d-first", "g-first"])
-def test_reuse_fake_shares_one_fake_batch_between_the_two_phases(make_experiment, order):
-    experiment = make_experiment(strategy={"name": "alternating", "reuse_fake": True, "order": order})
-    spy = Spy(experiment.trainer)
-    for _ in range(2):
-        experiment.strategy.train_round(experiment.trainer)
-    assert "".join(spy.events) == ("DG" if order == "d-first" else "GD") * 2
-    assert spy.generated == [True, True]  # one fake batch per round, with G's graph kept for its update
-    assert spy.d_fakes[0] is spy.g_fakes[0] and spy.d_fakes[1] is spy.g_fakes[1]
-    assert spy.d_fakes[0] is not spy.d_fakes[1]
 
 
 def test_a_g_first_round_works_before_any_real_batch(make_experiment):

@@ -1,4 +1,4 @@
-"""Standard adversarial losses: minimax and non-saturating BCE, and two-logit softmax cross-entropy.
+"""Standard adversarial losses: minimax and non-saturating BCE.
 
 The BCE losses work on logits or on probabilities: they read the discriminator's ``output``
 attribute and use ``binary_cross_entropy_with_logits`` or ``binary_cross_entropy`` to match, so
@@ -13,7 +13,6 @@ import torch.nn.functional as F
 
 from ganframe.components import discriminator_output
 from ganframe.config import one_of
-from ganframe.errors import ConfigError
 from ganframe.hookimpl import hookimpl
 
 
@@ -55,37 +54,9 @@ class BCELoss:
         return -_bce(discriminator(fake), 0.0, output)  # minimise log(1 − D(G(z))): the original game
 
 
-@attrs.frozen
-class SoftmaxCrossEntropyLoss:
-    """D outputs two logits per sample (class 1 real, 0 fake); cross-entropy on both classes."""
-
-    d_terms: str
-
-    def _scores(self, discriminator, x):
-        logits = discriminator(x)
-        if logits.dim() != 2 or logits.shape[1] != 2 or discriminator_output(discriminator) != "logits":
-            raise ConfigError(
-                "loss 'softmax-cross-entropy' needs a discriminator with two logits per sample "
-                "(for the mlp discriminator: outputs = 2, output = \"logits\")"
-            )
-        return logits
-
-    def _ce(self, discriminator, x, label: int):
-        logits = self._scores(discriminator, x)
-        return F.cross_entropy(logits, torch.full((logits.shape[0],), label, device=logits.device))
-
-    def discriminator_loss(self, discriminator, real, fake):
-        return _combine(self._ce(discriminator, real, 1), self._ce(discriminator, fake, 0), self.d_terms)
-
-    def generator_loss(self, discriminator, fake, real=None):
-        return self._ce(discriminator, fake, 1)
-
-
 @hookimpl
 def register_losses(register):
     register("non-saturating", lambda c, ctx: BCELoss(c.d_terms, non_saturating=True), config=BCEConfig,
              description="BCE; G maximises log D(G(z)) (targets 1), the usual choice")
     register("minimax", lambda c, ctx: BCELoss(c.d_terms, non_saturating=False), config=BCEConfig,
              description="BCE; G minimises log(1 - D(G(z))), the original minimax game")
-    register("softmax-cross-entropy", lambda c, ctx: SoftmaxCrossEntropyLoss(c.d_terms), config=BCEConfig,
-             description="two logits per sample, cross-entropy with label 1 real and 0 fake")

@@ -1,4 +1,10 @@
-"""The ``mlp`` generator and discriminator: fully connected networks for any sample shape."""
+"""The ``mlp`` generator, discriminator and network: fully connected networks for any shape.
+
+The ``mlp`` network serves the further roles of a GAN family (``[networks.ROLE]``): its input and
+output are each "data" (one example's numbers), "noise" (the noise vector) or a number, so an
+encoder is ``input = "data"``, ``output = "noise"`` and an InfoGAN Q head ``input = "data"``,
+``output = 10``.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from torch import nn
 
 from ganframe.config import non_negative, one_of, positive
 from ganframe.hookimpl import hookimpl
-from ganframe.nn import ACTIVATIONS, BATCH_FEATURES, init_normal_, mlp, numel, with_minibatch_discrimination
+from ganframe.nn import ACTIVATIONS, init_normal_, mlp, numel, with_minibatch_discrimination
 
 
 def _activations(instance: object, attribute: attrs.Attribute, value: str | tuple[str, ...]) -> None:
@@ -42,7 +48,7 @@ class MLPGeneratorConfig:
 
 @attrs.frozen(kw_only=True)
 class MLPDiscriminatorConfig:
-    """Sample (or whole batch) → hidden layers → ``outputs`` scores."""
+    """Sample → hidden layers → ``outputs`` scores."""
 
     hidden: tuple[int, ...] = attrs.field(default=(64, 64), validator=_sizes)
     activation: str | tuple[str, ...] = attrs.field(default="leaky-relu", validator=_activations)
@@ -50,19 +56,12 @@ class MLPDiscriminatorConfig:
     # "logits" (pair with any loss) or "probabilities" (a Sigmoid at the end, as the tutorials do).
     output: str = attrs.field(default="logits", validator=one_of("logits", "probabilities"))
     outputs: int = attrs.field(default=1, validator=positive)
-    # "none": D scores each sample. Otherwise D scores the whole batch as one example, seeing
-    # "squared-deviations" (the 1-D article) or the batch's "moments" (its later version).
-    batch_input: str = attrs.field(default="none", validator=one_of("none", *BATCH_FEATURES))
     init_std: float | None = attrs.field(default=None, validator=_init_std)
     # Minibatch discrimination (Salimans et al. 2016) before the last layer: each sample is also
     # scored on how close it is to the rest of its batch, which exposes a generator that repeats
     # itself (mode collapse). The number of kernels (0: off) and the size of each.
     minibatch_kernels: int = attrs.field(default=0, validator=non_negative)
     minibatch_kernel_dims: int = attrs.field(default=5, validator=positive)
-
-    def __attrs_post_init__(self) -> None:
-        if self.minibatch_kernels and self.batch_input != "none":
-            raise ValueError("'minibatch_kernels' needs batch_input = \"none\" (it compares the samples of a batch)")
 
 
 class MLPGenerator(nn.Module):
@@ -82,21 +81,11 @@ class MLPGenerator(nn.Module):
 
 
 class MLPDiscriminator(nn.Module):
-    def __init__(self, config: MLPDiscriminatorConfig, sample_shape: tuple[int, ...], batch_size: int):
+    def __init__(self, config: MLPDiscriminatorConfig, sample_shape: tuple[int, ...]):
         super().__init__()
         self.output = config.output
-        self.batch_size = batch_size
-        size = numel(sample_shape)
-        if config.batch_input == "none":
-            self.features: nn.Module = nn.Flatten()
-            n_in = size
-        else:
-            feature_class = BATCH_FEATURES[config.batch_input]
-            self.features = feature_class()
-            n_in = feature_class.features(batch_size, size)
-        self.batch_input = config.batch_input
         self.net = mlp(
-            [n_in, *config.hidden, config.outputs],
+            [numel(sample_shape), *config.hidden, config.outputs],
             hidden_activation=config.activation,
             output_activation="sigmoid" if config.output == "probabilities" else "none",
             negative_slope=config.negative_slope,
@@ -107,11 +96,42 @@ class MLPDiscriminator(nn.Module):
             init_normal_(self, config.init_std)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.batch_input == "squared-deviations" and x.shape[0] != self.batch_size:
-            raise ValueError(
-                f"this discriminator judges whole batches of {self.batch_size}; got a batch of {x.shape[0]}"
-            )
-        return self.net(self.features(x))  # (B, outputs), or (1, outputs) for a whole batch
+        return self.net(x.flatten(1))  # (B, outputs)
+
+
+def _size(instance: object, attribute: attrs.Attribute, value: int | str) -> None:
+    if value not in ("data", "noise") and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise ValueError(f"'{attribute.name}' must be \"data\", \"noise\" or a positive number, got {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class MLPNetworkConfig:
+    """A fully connected network for any role: ``input`` → hidden layers → ``output``."""
+
+    # "data" (one example, flattened), "noise" (the noise vector) or a number of features.
+    input: int | str = attrs.field(default="data", validator=_size)
+    # "data" (shaped like one example), "noise" or a number of outputs.
+    output: int | str = attrs.field(default="noise", validator=_size)
+    hidden: tuple[int, ...] = attrs.field(default=(64, 64), validator=_sizes)
+    activation: str | tuple[str, ...] = attrs.field(default="leaky-relu", validator=_activations)
+    negative_slope: float = 0.2
+    output_activation: str = attrs.field(default="none", validator=_activations)
+    init_std: float | None = attrs.field(default=None, validator=_init_std)
+
+
+class MLPNetwork(nn.Module):
+    def __init__(self, config: MLPNetworkConfig, noise_dim: int, sample_shape: tuple[int, ...]):
+        super().__init__()
+        shapes = {"data": tuple(sample_shape), "noise": (noise_dim,)}
+        self.out_shape = shapes.get(config.output, (config.output,))  # type: ignore[arg-type]
+        n_in = numel(shapes.get(config.input, (config.input,)))  # type: ignore[arg-type]
+        self.net = mlp([n_in, *config.hidden, numel(self.out_shape)], hidden_activation=config.activation,
+                       output_activation=config.output_activation, negative_slope=config.negative_slope)
+        if config.init_std is not None:
+            init_normal_(self, config.init_std)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x.flatten(1)).view(x.shape[0], *self.out_shape)  # (B, *out_shape)
 
 
 @hookimpl
@@ -128,7 +148,13 @@ def register_generators(register):
 def register_discriminators(register):
     register(
         "mlp",
-        lambda c, ctx: MLPDiscriminator(c, ctx.sample_shape, ctx.batch_size),
+        lambda c, ctx: MLPDiscriminator(c, ctx.sample_shape),
         config=MLPDiscriminatorConfig,
-        description="fully connected discriminator; can judge whole batches (batch_input)",
+        description="fully connected discriminator; minibatch discrimination with minibatch_kernels",
     )
+
+
+@hookimpl
+def register_networks(register):
+    register("mlp", lambda c, ctx: MLPNetwork(c, ctx.noise_dim, ctx.sample_shape), config=MLPNetworkConfig,
+             description="fully connected network for any role: input and output are data, noise or a size")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import attrs
 import torch
 
+from ganframe.components import Trainer
 from ganframe.config import one_of, positive
 from ganframe.hookimpl import hookimpl
 
@@ -13,40 +14,27 @@ from ganframe.hookimpl import hookimpl
 class AlternatingConfig:
     d_steps: int = attrs.field(default=1, validator=positive)
     g_steps: int = attrs.field(default=1, validator=positive)
+    # Which network learns first in each round: D (most code) or G (Lightning's GAN example).
     order: str = attrs.field(default="d-first", validator=one_of("d-first", "g-first"))
-    # The second phase reuses the first phase's fake batch instead of drawing new noise
-    # (the even-number and 2-D tutorials do this). Needs one step of each.
-    reuse_fake: bool = False
-
-    def __attrs_post_init__(self) -> None:
-        if self.reuse_fake and (self.d_steps != 1 or self.g_steps != 1):
-            raise ValueError("'reuse_fake' needs d_steps = 1 and g_steps = 1")
 
 
 @attrs.frozen
 class Alternating:
-    """Each round: ``d_steps`` discriminator updates and ``g_steps`` generator updates."""
+    """Each round: ``d_steps`` discriminator updates and ``g_steps`` generator updates, each on
+    fresh noise (D's fakes without a graph) and D's on a fresh real batch."""
 
     config: AlternatingConfig
 
-    def train_round(self, trainer) -> dict[str, torch.Tensor]:
+    def train_round(self, trainer: Trainer) -> dict[str, torch.Tensor]:
         logs: dict[str, torch.Tensor] = {}
-        shared_fake: torch.Tensor | None = None
         phases = ("d", "g") if self.config.order == "d-first" else ("g", "d")
         for phase in phases:
             if phase == "d":
                 for _ in range(self.config.d_steps):
-                    real = trainer.real_batch()
-                    if self.config.reuse_fake and shared_fake is None:
-                        shared_fake = trainer.generate()  # keeps G's graph for the G phase
-                    fake = shared_fake if shared_fake is not None else trainer.generate(grad=False)
-                    logs["d_loss"] = trainer.discriminator_step(real, fake)
+                    logs["d_loss"] = trainer.discriminator_step(trainer.real_batch(), trainer.generate(grad=False))
             else:
                 for _ in range(self.config.g_steps):
-                    if self.config.reuse_fake and shared_fake is None:
-                        shared_fake = trainer.generate()
-                    fake = shared_fake if shared_fake is not None else trainer.generate()
-                    logs["g_loss"] = trainer.generator_step(fake)
+                    logs["g_loss"] = trainer.generator_step(trainer.generate())
         return logs
 
 

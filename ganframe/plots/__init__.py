@@ -1,7 +1,11 @@
-"""Figures of a run, in ``RUN_DIR/plots``: drawn by :class:`PlotWriter` during and after training,
-shown by the HTML report (``ganframe report``). Plugins add their own with :func:`save_figure`."""
+"""Figures of a run, in ``RUN_DIR/plots``: snapshots taken by :class:`PlotWriter` during training,
+figures drawn at the end through the ``draw_figures`` hook (ganframe's own in
+:mod:`ganframe.plots.figures`), shown by the HTML report (``ganframe report``). Plugins add their
+own with :func:`save_figure`."""
 
 from .files import FIGURE_SUFFIXES, plots_dir, read_index, save_figure, save_file
+from .samples import RunSamples
 from .writer import PlotWriter, data_kind
 
-__all__ = ["FIGURE_SUFFIXES", "PlotWriter", "data_kind", "plots_dir", "read_index", "save_figure", "save_file"]
+__all__ = ["FIGURE_SUFFIXES", "PlotWriter", "RunSamples", "data_kind", "plots_dir", "read_index", "save_figure",
+           "save_file"]

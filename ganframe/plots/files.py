@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ..checkpoint import write_atomically
+from ..rundir import write_atomically
 
 PLOTS = "plots"
 INDEX = "figures.json"

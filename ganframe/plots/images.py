@@ -8,7 +8,7 @@ from pathlib import Path
 
 import torch
 
-from ..checkpoint import write_atomically
+from ..rundir import write_atomically
 from .files import plots_dir, save_file
 
 PROGRESS = "progress"

@@ -12,7 +12,8 @@ Presets:
 * ``tutorial`` — the article's code exactly: random bits into Linear(7, 7) + Sigmoid, a logistic
   regression Linear(7, 1) + Sigmoid as discriminator, BCE, Adam 1e-3, batch 16, 500 steps; each
   step a G update first, then a D update on the same fake batch (detached), D's loss the mean of
-  its real and fake terms. Every sample comes out even, but only a handful of distinct values.
+  its real and fake terms (this plugin's ``bertagnolli`` strategy). Every sample comes out even,
+  but only a handful of distinct values.
 * ``default`` — ours: normal noise into a small MLP with a sigmoid output, and an MLP
   discriminator with minibatch discrimination, so that it sees when the generator repeats itself;
   batch 32, 500 steps, learning rates decaying to zero. Produces only even numbers, every one of
@@ -41,6 +42,7 @@ import torch
 
 import ganframe
 from ganframe import ConfigError
+from ganframe.components import Trainer
 
 MAX_BITS = 62  # integers up to 2**62 still fit in int64 with room for arithmetic
 METRICS = ["even-fraction", "even-coverage", "even-kl"]
@@ -135,6 +137,19 @@ def _needs_even_numbers(metric, name: str):
     return factory
 
 
+# -- the article's training step -------------------------------------------------------------------
+@attrs.frozen
+class Bertagnolli:
+    """The article's step: one G update on a fresh fake batch, then one D update on that same fake
+    batch (detached) and a real batch."""
+
+    def train_round(self, trainer: Trainer) -> dict[str, torch.Tensor]:
+        fake = trainer.generate()  # (B, bits), with G's graph
+        g_loss = trainer.generator_step(fake)
+        d_loss = trainer.discriminator_step(trainer.real_batch(), fake)
+        return {"g_loss": g_loss, "d_loss": d_loss}
+
+
 # -- presets ----------------------------------------------------------------------------------------
 TUTORIAL = {
     "data": {"name": "even-numbers", "max_int": 128},
@@ -148,7 +163,7 @@ TUTORIAL = {
         "optimizer": {"name": "adam", "lr": 1e-3, "betas": [0.9, 0.999]},
     },
     "loss": {"name": "non-saturating", "d_terms": "mean"},
-    "strategy": {"name": "alternating", "d_steps": 1, "g_steps": 1, "order": "g-first", "reuse_fake": True},
+    "strategy": {"name": "bertagnolli"},
     "train": {"steps": 500, "batch_size": 16, "log_every": 10, "threads": 1},
     "evaluation": {"metrics": METRICS, "samples": 10_000},
 }
@@ -192,6 +207,12 @@ def register_metrics(register):
              description="distinct even values produced, out of max_int/2 (even-numbers)")
     register("even-kl", _needs_even_numbers(even_kl, "even-kl"),
              description="KL divergence of the even samples from uniform over the even values, nats")
+
+
+@ganframe.hookimpl
+def register_strategies(register):
+    register("bertagnolli", lambda c, ctx: Bertagnolli(),
+             description="one G update, then one D update on the same fake batch (Bertagnolli's loop)")
 
 
 @ganframe.hookimpl

@@ -7,10 +7,11 @@ Presets:
 
 * ``tutorial`` — the article's code exactly: 1,000 points with A = [[1, 2], [-0.1, 0.5]],
   b = [1, 2]; a generator that is one linear layer 2 → 2; a discriminator 2 → 5 tanh → 3 tanh → 2
-  logits trained with softmax cross-entropy (label 1 real, 0 fake); all weights N(0, 0.02), biases
-  zero; Adam with lr 0.01 for G and 0.05 for D, betas (0.9, 0.999); batches of 4 for 10 epochs;
-  each round one D step, then one G step on the same fake batch. D's accuracy is logged per epoch,
-  as the article prints it.
+  logits trained with softmax cross-entropy (this plugin's ``softmax-cross-entropy`` loss, label 1
+  real, 0 fake); all weights N(0, 0.02), biases zero; Adam with lr 0.01 for G and 0.05 for D, betas
+  (0.9, 0.999); batches of 4 for 10 epochs; each round one D step, then one G step on the same fake
+  batch (this plugin's ``straight-dope`` strategy), which also logs D's accuracy, per epoch as the
+  article prints it.
 * ``default`` — ours, on the same 1,000 points and the same linear generator: a smooth (ELU)
   discriminator learning eight times faster than G, the minimax loss, half the data set per batch
   and 2,000 rounds with learning rates falling to zero (under 10 s of training on one CPU core). It reproduces
@@ -31,9 +32,11 @@ import attrs
 import numpy as np
 import scipy.stats
 import torch
+import torch.nn.functional as F
 
 import ganframe
-from ganframe.config import non_negative, positive
+from ganframe.components import Trainer, discriminator_output
+from ganframe.config import non_negative, one_of, positive
 from ganframe.data import stream_seed
 from ganframe.errors import ConfigError
 
@@ -177,6 +180,89 @@ def mean_cov(samples, context) -> dict[str, float]:
     return values
 
 
+# -- the article's loss and training round --------------------------------------------------------
+@attrs.frozen(kw_only=True)
+class SoftmaxCrossEntropyConfig:
+    # How D's real and fake terms combine: "sum" (the article: each term a batch mean, added) or "mean".
+    d_terms: str = attrs.field(default="sum", validator=one_of("sum", "mean"))
+
+
+@attrs.frozen
+class SoftmaxCrossEntropyLoss:
+    """D outputs two logits per sample (class 1 real, 0 fake); cross-entropy on both classes."""
+
+    d_terms: str
+
+    def _ce(self, discriminator, x, label: int):
+        logits = discriminator(x)  # (B, 2)
+        if logits.dim() != 2 or logits.shape[1] != 2 or discriminator_output(discriminator) != "logits":
+            raise ConfigError("loss 'softmax-cross-entropy' needs a discriminator with two logits per sample "
+                              "(for the mlp discriminator: outputs = 2, output = \"logits\")")
+        return F.cross_entropy(logits, torch.full((logits.shape[0],), label, device=logits.device))
+
+    def discriminator_loss(self, discriminator, real, fake):
+        total = self._ce(discriminator, real, 1) + self._ce(discriminator, fake, 0)
+        return total / 2 if self.d_terms == "mean" else total
+
+    def generator_loss(self, discriminator, fake, real=None):
+        return self._ce(discriminator, fake, 1)
+
+
+def says_real(discriminator: torch.nn.Module, scores: torch.Tensor) -> torch.Tensor:
+    """``(B,)`` booleans: which examples a discriminator's ``scores`` ``(B, ...)`` call real.
+
+    One score per example: a logit above 0, or a probability above 0.5. Two logits per example
+    (the softmax loss's class 1 is real): the real logit is the larger; a tie counts as fake, as
+    argmax takes the first class.
+    """
+    output = discriminator_output(discriminator)
+    flat = scores.reshape(scores.shape[0], -1)  # (B, scores per example)
+    if flat.shape[1] == 1:
+        return flat[:, 0] > (0.5 if output == "probabilities" else 0.0)
+    if flat.shape[1] == 2 and output == "logits":
+        return flat.argmax(dim=1) == 1
+    raise ConfigError(f"strategy 'straight-dope' cannot tell which examples the discriminator calls real from "
+                      f"{flat.shape[1]} {output} per example; it needs one score or two logits per example")
+
+
+@attrs.frozen(kw_only=True)
+class StraightDopeConfig:
+    # The G step reuses the D step's fake batch (the article), or draws its own.
+    reuse_fake: bool = True
+
+
+@attrs.frozen
+class StraightDope:
+    """One D update, then one G update (on the same fake batch, as the article does), logging D's
+    accuracy on the real and the fake batch as judged just before its update: ``d_accuracy``,
+    ``d_accuracy_real``, ``d_accuracy_fake``. The judging runs D in evaluation mode without
+    gradients, so training is the same as without it."""
+
+    config: StraightDopeConfig
+
+    def train_round(self, trainer: Trainer) -> dict[str, torch.Tensor]:
+        real = trainer.real_batch()  # (B, 2)
+        fake = trainer.generate(grad=self.config.reuse_fake)  # G's graph is kept when the G update reuses it
+        right_real, right_fake = self.judge(trainer.discriminator, real, fake.detach())
+        d_loss = trainer.discriminator_step(real, fake)
+        g_loss = trainer.generator_step(fake if self.config.reuse_fake else trainer.generate())
+        judged = len(right_real) + len(right_fake)
+        return {"d_loss": d_loss, "g_loss": g_loss,
+                "d_accuracy": (right_real.sum() + right_fake.sum()) / judged,
+                "d_accuracy_real": right_real.float().mean(), "d_accuracy_fake": right_fake.float().mean()}
+
+    @staticmethod
+    @torch.no_grad()
+    def judge(discriminator: torch.nn.Module, real: torch.Tensor, fake: torch.Tensor):
+        """Which real and which fake examples D classifies correctly as it stands."""
+        was_training = discriminator.training
+        discriminator.eval()
+        try:
+            return says_real(discriminator, discriminator(real)), ~says_real(discriminator, discriminator(fake))
+        finally:
+            discriminator.train(was_training)
+
+
 # -- presets ------------------------------------------------------------------------------------
 METRICS = ["gaussian-error", "mean-cov", "two-sample"]
 DATA = {"name": "gaussian-2d", "A": [[1.0, 2.0], [-0.1, 0.5]], "b": [1.0, 2.0], "size": 1000}
@@ -194,10 +280,9 @@ TUTORIAL = {
     },
     # Gluon sums each term over the batch and steps with batch_size, i.e. the batch means, added.
     "loss": {"name": "softmax-cross-entropy", "d_terms": "sum"},
-    "strategy": {"name": "alternating", "d_steps": 1, "g_steps": 1, "order": "d-first", "reuse_fake": True},
+    "strategy": {"name": "straight-dope", "reuse_fake": True},
     # 1,000 points / 4 = 250 rounds an epoch; 10 epochs. D's accuracy per epoch, as the article prints.
-    "train": {"steps": 2500, "batch_size": 4, "log_every": 50, "d_accuracy": True, "epoch_logs": True,
-              "threads": 1},
+    "train": {"steps": 2500, "batch_size": 4, "log_every": 50, "epoch_logs": True, "threads": 1},
     "evaluation": {"metrics": METRICS, "samples": 100_000},
 }
 
@@ -219,9 +304,8 @@ DEFAULT = {
         "optimizer": {"name": "adam", "lr": 0.04, "betas": [0.0, 0.9]},
     },
     "loss": {"name": "minimax"},
-    "strategy": {"name": "alternating", "d_steps": 1, "g_steps": 1, "order": "d-first"},
-    "train": {"steps": 2000, "batch_size": 500, "lr_decay": "linear", "log_every": 100, "d_accuracy": True,
-              "threads": 1},
+    "strategy": {"name": "straight-dope", "reuse_fake": False},
+    "train": {"steps": 2000, "batch_size": 500, "lr_decay": "linear", "log_every": 100, "threads": 1},
     "evaluation": {"metrics": METRICS, "samples": 100_000},
 }
 
@@ -237,6 +321,19 @@ def register_metrics(register):
     register("gaussian-error", lambda c, ctx: gaussian_error,
              description="relative errors of the mean and covariance, and of the sample estimator on the data")
     register("mean-cov", lambda c, ctx: mean_cov, description="mean and covariance of the samples, entry by entry")
+
+
+@ganframe.hookimpl
+def register_losses(register):
+    register("softmax-cross-entropy", lambda c, ctx: SoftmaxCrossEntropyLoss(c.d_terms),
+             config=SoftmaxCrossEntropyConfig,
+             description="two logits per sample, cross-entropy with label 1 real and 0 fake (MXNet notebook)")
+
+
+@ganframe.hookimpl
+def register_strategies(register):
+    register("straight-dope", lambda c, ctx: StraightDope(c), config=StraightDopeConfig,
+             description="one D then one G update on the same fake batch, logging D's accuracy (MXNet notebook)")
 
 
 @ganframe.hookimpl

@@ -29,7 +29,8 @@ def test_registered_through_its_installed_entry_point(plugins):
     assert info.version == importlib.metadata.version("ganframe-even")
     assert info.error is None
     assert plugins.registry.by_plugin()["even"] == [
-        ("data-sources", "even-numbers"), ("metrics", "even-coverage"), ("metrics", "even-fraction"),
+        ("data-sources", "even-numbers"), ("strategies", "bertagnolli"), ("metrics", "even-coverage"),
+        ("metrics", "even-fraction"),
         ("metrics", "even-kl"), ("setups", "even"),
     ]
 
@@ -56,8 +57,7 @@ def test_the_tutorial_preset_follows_the_article(plugins):
     assert experiment.generator.net[0].weight.shape == (7, 7)
     assert experiment.discriminator.net[0].weight.shape == (1, 7)
     assert (config.loss.name, config.loss.config.d_terms) == ("non-saturating", "mean")
-    strategy = config.strategy.config
-    assert (strategy.order, strategy.reuse_fake, strategy.d_steps, strategy.g_steps) == ("g-first", True, 1, 1)
+    assert config.strategy.name == "bertagnolli"
     for network in (config.generator, config.discriminator):
         adam = network.optimizer
         assert adam.name == "adam" and adam.config.lr == 1e-3 and tuple(adam.config.betas) == (0.9, 0.999)
@@ -137,3 +137,23 @@ def test_the_cli_writes_int64_samples(tmp_path, monkeypatch):
     samples = np.load(tmp_path / "even.npy")
     assert samples.dtype == np.int64 and samples.shape == (50, 1)
     assert ((samples >= 0) & (samples < 128)).all()
+
+
+def test_the_articles_step_updates_g_first_then_d_on_the_same_fakes(plugins):
+    experiment = Experiment.from_setup("even", "tutorial", device="cpu", plugins=plugins)
+    trainer, events = experiment.trainer, []
+    d_step, g_step = trainer.discriminator_step, trainer.generator_step
+
+    def record_d(real, fake):
+        events.append(("D", fake))
+        return d_step(real, fake)
+
+    def record_g(fake):
+        events.append(("G", fake))
+        return g_step(fake)
+
+    trainer.discriminator_step, trainer.generator_step = record_d, record_g
+    logs = experiment.strategy.train_round(trainer)
+    assert [name for name, _ in events] == ["G", "D"] and set(logs) == {"g_loss", "d_loss"}
+    assert events[0][1] is events[1][1] and events[0][1].requires_grad  # one fake batch, made with G's graph
+    assert trainer.real_draws == 1

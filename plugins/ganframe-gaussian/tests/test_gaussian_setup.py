@@ -29,7 +29,8 @@ def test_registered_through_its_installed_entry_point(plugins):
     assert info.distribution == "ganframe-gaussian"
     assert info.version == importlib.metadata.version("ganframe-gaussian")
     assert info.error is None
-    assert plugins.registry.by_plugin()["gaussian"] == [("data-sources", "gaussian-1d"), ("setups", "gaussian")]
+    assert plugins.registry.by_plugin()["gaussian"] == [
+        ("data-sources", "gaussian-1d"), ("discriminators", "batch-mlp"), ("setups", "gaussian")]
 
 
 def test_the_setup_and_its_presets(plugins):
@@ -44,11 +45,11 @@ def test_the_setup_and_its_presets(plugins):
 
 def test_the_tutorial_presets_follow_the_article(plugins):
     tutorial = Experiment.from_setup("gaussian", "tutorial", device="cpu", plugins=plugins).config
-    assert tutorial.discriminator.config.batch_input == "squared-deviations"
+    assert (tutorial.discriminator.name, tutorial.discriminator.config.features) == ("batch-mlp", "squared-deviations")
     assert (tutorial.train.batch_size, tutorial.train.steps) == (100, 30_000)
     assert tutorial.noise.name == "uniform" and tutorial.generator.config.hidden == (50, 50)
     moments = Experiment.from_setup("gaussian", "tutorial-moments", device="cpu", plugins=plugins).config
-    assert moments.discriminator.config.batch_input == "moments"
+    assert (moments.discriminator.name, moments.discriminator.config.features) == ("batch-mlp", "moments")
     assert (moments.strategy.config.d_steps, moments.strategy.config.g_steps) == (20, 20)
     assert moments.generator.optimizer.name == "sgd" and moments.generator.optimizer.config.momentum == 0.9
 

@@ -37,8 +37,8 @@ def test_registered_through_its_installed_entry_point(plugins):
     assert info.version == importlib.metadata.version("ganframe-gaussian2d")
     assert info.error is None
     assert plugins.registry.by_plugin()["gaussian2d"] == [
-        ("data-sources", "gaussian-2d"), ("metrics", "gaussian-error"), ("metrics", "mean-cov"),
-        ("setups", "gaussian2d")]
+        ("data-sources", "gaussian-2d"), ("losses", "softmax-cross-entropy"), ("strategies", "straight-dope"),
+        ("metrics", "gaussian-error"), ("metrics", "mean-cov"), ("setups", "gaussian2d")]
     setup = plugins.registry.setup("gaussian2d")
     assert setup.default_preset == "default" and sorted(setup.presets) == ["default", "tutorial"]
 
@@ -52,13 +52,12 @@ def test_the_tutorial_preset_is_the_articles_code(plugins):
     d = c.discriminator.config
     assert (d.hidden, d.activation, d.outputs, d.output, d.init_std) == ((5, 3), "tanh", 2, "logits", 0.02)
     assert (c.loss.name, c.loss.config.d_terms) == ("softmax-cross-entropy", "sum")
-    s = c.strategy.config
-    assert (c.strategy.name, s.order, s.reuse_fake, s.d_steps, s.g_steps) == ("alternating", "d-first", True, 1, 1)
+    assert (c.strategy.name, c.strategy.config.reuse_fake) == ("straight-dope", True)
     for network, lr in ((c.generator, 0.01), (c.discriminator, 0.05)):
         assert network.optimizer.name == "adam"
         assert (network.optimizer.config.lr, network.optimizer.config.betas) == (lr, (0.9, 0.999))
     assert (c.train.batch_size, c.train.steps, c.train.lr_decay) == (4, 10 * 1000 // 4, "constant")
-    assert c.train.d_accuracy and c.train.epoch_logs
+    assert c.train.epoch_logs
     # the networks: G one linear map 2 → 2; D 2 → 5 → 3 → 2; weights N(0, 0.02²), biases zero
     linears = [m for m in experiment.generator.modules() if isinstance(m, torch.nn.Linear)]
     assert [(m.in_features, m.out_features) for m in linears] == [(2, 2)]
@@ -201,3 +200,94 @@ def test_bad_data_options_fail_with_clear_errors(plugins, override, message):
 def test_a_data_set_smaller_than_a_batch_is_refused(plugins):
     with pytest.raises(ConfigError, match="the data set has 100 examples, fewer than one batch of 500"):
         Experiment.from_setup("gaussian2d", overrides={"data.size": 100}, device="cpu", plugins=plugins)
+
+
+# -- the article's loss and training round ---------------------------------------------------------
+class Scores(torch.nn.Module):
+    """A discriminator returning fixed scores, whatever it is given."""
+
+    def __init__(self, scores: torch.Tensor, output: str = "logits") -> None:
+        super().__init__()
+        self.scores, self.output = scores, output
+
+    def forward(self, x):
+        return self.scores
+
+
+def test_softmax_cross_entropy_is_the_articles_two_class_loss():
+    loss = ganframe_gaussian2d.SoftmaxCrossEntropyLoss("sum")
+    real, fake = torch.tensor([[0.0, 2.0], [1.0, 0.0]]), torch.tensor([[3.0, -1.0], [0.0, 0.0]])
+    expected = (torch.nn.functional.cross_entropy(real, torch.ones(2, dtype=torch.long))
+                + torch.nn.functional.cross_entropy(fake, torch.zeros(2, dtype=torch.long)))
+
+    class Pick(torch.nn.Module):
+        def forward(self, x):
+            return x
+
+    assert loss.discriminator_loss(Pick(), real, fake) == pytest.approx(expected.item())
+    halves = ganframe_gaussian2d.SoftmaxCrossEntropyLoss("mean").discriminator_loss(Pick(), real, fake)
+    assert halves == pytest.approx(expected.item() / 2)
+    assert loss.generator_loss(Pick(), fake) == pytest.approx(
+        torch.nn.functional.cross_entropy(fake, torch.ones(2, dtype=torch.long)).item())
+
+
+@pytest.mark.parametrize("output", ["logits", "probabilities"])
+def test_softmax_cross_entropy_needs_two_logits(output):
+    loss = ganframe_gaussian2d.SoftmaxCrossEntropyLoss("sum")
+    with pytest.raises(ConfigError, match="needs a discriminator with two logits per sample"):
+        loss.generator_loss(Scores(torch.zeros(3, 1), output), torch.zeros(3, 2))
+
+
+def test_says_real_reads_one_score_or_two_logits():
+    says_real = ganframe_gaussian2d.says_real
+    assert says_real(Scores(None), torch.tensor([[0.5], [-0.1], [0.0]])).tolist() == [True, False, False]
+    assert says_real(Scores(None, "probabilities"), torch.tensor([0.7, 0.5, 0.2])).tolist() == [True, False, False]
+    two = torch.tensor([[0.0, 1.0], [2.0, -1.0], [0.3, 0.3]])  # class 1 is real; a tie counts as fake
+    assert says_real(Scores(None), two).tolist() == [True, False, False]
+    with pytest.raises(ConfigError, match="from 3 logits per example; it needs one score or two logits"):
+        says_real(Scores(None), torch.zeros(4, 3))
+
+
+def _on_file_points(plugins, tmp_path, callbacks=(), **strategy):
+    path = tmp_path / "points.npy"
+    np.save(path, np.random.default_rng(0).normal(size=(64, 2)).astype(np.float32))
+    raw = {"seed": 0, "device": "cpu", "data": {"name": "file", "path": str(path)},
+           "noise": {"name": "normal", "dim": 2}, "generator": {"name": "mlp", "hidden": [8]},
+           "discriminator": {"name": "mlp", "hidden": [8]}, "strategy": strategy,
+           "train": {"steps": 8, "batch_size": 16, "log_every": 2}, "evaluation": {"samples": 100}}
+    return Experiment.from_dict(raw, plugins=plugins, callbacks=callbacks)
+
+
+def test_the_accuracy_counts_what_d_says_before_its_update(plugins, tmp_path):
+    experiment = _on_file_points(plugins, tmp_path, name="straight-dope")
+    d = torch.nn.Linear(2, 1)  # calls x real when x[0] > 0
+    with torch.no_grad():
+        d.weight.copy_(torch.tensor([[1.0, 0.0]]))
+        d.bias.zero_()
+    real = torch.tensor([[1.0, 0.0], [2.0, 5.0], [-1.0, 0.0], [3.0, 0.0]])  # 3 of 4 called real
+    fake = torch.tensor([[-1.0, 0.0], [1.0, 0.0], [2.0, 0.0], [-3.0, 0.0]])  # 2 of 4 called fake
+    right_real, right_fake = experiment.strategy.judge(d, real, fake)
+    assert right_real.tolist() == [True, True, False, True] and right_fake.tolist() == [True, False, False, True]
+
+
+def test_judging_leaves_training_as_the_plain_alternating_strategy_trains(plugins, tmp_path):
+    logs: list[dict[str, float]] = []
+    judged = _on_file_points(plugins, tmp_path, [_LogRecorder(logs)], name="straight-dope", reuse_fake=False)
+    plain = _on_file_points(plugins, tmp_path, name="alternating")
+    judged.fit()
+    plain.fit()
+    assert torch.equal(judged.sample(100), plain.sample(100))
+    for row in logs:
+        assert {"d_accuracy", "d_accuracy_real", "d_accuracy_fake"} <= set(row)
+        assert 0 <= row["d_accuracy_real"] <= 1 and 0 <= row["d_accuracy_fake"] <= 1
+        assert row["d_accuracy"] == pytest.approx((row["d_accuracy_real"] + row["d_accuracy_fake"]) / 2)
+    assert len(logs) == 8
+
+
+class _LogRecorder:
+    def __init__(self, rows):
+        self.rows = rows
+
+    @ganframe.hookimpl
+    def on_step_end(self, logs):
+        self.rows.append({name: float(value) for name, value in logs.items()})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.metadata
-import json
 import struct
 
 import pytest
@@ -47,7 +46,7 @@ def test_the_tutorial_preset_follows_the_article(plugins, synthetic_dir):
     assert config.noise.name == "normal" and config.noise.config.dim == 100
     assert (config.loss.name, config.loss.config.d_terms) == ("non-saturating", "sum")
     strategy = config.strategy.config
-    assert (strategy.order, strategy.reuse_fake, strategy.d_steps, strategy.g_steps) == ("g-first", False, 1, 1)
+    assert (config.strategy.name, strategy.order, strategy.d_steps, strategy.g_steps) == ("alternating", "g-first", 1, 1)
     assert (config.train.batch_size, config.train.steps, config.train.threads) == (128, 100 * 468, 1)
 
 
@@ -194,19 +193,14 @@ def test_packing_judges_groups_of_images(plugins, synthetic_dir, tmp_path):
     assert d(images).shape == (3, 1)
     with pytest.raises(ValueError, match="cannot be packed in groups of 2"):
         d(images[:5])
-    # Through an experiment: a batch size the packing cannot divide fails when building, and the
-    # D accuracy is counted per judgement (0..1), not per image.
+    # Through an experiment: a batch size the packing cannot divide fails when building; one it
+    # can divide trains.
     overrides = {"data.data_dir": str(synthetic_dir), "train.steps": 2, "evaluation.samples": 100, "device": "cpu",
-                 "discriminator.pack": 2, "train.d_accuracy": True, "train.log_every": 1}
+                 "discriminator.pack": 2, "train.log_every": 1}
     with pytest.raises(PluginError, match="cannot be packed"):
         Experiment.from_setup("mnist", plugins=plugins, overrides={**overrides, "train.batch_size": 7})
     experiment = Experiment.from_setup("mnist", plugins=plugins, overrides={**overrides, "train.batch_size": 8})
-    with torch.no_grad():  # a D that calls every group real, whatever two steps of training do
-        experiment.discriminator.head.bias.fill_(1e3)
-    experiment.fit(tmp_path)
-    logged = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
-    judged = [(entry["d_accuracy_real"], entry["d_accuracy_fake"]) for entry in logged if "d_accuracy" in entry]
-    assert judged == [(1.0, 0.0), (1.0, 0.0)], logged
+    assert experiment.fit(tmp_path)["steps"] == 2
 
 
 def test_conv_networks_refuse_other_image_sizes(plugins, synthetic_dir):

@@ -1,0 +1,76 @@
+"""Building components from their specs: factories called with their validated configs, network
+extras applied, and every plugin failure turned into one line that names the component and plugin.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+import torch
+
+from .components import BuildContext
+from .config import ComponentSpec, NetworkSpec
+from .errors import ConfigError, GanframeError, PluginError
+from .registry import SINGULAR, Registry
+
+
+class Builder:
+    """Makes the components an experiment names, from one registry."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+
+    def describe(self, kind: str, name: str) -> str:
+        """``loss 'hinge' (plugin 'extras')``: how messages name a component."""
+        return f"{SINGULAR[kind]} {name!r} (plugin {self.registry.component(kind, name).plugin!r})"
+
+    def make(self, kind: str, spec: ComponentSpec | NetworkSpec, context: BuildContext) -> Any:
+        """``factory(config, context)`` of the component ``spec`` names."""
+        component = self.registry.component(kind, spec.name)
+        context = attrs.evolve(context, building=self.describe(kind, spec.name))
+        try:
+            return component.factory(spec.config, context)
+        except GanframeError:
+            raise
+        except Exception as exc:
+            raise PluginError(f"building {SINGULAR[kind]} {spec.name!r} (plugin {component.plugin!r}) failed: "
+                              f"{type(exc).__name__}: {exc}") from exc
+
+    def network(self, kind: str, spec: NetworkSpec, context: BuildContext, where: str) -> torch.nn.Module:
+        """The network of one role, with its extras applied in order."""
+        network = self.make(kind, spec, context)
+        if not isinstance(network, torch.nn.Module):
+            raise PluginError(f"{self.describe(kind, spec.name)} built a {type(network).__name__}, not a torch.nn.Module")
+        for extra in spec.extras:
+            network = self._apply_extra(extra, network, context, f"{where}.extras")
+        return network
+
+    def _apply_extra(self, spec: ComponentSpec, network: torch.nn.Module, context: BuildContext,
+                     where: str) -> torch.nn.Module:
+        """``network`` changed by the network extra ``spec``; its errors name the extra and the network."""
+        component = self.registry.component("network-extras", spec.name)
+        try:
+            changed = component.factory(spec.config, context)(network)
+        except GanframeError:
+            raise
+        except ValueError as exc:  # the extra refuses this network or role: a configuration mistake
+            raise ConfigError(f"{where}: {spec.name!r} cannot be applied to this {context.role}: {exc}") from exc
+        except Exception as exc:
+            raise PluginError(f"{where}: network extra {spec.name!r} (plugin {component.plugin!r}) failed: "
+                              f"{type(exc).__name__}: {exc}") from exc
+        if not isinstance(changed, torch.nn.Module):
+            raise PluginError(f"{where}: network extra {spec.name!r} returned a {type(changed).__name__}, "
+                              "not a torch.nn.Module")
+        return changed
+
+    def check_roles(self, component: Any, kind: str, name: str, roles: tuple[str, ...]) -> None:
+        """A strategy's or loss's ``roles`` (what it uses besides G and D) must all exist."""
+        wanted = getattr(component, "roles", ())
+        if isinstance(wanted, str) or not all(isinstance(role, str) for role in wanted):
+            raise PluginError(f"{self.describe(kind, name)}: 'roles' must be a tuple of role names, got {wanted!r}")
+        missing = [role for role in wanted if role not in roles]
+        if missing:
+            raise ConfigError(f"{self.describe(kind, name)} needs the network role {missing[0]!r}, which this "
+                              f"experiment does not have (its roles: {', '.join(roles)}); add a "
+                              f"[networks.{missing[0]}] section")
