@@ -6,6 +6,7 @@ The public face: ``hookimpl`` for plugins, ``Experiment`` to compose and run, co
 import logging
 from importlib.metadata import PackageNotFoundError, version
 
+from .components import Trainer
 from .config import ExperimentConfig, TrainConfig
 from .data import Dataset, Distribution
 from .errors import (
@@ -18,6 +19,7 @@ from .errors import (
 )
 from .experiment import Experiment
 from .hookimpl import hookimpl
+from .network_copy import NetworkCopy
 from .plugins import load_plugins
 
 # A library logs; the application decides what to show (the CLI shows warnings, and more with -v).
@@ -30,6 +32,6 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 __all__ = [
     "ConfigError", "Dataset", "Distribution", "DuplicateNameError", "Experiment", "ExperimentConfig",
-    "GanframeError", "PluginError", "RunDirectoryError", "TrainConfig", "UnknownNameError",
+    "GanframeError", "NetworkCopy", "PluginError", "RunDirectoryError", "TrainConfig", "Trainer", "UnknownNameError",
     "__version__", "hookimpl", "load_plugins",
 ]

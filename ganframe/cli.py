@@ -14,7 +14,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -52,6 +52,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     listing = add_command("list", help="list registered components by kind")
     listing.add_argument("kind", nargs="?", help="one kind, e.g. setups, generators, losses")
+
+    show = add_command("show", help="show a component's options or a setup's presets")
+    show.add_argument("kind", help="its kind, as 'ganframe list' names them: generator, loss, data-source, setup...")
+    show.add_argument("name", help="its name, or PLUGIN:NAME when two plugins registered that name")
+
+    new_plugin = add_command("new-plugin", help="write ganframe-NAME/, a new plugin package to start from")
+    new_plugin.add_argument("name", help="the plugin's name: lower-case letters, digits and '-', e.g. demo-gan")
+    new_plugin.add_argument("--dir", type=Path, default=Path("."),
+                            help="the folder to write ganframe-NAME into (default: the current folder)")
 
     train = add_command("train", help="train a setup (or a config file) and write a run directory")
     train.add_argument("setup", nargs="?", help="setup name, e.g. gaussian (see 'ganframe list setups')")
@@ -188,6 +197,9 @@ def cmd_plugins(args: argparse.Namespace) -> int:
             continue
         for kind, name in owned.get(info.name, []):
             print(f"    {SINGULAR[kind]}: {name}")
+        hooks = _lifecycle_hooks(plugins.manager, info.name)
+        if hooks:
+            print(f"    hooks: {', '.join(hooks)}")
     for (kind, name), names in plugins.registry.conflicts().items():
         print(f"CONFLICT: {SINGULAR[kind]} {name!r} is registered by {', '.join(names)}")
     if plugins.disabled - plugins.unmatched_disabled:
@@ -197,17 +209,32 @@ def cmd_plugins(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_list(args: argparse.Namespace) -> int:
+def _kind(word: str) -> str:
+    """The kind that ``word`` names: a kind (``losses``) or one of it (``loss``, ``data-source``)."""
     from .errors import UnknownNameError
     from .registry import KIND_HOOKS, SINGULAR
 
-    plugins = _plugins(args)
     kinds = list(KIND_HOOKS)
-    if args.kind:
-        aliases = {**{k: k for k in kinds}, **{SINGULAR[k].replace(" ", "-"): k for k in kinds}}
-        if args.kind not in aliases:
-            raise UnknownNameError("kind", args.kind, kinds)
-        kinds = [aliases[args.kind]]
+    aliases = {**{k: k for k in kinds}, **{SINGULAR[k].replace(" ", "-"): k for k in kinds}}
+    if word not in aliases:
+        raise UnknownNameError("kind", word, kinds)
+    return aliases[word]
+
+
+def _lifecycle_hooks(manager, plugin_name: str) -> list[str]:
+    """The hooks other than registration hooks that a loaded plugin implements, in hookspec order."""
+    plugin = manager.get_plugin(plugin_name)
+    if plugin is None:
+        return []
+    return [caller.name for caller in manager.get_hookcallers(plugin) or []
+            if not caller.name.startswith("register_")]
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from .registry import KIND_HOOKS
+
+    plugins = _plugins(args)
+    kinds = [_kind(args.kind)] if args.kind else list(KIND_HOOKS)
     for kind in kinds:
         print(f"{kind}:")
         for entry in plugins.registry.entries(kind):
@@ -217,6 +244,101 @@ def cmd_list(args: argparse.Namespace) -> int:
                 extra = f"  presets: {', '.join(names)}"
             description = f"  {entry.description}" if entry.description else ""
             print(f"  {entry.name}  [{entry.plugin}]{description}{extra}")
+    return 0
+
+
+# -- show ---------------------------------------------------------------------------------------
+#: Where a component of each kind takes its options in a config (``--set SECTION.OPTION=VALUE``).
+OPTION_SECTIONS = {
+    "data-sources": "data", "noise": "noise", "generators": "generator", "discriminators": "discriminator",
+    "losses": "loss", "strategies": "strategy", "optimizers": "ROLE.optimizer", "networks": "networks.ROLE",
+}
+SHOW_WIDTH = 100  # descriptions are wrapped to this many characters
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from .registry import Setup
+
+    kind = _kind(args.kind)
+    entry = _plugins(args).registry.get(kind, args.name)
+    if isinstance(entry, Setup):
+        _show_setup(entry)
+    else:
+        _show_component(entry)
+    return 0
+
+
+def _show_component(component) -> None:
+    import textwrap
+
+    from .options import REQUIRED, describe_options
+    from .registry import SINGULAR
+
+    description = f"  {component.description}" if component.description else ""
+    print(f"{SINGULAR[component.kind]} {component.name}  [{component.plugin}]{description}")
+    options = describe_options(component.config)
+    if not options:
+        print("takes no options")
+        return
+    doc = (component.config.__doc__ or "").strip().split("\n\n")[0]  # its first paragraph
+    if doc:
+        print(textwrap.fill(" ".join(doc.replace("``", "").split()), SHOW_WIDTH))
+    section = OPTION_SECTIONS.get(component.kind)
+    where = f" (set in [{section}] or with --set {section}.OPTION=VALUE)" if section else ""
+    if component.kind == "network-extras":
+        where = (f' (set as {{ name = "{component.name}", OPTION = VALUE }} in the extras of a network, '
+                 'e.g. discriminator.extras)')
+    print(f"options{where}:")
+    indent = " " * 6
+    for option in options:
+        default = f"  {REQUIRED}" if option.required else f" = {option.default}"
+        constraint = f"  ({option.constraint})" if option.constraint else ""
+        print(f"  {option.name}: {option.type}{default}{constraint}")
+        if option.description:
+            print(textwrap.fill(option.description, SHOW_WIDTH, initial_indent=indent, subsequent_indent=indent))
+
+
+def _show_setup(setup) -> None:
+    from .config import COMPONENT_SECTIONS, NETWORKS, TrainConfig
+
+    description = f"  {setup.description}" if setup.description else ""
+    print(f"setup {setup.name}  [{setup.plugin}]{description}")
+    print("presets:")
+    for name, preset in setup.presets.items():
+        parts = []
+        for section, (_, default) in COMPONENT_SECTIONS.items():
+            if section != "noise":
+                parts.append(f"{section} {_component_name(preset.get(section), default)}")
+        roles = preset.get(NETWORKS)
+        if isinstance(roles, Mapping):
+            parts += [f"networks.{role} {_component_name(table, None)}" for role, table in roles.items()]
+        train = preset.get("train")
+        steps = train.get("steps", TrainConfig().steps) if isinstance(train, Mapping) else TrainConfig().steps
+        parts.append(f"train.steps {steps}")
+        print(f"  {name}{' (used by default)' if name == setup.default_preset else ''}")
+        print(f"      {', '.join(parts)}")
+    print(f"train one with: ganframe train {setup.name} --preset PRESET")
+
+
+def _component_name(table: Any, default: str | None) -> str:
+    """The component a preset's section names: ``"mlp"`` or ``{name = "mlp", ...}``; left out, the default."""
+    name = table.get("name", default) if isinstance(table, Mapping) else (table if table is not None else default)
+    return str(name) if name is not None else "(none)"
+
+
+# -- new-plugin ---------------------------------------------------------------------------------
+def cmd_new_plugin(args: argparse.Namespace) -> int:
+    from .scaffold import plugin_files, write_plugin
+
+    package = write_plugin(args.name, args.dir)
+    shown = str(package) if package.is_absolute() or str(package).startswith(".") else f"./{package}"
+    print(f"wrote the plugin package {shown}:")
+    for relative in plugin_files(args.name):
+        print(f"  {package / relative}")
+    print("next, in the environment where ganframe is installed:")
+    print(f"  pip install -e {shown}")
+    print(f"  ganframe train {args.name}")
+    print(f"  python -m pytest {shown}/tests")
     return 0
 
 
@@ -503,6 +625,8 @@ COMMANDS = {
     "report": cmd_report,
     "plugins": cmd_plugins,
     "list": cmd_list,
+    "show": cmd_show,
+    "new-plugin": cmd_new_plugin,
     "train": cmd_train,
     "sample": cmd_sample,
     "evaluate": cmd_evaluate,

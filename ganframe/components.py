@@ -18,7 +18,11 @@ from .errors import ConfigError, PluginError
 
 if TYPE_CHECKING:
     from .data import DataSource
-    from .trainer import NetworkCopy
+    from pathlib import Path
+
+    from .config import ExperimentConfig
+    from .distributed import DistributedContext
+    from .network_copy import NetworkCopy
 
 #: The network roles every experiment has; ``[networks.ROLE]`` adds more.
 GENERATOR, DISCRIMINATOR = "generator", "discriminator"
@@ -45,8 +49,8 @@ class BuildContext:
     """What a component factory may need to know besides its own config.
 
     ``data`` is None while the data source itself is being built; ``parameters`` is set only when
-    an optimiser is being built; ``networks`` (role → built network) once every network is built,
-    that is for losses, strategies and metrics.
+    an optimiser is being built; ``networks`` and ``optimizers`` (role → built network, role → its
+    optimiser) once every network is built, that is for losses, strategies and metrics.
     """
 
     seed: int
@@ -58,6 +62,7 @@ class BuildContext:
     steps: int = 0
     role: str | None = None  # the network's role while a network, its extras or its optimiser are built
     networks: Mapping[str, torch.nn.Module] = attrs.field(factory=dict)
+    optimizers: Mapping[str, torch.optim.Optimizer] = attrs.field(factory=dict)
     building: str = "a component"  # who is being built, for messages: "loss 'hinge' (plugin 'extras')"
 
     @property
@@ -213,6 +218,61 @@ class Strategy(Protocol):
 
     def train_round(self, trainer: Trainer) -> Mapping[str, torch.Tensor]:
         """Run one round through ``trainer`` and return detached scalar tensors to log."""
+        ...
+
+
+class FigureSamples(Protocol):
+    """What ``draw_figures`` receives: generated and real examples in data space, on the CPU."""
+
+    @property
+    def generated(self) -> torch.Tensor:
+        ...
+
+    @property
+    def real(self) -> torch.Tensor:
+        ...
+
+
+@runtime_checkable
+class ExperimentView(Protocol):
+    """What lifecycle hooks may use of the experiment they are called for (a ``ganframe.Experiment``)."""
+
+    config: ExperimentConfig  # the resolved configuration
+    device: torch.device
+    distributed: DistributedContext  # ``distributed.is_main``: only the main process writes
+    run_dir: Path | None  # where the current fit writes, or None
+    networks: Mapping[str, torch.nn.Module]  # every network by role
+    data: DataSource
+    step: int  # rounds done
+
+    @property
+    def generator(self) -> torch.nn.Module:
+        ...
+
+    @property
+    def discriminator(self) -> torch.nn.Module:
+        ...
+
+    @property
+    def seconds(self) -> float:
+        """Seconds spent training, across resumes."""
+        ...
+
+    @property
+    def rounds_per_epoch(self) -> int | None:
+        """Rounds in one pass over a finite data set; None for a distribution sampled afresh."""
+        ...
+
+    def sample(self, n: int, *, seed: int | None = None) -> torch.Tensor:
+        """``n`` generated samples in data space, on the CPU."""
+        ...
+
+    def evaluate(self, samples: int | None = None) -> dict[str, float]:
+        """The configured metrics on fresh samples."""
+        ...
+
+    def request_stop(self) -> None:
+        """Stop after the current round (then checkpoint and report as usual)."""
         ...
 
 

@@ -43,7 +43,7 @@ from .errors import ConfigError, GanframeError, PluginError, RunDirectoryError
 from .hookimpl import hookimpl
 from .plugins import Plugins, add_callback, call_each, load_plugins
 from .rundir import read_config, write_config
-from .schedules import lr_schedule
+from .schedules import lr_schedule, step_schedules
 from .trainer import RoundTrainer
 
 log = logging.getLogger("ganframe")
@@ -212,7 +212,8 @@ class Experiment:
         self.schedules = {role: lr_schedule(optimizer, cfg.train.lr_decay, cfg.train.steps)
                           for role, optimizer in self.optimizers.items()}
 
-        context = attrs.evolve(context, networks=MappingProxyType(self.networks))
+        context = attrs.evolve(context, networks=MappingProxyType(self.networks),
+                               optimizers=MappingProxyType(self.optimizers))
         self.loss = require_attrs(build.make("losses", cfg.loss, context), "loss", cfg.loss.name,
                                   "discriminator_loss", "generator_loss")
         self.strategy = require_attrs(build.make("strategies", cfg.strategy, context), "strategy",
@@ -370,11 +371,10 @@ class Experiment:
         try:
             self._seed_global_streams()
             self._call(hook.on_experiment_start, step=self.step)
-            self._start_clock()
+            self._start_training()
             while self.step < train.steps and not self._stop_requested:
                 logs = self._call(hook.train_round, trainer=self.trainer)
-                for schedule in self.schedules.values():
-                    schedule.step()
+                step_schedules(self.schedules.values())
                 self.step += 1
                 self._call(hook.on_step_end, step=self.step, logs=logs)
                 epoch = self.epoch_log.add(self.step, logs)  # (epoch, means) after an epoch's last round
@@ -398,10 +398,17 @@ class Experiment:
                 self.hooks.unregister(callback)
 
     def _register(self, made: list[Any]) -> list[object]:
-        """Register what ``fit_callbacks`` returned, for one fit."""
+        """Register what ``fit_callbacks`` returned, for one fit (all of it, or none when one is refused)."""
         callbacks = [item for result in made for item in (result if isinstance(result, (list, tuple)) else [result])]
-        for index, callback in enumerate(callbacks):
-            add_callback(self.hooks, callback, f"fit-{index}-{type(callback).__name__}")
+        registered: list[object] = []
+        try:
+            for index, callback in enumerate(callbacks):
+                add_callback(self.hooks, callback, f"fit-{index}-{type(callback).__name__}")
+                registered.append(callback)
+        except GanframeError:
+            for callback in registered:
+                self.hooks.unregister(callback)
+            raise
         return callbacks
 
     def _seed_global_streams(self) -> None:
@@ -413,7 +420,8 @@ class Experiment:
             with torch.cuda.device(self.device):
                 torch.cuda.manual_seed(stream_seed(self.config.seed, GLOBAL_STREAM, self.distributed.rank))
 
-    def _start_clock(self) -> None:
+    def _start_training(self) -> None:
+        """Every network in training mode, and the clock of training time running."""
         for network in self.networks.values():
             network.train()
         self._clock = time.perf_counter()

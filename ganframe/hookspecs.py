@@ -33,9 +33,8 @@ from .components import Register
 if TYPE_CHECKING:
     import torch
 
-    from .components import Trainer
-    from .experiment import Experiment
-    from .plots.samples import RunSamples
+    from .components import ExperimentView as Experiment
+    from .components import FigureSamples, Trainer
 
 hookspec = pluggy.HookspecMarker("ganframe")
 
@@ -233,7 +232,7 @@ def on_exception(experiment: Experiment, step: int, exception: BaseException) ->
 
 
 @hookspec
-def draw_figures(experiment: Experiment, run_dir: Path, samples: RunSamples) -> None:
+def draw_figures(experiment: Experiment, run_dir: Path, samples: FigureSamples) -> None:
     """Called at the end of a fit that writes figures (``logging.plots``, main process, a run directory).
 
     Draw figures with :func:`ganframe.plots.save_figure`; ``report.html`` shows them with their

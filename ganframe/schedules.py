@@ -1,8 +1,10 @@
-"""Learning-rate schedules over a run, shared by both optimisers (``train.lr_decay``)."""
+"""Learning-rate schedules over a run, one per network role, all following ``train.lr_decay``."""
 
 from __future__ import annotations
 
 import math
+import warnings
+from collections.abc import Iterable
 
 import torch
 from torch.optim.lr_scheduler import LambdaLR
@@ -20,3 +22,13 @@ def lr_schedule(optimizer: torch.optim.Optimizer, decay: str, total_steps: int) 
         return 1.0
 
     return LambdaLR(optimizer, factor)
+
+
+def step_schedules(schedules: Iterable[LambdaLR]) -> None:
+    """Advance every schedule by one round. A schedule follows rounds, not updates: a role that a
+    strategy did not update this round still moves on, so PyTorch's warning about a scheduler
+    stepped before its optimiser is beside the point here."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Detected call of `lr_scheduler\.step\(\)` before", category=UserWarning)
+        for schedule in schedules:
+            schedule.step()

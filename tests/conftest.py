@@ -320,3 +320,55 @@ class GlobalDraws:
 def global_draws() -> type[GlobalDraws]:
     """Make :class:`GlobalDraws` callbacks: ``global_draws()``."""
     return GlobalDraws
+
+
+# -- a user's own virtual environment ----------------------------------------------------------------
+class UserEnvironment:
+    """A virtual environment of its own in which a test installs a package and runs ganframe, pip and
+    pytest as ``python -m NAME``, the way a user would, leaving the test's environment as it was.
+
+    It has no pip of its own: a .pth file adds this environment's site-packages, so that it sees the
+    torch, pytest, pip and setuptools installed here, and ganframe itself (through its editable
+    install's own .pth file, which ``site.addsitedir`` reads). What is installed goes into the new
+    environment only. Commands run in ``cwd`` (the test's temporary folder), so the repository's
+    pytest configuration and conftest stay out of them.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        import sys
+        import sysconfig
+
+        self.cwd = folder
+        venv = folder / "venv"
+        self._run([sys.executable, "-m", "venv", "--without-pip", venv])
+        self.python = venv / "bin" / "python"
+        inner = Path(self._run([self.python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).stdout.strip())
+        assert inner.is_relative_to(venv)
+        (inner / "outer_environment.pth").write_text(
+            f"import site; site.addsitedir({sysconfig.get_paths()['purelib']!r})\n")
+
+    def run(self, module: str, *args: str | Path, timeout: float = 300):
+        """``python -m MODULE ARGS`` in the environment; fails the test, with the output, unless it exits 0."""
+        return self._run([self.python, "-m", module, *args], timeout=timeout)
+
+    def run_in(self, folder: Path, program: str, *args: str | Path, timeout: float = 300):
+        """``program ARGS`` (``python`` is the environment's) in ``folder``."""
+        return self._run([self.python if program == "python" else program, *args], timeout=timeout, cwd=folder)
+
+    def _run(self, args: list, timeout: float = 300, cwd: Path | None = None):
+        import os
+        import subprocess
+
+        environment = {key: value for key, value in os.environ.items()
+                       if not key.startswith(("PYTHON", "PIP_", "GANFRAME_", "VIRTUAL_ENV"))}
+        environment |= {"PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_INPUT": "1"}
+        done = subprocess.run([str(a) for a in args], cwd=cwd or self.cwd, env=environment, capture_output=True,
+                              text=True, timeout=timeout)
+        assert done.returncode == 0, f"{' '.join(map(str, args))}\n{done.stdout}\n{done.stderr}"
+        return done
+
+
+@pytest.fixture
+def user_environment(tmp_path) -> UserEnvironment:
+    """A virtual environment of its own for this test (see :class:`UserEnvironment`)."""
+    return UserEnvironment(tmp_path)

@@ -33,9 +33,8 @@ def gradient_check(context: distributed.DistributedContext) -> float:
 
 
 def parameters_spread(experiment: Experiment) -> float:
-    """Largest difference between this process's networks and rank 0's."""
-    flat = torch.cat([p.detach().reshape(-1) for net in (experiment.generator, experiment.discriminator)
-                      for p in net.parameters()])
+    """Largest difference between this process's networks (every role) and rank 0's."""
+    flat = torch.cat([p.detach().reshape(-1) for net in experiment.networks.values() for p in net.parameters()])
     reference = flat.clone()
     dist.broadcast(reference, src=0)
     return float((flat - reference).abs().max())
@@ -52,6 +51,21 @@ def main() -> None:
     experiment.fit(out / "api-run")
     result["parameter_spread"] = parameters_spread(experiment)
     result["steps"] = experiment.step
+
+    # A third network role, trained by a plugin's strategy: averaged like the others.
+    import family_plugin
+    import ganframe_gaussian
+
+    from ganframe.testing import fresh_plugins
+
+    plugins = fresh_plugins(ganframe_gaussian, family_plugin, entry_points=False)
+    encoder = {"name": "mlp", "input": "data", "output": "noise", "hidden": [8]}
+    three = Experiment.from_setup("gaussian", seed=3, steps=20, batch_size=64, device="cpu", plugins=plugins,
+                                  overrides={"networks": {"encoder": encoder}, "strategy": "reconstruct"})
+    start = [p.detach().clone() for p in three.networks["encoder"].parameters()]
+    three.fit()
+    result["encoder_spread"] = parameters_spread(three)
+    result["encoder_trained"] = any(not torch.equal(a, b) for a, b in zip(start, three.networks["encoder"].parameters()))
 
     # The command line, as a user runs it under torchrun (it leaves the process group at the end).
     result["cli_exit"] = cli_main(["train", "gaussian", "--steps", "40", "--seed", "1", "--device", "cpu",

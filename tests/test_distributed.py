@@ -43,6 +43,12 @@ def test_batch_is_split_and_networks_stay_identical(ddp_run):
         assert result["cli_exit"] == 0
 
 
+def test_a_third_role_stays_identical_in_every_process(ddp_run):
+    _, results, _ = ddp_run
+    for result in results:
+        assert result["encoder_trained"] and result["encoder_spread"] == 0.0
+
+
 def test_only_rank_zero_writes_a_complete_run(ddp_run):
     out, _, completed = ddp_run
     run = out / "cli-run"

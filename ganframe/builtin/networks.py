@@ -38,30 +38,36 @@ def _init_std(instance: object, attribute: attrs.Attribute, value: float | None)
 class MLPGeneratorConfig:
     """Noise → hidden layers → one output per data feature, reshaped to the sample shape."""
 
+    # Units in each hidden layer; [] makes a single linear map.
     hidden: tuple[int, ...] = attrs.field(default=(64, 64), validator=_sizes)
     # One name for every hidden layer, or one per hidden layer.
     activation: str | tuple[str, ...] = attrs.field(default="leaky-relu", validator=_activations)
-    negative_slope: float = 0.2
+    negative_slope: float = 0.2  # of the leaky-relu activation
+    # Applied to the outputs: "tanh" for data in [-1, 1], "sigmoid" for [0, 1], "none" for any value.
     output_activation: str = attrs.field(default="none", validator=_activations)
-    init_std: float | None = attrs.field(default=None, validator=_init_std)  # None: PyTorch's default
+    # Weights drawn from N(0, init_std²) and biases set to zero; None: PyTorch's default.
+    init_std: float | None = attrs.field(default=None, validator=_init_std)
 
 
 @attrs.frozen(kw_only=True)
 class MLPDiscriminatorConfig:
     """Sample → hidden layers → ``outputs`` scores."""
 
+    # Units in each hidden layer; [] makes a logistic regression.
     hidden: tuple[int, ...] = attrs.field(default=(64, 64), validator=_sizes)
+    # One name for every hidden layer, or one per hidden layer.
     activation: str | tuple[str, ...] = attrs.field(default="leaky-relu", validator=_activations)
-    negative_slope: float = 0.2
+    negative_slope: float = 0.2  # of the leaky-relu activation
     # "logits" (pair with any loss) or "probabilities" (a Sigmoid at the end, as the tutorials do).
     output: str = attrs.field(default="logits", validator=one_of("logits", "probabilities"))
-    outputs: int = attrs.field(default=1, validator=positive)
+    outputs: int = attrs.field(default=1, validator=positive)  # scores per example
+    # Weights drawn from N(0, init_std²) and biases set to zero; None: PyTorch's default.
     init_std: float | None = attrs.field(default=None, validator=_init_std)
     # Minibatch discrimination (Salimans et al. 2016) before the last layer: each sample is also
     # scored on how close it is to the rest of its batch, which exposes a generator that repeats
     # itself (mode collapse). The number of kernels (0: off) and the size of each.
     minibatch_kernels: int = attrs.field(default=0, validator=non_negative)
-    minibatch_kernel_dims: int = attrs.field(default=5, validator=positive)
+    minibatch_kernel_dims: int = attrs.field(default=5, validator=positive)  # the size of each kernel
 
 
 class MLPGenerator(nn.Module):

@@ -11,13 +11,13 @@ from ganframe.hookimpl import hookimpl
 
 @attrs.frozen(kw_only=True)
 class NormalNoiseConfig:
-    dim: int = attrs.field(default=16, validator=positive)
+    dim: int = attrs.field(default=16, validator=positive)  # numbers per noise vector
 
 
 @attrs.frozen(kw_only=True)
 class UniformNoiseConfig:
-    dim: int = attrs.field(default=16, validator=positive)
-    low: float = 0.0
+    dim: int = attrs.field(default=16, validator=positive)  # numbers per noise vector
+    low: float = 0.0  # the interval [low, high) each number is drawn from
     high: float = 1.0
 
     def __attrs_post_init__(self) -> None:
@@ -27,7 +27,7 @@ class UniformNoiseConfig:
 
 @attrs.frozen(kw_only=True)
 class BitsNoiseConfig:
-    dim: int = attrs.field(default=8, validator=positive)
+    dim: int = attrs.field(default=8, validator=positive)  # bits per noise vector
 
 
 @attrs.frozen

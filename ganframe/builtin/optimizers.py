@@ -16,10 +16,11 @@ def _betas(instance: object, attribute: attrs.Attribute, value: tuple[float, flo
 
 @attrs.frozen(kw_only=True)
 class AdamConfig:
-    lr: float = attrs.field(default=2e-4, validator=positive)
+    lr: float = attrs.field(default=2e-4, validator=positive)  # the learning rate (train.lr_decay may decay it)
+    # Decay rates of the moving averages of the gradient and of its square; 0.5 for beta1 suits GANs.
     betas: tuple[float, float] = attrs.field(default=(0.5, 0.999), validator=_betas)
-    eps: float = attrs.field(default=1e-8, validator=positive)
-    weight_decay: float = attrs.field(default=0.0, validator=non_negative)
+    eps: float = attrs.field(default=1e-8, validator=positive)  # added to the denominator
+    weight_decay: float = attrs.field(default=0.0, validator=non_negative)  # L2 penalty on the weights
     # "fused" runs one kernel for all parameters (faster on CPU and GPU); "auto" uses it where
     # the device supports it; "foreach" and "for-loop" are PyTorch's other implementations.
     implementation: str = attrs.field(default="auto", validator=one_of("auto", "fused", "foreach", "for-loop"))
@@ -27,10 +28,10 @@ class AdamConfig:
 
 @attrs.frozen(kw_only=True)
 class SGDConfig:
-    lr: float = attrs.field(default=1e-3, validator=positive)
+    lr: float = attrs.field(default=1e-3, validator=positive)  # the learning rate (train.lr_decay may decay it)
     momentum: float = attrs.field(default=0.0, validator=non_negative)
-    nesterov: bool = False
-    weight_decay: float = attrs.field(default=0.0, validator=non_negative)
+    nesterov: bool = False  # Nesterov momentum (needs momentum > 0)
+    weight_decay: float = attrs.field(default=0.0, validator=non_negative)  # L2 penalty on the weights
 
     def __attrs_post_init__(self) -> None:
         if self.nesterov and self.momentum == 0:
@@ -39,10 +40,10 @@ class SGDConfig:
 
 @attrs.frozen(kw_only=True)
 class RMSpropConfig:
-    lr: float = attrs.field(default=5e-5, validator=positive)
-    alpha: float = attrs.field(default=0.99, validator=positive)
+    lr: float = attrs.field(default=5e-5, validator=positive)  # the learning rate (train.lr_decay may decay it)
+    alpha: float = attrs.field(default=0.99, validator=positive)  # decay rate of the squared-gradient average
     momentum: float = attrs.field(default=0.0, validator=non_negative)
-    eps: float = attrs.field(default=1e-8, validator=positive)
+    eps: float = attrs.field(default=1e-8, validator=positive)  # added to the denominator
 
 
 def make_adam(config: AdamConfig, context) -> torch.optim.Optimizer:

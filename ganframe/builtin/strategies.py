@@ -12,8 +12,8 @@ from ganframe.hookimpl import hookimpl
 
 @attrs.frozen(kw_only=True)
 class AlternatingConfig:
-    d_steps: int = attrs.field(default=1, validator=positive)
-    g_steps: int = attrs.field(default=1, validator=positive)
+    d_steps: int = attrs.field(default=1, validator=positive)  # D updates per round, each on a fresh batch
+    g_steps: int = attrs.field(default=1, validator=positive)  # G updates per round
     # Which network learns first in each round: D (most code) or G (Lightning's GAN example).
     order: str = attrs.field(default="d-first", validator=one_of("d-first", "g-first"))
 

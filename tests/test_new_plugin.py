@@ -1,0 +1,206 @@
+"""``ganframe new-plugin NAME``: an installable plugin package to start from, written whole or not at all;
+and that package installed, trained and tested as a user would, in a virtual environment of its own."""
+
+from __future__ import annotations
+
+import ast
+import errno
+import importlib.metadata
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from ganframe import Experiment
+from ganframe.testing import fresh_plugins
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+FILES = ["README.md", "ganframe_demo_gan.py", "pyproject.toml", "tests/test_demo_gan.py"]
+#: What the generated module may import: ganframe's public API, attrs and torch.
+PUBLIC_IMPORTS = {"math", "attrs", "torch", "ganframe", "ganframe.components", "ganframe.config"}
+
+
+def files_under(folder: Path) -> list[str]:
+    """Every file and folder under ``folder``, hidden ones included, as relative paths."""
+    return sorted(str(path.relative_to(folder)) for path in folder.rglob("*"))
+
+
+def load_module(path: Path):
+    """Import a module from its file, without putting it in sys.modules."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def package(cli, tmp_path) -> Path:
+    """``ganframe new-plugin demo-gan`` written into a fresh folder."""
+    result = cli("new-plugin", "demo-gan", "--dir", tmp_path)
+    assert result.code == 0, result.err
+    return tmp_path / "ganframe-demo-gan"
+
+
+def test_new_plugin_writes_a_complete_package(cli, tmp_path):
+    result = cli("new-plugin", "demo-gan", "--dir", tmp_path)
+    assert result.code == 0, result.err
+    package = tmp_path / "ganframe-demo-gan"
+    assert files_under(tmp_path) == sorted(["ganframe-demo-gan", "ganframe-demo-gan/tests",
+                                            *(f"ganframe-demo-gan/{name}" for name in FILES)])
+    project = tomllib.loads((package / "pyproject.toml").read_text())
+    bundled = tomllib.loads((REPOSITORY / "plugins" / "ganframe-gaussian" / "pyproject.toml").read_text())
+    assert project["build-system"] == bundled["build-system"]
+    meta = project["project"]
+    assert (meta["name"], meta["version"], meta["requires-python"]) == ("ganframe-demo-gan", "0.1.0", ">=3.10")
+    assert meta["dependencies"] == ["ganframe>=0.1"]
+    assert meta["license"] == bundled["project"]["license"]
+    assert meta["entry-points"] == {"ganframe": {"demo-gan": "ganframe_demo_gan"}}
+    assert project["tool"]["setuptools"] == {"py-modules": ["ganframe_demo_gan"]}
+    readme = (package / "README.md").read_text()
+    for text in ("pip install -e ./ganframe-demo-gan", "ganframe train demo-gan",
+                 "python -m pytest ganframe-demo-gan/tests", "docs/writing-a-plugin.md", "docs/hooks.md"):
+        assert text in readme
+    # what was written, and what to run next
+    for name in FILES:
+        assert f"  {package / name}\n" in result.out
+    for command in (f"pip install -e {package}", "ganframe train demo-gan", f"python -m pytest {package}/tests"):
+        assert f"  {command}\n" in result.out
+
+
+def test_the_module_is_a_small_complete_plugin_on_the_public_api(package):
+    source = (package / "ganframe_demo_gan.py").read_text()
+    tree = ast.parse(source)
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert imported <= PUBLIC_IMPORTS, imported - PUBLIC_IMPORTS
+    assert "TODO" not in source and "..." not in source
+    assert 60 <= len(source.splitlines()) <= 90
+    module = load_module(package / "ganframe_demo_gan.py")
+    assert "update schedule" in module.Round.__doc__
+    plugins = fresh_plugins(module, entry_points=False)
+    assert not plugins.broken
+    assert plugins.registry.by_plugin()["ganframe_demo_gan"] == [
+        ("data-sources", "demo-gan-data"), ("strategies", "demo-gan-round"), ("setups", "demo-gan")]
+    config = Experiment.from_setup("demo-gan", device="cpu", plugins=plugins).config
+    assert (config.generator.name, config.discriminator.name) == ("mlp", "mlp")
+    assert (config.data.name, config.strategy.name) == ("demo-gan-data", "demo-gan-round")
+    assert config.evaluation.metrics == ("two-sample",)
+    assert config.train.steps <= 2000
+
+
+def test_the_strategy_updates_d_then_g_through_the_trainer(package):
+    module = load_module(package / "ganframe_demo_gan.py")
+    experiment = Experiment.from_setup("demo-gan", device="cpu", plugins=fresh_plugins(module, entry_points=False))
+    calls = []
+    trainer = experiment.trainer
+    for method in ("discriminator_step", "generator_step"):
+        def spy(*args, _method=getattr(trainer, method), _name=method):
+            calls.append(_name)
+            return _method(*args)
+        setattr(trainer, method, spy)
+    logs = experiment.strategy.train_round(trainer)
+    assert calls == ["discriminator_step", "generator_step"]
+    assert sorted(logs) == ["d_loss", "g_loss"]
+    assert all(value.dim() == 0 and not value.requires_grad for value in logs.values())
+
+
+def test_new_plugin_writes_into_the_current_folder_by_default(cli, tmp_path):
+    assert Path.cwd() == tmp_path  # conftest's autouse fixture
+    result = cli("new-plugin", "gan2-x")
+    assert result.code == 0, result.err
+    assert files_under(tmp_path / "ganframe-gan2-x") == ["README.md", "ganframe_gan2_x.py", "pyproject.toml",
+                                                         "tests", "tests/test_gan2_x.py"]
+    assert "  pip install -e ./ganframe-gan2-x\n" in result.out
+
+
+def test_new_plugin_fills_an_empty_folder(cli, tmp_path):
+    (tmp_path / "ganframe-demo-gan").mkdir()
+    assert cli("new-plugin", "demo-gan", "--dir", tmp_path).code == 0
+    assert files_under(tmp_path / "ganframe-demo-gan") == sorted([*FILES, "tests"])
+
+
+# -- refused: nothing written ------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["Demo", "9lives", "demo_gan", "demo gan", "demo-", "demo--gan", "démo",
+                                  "../evil", "demo/gan", ""])
+def test_new_plugin_refuses_a_bad_name(cli, assert_usage_error, tmp_path, name):
+    line = assert_usage_error(cli("new-plugin", name, "--dir", tmp_path))
+    assert line == (f"ganframe: error: cannot use {name!r} as a plugin name: use lower-case letters, digits and "
+                    "'-' between them, starting with a letter (e.g. demo-gan)")
+    assert files_under(tmp_path) == []
+
+
+def test_new_plugin_refuses_the_name_of_an_installed_plugin(cli, assert_usage_error, tmp_path):
+    line = assert_usage_error(cli("new-plugin", "gaussian", "--dir", tmp_path))
+    version = importlib.metadata.version("ganframe-gaussian")
+    assert line == (f"ganframe: error: a plugin called 'gaussian' is installed already (ganframe-gaussian {version}); "
+                    "choose another name (see 'ganframe plugins')")
+    assert files_under(tmp_path) == []
+
+
+def test_new_plugin_leaves_an_existing_folder_alone(cli, assert_usage_error, tmp_path, snapshot_of):
+    target = tmp_path / "ganframe-demo-gan"
+    target.mkdir()
+    (target / "notes.txt").write_text("keep me")
+    line = assert_usage_error(cli("new-plugin", "demo-gan", "--dir", tmp_path))
+    assert line == f"ganframe: error: {str(target)!r} already exists and is not empty; choose another name or folder"
+    assert files_under(tmp_path) == ["ganframe-demo-gan", "ganframe-demo-gan/notes.txt"]
+    assert (target / "notes.txt").read_text() == "keep me"
+
+
+def test_new_plugin_refuses_a_file_in_the_way_and_a_missing_folder(cli, assert_usage_error, tmp_path):
+    (tmp_path / "ganframe-demo-gan").write_text("a file")
+    line = assert_usage_error(cli("new-plugin", "demo-gan", "--dir", tmp_path))
+    assert "already exists and is not a folder" in line
+    assert files_under(tmp_path) == ["ganframe-demo-gan"]
+    line = assert_usage_error(cli("new-plugin", "demo-gan", "--dir", tmp_path / "missing"))
+    assert line == f"ganframe: error: cannot write the plugin into {str(tmp_path / 'missing')!r}: no such folder"
+    assert files_under(tmp_path) == ["ganframe-demo-gan"]
+
+
+def test_new_plugin_into_an_unwritable_folder_is_one_line(cli, assert_usage_error):
+    line = assert_usage_error(cli("new-plugin", "demo-gan", "--dir", "/proc"))
+    assert line.startswith("ganframe: error: cannot write the plugin package '/proc/ganframe-demo-gan': ")
+
+
+def test_a_failure_half_way_leaves_no_half_package(cli, assert_usage_error, tmp_path, monkeypatch):
+    written = []
+    write_text = Path.write_text
+
+    def fail_on_the_third_file(self, *args, **kwargs):
+        written.append(self.name)
+        if len(written) == 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return write_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", fail_on_the_third_file)
+    line = assert_usage_error(cli("new-plugin", "demo-gan", "--dir", tmp_path))
+    assert line == (f"ganframe: error: cannot write the plugin package {str(tmp_path / 'ganframe-demo-gan')!r}: "
+                    "No space left on device")
+    assert len(written) == 3
+    assert files_under(tmp_path) == []  # neither the package nor the folder it was written in first
+
+
+# -- as a user would: pip install -e, ganframe train, pytest -------------------------------------------
+@pytest.mark.slow  # 19-25 s here: a pip install and three fresh Python processes that import torch
+def test_the_package_installs_trains_and_passes_its_own_tests(cli, tmp_path, user_environment):
+    assert cli("new-plugin", "demo-gan", "--dir", tmp_path).code == 0
+    user_environment.run("pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
+                         "--no-cache-dir", "-e", tmp_path / "ganframe-demo-gan")
+
+    user_environment.run("ganframe", "train", "demo-gan", "--out", tmp_path / "run", "--quiet")
+    report = json.loads((tmp_path / "run" / "report.json").read_text())
+    assert report["completed"] is True and report["setup"] == "demo-gan", report
+    assert report["versions"]["plugins"]["demo-gan"] == "0.1.0"
+    assert 0 <= report["metrics"]["energy_p_value"] <= 1
+
+    listed = user_environment.run("ganframe", "plugins").stdout
+    assert "demo-gan  [ganframe-demo-gan 0.1.0]\n    data source: demo-gan-data\n" in listed, listed
+    tested = user_environment.run("pytest", "-q", "-p", "no:cacheprovider", tmp_path / "ganframe-demo-gan" / "tests")
+    assert " passed" in tested.stdout and "failed" not in tested.stdout, tested.stdout
