@@ -187,3 +187,19 @@ def test_a_network_without_trainable_parameters_cannot_have_an_optimizer(family,
     with pytest.raises(ConfigError, match=r"^the encoder network \('frozen'\) has no trainable parameters for its "
                                           r"optimizer 'adam' to train$"):
         Experiment.from_dict(raw, plugins=plugins)
+
+
+def test_a_third_role_takes_extras_like_any_network(tiny):
+    import ganframe_extras
+    import ganframe_gaussian
+
+    plugins = fresh_plugins(ganframe_gaussian, ganframe_extras, family_plugin, entry_points=False)
+    raw = with_encoder(tiny)
+    raw["networks"]["encoder"] = dict(ENCODER, extras=["spectral-norm"])
+    experiment = Experiment.from_dict(raw, plugins=plugins)
+    normalised = [m for m in experiment.networks["encoder"].modules() if hasattr(m, "parametrizations")]
+    assert normalised and experiment.fit()["steps"] == 6
+    with pytest.raises(ConfigError, match=r"^networks.encoder.extras: 'minibatch-std' cannot be applied to this "
+                                          r"encoder: "):
+        raw["networks"]["encoder"] = dict(ENCODER, extras=["minibatch-std"])
+        Experiment.from_dict(raw, plugins=plugins)
