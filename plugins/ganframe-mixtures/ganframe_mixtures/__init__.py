@@ -12,7 +12,7 @@ Metric (``evaluation.metrics``), see :mod:`.metrics`: ``mixture-modes`` → ``hi
 ``modes``, ``reverse_kl`` and ``modes_total``; it needs the ``ring`` or ``grid`` data source.
 The papers score 2,500 samples: ``evaluation.samples = 2500``.
 
-No setups yet.
+No setups yet: ``benchmarks/configs/ring.toml`` in the ganframe repository trains on the ring.
 """
 
 from __future__ import annotations
