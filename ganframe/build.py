@@ -4,12 +4,13 @@ extras applied, and every plugin failure turned into one line that names the com
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 import torch
 
-from .components import BuildContext
+from .components import BuildContext, network_of
 from .config import ComponentSpec, NetworkSpec
 from .errors import ConfigError, GanframeError, PluginError
 from .registry import SINGULAR, Registry
@@ -64,13 +65,10 @@ class Builder:
                               "not a torch.nn.Module")
         return changed
 
-    def check_roles(self, component: Any, kind: str, name: str, roles: tuple[str, ...]) -> None:
+    def check_roles(self, component: Any, kind: str, name: str, networks: Mapping[str, torch.nn.Module]) -> None:
         """A strategy's or loss's ``roles`` (what it uses besides G and D) must all exist."""
         wanted = getattr(component, "roles", ())
         if isinstance(wanted, str) or not all(isinstance(role, str) for role in wanted):
             raise PluginError(f"{self.describe(kind, name)}: 'roles' must be a tuple of role names, got {wanted!r}")
-        missing = [role for role in wanted if role not in roles]
-        if missing:
-            raise ConfigError(f"{self.describe(kind, name)} needs the network role {missing[0]!r}, which this "
-                              f"experiment does not have (its roles: {', '.join(roles)}); add a "
-                              f"[networks.{missing[0]}] section")
+        for role in wanted:
+            network_of(networks, role, self.describe(kind, name))

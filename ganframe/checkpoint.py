@@ -59,6 +59,6 @@ def upgrade(content: Mapping[str, Any]) -> dict[str, Any]:
            if key in old}
     new["format"] = FORMAT
     new["networks"] = {role: old[role] for role in roles}
-    new["optimizers"] = {"generator": old["g_optimizer"], "discriminator": old["d_optimizer"]}
+    new["optimizers"] = dict(zip(roles, (old["g_optimizer"], old["d_optimizer"])))
     new["schedules"] = dict(zip(roles, old["schedules"]))
     return new

@@ -220,7 +220,7 @@ class Experiment:
                                       cfg.strategy.name, "train_round")
         for kind, name, component in (("losses", cfg.loss.name, self.loss),
                                       ("strategies", cfg.strategy.name, self.strategy)):
-            build.check_roles(component, kind, name, tuple(self.networks))
+            build.check_roles(component, kind, name, self.networks)
         self._context = context
         self.metrics = self._make_metrics(cfg.evaluation.metrics, "evaluation.metrics")
 

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import pluggy
 
-from .components import Register
+from .components import Register, RegisterSetup
 
 if TYPE_CHECKING:
     import torch
@@ -144,7 +144,7 @@ def register_metrics(register: Register) -> None:
 
 
 @hookspec
-def register_setups(register: Register) -> None:
+def register_setups(register: RegisterSetup) -> None:
     """Register setups: named, ready-to-run experiment recipes with named presets.
 
     Call ``register(name, presets, *, default_preset="default", description="")`` where

@@ -142,6 +142,8 @@ class RunWriter:
     def on_experiment_end(self, report: Mapping[str, Any]) -> None:
         if self.is_main:
             write_json(self.directory / REPORT, dict(report))
+            log.info("step %d, %.1f s of training: %s", report["steps"], report["seconds"],
+                     ", ".join(f"{k} {v:.4g}" for k, v in report["metrics"].items()) or "no metrics")
         self._close()
 
     @hookimpl
