@@ -6,7 +6,7 @@ PLUGINS := $(wildcard plugins/*)
 # Exact versions where this machine has them on disk; elsewhere pip resolves the ranges in pyproject.toml.
 TORCH_PINS ?= torch==2.14.1 torchvision==0.29.1
 
-.PHONY: demo test install install-test clean
+.PHONY: demo test fuzz install install-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ demo: install
 
 test: install-test
 	$(BIN)/python -m pytest
+
+# Seeded fuzz test of the command line and config files (tests/fuzz.py): a table of outcomes per
+# class of case and the failures; non-zero exit status on any bug-shaped outcome.
+fuzz: install-test
+	$(BIN)/python -m tests.fuzz --cases 1200 --seed 0
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

@@ -34,9 +34,27 @@ class Builder:
             return component.factory(spec.config, context)
         except GanframeError:
             raise
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:  # SystemExit: a plugin's sys.exit() must not end the command
             raise PluginError(f"building {SINGULAR[kind]} {spec.name!r} (plugin {component.plugin!r}) failed: "
                               f"{type(exc).__name__}: {exc}") from exc
+
+    def make_checked(self, kind: str, spec: ComponentSpec | NetworkSpec, context: BuildContext, *,
+                     methods: tuple[str, ...] = (), instance_of: type | None = None,
+                     callable_: bool = False) -> Any:
+        """:meth:`make`, then check that the factory returned what the kind needs: an instance of
+        ``instance_of``, something callable, with ``methods``; otherwise one line naming the plugin."""
+        made = self.make(kind, spec, context)
+        wanted = []
+        if instance_of is not None and not isinstance(made, instance_of):
+            wanted.append(f"not a {instance_of.__module__}.{instance_of.__qualname__}")
+        if callable_ and not callable(made):
+            wanted.append("not callable")
+        missing = [method for method in methods if not hasattr(made, method)]
+        if missing:
+            wanted.append(f"without {', '.join(missing)}")
+        if wanted:
+            raise PluginError(f"{self.describe(kind, spec.name)} built a {type(made).__name__}, {' and '.join(wanted)}")
+        return made
 
     def network(self, kind: str, spec: NetworkSpec, context: BuildContext, where: str) -> torch.nn.Module:
         """The network of one role, with its extras applied in order."""

@@ -18,17 +18,20 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from .errors import ConfigError, GanframeError, RunDirectoryError
+from . import stopping
+from .errors import ConfigError, DivergedError, GanframeError, RunDirectoryError
 
 EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
+EXIT_DIVERGED = 3
+EXIT_INTERRUPTED = 130  # a run stopped by a plugin; a signal gives 128 + its number (SIGTERM: 143)
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line and exit status 2."""
 
     def error(self, message: str) -> NoReturn:
-        sys.stderr.write(f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+        # "ganframe: error:" for every command, as every other error; the command's help is named
+        sys.stderr.write(f"ganframe: error: {message} (see '{self.prog} --help')\n")
         raise SystemExit(EXIT_USAGE)
 
 
@@ -76,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="override one config value, e.g. --set generator.hidden=[64,64] (repeatable)")
     train.add_argument("--resume", type=Path, metavar="RUN_DIR", help="continue a run from its last checkpoint")
     train.add_argument("--quiet", action="store_true", help="no progress bar and no metrics summary (the run directory is still printed)")
+    train.add_argument("--progress-every", type=_seconds, default=30.0, metavar="SECONDS",
+                       help="when stderr is not a terminal, a progress line this often (default 30; 0: none)")
 
     sample = add_command("sample", help="write generated samples of a trained run to a file")
     sample.add_argument("run_dir", type=Path)
@@ -99,29 +104,101 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _seconds(text: str) -> float:
+    """An argparse type: a finite number of seconds, at least 0."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds of at least 0, got {text!r}")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    with _console_logging(args.verbose):
-        return _run(args)
+    # Ctrl-C, SIGTERM and SIGHUP at any moment end the command with one line (see ganframe.stopping).
+    with stopping.handling(stopping.raise_terminated), _printable_paths():
+        try:
+            args = build_parser().parse_args(argv)
+            with _console_logging(args.verbose):
+                return _run(args)
+        except KeyboardInterrupt as exc:
+            return _interrupted(exc)
+
+
+@contextlib.contextmanager
+def _printable_paths():
+    """A path given as bytes that are not UTF-8 (``run-\\xff``) is printed back as those bytes, as
+    the shell gave it, instead of failing to encode."""
+    changed = []
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        errors = getattr(stream, "errors", None)
+        if reconfigure is not None and errors == "strict":
+            try:
+                reconfigure(errors="surrogateescape")
+                changed.append(stream)
+            except (ValueError, OSError):
+                pass
+    try:
+        yield
+    finally:
+        for stream in changed:
+            try:
+                stream.reconfigure(errors="strict")
+            except (ValueError, OSError):
+                pass
 
 
 def _run(args: argparse.Namespace) -> int:
     try:
         return COMMANDS[args.command](args)
+    except DivergedError as exc:
+        _error(str(exc))
+        return EXIT_DIVERGED
     except GanframeError as exc:
         _error(str(exc))
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        _error("interrupted")
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc)
     except BrokenPipeError:  # e.g. `ganframe list | head`
         sys.stderr.close()
         return 0
+    except OSError as exc:  # the file system said no: a path too long, a full disk, no permission
+        if os.environ.get("GANFRAME_TRACEBACK"):
+            raise
+        where = f" {str(exc.filename)!r}" if exc.filename else ""
+        _error(f"cannot use{where}: {exc.strerror or exc}")
+        return EXIT_USAGE
     except Exception as exc:  # a bug, in ganframe or a plugin: one line, traceback on request
         if os.environ.get("GANFRAME_TRACEBACK"):
             raise
         _error(f"unexpected {type(exc).__name__}: {exc} (set GANFRAME_TRACEBACK=1 to see where)")
         return 1
+
+
+def _how_to_continue(run_dir: Path | None) -> str:
+    """What to tell after an interruption: how to continue a run that has a checkpoint."""
+    if run_dir is None:
+        return ""
+    from . import checkpoint
+
+    try:
+        if checkpoint.exists(Path(run_dir)):
+            return f"; the checkpoint is kept: continue with: ganframe train --resume {run_dir}"
+    except OSError:
+        pass
+    return ""
+
+
+def _interrupted(exc: KeyboardInterrupt) -> int:
+    """One line for a command ended by a signal (Ctrl-C: KeyboardInterrupt); 128 + the signal's number."""
+    signum = exc.signum if isinstance(exc, stopping.Terminated) else signal.SIGINT
+    note = exc.note if isinstance(exc, stopping.Terminated) else ""
+    _error(f"interrupted ({stopping.signal_name(signum)}){note}")
+    return stopping.exit_status(signum)
 
 
 class _ConsoleHandler(logging.Handler):
@@ -160,7 +237,10 @@ class _LevelFormatter(logging.Formatter):
 
 def _error(message: str) -> None:
     first_line = message.strip().splitlines()[0] if message.strip() else "failed"
-    sys.stderr.write(f"ganframe: error: {first_line}\n")
+    try:
+        sys.stderr.write(f"ganframe: error: {first_line}\n")
+    except (OSError, ValueError):  # no terminal left (SIGHUP) or stderr closed: nowhere to say it
+        pass
 
 
 def _version() -> str:
@@ -234,7 +314,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     from .registry import KIND_HOOKS
 
     plugins = _plugins(args)
-    kinds = [_kind(args.kind)] if args.kind else list(KIND_HOOKS)
+    kinds = [_kind(args.kind)] if args.kind is not None else list(KIND_HOOKS)
     for kind in kinds:
         print(f"{kind}:")
         for entry in plugins.registry.entries(kind):
@@ -348,9 +428,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .config import parse_override
 
     overrides = dict(parse_override(item) for item in args.set)
-    for value, name in ((args.steps, "--steps"), (args.seed, "--seed")):
-        if value is not None and value < (1 if name == "--steps" else 0):
-            raise ConfigError(f"{name} must be {'positive' if name == '--steps' else 'non-negative'}, got {value}")
+    if args.steps is not None and args.steps < 1:
+        raise ConfigError(f"--steps must be positive, got {args.steps}")
+    _check_seed("--seed", args.seed)
     seeds = None
     if args.seeds is not None:
         from .summary import parse_seeds
@@ -364,21 +444,22 @@ def cmd_train(args: argparse.Namespace) -> int:
         if seeds is not None:
             return _train_seeds(args, seeds, overrides, plugins, context)
         if args.resume is not None:
-            if args.setup or args.config or args.set or args.preset or args.seed is not None or args.out:
+            if args.setup or args.config or args.set or args.preset is not None or args.seed is not None or args.out:
                 raise ConfigError("--resume continues a run as it was configured; only --steps, --device "
                                   "and --quiet may be given with it")
             from .experiment import Experiment
 
             run_dir = args.resume
             experiment = Experiment.load(run_dir, device=args.device, steps=args.steps, plugins=plugins,
-                                         callbacks=_console_callbacks(args, context.is_main))
-            if experiment.step >= experiment.config.train.steps:
+                                         callbacks=_console_callbacks(args, context.is_main),
+                                         before_first_checkpoint=True)
+            if experiment.step >= experiment.config.train.steps and _reported(run_dir, experiment.step):
                 raise ConfigError(f"the run in {str(run_dir)!r} already finished {experiment.step} steps; "
                                   "pass a larger --steps to train it further")
         else:
             experiment = _new_experiment(args, overrides, args.seed, plugins, _console_callbacks(args, context.is_main))
             run_dir = _claim_run_dir(args.out, experiment, context)
-        report = _fit_with_interrupt(experiment, run_dir)
+        report, signum = _fit_stoppable(experiment, run_dir)
     finally:
         if context.enabled:
             import torch.distributed as dist
@@ -388,7 +469,19 @@ def cmd_train(args: argparse.Namespace) -> int:
         _print_report(run_dir, report)
     elif context.is_main:
         print(run_dir)
-    return _finish_status(run_dir, report)
+    return _finish_status(run_dir, report, signum)
+
+
+def _reported(run_dir: Path, step: int) -> bool:
+    """Whether the run's report.json describes it at ``step`` (a run killed after its final
+    checkpoint has none yet, and ``--resume`` writes it)."""
+    from .rundir import REPORT
+
+    try:
+        report = json.loads((run_dir / REPORT).read_text())
+        return isinstance(report, dict) and report.get("steps") == step
+    except (OSError, ValueError):
+        return False
 
 
 def _new_experiment(args: argparse.Namespace, overrides: dict[str, Any], seed: int | None, plugins, callbacks):
@@ -401,7 +494,7 @@ def _new_experiment(args: argparse.Namespace, overrides: dict[str, Any], seed: i
         raw = read_toml(args.config)
     if args.setup:
         raw["setup"] = args.setup
-    if args.preset:
+    if args.preset is not None:
         if "setup" not in raw:
             raise ConfigError("--preset needs a setup: ganframe train SETUP --preset P")
         raw["preset"] = args.preset
@@ -426,11 +519,13 @@ def _claim_run_dir(out: Path | None, experiment, context, *, seeds: str | None =
     return run_dir
 
 
-def _finish_status(run_dir: Path, report: dict[str, Any]) -> int:
+def _finish_status(run_dir: Path, report: dict[str, Any], signum: int | None) -> int:
+    """0 for a run that completed; for one stopped early, how to continue it and 128 + the signal's
+    number (130 when a plugin stopped it)."""
     if not report["completed"]:
         sys.stderr.write(f"ganframe: stopped at step {report['steps']}; continue with: "
                          f"ganframe train --resume {run_dir}\n")
-        return EXIT_INTERRUPTED
+        return stopping.exit_status(signum) if signum is not None else EXIT_INTERRUPTED
     return 0
 
 
@@ -446,10 +541,11 @@ def _train_seeds(args: argparse.Namespace, seeds: list[int], overrides: dict[str
     base = _claim_run_dir(args.out, first, context, seeds=args.seeds)
     runs: list[dict[str, Any]] = []
     report: dict[str, Any] = {"completed": True}
+    signum = None
     for seed in seeds:
         experiment = first if seed == seeds[0] else experiment_for(seed)
         run_dir = base / f"seed-{seed}"
-        report = _fit_with_interrupt(experiment, run_dir)
+        report, signum = _fit_stoppable(experiment, run_dir)
         if context.is_main and not args.quiet:
             _print_report(run_dir, report)
         runs.append({"seed": seed, "run_dir": run_dir.name, "metrics": report["metrics"],
@@ -466,37 +562,29 @@ def _train_seeds(args: argparse.Namespace, seeds: list[int], overrides: dict[str
             write_report(base)
         print(f"summary over {len(summary['runs'])} seeds ({base / 'summary.json'}):")
         print(format_summary(summary))
-    return _finish_status(base / f"seed-{runs[-1]['seed']}", report)
+    return _finish_status(base / f"seed-{runs[-1]['seed']}", report, signum)
 
 
 def _console_callbacks(args: argparse.Namespace, is_main: bool, label: str = "") -> list[object]:
-    if args.quiet or not is_main or not sys.stderr.isatty():
+    """The progress display: a bar on a terminal, else a line every --progress-every seconds."""
+    if args.quiet or not is_main:
         return []
-    from .progress import ProgressBar
+    from .progress import ProgressBar, ProgressLines
 
-    return [ProgressBar(label=label)]
+    if sys.stderr.isatty():
+        return [ProgressBar(label=label)]
+    return [ProgressLines(args.progress_every, label=label)] if args.progress_every > 0 else []
 
 
-def _fit_with_interrupt(experiment, run_dir: Path) -> dict[str, Any]:
-    """Fit; the first Ctrl-C stops cleanly after the current round (checkpoint kept), a second aborts."""
-
-    def stop(signum, frame):
-        signal.signal(signal.SIGINT, previous)
-        sys.stderr.write("\nganframe: stopping after this round (Ctrl-C again to abort)\n")
-        experiment.request_stop()
-
-    previous = signal.getsignal(signal.SIGINT)
+def _fit_stoppable(experiment, run_dir: Path) -> tuple[dict[str, Any], int | None]:
+    """Fit; the first stop signal (Ctrl-C, SIGTERM, SIGHUP) ends training after the current round,
+    with a checkpoint; a second one aborts. Returns the report and the signal that stopped it, if any."""
+    handler = stopping.StopAfterRound(experiment.request_stop)
     try:
-        signal.signal(signal.SIGINT, stop)
-    except ValueError:  # not the main thread: no handler, plain KeyboardInterrupt
-        pass
-    try:
-        return experiment.fit(run_dir)
-    finally:
-        try:
-            signal.signal(signal.SIGINT, previous)
-        except ValueError:
-            pass
+        with stopping.handling(handler):
+            return experiment.fit(run_dir), handler.signum
+    except KeyboardInterrupt as exc:  # aborted, or stopped while evaluating after the final checkpoint
+        raise stopping.Terminated(getattr(exc, "signum", signal.SIGINT), note=_how_to_continue(run_dir)) from None
 
 
 def _default_run_dir(experiment, seeds: str | None = None) -> Path:
@@ -533,11 +621,13 @@ def cmd_sample(args: argparse.Namespace) -> int:
     output: Path = args.output
     if output.suffix not in SAMPLE_FORMATS:
         raise ConfigError(f"-o {str(output)!r}: the file must end in {', '.join(SAMPLE_FORMATS)}")
-    if args.n < 1:
-        raise ConfigError(f"-n must be a positive number of samples, got {args.n}")
+    if not 1 <= args.n <= MAX_WRITTEN_SAMPLES:
+        raise ConfigError(f"-n must be a number of samples from 1 to {MAX_WRITTEN_SAMPLES:,}, got {args.n}")
+    _check_seed("--seed", args.seed)
     _check_writable(output)
-    _check_outside_checkpoints(output, args.run_dir)
+    _check_not_run_file(output, args.run_dir)
     experiment = Experiment.load(args.run_dir, device=args.device, plugins=_plugins(args))
+    _check_sample_size(args.n, experiment)
     samples = experiment.sample(args.n, seed=args.seed, labels=args.label)
     write_samples(samples, output, discrete=experiment.data.discrete)
     of_class = "" if args.label is None else f" of class {args.label}"
@@ -545,12 +635,51 @@ def cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_outside_checkpoints(output: Path, run_dir: Path) -> None:
-    """Samples written over a run's checkpoint would destroy the run they come from."""
-    checkpoints = (Path(run_dir) / "checkpoints").resolve()
-    if checkpoints == output.resolve() or checkpoints in output.resolve().parents:
-        raise RunDirectoryError(f"-o {str(output)!r} is inside the run's checkpoints folder; "
-                                "write the samples somewhere else")
+#: The most samples ``sample -n`` writes, and the most bytes they may take in memory.
+MAX_WRITTEN_SAMPLES = 100_000_000
+MAX_SAMPLE_BYTES = 8 * 2**30
+
+
+def _check_sample_size(n: int, experiment) -> None:
+    import math
+
+    size = 4 * n * math.prod(experiment.data.sample_shape)  # float32 in memory
+    if size > MAX_SAMPLE_BYTES:
+        most = max(1, MAX_SAMPLE_BYTES // (4 * math.prod(experiment.data.sample_shape)))
+        raise ConfigError(f"-n {n} samples of shape {tuple(experiment.data.sample_shape)} would take "
+                          f"{size / 2**30:.0f} GiB; write at most {most:,} at a time")
+
+
+def _check_seed(option: str, seed: int | None) -> None:
+    if seed is not None and not 0 <= seed < 2**63:
+        raise ConfigError(f"{option} must be a whole number from 0 to 2**63 - 1, got {seed}")
+
+
+#: What a run directory (or a --seeds run's directory) holds that no command may write over.
+RUN_FILES = ("config.toml", "metrics.jsonl", "report.json", "report.html", "summary.json", ".lock")
+RUN_FOLDERS = ("checkpoints", "plots", "tensorboard")
+
+
+def _check_not_run_file(output: Path, run_dir: Path, allowed: Path | None = None) -> None:
+    """No command writes over a run's own files (its checkpoint, config, metrics, figures...), of
+    the run it reads or of any other run: ``output`` may be anywhere else, or ``allowed`` (a
+    command's own file, like report.html)."""
+    try:
+        target = output.resolve()
+        if allowed is not None and target == allowed.resolve():
+            return
+        runs = [Path(run_dir).resolve(), *(folder for folder in target.parents
+                                          if (folder / "config.toml").is_file() or (folder / "summary.json").is_file())]
+    except (OSError, RuntimeError):
+        return  # an unresolvable path: writing it fails with its own message
+    for run in runs:
+        if run not in target.parents:
+            continue
+        parts = target.relative_to(run).parts
+        if (len(parts) == 1 and parts[0] in RUN_FILES) or (len(parts) > 1 and parts[0] in RUN_FOLDERS) or \
+                (len(parts) > 1 and parts[0].startswith("seed-")):
+            raise RunDirectoryError(f"-o {str(output)!r} is one of the files of the run {str(run)!r}; "
+                                    "write somewhere else")
 
 
 def _check_writable(output: Path) -> None:
@@ -597,8 +726,10 @@ def write_image_grid(samples, output: Path) -> None:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from .experiment import Experiment
 
-    if args.samples is not None and args.samples < 1:
-        raise ConfigError(f"--samples must be positive, got {args.samples}")
+    from .config import MAX_SAMPLES as MAX_EVALUATION_SAMPLES  # as evaluation.samples
+
+    if args.samples is not None and not 1 <= args.samples <= MAX_EVALUATION_SAMPLES:
+        raise ConfigError(f"--samples must be from 1 to {MAX_EVALUATION_SAMPLES:,}, got {args.samples}")
     experiment = Experiment.load(args.run_dir, device=args.device, plugins=_plugins(args))
     if not experiment.metrics and not args.metric:
         raise ConfigError(f"the run in {str(args.run_dir)!r} configures no metrics (evaluation.metrics); "
@@ -616,7 +747,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .html_report import write_report
 
     if args.output is not None:
+        from .html_report import HTML
+
         _check_writable(args.output)
+        _check_not_run_file(args.output, args.run_dir, allowed=Path(args.run_dir) / HTML)
     print(write_report(args.run_dir, args.output))
     return 0
 

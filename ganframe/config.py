@@ -9,8 +9,11 @@ so a wrong name, type or value fails early with the field's path and what is all
 from __future__ import annotations
 
 import copy
+import math
 import numbers
+import os
 import re
+import stat
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -46,15 +49,45 @@ NETWORK_KIND = "networks"
 ROLE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 DEFAULT_OPTIMIZER = "adam"
 
+# -- limits ---------------------------------------------------------------------------------------
+# Upper limits on counts and sizes, so that a slip of the keyboard (a few zeros too many) is a
+# one-line error naming the option and its limit, instead of an overflow deep inside PyTorch, an
+# attempt to allocate terabytes, or a loop that never ends.
+#: The largest whole number any config option may hold: what TOML, NumPy and PyTorch can store (2**63 - 1).
+MAX_INT = 2**63 - 1
+#: train.steps, and the intervals train.log_every, eval_every and checkpoint_every.
+MAX_STEPS = 10**12
+#: train.batch_size: examples in one global batch.
+MAX_BATCH_SIZE = 1_000_000
+#: train.threads: CPU threads.
+MAX_THREADS = 1024
+#: logging.snapshots: how often the progress figures sample the generator over training.
+MAX_SNAPSHOTS = 10_000
+#: evaluation.samples: generated samples the metrics see.
+MAX_SAMPLES = 10_000_000
+#: Units of one layer of a network (each hidden size), numbers per noise vector, and the like.
+MAX_WIDTH = 1_000_000
+#: Weights and biases of one built network (4 GB as float32).
+MAX_PARAMETERS = 1_000_000_000
+#: Updates of one network per training round (a strategy's d_steps, g_steps...).
+MAX_UPDATES_PER_ROUND = 10_000
+#: A config file is read up to this many bytes; a larger one is refused.
+MAX_CONFIG_BYTES = 10 * 2**20
+#: Tables and lists nested in each other, in a config file, a --set value or a config dict.
+MAX_NESTING = 64
+
 
 def _number(attribute: attrs.Attribute, value: Any) -> None:
     # Configs built in Python skip the type checks of structuring: name the field, not '>'.
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"'{attribute.name}' must be a number, got {value!r}")
+    # ... and the finiteness check of the float hook: infinity is > 0 but is no learning rate.
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"'{attribute.name}' must be a finite number, got {value!r}")
 
 
 def positive(instance: object, attribute: attrs.Attribute, value: Any) -> None:
-    """attrs validator: a number greater than zero."""
+    """attrs validator: a (finite) number greater than zero."""
     if value is not None:
         _number(attribute, value)
         if not value > 0:
@@ -62,11 +95,64 @@ def positive(instance: object, attribute: attrs.Attribute, value: Any) -> None:
 
 
 def non_negative(instance: object, attribute: attrs.Attribute, value: Any) -> None:
-    """attrs validator: a number of at least zero."""
+    """attrs validator: a (finite) number of at least zero."""
     if value is not None:
         _number(attribute, value)
         if not value >= 0:
             raise ValueError(f"'{attribute.name}' must be >= 0, got {value!r}")
+
+
+def constraint(text: str):
+    """Decorator for an attrs validator of your own: ``text`` is what ``ganframe show`` prints as
+    the values it allows (e.g. ``"each 1 to 1000000"``)."""
+
+    def mark(validator):
+        validator.constraint = text
+        return validator
+
+    return mark
+
+
+def at_most(limit: int | float):
+    """attrs validator: a number no greater than ``limit`` (None passes). Combine it with
+    ``positive``: ``validator=[positive, at_most(MAX_WIDTH)]``."""
+
+    @constraint(f"<= {limit}")
+    def check(instance: object, attribute: attrs.Attribute, value: Any) -> None:
+        if value is not None:
+            _number(attribute, value)
+            if not value <= limit:
+                raise ValueError(f"'{attribute.name}' must be at most {limit}, got {value!r}")
+
+    return check
+
+
+def count_up_to(limit: int):
+    """attrs validator: a whole number from 1 to ``limit``."""
+    return [positive, at_most(limit)]
+
+
+@constraint(f"each 1 to {MAX_WIDTH}")
+def layer_sizes(instance: object, attribute: attrs.Attribute, value: Any) -> None:
+    """attrs validator: a list of layer sizes (hidden units), each from 1 to ``MAX_WIDTH``."""
+    for size in value:
+        if isinstance(size, bool) or not isinstance(size, int):
+            raise TypeError(f"'{attribute.name}' must be a list of whole numbers, got {list(value)!r}")
+    if any(size < 1 for size in value):
+        raise ValueError(f"'{attribute.name}' sizes must be positive, got {list(value)!r}")
+    if any(size > MAX_WIDTH for size in value):
+        raise ValueError(f"'{attribute.name}' sizes must be at most {MAX_WIDTH}, got {list(value)!r}")
+
+
+def check_parameters(sizes: Any, where: str, extra: int = 0) -> None:
+    """Refuse, before allocating it, a stack of fully connected layers between ``sizes`` (inputs,
+    hidden units..., outputs) that, with ``extra`` parameters more, has over ``MAX_PARAMETERS``
+    weights and biases: a ConfigError that names ``where`` (``generator``, ``networks.encoder``)."""
+    sizes = [int(size) for size in sizes]
+    total = extra + sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+    if total > MAX_PARAMETERS:
+        raise ConfigError(f"{where}: layers of sizes {sizes} would have {total} parameters; "
+                          f"a network may have at most {MAX_PARAMETERS}")
 
 
 def one_of(*choices: str):
@@ -91,11 +177,13 @@ def _is_device(instance: object, attribute: attrs.Attribute, value: str) -> None
 class TrainConfig:
     """How long and how to train: counted in rounds of the training strategy ("steps")."""
 
-    steps: int = attrs.field(default=1000, validator=positive)
-    batch_size: int = attrs.field(default=64, validator=positive)
-    log_every: int = attrs.field(default=100, validator=positive)
-    eval_every: int = attrs.field(default=0, validator=non_negative)  # 0: only at the end
-    checkpoint_every: int = attrs.field(default=0, validator=non_negative)  # 0: only at the end
+    steps: int = attrs.field(default=1000, validator=count_up_to(MAX_STEPS))
+    batch_size: int = attrs.field(default=64, validator=count_up_to(MAX_BATCH_SIZE))
+    log_every: int = attrs.field(default=100, validator=count_up_to(MAX_STEPS))
+    # 0: only at the end
+    eval_every: int = attrs.field(default=0, validator=[non_negative, at_most(MAX_STEPS)])
+    # 0: only at the end
+    checkpoint_every: int = attrs.field(default=0, validator=[non_negative, at_most(MAX_STEPS)])
     # Learning rates of both optimisers over training: "constant", or decayed to zero by the last
     # step along a straight line ("linear") or a half cosine ("cosine").
     lr_decay: str = attrs.field(default="constant", validator=one_of("constant", "linear", "cosine"))
@@ -103,7 +191,7 @@ class TrainConfig:
     # Small networks train fastest on one thread: more only add synchronisation, and on a busy
     # machine they wait on each other. The same value gives the same result; a different value may
     # change the last bits of large matrix products, so keep it fixed when comparing runs.
-    threads: int | None = attrs.field(default=None, validator=positive)
+    threads: int | None = attrs.field(default=None, validator=count_up_to(MAX_THREADS))
     # With a finite data set: the mean of every logged value over each epoch (len(data) //
     # batch_size rounds), passed to on_epoch_end and kept in metrics.jsonl and report.json.
     epoch_logs: bool = False
@@ -114,7 +202,7 @@ class EvaluationConfig:
     """Which metrics ``evaluate()`` computes, and on how many generated samples."""
 
     metrics: tuple[str, ...] = ()
-    samples: int = attrs.field(default=10_000, validator=positive)
+    samples: int = attrs.field(default=10_000, validator=count_up_to(MAX_SAMPLES))
 
 
 @attrs.frozen(kw_only=True)
@@ -126,7 +214,7 @@ class LoggingConfig:
     plots: bool = True
     # How many times over training the progress figures sample G (1-D mean and std, image grids):
     # at most once per epoch on a finite data set, and always before the first and after the last round.
-    snapshots: int = attrs.field(default=50, validator=positive)
+    snapshots: int = attrs.field(default=50, validator=count_up_to(MAX_SNAPSHOTS))
     # RUN_DIR/report.html at the end of training: figures, metrics, config and metadata in one file.
     report: bool = True
     # TensorBoard event files in RUN_DIR/tensorboard (needs: pip install 'ganframe[tensorboard]').
@@ -173,7 +261,7 @@ class ExperimentConfig:
     train: TrainConfig = TrainConfig()
     evaluation: EvaluationConfig = EvaluationConfig()
     logging: LoggingConfig = LoggingConfig()
-    seed: int = attrs.field(default=0, validator=v.and_(v.instance_of(int), non_negative))
+    seed: int = attrs.field(default=0, validator=v.and_(v.instance_of(int), non_negative, at_most(MAX_INT)))
     device: str = attrs.field(default="auto", validator=_is_device)
     # Class-conditional G and D on a labelled data set (see ganframe.conditional).
     conditional: bool = False
@@ -236,9 +324,23 @@ def _strict(kind: type, accept: tuple[type, ...], cast=None):
     return structure
 
 
+def _finite_float(value: Any) -> float:
+    """A float option: a finite number. Infinity and NaN are never a sensible learning rate, standard
+    deviation, slope or bound, and they fail late and silently (NaN losses), so every float option of
+    every component is refused them here, where the message can name the option."""
+    if isinstance(value, int) and not -MAX_INT - 1 <= value <= MAX_INT:
+        # TOML's whole numbers are 64-bit; a larger one is a typo, or meant as a float: 1e20
+        raise ValueError(f"a whole number must be between {-MAX_INT - 1} and {MAX_INT} (write a larger number "
+                         f"as a float, such as 1e20), got {value!r}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"must be a finite number, got {value!r}")
+    return number
+
+
 _converter = cattrs.Converter(forbid_extra_keys=True)
 _converter.register_structure_hook(int, _strict(int, (int,)))
-_converter.register_structure_hook(float, _strict(float, (int, float), float))
+_converter.register_structure_hook(float, _strict(float, (int, float), _finite_float))
 _converter.register_structure_hook(str, _strict(str, (str,)))
 _converter.register_structure_hook(bool, _strict(bool, (bool,)))
 
@@ -317,15 +419,35 @@ def structure_options(cls: type | None, options: Mapping[str, Any], where: str) 
         if key not in allowed:
             raise ConfigError(f"unknown option {where}.{key}; {describe_choices(str(key), allowed)}")
     try:
-        return _converter.structure(dict(options), cls)
+        config = _converter.structure(dict(options), cls)
     except cattrs.ClassValidationError as exc:
         raise ConfigError(f"{where}: {_explain(exc)}") from None
     except cattrs.StructureHandlerNotFoundError as exc:
         from .errors import PluginError
 
         raise PluginError(f"{where}: the config class {cls.__name__} uses a type ganframe cannot read: {exc}") from None
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{where}: {exc}") from None
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ConfigError(f"{where}: {_one_line(exc)}") from None
+    except RecursionError:
+        raise ConfigError(f"{where}: the options are nested too deeply") from None
+    _check_int_range(config, where)
+    return config
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
+
+
+def _check_int_range(config: Any, where: str) -> None:
+    """Whole numbers beyond 64 bits pass the int hook, so that a field's own limit names itself
+    (``'batch_size' must be at most 1000000``); an option without a limit still gets this one."""
+    for field in attrs.fields(type(config)):
+        value = getattr(config, field.name, None)
+        for item in value if isinstance(value, tuple) else (value,):
+            if isinstance(item, int) and not isinstance(item, bool) and not -MAX_INT - 1 <= item <= MAX_INT:
+                bound = f"at most {MAX_INT}" if item > 0 else f"at least {-MAX_INT - 1}"
+                raise ConfigError(f"{where}: '{field.name}' must be {bound}, got {item!r}")
 
 
 def _describe(exc: BaseException, type_: Any) -> str:
@@ -356,6 +478,7 @@ def resolve_config(raw: Mapping[str, Any], registry: Any) -> ExperimentConfig:
     """
     if not isinstance(raw, Mapping):
         raise ConfigError(f"a config must be a table of sections, got {type(raw).__name__}")
+    check_nesting(raw, "the config")
     for key in raw:
         if key not in TOP_LEVEL_KEYS:
             raise ConfigError(f"unknown config key {key!r}; {describe_choices(str(key), list(TOP_LEVEL_KEYS))}")
@@ -369,10 +492,10 @@ def resolve_config(raw: Mapping[str, Any], registry: Any) -> ExperimentConfig:
         else:
             fields[section] = ComponentSpec(*_component(registry, kind, section, options, default))
     fields[NETWORKS] = _networks(registry, raw.get(NETWORKS, {}))
-    fields["train"] = structure_options(TrainConfig, _section(raw, "train"), "train")
-    evaluation = dict(_section(raw, "evaluation"))
+    fields["train"] = structure_options(TrainConfig, _section(raw, "train", named=False), "train")
+    evaluation = dict(_section(raw, "evaluation", named=False))
     fields["evaluation"] = structure_options(EvaluationConfig, evaluation, "evaluation")
-    fields["logging"] = structure_options(LoggingConfig, _section(raw, "logging"), "logging")
+    fields["logging"] = structure_options(LoggingConfig, _section(raw, "logging", named=False), "logging")
     for metric in fields["evaluation"].metrics:
         _lookup(registry, "metrics", metric, "evaluation.metrics")
     for key in ("seed", "device", "setup", "preset", "conditional", "conditional_input"):
@@ -389,6 +512,8 @@ def _check_scalar_types(fields: dict[str, Any]) -> None:
     seed = fields.get("seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise ConfigError(f"'seed' must be a non-negative integer, got {seed!r}")
+    if seed > MAX_INT:
+        raise ConfigError(f"'seed' must be at most {MAX_INT}, got {seed!r}")
     for key in ("device", "setup", "preset"):
         if key in fields and fields[key] is not None and not isinstance(fields[key], str):
             raise ConfigError(f"'{key}' must be a string, got {fields[key]!r}")
@@ -399,9 +524,9 @@ def _check_scalar_types(fields: dict[str, Any]) -> None:
         raise ConfigError("conditional_input = true needs conditional = true")
 
 
-def _section(raw: Mapping[str, Any], key: str, where: str | None = None) -> Mapping[str, Any]:
+def _section(raw: Mapping[str, Any], key: str, where: str | None = None, *, named: bool = True) -> Mapping[str, Any]:
     value = raw.get(key, {})
-    if isinstance(value, str):  # "generator = 'mlp'" is short for [generator] name = 'mlp'
+    if isinstance(value, str) and named:  # "generator = 'mlp'" is short for [generator] name = 'mlp'
         return {"name": value}
     if not isinstance(value, Mapping):
         raise ConfigError(f"[{where or key}] must be a table, got {value!r}")
@@ -474,11 +599,41 @@ def _lookup(registry: Any, kind: str, name: Any, where: str):
 def parse_value(text: str) -> Any:
     """A ``--set`` value: TOML syntax (``3``, ``1e-3``, ``true``, ``[64, 64]``, ``"x"``) or a bare word."""
     try:
-        return tomllib.loads(f"value = {text}")["value"]
+        document = tomllib.loads(f"value = {text}")
     except tomllib.TOMLDecodeError:
         if text and text[0] in "[{\"'" or not text.strip():
-            raise ConfigError(f"cannot read {text!r} as a value: use TOML syntax such as 3, 0.5, true, [64, 64] or \"text\"") from None
+            raise ConfigError(f"cannot read {_shorten(text)!r} as a value: use TOML syntax such as 3, 0.5, true, "
+                              "[64, 64] or \"text\"") from None
         return text
+    except RecursionError:
+        raise ConfigError(f"cannot read {_shorten(text)!r} as a value: it is nested too deeply "
+                          f"(at most {MAX_NESTING} levels of lists and tables)") from None
+    if list(document) != ["value"]:  # "3\n[train]\nsteps = 5": more than one value
+        raise ConfigError(f"cannot read {_shorten(text)!r} as a value: it holds more than one; "
+                          "give one value per --set")
+    check_nesting(document["value"], f"the value {_shorten(text)!r}")
+    return document["value"]
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def check_nesting(value: Any, where: str) -> None:
+    """Refuse tables and lists nested more than ``MAX_NESTING`` deep (or containing themselves):
+    copying, merging and writing a config recurse through it, and Python's stack is not endless."""
+    pending = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, Mapping):
+            children = list(item.values())
+        elif isinstance(item, (list, tuple)):
+            children = list(item)
+        else:
+            continue
+        if depth >= MAX_NESTING:
+            raise ConfigError(f"{where} is nested too deeply: at most {MAX_NESTING} levels of tables and lists")
+        pending.extend((child, depth + 1) for child in children)
 
 
 def parse_override(item: str) -> tuple[str, Any]:
@@ -501,6 +656,23 @@ def is_component_table(path: tuple[str, ...]) -> bool:
             or (len(path) > 1 and path[-1] == "optimizer" and is_network_table(path[:-1])))
 
 
+def default_name(path: tuple[str, ...]) -> str | None:
+    """The component a component table at ``path`` names when it has no ``name``: ``normal`` for
+    ``noise``, ``adam`` for an optimizer, None where a name is required (``data``, network roles)."""
+    if len(path) == 1 and path[0] in COMPONENT_SECTIONS:
+        return COMPONENT_SECTIONS[path[0]][1]
+    if len(path) > 1 and path[-1] == "optimizer" and is_network_table(path[:-1]):
+        return DEFAULT_OPTIMIZER
+    return None
+
+
+def table_name(table: Any, path: tuple[str, ...]) -> Any:
+    """The component that the component table ``table`` (a table, or just a name) at ``path`` names."""
+    if isinstance(table, Mapping):
+        return table.get("name", default_name(path))
+    return table
+
+
 def renamed_table(old: Any, new_name: Any, path: tuple[str, ...]) -> dict[str, Any]:
     """What is left of the component table ``old`` at ``path`` once it names another component: its
     options were for the old one, so only a network's optimizer and extras stay."""
@@ -511,54 +683,91 @@ def renamed_table(old: Any, new_name: Any, path: tuple[str, ...]) -> dict[str, A
 def apply_overrides(raw: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of ``raw`` with each dotted ``key: value`` of ``overrides`` set in it.
 
-    Naming another component (``loss.name=hinge``, ``generator.optimizer.name=sgd``) starts that
-    table afresh: the old component's options do not carry over to the new one (a network keeps
-    its optimizer and extras). Options set in the same overrides apply to the new component,
-    whatever their order.
+    Naming another component starts that table afresh: the old component's options do not carry
+    over to the new one (a network keeps its optimizer and extras). Every spelling means the same:
+    ``loss.name=hinge``, ``loss=hinge`` and ``loss={name="hinge"}`` (and, in a config file,
+    ``loss = "hinge"`` or ``[loss] name = "hinge"``). Naming the component a table already names
+    changes nothing. Options set in the same overrides apply to the new component, whatever their
+    order. A table value is laid over the table it replaces, as a config file's tables are.
     """
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"a config must be a table of sections, got {type(raw).__name__}")
+    if not isinstance(overrides, Mapping):
+        raise ConfigError(f"overrides must be a table of KEY: VALUE, got {type(overrides).__name__}")
+    check_nesting(raw, "the config")
     out = copy.deepcopy(dict(raw))
+    items = []
     for key, value in overrides.items():
-        *parents, leaf = key.split(".")
-        path = tuple(parents)
-        if leaf != "name" or not is_component_table(path):
-            continue
-        holder = out
-        for part in path[:-1]:
-            holder = holder.get(part) if isinstance(holder, Mapping) else None
-        current = holder.get(path[-1]) if isinstance(holder, Mapping) else None
-        current_name = current.get("name") if isinstance(current, Mapping) else current
-        if current is not None and value != current_name:
-            holder[path[-1]] = renamed_table(current, value, path)
-    for key, value in overrides.items():
-        *parents, leaf = key.split(".")
-        node = out
-        for depth, part in enumerate(parents):
-            child = node.get(part)
-            if child is None:
-                child = node[part] = {}
-            elif isinstance(child, str) and is_component_table(tuple(parents[: depth + 1])):
-                child = node[part] = {"name": child}
-            elif not isinstance(child, dict):
-                path = ".".join(parents[: depth + 1])
-                raise ConfigError(f"cannot set {key}: {path} is a value ({child!r}), not a section")
-            node = child
-        node[leaf] = value
+        if not isinstance(key, str) or not key or any(not part for part in key.split(".")):
+            raise ConfigError(f"an override's key is a dotted name such as train.steps, got {key!r}")
+        check_nesting(value, f"the value of {key}")
+        items.append((tuple(key.split(".")), copy.deepcopy(value)))
+    for path, value in items:  # first every renaming, so that options set with it apply to the new component
+        renaming = _renaming(path, value)
+        if renaming is not None:
+            _rename(out, *renaming)
+    for path, value in items:
+        _set(out, path, value)
     return out
+
+
+def _renaming(path: tuple[str, ...], value: Any) -> tuple[tuple[str, ...], Any] | None:
+    """(table path, new name) when setting ``path`` to ``value`` names the component of a table."""
+    if len(path) > 1 and path[-1] == "name" and is_component_table(path[:-1]):
+        return path[:-1], value
+    if is_component_table(path) and isinstance(value, str):
+        return path, value
+    if is_component_table(path) and isinstance(value, Mapping) and "name" in value:
+        return path, value["name"]
+    return None
+
+
+def _rename(out: dict[str, Any], path: tuple[str, ...], name: Any) -> None:
+    holder: Any = out
+    for part in path[:-1]:
+        holder = holder.get(part) if isinstance(holder, Mapping) else None
+    current = holder.get(path[-1]) if isinstance(holder, Mapping) else None
+    if current is not None and name != table_name(current, path):
+        holder[path[-1]] = renamed_table(current, name, path)
+
+
+def _set(out: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    key = ".".join(path)
+    *parents, leaf = path
+    node = out
+    for depth, part in enumerate(parents):
+        child = node.get(part)
+        if child is None:
+            child = node[part] = {}
+        elif isinstance(child, str) and is_component_table(tuple(parents[: depth + 1])):
+            child = node[part] = {"name": child}
+        elif not isinstance(child, dict):
+            where = ".".join(parents[: depth + 1])
+            raise ConfigError(f"cannot set {key}: {where} is a value ({child!r}), not a section")
+        node = child
+    if leaf in node:  # a table (or a component's name) is laid over what is there, as a config file's is
+        value = merge_configs({leaf: node[leaf]}, {leaf: value}, tuple(parents))[leaf]
+    node[leaf] = value
 
 
 def merge_configs(base: Mapping[str, Any], top: Mapping[str, Any], path: tuple[str, ...] = ()) -> dict[str, Any]:
     """``top`` laid over ``base`` (a preset under a config file), table by table. A component table
-    of ``top`` that names another component than ``base``'s replaces it (see :func:`renamed_table`)."""
+    of ``top`` that names another component than ``base``'s replaces it (see :func:`renamed_table`);
+    one that names the same component (or just gives options) keeps ``base``'s options."""
+    if not path:  # the top: everything below is merged recursively
+        check_nesting(base, "the config")
+        check_nesting(top, "the config")
     out = dict(base)
     for key, value in top.items():
         here = (*path, key)
         below = out.get(key)
-        if isinstance(below, str) and is_component_table(here):
+        component = is_component_table(here)
+        if isinstance(below, str) and component:
             below = {"name": below}
-        if isinstance(value, str) and is_component_table(here):
+        if isinstance(value, str) and component:
             value = {"name": value}
-        if (is_component_table(here) and isinstance(value, Mapping) and isinstance(below, Mapping)
-                and "name" in value and value["name"] != below.get("name")):
+        if (component and isinstance(value, Mapping) and isinstance(below, Mapping)
+                and "name" in value and value["name"] != table_name(below, here)):
             out[key] = merge_configs(renamed_table(below, value["name"], here), value, here)
         elif isinstance(value, Mapping) and isinstance(below, Mapping):
             out[key] = merge_configs(below, value, here)
@@ -568,16 +777,60 @@ def merge_configs(base: Mapping[str, Any], top: Mapping[str, Any], path: tuple[s
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
-    """Read a TOML config file; a missing or malformed file is a one-line ConfigError."""
+    """Read a TOML config file; a missing, unreadable or malformed file is a one-line ConfigError.
+
+    At most ``MAX_CONFIG_BYTES`` of UTF-8 text are read, from a regular file or a pipe (``--config
+    <(...)``; a named pipe that nobody writes to reads as empty). ``/dev/null`` is an empty config;
+    other devices are refused (``/dev/zero`` never ends, a terminal waits for typing).
+    """
     path = Path(path)
+    where = f"config file {str(path)!r}"
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        # O_NONBLOCK: opening a named pipe must not wait for a writer before we see what it is.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
-        raise ConfigError(f"config file {str(path)!r} does not exist") from None
+        raise ConfigError(f"{where} does not exist") from None
     except IsADirectoryError:
-        raise ConfigError(f"config file {str(path)!r} is a directory") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config file {str(path)!r} is not valid TOML: {exc}") from None
+        raise ConfigError(f"{where} is a directory") from None
     except OSError as exc:
-        raise ConfigError(f"cannot read config file {str(path)!r}: {exc.strerror}") from None
+        raise ConfigError(f"cannot read {where}: {exc.strerror or exc}") from None
+    try:
+        status = os.fstat(fd)
+        if stat.S_ISDIR(status.st_mode):
+            raise ConfigError(f"{where} is a directory")
+        if stat.S_ISCHR(status.st_mode) and _is_null_device(status):
+            return {}
+        if not (stat.S_ISREG(status.st_mode) or stat.S_ISFIFO(status.st_mode)):
+            raise ConfigError(f"{where} is not a regular file or a pipe")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)  # a pipe's writer may not have written yet: wait for it, or for its end
+        with os.fdopen(fd, "rb") as handle:
+            fd = -1  # the file object closes it now
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(f"cannot read {where}: {exc.strerror or exc}") from None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{where} is too large: a config file may have at most {MAX_CONFIG_BYTES} bytes")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{where} is not UTF-8 text (byte {data[exc.start]:#04x} at offset {exc.start})") from None
+    try:
+        document = tomllib.loads(text.removeprefix("\ufeff"))  # a byte order mark is no TOML, but editors write one
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where} is not valid TOML: {_one_line(exc)}") from None
+    except RecursionError:
+        raise ConfigError(f"{where} is nested too deeply: at most {MAX_NESTING} levels of tables and lists") from None
+    check_nesting(document, where)
+    return document
+
+
+def _is_null_device(status: os.stat_result) -> bool:
+    try:
+        null = os.stat(os.devnull)
+    except OSError:
+        return False
+    return (status.st_dev, status.st_ino, status.st_rdev) == (null.st_dev, null.st_ino, null.st_rdev)

@@ -135,6 +135,22 @@ def average_scalars(values: dict[str, torch.Tensor], context: DistributedContext
     return dict(zip(keys, stacked))
 
 
+def any_process(flag: bool, context: DistributedContext) -> bool:
+    """Whether ``flag`` is true in any process (every process must call this)."""
+    if not context.enabled:
+        return flag
+    value = torch.tensor([1 if flag else 0], dtype=torch.int32, device=_collective_device(context))
+    dist.all_reduce(value, op=dist.ReduceOp.MAX)
+    return bool(value.item())
+
+
+def _collective_device(context: DistributedContext) -> torch.device:
+    """Where the backend wants tensors: the process's GPU under nccl, else the CPU."""
+    if dist.get_backend() == "nccl":
+        return torch.device("cuda", context.local_rank)
+    return torch.device("cpu")
+
+
 def gather_objects(obj: object, context: DistributedContext) -> list[object]:
     """``obj`` from every process, in rank order (used for per-process RNG states)."""
     if not context.enabled:

@@ -42,6 +42,13 @@ class RunDirectoryError(GanframeError):
     """A run directory is missing, incomplete, or cannot be written."""
 
 
+class DivergedError(GanframeError):
+    """Training diverged: a loss or a network's weights stopped being finite numbers.
+
+    The CLI exits with status 3; the run's last good checkpoint is kept.
+    """
+
+
 def closest_match(name: str, choices: Iterable[str]) -> str | None:
     """The choice most similar to ``name``, or None when nothing is close."""
     matches = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.5)

@@ -25,7 +25,7 @@ import torch
 
 from . import checkpoint, conditional, distributed
 from .build import Builder
-from .components import DISCRIMINATOR, GENERATOR, BuildContext, MetricContext, Stateful, require_attrs
+from .components import DISCRIMINATOR, GENERATOR, BuildContext, MetricContext, Stateful
 from .config import (
     COMPONENT_SECTIONS,
     NETWORK_KIND,
@@ -83,9 +83,11 @@ class Experiment:
         self.distributed = distributed.current()
         self.device = _resolve_device(config.device, self.distributed)
         self.run_dir: Path | None = None  # where the latest fit() writes (None: nowhere)
+        self.loaded_from: Path | None = None  # the run directory Experiment.load read (None: a new experiment)
         self._seconds = 0.0  # training time of finished stretches, across resumes
         self._clock: float | None = None  # when the current stretch of training started
         self._stop_requested = False
+        self._stoppable = False  # True while fit() trains and writes its final checkpoint
         self._builder = Builder(self.plugins.registry)
         self._build()
         self.hooks.register(_StrategyRound(self.strategy), name=ROUND_PLUGIN)
@@ -109,13 +111,12 @@ class Experiment:
 
         ``Experiment.from_setup("gaussian", preset="tutorial", seed=0, steps=2000)``
         """
-        plugins = plugins if plugins is not None else load_plugins()
-        setup = plugins.registry.setup(name)
-        raw = setup.preset(preset)
-        raw["setup"], raw["preset"] = name, preset or setup.default_preset
+        if overrides is not None and not isinstance(overrides, Mapping):
+            raise ConfigError(f"overrides must be a dict of dotted keys, got {type(overrides).__name__}")
         shortcuts = {"seed": seed, "train.steps": steps, "train.batch_size": batch_size, "device": device}
         merged = {k: v for k, v in shortcuts.items() if v is not None} | dict(overrides or {})
-        return cls(apply_overrides(raw, merged), plugins=plugins, callbacks=callbacks)
+        raw = {"setup": name} if preset is None else {"setup": name, "preset": preset}
+        return cls.from_dict(raw, overrides=merged, plugins=plugins, callbacks=callbacks)
 
     @classmethod
     def compose(
@@ -171,15 +172,33 @@ class Experiment:
     def from_dict(cls, raw: Mapping[str, Any], *, overrides: Mapping[str, Any] | None = None,
                   plugins: Plugins | None = None, callbacks: Iterable[object] = ()) -> Experiment:
         """An experiment from a config dict (the TOML layout). A ``setup`` key starts from that
-        setup's preset and the rest of the dict overrides it."""
+        setup's preset (``preset``, else its default one) and the rest of the dict overrides it.
+
+        ``setup`` and ``preset`` in ``overrides`` choose the setup and the preset, as if the dict
+        had them: they are applied before the preset is looked up, not recorded over another one.
+        """
         plugins = plugins if plugins is not None else load_plugins()
-        raw = dict(raw)
-        if "setup" in raw:
+        if not isinstance(raw, Mapping):
+            raise ConfigError(f"a config must be a table of sections, got {type(raw).__name__}")
+        if overrides is not None and not isinstance(overrides, Mapping):
+            raise ConfigError(f"overrides must be a dict of dotted keys, got {type(overrides).__name__}")
+        raw, overrides = dict(raw), dict(overrides or {})
+        for key in ("setup", "preset"):
+            if key in overrides:
+                raw[key] = overrides.pop(key)
+        for key in ("setup", "preset"):
+            if raw.get(key) is not None and not isinstance(raw[key], str):
+                raise ConfigError(f"'{key}' must be a string, the name of a {key}, got {raw[key]!r}")
+        if raw.get("setup") is not None:
             setup = plugins.registry.setup(raw["setup"])
-            base = setup.preset(raw.get("preset"))
-            base["setup"], base["preset"] = setup.name, raw.get("preset") or setup.default_preset
+            preset = raw.get("preset")
+            base = setup.preset(preset)
+            base["setup"], base["preset"] = setup.name, setup.default_preset if preset is None else preset
             raw = merge_configs(base, raw)
-        return cls(apply_overrides(raw, overrides or {}), plugins=plugins, callbacks=callbacks)
+        elif raw.get("preset") is not None:
+            raise ConfigError(f"preset {raw['preset']!r} needs a setup: name one with setup = NAME "
+                              "(see 'ganframe list setups')")
+        return cls(apply_overrides(raw, overrides), plugins=plugins, callbacks=callbacks)
 
     @classmethod
     def from_toml(cls, path: str | Path, **kwargs: Any) -> Experiment:
@@ -195,7 +214,7 @@ class Experiment:
         if not isinstance(self.data, DataSource):
             raise PluginError(f"{build.describe('data-sources', cfg.data.name)} built a {type(self.data).__name__}, "
                               "not a ganframe.data.Distribution or Dataset")
-        self.noise = require_attrs(build.make("noise", cfg.noise, context), "noise", cfg.noise.name, "dim", "sample")
+        self.noise = build.make_checked("noise", cfg.noise, context, methods=("dim", "sample"))
         # What the networks exchange ("model data"): the data set's examples, or in a conditional
         # experiment each example joined with its label (see ganframe.conditional).
         self.classes = conditional.require_labels(self.data, cfg.data.name) if cfg.conditional else None
@@ -214,10 +233,8 @@ class Experiment:
 
         context = attrs.evolve(context, networks=MappingProxyType(self.networks),
                                optimizers=MappingProxyType(self.optimizers))
-        self.loss = require_attrs(build.make("losses", cfg.loss, context), "loss", cfg.loss.name,
-                                  "discriminator_loss", "generator_loss")
-        self.strategy = require_attrs(build.make("strategies", cfg.strategy, context), "strategy",
-                                      cfg.strategy.name, "train_round")
+        self.loss = build.make_checked("losses", cfg.loss, context, methods=("discriminator_loss", "generator_loss"))
+        self.strategy = build.make_checked("strategies", cfg.strategy, context, methods=("train_round",))
         for kind, name, component in (("losses", cfg.loss.name, self.loss),
                                       ("strategies", cfg.strategy.name, self.strategy)):
             build.check_roles(component, kind, name, self.networks)
@@ -272,7 +289,8 @@ class Experiment:
         if not any(p.requires_grad for p in parameters):
             raise ConfigError(f"the {role} network ({spec.name!r}) has no trainable parameters for its optimizer "
                               f"{spec.optimizer.name!r} to train")
-        return self._builder.make("optimizers", spec.optimizer, attrs.evolve(context, parameters=parameters, role=role))
+        return self._builder.make_checked("optimizers", spec.optimizer, attrs.evolve(context, parameters=parameters, role=role),
+                                          instance_of=torch.optim.Optimizer)
 
     def _make_metrics(self, names: Iterable[str], where: str) -> dict[str, Any]:
         """The metrics called ``names``; an unknown name is a ConfigError listing the available ones."""
@@ -282,7 +300,7 @@ class Experiment:
         for name in names:
             metric = _lookup(self.plugins.registry, "metrics", name, where)
             spec = ComponentSpec(name, metric.make_config({}, f"{where}.{name}"))
-            metrics[name] = self._builder.make("metrics", spec, self._context)
+            metrics[name] = self._builder.make_checked("metrics", spec, self._context, callable_=True)
         return metrics
 
     def _check_shapes(self, batch_size: int) -> None:
@@ -372,7 +390,7 @@ class Experiment:
             self._seed_global_streams()
             self._call(hook.on_experiment_start, step=self.step)
             self._start_training()
-            while self.step < train.steps and not self._stop_requested:
+            while self.step < train.steps and not self._stop_agreed():
                 logs = self._call(hook.train_round, trainer=self.trainer)
                 step_schedules(self.schedules.values())
                 self.step += 1
@@ -384,6 +402,7 @@ class Experiment:
                     self._call(hook.on_evaluation, step=self.step, metrics=self.evaluate())
             self._stop_clock()
             self._call(hook.on_train_end, step=self.step)  # the final checkpoint is written here
+            self._stoppable = False  # from here on a stop signal aborts: the checkpoint is safe
             metrics = self.evaluate()
             self._call(hook.on_evaluation, step=self.step, metrics=metrics)
             report = self.report(metrics)
@@ -391,6 +410,7 @@ class Experiment:
             return report
         except BaseException as exc:
             self._stop_clock()
+            self._stoppable = False
             call_each(self.hooks, "on_exception", experiment=self, step=self.step, exception=exc)
             raise
         finally:
@@ -425,13 +445,27 @@ class Experiment:
         for network in self.networks.values():
             network.train()
         self._clock = time.perf_counter()
+        self._stoppable = True
+
+    def _stop_agreed(self) -> bool:
+        """Whether to stop before the next round: asked for in this process or (under torchrun) in
+        any other, so that every process stops after the same round."""
+        return distributed.any_process(self._stop_requested, self.distributed)
 
     def _stop_clock(self) -> None:
         self._seconds, self._clock = self.seconds, None
 
-    def request_stop(self) -> None:
-        """Ask ``fit`` to stop after the current round (it then checkpoints and reports as usual)."""
+    def request_stop(self) -> bool:
+        """Ask ``fit`` to stop after the current round (it then checkpoints and reports as usual).
+
+        True when the request will be honoured: ``fit`` is training or writing its final checkpoint.
+        False before training starts and once the final checkpoint is written (evaluation and the
+        report are all that is left; a caller that must stop now interrupts them instead).
+        """
+        if not self._stoppable:
+            return False
         self._stop_requested = True
+        return True
 
     @property
     def stopped_early(self) -> bool:
@@ -470,7 +504,7 @@ class Experiment:
             return hook(experiment=self, **kwargs)
         except GanframeError:
             raise
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:  # SystemExit: a plugin's sys.exit() must not end the command
             culprit = _culprit(hook, exc)
             if culprit == ROUND_PLUGIN:
                 who = f"{self.trainer.strategy} failed in round {self.step + 1}"
@@ -491,6 +525,7 @@ class Experiment:
         if labels is not None and self.classes is None:
             raise ConfigError("labels need a conditional experiment (conditional = true on a labelled data set)")
         classes = None if labels is None else conditional.label_tensor(labels, n, self.classes)
+        self._check_generator_finite()
         base = self.config.seed if seed is None else seed
         generator = _generator(self.device, stream_seed(base, SAMPLE_STREAM))
         return self._generate(n, generator, chunk, classes)
@@ -533,6 +568,7 @@ class Experiment:
         if not chosen or not self.distributed.is_main:
             return {}
         n = samples or self.config.evaluation.samples
+        self._check_generator_finite()
         generator = _generator(self.device, stream_seed(self.config.seed, EVAL_STREAM))
         generated = self._generate(n, generator, 65_536)
         context = MetricContext(data=self.data, generator=torch.Generator().manual_seed(
@@ -544,10 +580,28 @@ class Experiment:
                 values = metric(generated, context)
             except GanframeError:
                 raise
-            except Exception as exc:
-                raise PluginError(f"metric {name!r} failed: {type(exc).__name__}: {exc}") from exc
-            results.update({key: float(value) for key, value in values.items()})
+            except (Exception, SystemExit) as exc:
+                raise PluginError(f"{self._builder.describe('metrics', name)} failed: {type(exc).__name__}: {exc}") from exc
+            results.update(self._metric_values(name, values))
         return results
+
+    def _metric_values(self, name: str, values: Any) -> dict[str, float]:
+        """A metric's result as ``{key: float}``; anything else is one line naming the metric and its plugin."""
+        who = self._builder.describe("metrics", name)
+        if not isinstance(values, Mapping):
+            raise PluginError(f"{who} returned a {type(values).__name__}, not a dict of named values "
+                              "such as {'ks': 0.1}")
+        results = {}
+        for key, value in values.items():
+            try:
+                results[str(key)] = float(value)
+            except (TypeError, ValueError, RuntimeError):
+                raise PluginError(f"{who} returned {key!r}: {type(value).__name__}, not a number") from None
+        return results
+
+    def _check_generator_finite(self) -> None:
+        """Samples of a generator with NaN or infinite weights are meaningless: say so instead."""
+        checkpoint.check_finite({GENERATOR: self.generator.state_dict()}, f"cannot sample at step {self.step}")
 
     # -- persistence ------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
@@ -577,6 +631,7 @@ class Experiment:
 
     def load_state_dict(self, state: Mapping[str, Any], source: str = "the checkpoint") -> None:
         """Restore what :meth:`state_dict` returned; a mismatch is one line naming what does not fit."""
+        checkpoint.check_layout(state, source)
         saved, built = sorted(state["networks"]), sorted(self.networks)
         if saved != built:
             missing, extra = sorted(set(built) - set(saved)), sorted(set(saved) - set(built))
@@ -586,13 +641,15 @@ class Experiment:
                 + (f" (not in the config: {', '.join(extra)})" if extra else ""))
         if len(state["rng"]) != self.distributed.world_size:
             raise RunDirectoryError(f"{source} was written by {len(state['rng'])} process(es); resume it with the same number")
+        for role in built:
+            self._check_optimizer_fits(role, state["optimizers"][role], source)
         try:
             for role in built:
                 self.networks[role].load_state_dict(state["networks"][role])
                 self.optimizers[role].load_state_dict(state["optimizers"][role])
                 self.schedules[role].load_state_dict(state["schedules"][role])
-        except (RuntimeError, ValueError, KeyError) as exc:
-            first = str(exc).strip().splitlines()[0]
+        except Exception as exc:  # whatever a damaged or foreign checkpoint makes torch raise
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise RunDirectoryError(f"{source} does not fit the networks its config builds: {first}") from None
         for key, kind, name, component in (("strategy", "strategies", self.config.strategy.name, self.strategy),
                                            ("loss", "losses", self.config.loss.name, self.loss)):
@@ -613,6 +670,21 @@ class Experiment:
         self.trainer.real_draws = int(state["real_draws"])
         if "epoch_log" in state:  # absent from checkpoints written before per-epoch logs existed
             self.epoch_log.load_state_dict(state["epoch_log"])
+
+    def _check_optimizer_fits(self, role: str, saved: Any, source: str) -> None:
+        """The saved optimiser state has the options of the optimiser the config builds (torch would load
+        an Adam state into SGD and fail at the first step, 'KeyError: momentum')."""
+        groups = saved.get("param_groups") if isinstance(saved, Mapping) else None
+        if not isinstance(groups, list) or not all(isinstance(group, Mapping) for group in groups):
+            raise RunDirectoryError(f"{source} holds no optimizer state for the {role}")
+        expected = [set(group) - {"params"} for group in self.optimizers[role].state_dict()["param_groups"]]
+        found = [set(group) - {"params"} for group in groups]
+        if expected != found:
+            name = self.config.roles[role].optimizer.name
+            differ = sorted(set().union(*expected) ^ set().union(*found)) or ["the number of parameter groups"]
+            raise RunDirectoryError(
+                f"{source} was trained with another {role} optimizer than {name!r} (they differ in "
+                f"{', '.join(differ)}); a run resumes with the optimizer it was trained with")
 
     @staticmethod
     def _load_component_state(state: Mapping[str, Any], key: str, component: Any, who: str, source: str) -> None:
@@ -641,16 +713,22 @@ class Experiment:
     @classmethod
     def load(
         cls, directory: str | Path, *, device: str | None = None, steps: int | None = None,
-        plugins: Plugins | None = None, callbacks: Iterable[object] = (),
+        plugins: Plugins | None = None, callbacks: Iterable[object] = (), before_first_checkpoint: bool = False,
     ) -> Experiment:
         """An experiment saved with ``save`` or written by a run, at its last checkpoint.
 
-        ``steps`` raises the planned number of rounds (to train a finished run further).
+        ``steps`` raises the planned number of rounds (to train a finished run further). With
+        ``before_first_checkpoint``, a run that was stopped before it wrote its first checkpoint
+        loads at step 0 (``fit(directory)`` then trains it from the start); otherwise it is an error.
         """
         directory = Path(directory)
         raw = read_config(directory)
         overrides = {k: v for k, v in {"device": device, "train.steps": steps}.items() if v is not None}
         experiment = cls(apply_overrides(raw, overrides), plugins=plugins, callbacks=callbacks)
+        experiment.loaded_from = directory
+        if before_first_checkpoint and not checkpoint.exists(directory):
+            log.info("%s has no checkpoint yet: training starts from step 0", directory)
+            return experiment
         experiment.load_state_dict(checkpoint.read(directory), f"the checkpoint in {str(directory)!r}")
         return experiment
 

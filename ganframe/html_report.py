@@ -55,12 +55,17 @@ def write_report(directory: str | Path, output: str | Path | None = None) -> Pat
     if not directory.is_dir():
         raise RunDirectoryError(f"{str(directory)!r} is not a directory")
     if (directory / CONFIG).is_file():
-        page = run_page(directory)
+        make_page, source = run_page, "report.json or figures.json"
     elif (directory / SUMMARY).is_file():
-        page = summary_page(directory)
+        make_page, source = summary_page, SUMMARY
     else:
         raise RunDirectoryError(f"{str(directory)!r} is neither a ganframe run (no {CONFIG}) "
                                 f"nor a multi-seed run (no {SUMMARY})")
+    try:
+        page = make_page(directory)
+    except (TypeError, AttributeError, KeyError, IndexError, ValueError) as exc:  # a file edited or cut short
+        raise RunDirectoryError(f"cannot write the report of {str(directory)!r}: its {source} is damaged "
+                                f"({type(exc).__name__}: {exc})") from None
     target = Path(output) if output is not None else directory / HTML
     data = page.encode()
     try:

@@ -168,11 +168,15 @@ def _key(key: str) -> str:
 def describe_validator(validator: Any) -> str:
     """What a field's validator allows, when it can be read (attrs' ``in_``, ``gt``, ``ge``,
     ``lt``, ``le``, ``and_``, ``optional`` and ganframe's ``positive``, ``non_negative``,
-    ``one_of``); "" for validators that are plain functions of their own."""
+    ``one_of``, ``at_most``, ``count_up_to``, ``layer_sizes``, and any validator marked with
+    ``ganframe.config.constraint``); "" for other validators that are plain functions of their own."""
     from . import config
 
     if validator is None:
         return ""
+    text = getattr(validator, "constraint", None)  # ganframe.config.constraint, at_most, layer_sizes...
+    if isinstance(text, str):
+        return text
     if validator is config.positive:
         return "> 0"
     if validator is config.non_negative:

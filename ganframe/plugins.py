@@ -8,6 +8,7 @@ with its error, and everything it registered is dropped; the rest keep working.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.metadata
 import logging
@@ -39,6 +40,7 @@ BUILTIN_PLUGINS: tuple[str, ...] = (
     "ganframe.builtin.optimizers",
     "ganframe.builtin.metrics",
     "ganframe.runs",
+    "ganframe.divergence",
     "ganframe.plots.writer",
     "ganframe.plots.figures",
     "ganframe.html_report",
@@ -113,7 +115,7 @@ def call_each(manager: pluggy.PluginManager, hook_name: str, **kwargs: Any) -> N
     for impl in reversed(getattr(manager.hook, hook_name).get_hookimpls()):
         try:
             impl.function(**{name: kwargs[name] for name in impl.argnames})
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             log.warning("plugin %r failed in %s: %s", impl.plugin_name, hook_name, exc)
 
 
@@ -189,10 +191,17 @@ def _entry_points() -> list[importlib.metadata.EntryPoint]:
 
 def _register_entry_point(manager: pluggy.PluginManager, entry_point: Any) -> str | None:
     """Import and register one entry point; the error as one line, or None when it worked."""
-    try:
-        plugin = entry_point.load()
-    except Exception as exc:  # any import-time failure of third-party code
-        return f"failed to import {entry_point.value}: {type(exc).__name__}: {exc}"
+    with _signals_noted() as signalled:
+        try:
+            plugin = entry_point.load()
+        except KeyboardInterrupt as exc:
+            if signalled:  # the user pressed Ctrl-C (or a stop signal came) while the plugin imported
+                raise
+            return f"failed to import {entry_point.value}: raised {type(exc).__name__} (not a signal): {exc}"
+        except SystemExit as exc:  # sys.exit() in a plugin must not end every ganframe command
+            return f"failed to import {entry_point.value}: called sys.exit({exc.code!r})"
+        except BaseException as exc:  # any import-time failure of third-party code
+            return f"failed to import {entry_point.value}: {type(exc).__name__}: {_one_line(exc)}"
     try:
         manager.register(plugin, name=entry_point.name)
     except ValueError as exc:
@@ -200,6 +209,22 @@ def _register_entry_point(manager: pluggy.PluginManager, entry_point: Any) -> st
     except pluggy.PluginValidationError as exc:
         return f"invalid hook implementation: {_one_line(exc)}"
     return None
+
+
+@contextlib.contextmanager
+def _signals_noted():
+    """Inside the block, a real Ctrl-C (or SIGTERM, SIGHUP) is noted in the yielded list before it
+    interrupts, so that a KeyboardInterrupt a plugin raises itself can be told from the user's."""
+    from . import stopping
+
+    signalled: list[int] = []
+
+    def note(signum, frame):
+        signalled.append(signum)
+        raise stopping.Terminated(signum)
+
+    with stopping.handling(note):
+        yield signalled
 
 
 def _one_line(exc: BaseException) -> str:
@@ -246,6 +271,8 @@ def _fill_registry(manager: pluggy.PluginManager, registry: Registry) -> dict[st
                 impl.function(**{arg: arguments[arg] for arg in impl.argnames})
             except GanframeError as exc:
                 errors[impl.plugin_name] = str(exc)
+            except SystemExit as exc:
+                errors[impl.plugin_name] = f"called sys.exit({exc.code!r}) in {hook_name}"
             except Exception as exc:  # third-party code: report, do not crash
                 errors[impl.plugin_name] = f"failed in {hook_name}: {type(exc).__name__}: {exc}"
     for plugin_name in errors:

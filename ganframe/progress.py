@@ -1,7 +1,10 @@
-"""A tqdm progress bar as a lifecycle plugin: the CLI registers it when output is a terminal."""
+"""Progress of training as lifecycle plugins: a tqdm bar when stderr is a terminal, a line every
+so many seconds when it is not. The CLI registers one of them (none with --quiet)."""
 
 from __future__ import annotations
 
+import sys
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -50,3 +53,44 @@ class ProgressBar:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
+
+
+class ProgressLines:
+    """A line on stderr every ``every`` seconds — rounds done, rate, latest losses, time left — for
+    output that is not a terminal (nohup, CI, a batch job's log), where a bar would be one
+    ever-growing line or nothing at all."""
+
+    def __init__(self, every: float = 30.0, label: str = "", stream: Any = None,
+                 clock: Any = time.monotonic) -> None:
+        self.every = every
+        self.label = label  # e.g. "seed 3" in a multi-seed run
+        self.stream = stream
+        self.clock = clock
+        self._next = 0.0
+        self._start: tuple[float, int] = (0.0, 0)
+
+    @hookimpl
+    def on_experiment_start(self, step: int) -> None:
+        now = self.clock()
+        self._start = (now, step)
+        self._next = now + self.every
+
+    @hookimpl
+    def on_step_end(self, experiment, step: int, logs: Mapping[str, torch.Tensor]) -> None:
+        now = self.clock()
+        if now < self._next:
+            return
+        self._next = now + self.every
+        total = experiment.config.train.steps
+        started, first = self._start
+        rate = (step - first) / max(now - started, 1e-9)
+        left = f", {(total - step) / rate:.0f} s left" if rate > 0 else ""
+        losses = "".join(f", {key} {float(value):.4g}" for key, value in logs.items())
+        label = f"{self.label}: " if self.label else ""
+        line = f"ganframe: {label}step {step}/{total} ({100 * step / total:.0f} %), {rate:.3g} steps/s{left}{losses}\n"
+        stream = self.stream if self.stream is not None else sys.stderr
+        try:
+            stream.write(line)
+            stream.flush()
+        except (OSError, ValueError):  # the log went away (a closed pipe): training goes on
+            pass

@@ -84,7 +84,10 @@ class Setup:
         import copy
 
         chosen = self.default_preset if name is None else name
-        if chosen not in self.presets:
+        if not isinstance(chosen, str):
+            raise ConfigError(f"a preset of setup {self.name!r} is named by a string, got {chosen!r}; "
+                              f"available: {', '.join(sorted(self.presets))}")
+        if chosen not in self.presets:  # "" included: an empty name is no way to ask for the default
             raise UnknownNameError(f"preset of setup {self.name!r}", chosen, self.presets)
         return copy.deepcopy(dict(self.presets[chosen]))
 
@@ -176,11 +179,11 @@ class Registry:
         """
         if kind not in self._entries:
             raise UnknownNameError("component kind", kind, KIND_HOOKS)
-        plugin, _, bare = str(name).rpartition(QUALIFIER)
+        plugin, qualified, bare = str(name).rpartition(QUALIFIER)
         found = self._entries[kind].get(bare)
         if not found:
             raise UnknownNameError(SINGULAR[kind], str(name), self.names(kind))
-        if plugin:
+        if qualified:  # PLUGIN:NAME (':NAME' names no plugin: an error, not the bare NAME)
             chosen = [e for e in found if e.plugin == plugin]
             if not chosen:
                 raise UnknownNameError(f"plugin for the {SINGULAR[kind]} {bare!r}:", plugin, [e.plugin for e in found])

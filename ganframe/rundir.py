@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -49,6 +50,28 @@ def write_atomically(target: Path, write: Callable[[BinaryIO], Any]) -> None:
         if isinstance(exc, OSError):
             raise RunDirectoryError(f"cannot write {str(target)!r}: {exc.strerror or exc}") from None
         raise
+
+
+#: What :func:`write_atomically` names its temporary files: ``.TARGET.`` and mkstemp's 8 characters.
+_TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{8}$")
+#: Where a run's writers write atomically.
+_WRITTEN_FOLDERS = (".", "checkpoints", "plots")
+
+
+def remove_orphans(directory: Path) -> list[Path]:
+    """Remove the temporary files that writers killed mid-write left in a run directory (call it
+    while holding the run's lock, so that no live writer's file goes); the paths removed."""
+    removed = []
+    for folder in _WRITTEN_FOLDERS:
+        try:
+            candidates = list((directory / folder).iterdir())
+        except OSError:
+            continue
+        for candidate in candidates:
+            if _TEMPORARY.match(candidate.name) and candidate.is_file():
+                candidate.unlink(missing_ok=True)
+                removed.append(candidate)
+    return removed
 
 
 def _umask() -> int:

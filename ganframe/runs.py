@@ -20,7 +20,8 @@ import torch
 from . import checkpoint, distributed
 from .errors import RunDirectoryError
 from .hookimpl import hookimpl
-from .rundir import CONFIG, METRICS, REPORT, json_number, write_config, write_json
+from .rundir import CONFIG, METRICS, REPORT, json_number, remove_orphans, write_config, write_json
+from .runlock import RunLock
 
 if TYPE_CHECKING:
     from .experiment import Experiment
@@ -62,24 +63,37 @@ class RunWriter:
         self.is_main = experiment.distributed.is_main
         self._means = RunningMeans()
         self._handle: Any = None
+        self._lock = RunLock(self.directory)
 
-    @hookimpl(tryfirst=True)  # before any other plugin writes into the directory
-    def on_experiment_start(self, step: int) -> None:
-        """Create the directory and write the config; keep metrics up to the checkpoint's step."""
+    @hookimpl(wrapper=True)  # around every other plugin: the directory is locked and ready before they write
+    def on_experiment_start(self, step: int):
+        """Lock the directory, create it and write the config; keep metrics up to the checkpoint's step."""
         if self.is_main:
-            resuming = step > 0
-            if not resuming and (self.directory / CONFIG).exists():
-                raise RunDirectoryError(
-                    f"{str(self.directory)!r} already holds a run; continue it with --resume or choose another --out"
-                )
             if self.directory.exists() and not self.directory.is_dir():
                 raise RunDirectoryError(f"{str(self.directory)!r} exists and is not a directory")
-            write_config(self.directory, self.experiment.config.to_toml())
-            self._open_metrics(keep_until=step if resuming else 0)
-            log.info("training %s from step %d to %d on %s, writing %s",
-                     self.experiment.config.setup or self.experiment.config.data.name, step,
-                     self.experiment.config.train.steps, self.experiment.device, self.directory)
+            self._lock.acquire()
+            try:
+                self._start(step)
+            except BaseException:
+                self._lock.release()
+                raise
         distributed.barrier(self.experiment.distributed)
+        return (yield)
+
+    def _start(self, step: int) -> None:
+        """Write into a new directory, or continue the run the experiment was loaded from (possibly
+        at step 0: a run stopped before its first checkpoint)."""
+        source = self.experiment.loaded_from
+        resuming = step > 0 or (source is not None and _same_path(source, self.directory))
+        if not resuming and (self.directory / CONFIG).exists():
+            raise RunDirectoryError(
+                f"{str(self.directory)!r} already holds a run; continue it with --resume or choose another --out")
+        remove_orphans(self.directory)  # temporary files of a writer that was killed mid-write
+        write_config(self.directory, self.experiment.config.to_toml())
+        self._open_metrics(keep_until=step)
+        log.info("training %s from step %d to %d on %s, writing %s",
+                 self.experiment.config.setup or self.experiment.config.data.name, step,
+                 self.experiment.config.train.steps, self.experiment.device, self.directory)
 
     def _open_metrics(self, keep_until: int) -> None:
         target = self.directory / METRICS
@@ -138,19 +152,31 @@ class RunWriter:
         if self.is_main:
             log.info("checkpoint written at step %d", experiment.step)
 
-    @hookimpl(tryfirst=True)  # report.json first: the report page reads it
-    def on_experiment_end(self, report: Mapping[str, Any]) -> None:
-        if self.is_main:
-            write_json(self.directory / REPORT, dict(report))
-            log.info("step %d, %.1f s of training: %s", report["steps"], report["seconds"],
-                     ", ".join(f"{k} {v:.4g}" for k, v in report["metrics"].items()) or "no metrics")
-        self._close()
+    @hookimpl(wrapper=True)  # report.json before every other plugin (the report page reads it); unlock after all
+    def on_experiment_end(self, report: Mapping[str, Any]):
+        try:
+            if self.is_main:
+                write_json(self.directory / REPORT, dict(report))
+                log.info("step %d, %.1f s of training: %s", report["steps"], report["seconds"],
+                         ", ".join(f"{k} {v:.4g}" for k, v in report["metrics"].items()) or "no metrics")
+            self._close_metrics()
+            return (yield)
+        finally:
+            self._lock.release()
 
     @hookimpl
     def on_exception(self) -> None:
-        self._close()
+        self._close_metrics()
+        self._lock.release()
 
-    def _close(self) -> None:
+    def _close_metrics(self) -> None:
         if self._handle is not None:
             self._handle.close()
             self._handle = None
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    try:
+        return Path(a).resolve() == Path(b).resolve()
+    except OSError:
+        return False

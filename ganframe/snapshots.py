@@ -30,6 +30,8 @@ def snapshot_steps(total_steps: int, rounds_per_epoch: int | None, count: int) -
     there are at most ``count`` epochs, else every k-th; otherwise they are evenly spaced.
     """
     steps = {0, total_steps}
+    # More snapshots than steps is a snapshot after every step: never loop past the steps there are.
+    count = max(1, min(count, total_steps))
     if rounds_per_epoch:
         epochs = total_steps // rounds_per_epoch
         every = max(1, math.ceil(epochs / count))

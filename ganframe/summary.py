@@ -19,7 +19,8 @@ from .rundir import read_number, write_json
 
 SUMMARY = "summary.json"
 MAX_SEEDS = 1000
-_RANGE = re.compile(r"^(\d+)(?:-(\d+))?$")
+_RANGE = re.compile(r"^(\d{1,19})(?:-(\d{1,19}))?$")  # seeds are below 2**63: at most 19 digits
+MAX_SEED = 2**63 - 1
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -28,13 +29,15 @@ def parse_seeds(text: str) -> list[int]:
     for part in str(text).split(","):
         match = _RANGE.match(part.strip())
         if not match:
-            raise ConfigError(f"--seeds {text!r}: expected numbers and ranges like 0-4 or 0,3,7")
+            raise ConfigError(f"--seeds {str(text)[:80]!r}: expected numbers and ranges like 0-4 or 0,3,7")
         first, last = int(match.group(1)), int(match.group(2) or match.group(1))
         if last < first:
             raise ConfigError(f"--seeds {text!r}: the range {part.strip()} runs backwards")
-        seeds.extend(range(first, last + 1))
-        if len(seeds) > MAX_SEEDS:
+        if last > MAX_SEED:
+            raise ConfigError(f"--seeds {text!r}: a seed is at most 2**63 - 1, got {last}")
+        if len(seeds) + (last - first + 1) > MAX_SEEDS:  # before expanding the range
             raise ConfigError(f"--seeds {text!r}: more than {MAX_SEEDS} seeds")
+        seeds.extend(range(first, last + 1))
     repeated = sorted({seed for seed in seeds if seeds.count(seed) > 1})
     if repeated:
         raise ConfigError(f"--seeds {text!r}: seed {repeated[0]} is given twice")

@@ -155,12 +155,15 @@ def test_ctrl_c_on_the_command_line_stops_cleanly_and_resume_matches_an_uninterr
     from ganframe import cli as cli_module
 
     run = tmp_path / "interrupted"
-    handler_before = signal.getsignal(signal.SIGINT)  # SIG_IGN when the tests run in the background
+    # Python's own handler, as in a terminal (the tests may run in the background, where SIGINT is
+    # ignored, and ganframe leaves ignored signals ignored)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    handler_before = signal.getsignal(signal.SIGINT)
     monkeypatch.setattr(cli_module, "_console_callbacks", lambda args, is_main: [CtrlCAt(4)])
     stopped = cli(*argv_for(run))  # the same command that trained `trained_run` for 6 steps
     assert stopped.code == 130
     assert stopped.err.splitlines()[-1] == f"ganframe: stopped at step 4; continue with: ganframe train --resume {run}"
-    assert "ganframe: stopping after this round (Ctrl-C again to abort)" in stopped.err
+    assert "ganframe: SIGINT: stopping after this round and writing a checkpoint (send it again to abort)" in stopped.err
     assert state(run)["step"] == 4
     assert json.loads((run / "report.json").read_text())["completed"] is False
 

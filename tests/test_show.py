@@ -22,14 +22,15 @@ def test_show_a_generator_lists_every_option_with_its_type_default_and_descripti
     lines = result.out.splitlines()
     assert lines[0] == "generator mlp  [ganframe.builtin.networks]  fully connected generator for any sample shape"
     assert "options (set in [generator] or with --set generator.OPTION=VALUE):" in lines
-    hidden = lines.index("  hidden: list of int = [64, 64]")
+    hidden = lines.index("  hidden: list of int = [64, 64]  (each 1 to 1000000)")
     # the comment above the field in MLPGeneratorConfig's source
-    assert lines[hidden + 1] == "      Units in each hidden layer; [] makes a single linear map."
+    assert lines[hidden + 1] == ("      Units in each hidden layer; [] makes a single linear map. At most 10^9 "
+                                 "parameters in all.")
     activation = lines.index('  activation: str or list of str = "leaky-relu"')
     assert lines[activation + 1] == "      One name for every hidden layer, or one per hidden layer."
     slope = lines.index("  negative_slope: float = 0.2")
     assert lines[slope + 1] == "      of the leaky-relu activation"  # its trailing comment
-    assert "  init_std: float or None = None" in lines
+    assert "  init_std: float or None = None  (> 0, or None)" in lines
     assert result.err == ""
 
 
@@ -45,11 +46,11 @@ def test_show_a_loss_by_its_singular_or_plural_kind(cli, kind):
 
 @pytest.mark.parametrize(("kind", "name", "expected"), [
     ("data-source", "file", "  path: str  (required)"),
-    ("data-sources", "gaussian-2d", "  size: int = 1000  (> 0)"),
+    ("data-sources", "gaussian-2d", "  size: int = 1000  (> 0, <= 10000000)"),
     ("optimizer", "adam", '  implementation: str = "auto"  (one of "auto", "fused", "foreach", "for-loop")'),
-    ("optimizers", "adam", "  betas: list of 2 float = [0.5, 0.999]"),
-    ("network", "mlp", '  input: int or str = "data"'),
-    ("discriminators", "mlp", "  minibatch_kernels: int = 0  (>= 0)"),
+    ("optimizers", "adam", "  betas: list of 2 float = [0.5, 0.999]  (each in [0, 1))"),
+    ("network", "mlp", '  input: int or str = "data"  ("data", "noise" or 1 to 1000000)'),
+    ("discriminators", "mlp", "  minibatch_kernels: int = 0  (>= 0, <= 1000000)"),
 ])
 def test_show_other_kinds(cli, kind, name, expected):
     result = cli("show", kind, name)
@@ -59,7 +60,7 @@ def test_show_other_kinds(cli, kind, name, expected):
 
 def test_show_a_long_description_wrapped_under_its_option(cli):
     lines = cli("show", "discriminator", "mlp").out.splitlines()
-    start = lines.index("  minibatch_kernels: int = 0  (>= 0)") + 1
+    start = lines.index("  minibatch_kernels: int = 0  (>= 0, <= 1000000)") + 1
     text = []
     for line in lines[start:]:
         if not line.startswith("      "):
@@ -137,7 +138,7 @@ def test_show_a_clashing_name_says_how_to_qualify_it(cli, assert_usage_error, cl
     assert impostor.code == 0, impostor.err
     assert impostor.out == "generator mlp  [extra-0-OtherMLP]  an impostor\ntakes no options\n"
     builtin = cli("show", "generator", "ganframe.builtin.networks:mlp")
-    assert "  hidden: list of int = [64, 64]" in builtin.out.splitlines()
+    assert "  hidden: list of int = [64, 64]  (each 1 to 1000000)" in builtin.out.splitlines()
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -153,7 +154,7 @@ def test_show_an_unknown_kind_or_name_is_one_line(cli, assert_usage_error, args,
 
 
 def test_show_without_a_name_is_a_usage_error(cli, assert_usage_error):
-    assert_usage_error(cli("show", "generator"), prefix="ganframe show: error: ")
+    assert_usage_error(cli("show", "generator"), prefix="ganframe: error: ")
 
 
 # -- describe_options ---------------------------------------------------------------------------------

@@ -2,32 +2,40 @@
 
 from __future__ import annotations
 
+import math
+
 import attrs
 import torch
 
-from ganframe.config import positive
+from ganframe.config import MAX_WIDTH, count_up_to
 from ganframe.hookimpl import hookimpl
 
 
 @attrs.frozen(kw_only=True)
 class NormalNoiseConfig:
-    dim: int = attrs.field(default=16, validator=positive)  # numbers per noise vector
+    dim: int = attrs.field(default=16, validator=count_up_to(MAX_WIDTH))  # numbers per noise vector
 
 
 @attrs.frozen(kw_only=True)
 class UniformNoiseConfig:
-    dim: int = attrs.field(default=16, validator=positive)  # numbers per noise vector
-    low: float = 0.0  # the interval [low, high) each number is drawn from
+    dim: int = attrs.field(default=16, validator=count_up_to(MAX_WIDTH))  # numbers per noise vector
+    low: float = 0.0  # the interval [low, high) each number is drawn from: finite, with low < high
     high: float = 1.0
 
     def __attrs_post_init__(self) -> None:
+        for name in ("low", "high"):
+            value = getattr(self, name)
+            if isinstance(value, float) and not math.isfinite(value):  # built in Python, not structured
+                raise ValueError(f"'{name}' must be a finite number, got {value!r}")
         if not self.high > self.low:
             raise ValueError(f"'high' ({self.high}) must be greater than 'low' ({self.low})")
+        if not math.isfinite(self.high - self.low):  # e.g. -1e308 and 1e308: the width overflows
+            raise ValueError(f"'high' - 'low' must be a finite number, got {self.high} - {self.low}")
 
 
 @attrs.frozen(kw_only=True)
 class BitsNoiseConfig:
-    dim: int = attrs.field(default=8, validator=positive)  # bits per noise vector
+    dim: int = attrs.field(default=8, validator=count_up_to(MAX_WIDTH))  # bits per noise vector
 
 
 @attrs.frozen

@@ -5,13 +5,23 @@ from __future__ import annotations
 import attrs
 import torch
 
-from ganframe.config import non_negative, one_of, positive
+from ganframe.config import constraint, non_negative, one_of, positive
 from ganframe.hookimpl import hookimpl
 
 
+@constraint("each in [0, 1)")
 def _betas(instance: object, attribute: attrs.Attribute, value: tuple[float, float]) -> None:
     if len(value) != 2 or not all(0.0 <= b < 1.0 for b in value):
         raise ValueError(f"'betas' must be two numbers in [0, 1), got {list(value)!r}")
+
+
+@constraint(">= 0, < 1")
+def _decay_rate(instance: object, attribute: attrs.Attribute, value: float) -> None:
+    # 1 or more: a moving average that never forgets (momentum that only grows, a squared-gradient
+    # average that stays at zero), which diverges.
+    non_negative(instance, attribute, value)
+    if not value < 1:
+        raise ValueError(f"'{attribute.name}' must be below 1, got {value!r}")
 
 
 @attrs.frozen(kw_only=True)
@@ -29,7 +39,7 @@ class AdamConfig:
 @attrs.frozen(kw_only=True)
 class SGDConfig:
     lr: float = attrs.field(default=1e-3, validator=positive)  # the learning rate (train.lr_decay may decay it)
-    momentum: float = attrs.field(default=0.0, validator=non_negative)
+    momentum: float = attrs.field(default=0.0, validator=_decay_rate)
     nesterov: bool = False  # Nesterov momentum (needs momentum > 0)
     weight_decay: float = attrs.field(default=0.0, validator=non_negative)  # L2 penalty on the weights
 
@@ -41,8 +51,8 @@ class SGDConfig:
 @attrs.frozen(kw_only=True)
 class RMSpropConfig:
     lr: float = attrs.field(default=5e-5, validator=positive)  # the learning rate (train.lr_decay may decay it)
-    alpha: float = attrs.field(default=0.99, validator=positive)  # decay rate of the squared-gradient average
-    momentum: float = attrs.field(default=0.0, validator=non_negative)
+    alpha: float = attrs.field(default=0.99, validator=_decay_rate)  # decay rate of the squared-gradient average
+    momentum: float = attrs.field(default=0.0, validator=_decay_rate)
     eps: float = attrs.field(default=1e-8, validator=positive)  # added to the denominator
 
 

@@ -6,14 +6,15 @@ import attrs
 import torch
 
 from ganframe.components import Trainer
-from ganframe.config import one_of, positive
+from ganframe.config import MAX_UPDATES_PER_ROUND, count_up_to, one_of
 from ganframe.hookimpl import hookimpl
 
 
 @attrs.frozen(kw_only=True)
 class AlternatingConfig:
-    d_steps: int = attrs.field(default=1, validator=positive)  # D updates per round, each on a fresh batch
-    g_steps: int = attrs.field(default=1, validator=positive)  # G updates per round
+    # D updates per round, each on a fresh batch
+    d_steps: int = attrs.field(default=1, validator=count_up_to(MAX_UPDATES_PER_ROUND))
+    g_steps: int = attrs.field(default=1, validator=count_up_to(MAX_UPDATES_PER_ROUND))  # G updates per round
     # Which network learns first in each round: D (most code) or G (Lightning's GAN example).
     order: str = attrs.field(default="d-first", validator=one_of("d-first", "g-first"))
 

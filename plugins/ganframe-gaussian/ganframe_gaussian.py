@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 import ganframe
-from ganframe.config import one_of, positive
+from ganframe.config import check_parameters, layer_sizes, one_of, positive
 from ganframe.nn import ACTIVATIONS, mlp, numel
 
 METRICS = ["moments", "wasserstein", "ks", "two-sample"]
@@ -106,11 +106,16 @@ class BatchMLPConfig:
 
     # What D sees of the batch: "squared-deviations" (the article) or "moments" (its later version).
     features: str = attrs.field(default="squared-deviations", validator=one_of(*BATCH_FEATURES))
-    hidden: tuple[int, ...] = (50, 50)
+    hidden: tuple[int, ...] = attrs.field(default=(50, 50), validator=layer_sizes)
     activation: str | tuple[str, ...] = attrs.field(default="elu", validator=_activations)
     negative_slope: float = 0.2
     # "logits", or "probabilities" (a Sigmoid at the end, as the article does).
     output: str = attrs.field(default="probabilities", validator=one_of("logits", "probabilities"))
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.activation, str) and len(self.activation) != len(self.hidden):
+            raise ValueError(f"'activation' names {len(self.activation)} activations for {len(self.hidden)} "
+                             f"hidden layers; give one name, or one per hidden layer")
 
 
 class BatchMLP(nn.Module):
@@ -123,7 +128,9 @@ class BatchMLP(nn.Module):
         self.kind = config.features
         feature_class = BATCH_FEATURES[config.features]
         self.features = feature_class()
-        self.net = mlp([feature_class.features(batch_size, numel(sample_shape)), *config.hidden, 1],
+        sizes = [feature_class.features(batch_size, numel(sample_shape)), *config.hidden, 1]
+        check_parameters(sizes, "discriminator")
+        self.net = mlp(sizes,
                        hidden_activation=config.activation, negative_slope=config.negative_slope,
                        output_activation="sigmoid" if config.output == "probabilities" else "none")
 

@@ -36,7 +36,7 @@ import torch.nn.functional as F
 
 import ganframe
 from ganframe.components import Trainer, discriminator_output
-from ganframe.config import non_negative, one_of, positive
+from ganframe.config import MAX_SAMPLES, at_most, non_negative, one_of, positive
 from ganframe.data import stream_seed
 from ganframe.errors import ConfigError
 
@@ -65,7 +65,7 @@ class AffineGaussianConfig:
 
     A: tuple[tuple[float, ...], ...] = attrs.field(default=((1.0, 2.0), (-0.1, 0.5)), validator=_finite_matrix)
     b: tuple[float, ...] = attrs.field(default=(1.0, 2.0), validator=_finite_vector)
-    size: int = attrs.field(default=1000, validator=positive)  # points in the fixed training set
+    size: int = attrs.field(default=1000, validator=[positive, at_most(MAX_SAMPLES)])  # points in the fixed training set
     # The training set is drawn from this seed; None: from the experiment's seed.
     data_seed: int | None = attrs.field(default=None, validator=non_negative)
 

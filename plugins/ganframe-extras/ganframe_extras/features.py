@@ -20,14 +20,14 @@ import attrs
 from torch import nn
 from torch.nn.utils import parametrizations
 
-from ganframe.config import positive
+from ganframe.config import MAX_WIDTH, count_up_to
 from ganframe.nn import MinibatchDiscrimination, MinibatchStd, insert_before_last_linear, last_linear
 
 
 @attrs.frozen(kw_only=True)
 class MinibatchDiscriminationConfig:
-    kernels: int = attrs.field(default=50, validator=positive)  # B in the paper: features added
-    kernel_dims: int = attrs.field(default=5, validator=positive)  # C in the paper
+    kernels: int = attrs.field(default=50, validator=count_up_to(MAX_WIDTH))  # B in the paper: features added
+    kernel_dims: int = attrs.field(default=5, validator=count_up_to(MAX_WIDTH))  # C in the paper
 
 
 def _discriminator_only(name: str, context) -> None:

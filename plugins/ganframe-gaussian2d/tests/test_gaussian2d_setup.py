@@ -186,7 +186,7 @@ def test_the_error_metric_reads_any_known_gaussian_and_rejects_unknown_data():
     ({"data.A": [[1, 2], [3]]}, "data: 'A' rows must all have the same length, got [[1.0, 2.0], [3.0]]"),
     ({"data.A": []}, "data: 'A' must be a non-empty matrix (a list of rows), got []"),
     ({"data.b": [1, 2, 3]}, "data: 'b' must have one entry per column of 'A' (2), got 3"),
-    ({"data.b": [1.0, float("nan")]}, "data: 'b' must be a non-empty list of finite numbers, got [1.0, nan]"),
+    ({"data.b": [1.0, float("nan")]}, "data: b: must be a finite number, got nan"),
     ({"data.size": 0}, "data: 'size' must be > 0, got 0"),
     ({"data.data_seed": -1}, "data: 'data_seed' must be >= 0, got -1"),
     ({"data.mean": 1.0}, "unknown option data.mean; available: A, b, size, data_seed"),

@@ -20,7 +20,7 @@ import attrs
 import torch
 
 import ganframe
-from ganframe.config import positive
+from ganframe.config import at_most, positive
 
 
 def _finite(instance: object, attribute: attrs.Attribute, value: float) -> None:
@@ -29,6 +29,7 @@ def _finite(instance: object, attribute: attrs.Attribute, value: float) -> None:
         raise ValueError(f"'{attribute.name}' must be finite, got {value!r}")
 
 
+MAX_MODES = 1_000_000  # Gaussians in one mixture (a grid of at most 1000 x 1000)
 _count = [attrs.validators.instance_of(int), positive]  # whole numbers >= 1
 _length = [positive, _finite]  # finite numbers > 0
 
@@ -37,7 +38,7 @@ _length = [positive, _finite]  # finite numbers > 0
 class RingConfig:
     """``modes`` Gaussians of standard deviation ``std`` evenly on a circle of radius ``radius``."""
 
-    modes: int = attrs.field(default=8, validator=_count)
+    modes: int = attrs.field(default=8, validator=[*_count, at_most(MAX_MODES)])
     radius: float = attrs.field(default=2.0, validator=_length)
     std: float = attrs.field(default=0.02, validator=_length)
 
@@ -46,7 +47,7 @@ class RingConfig:
 class GridConfig:
     """``size`` × ``size`` Gaussians of standard deviation ``std``, ``spacing`` apart, centred on 0."""
 
-    size: int = attrs.field(default=5, validator=_count)
+    size: int = attrs.field(default=5, validator=[*_count, at_most(math.isqrt(MAX_MODES))])
     spacing: float = attrs.field(default=2.0, validator=_length)
     std: float = attrs.field(default=0.05, validator=_length)
 

@@ -197,11 +197,11 @@ def test_samples_of_the_wrong_shape_are_refused():
     ({"name": "ring", "std": 0}, "data: 'std' must be > 0, got 0.0"),
     ({"name": "ring", "modes": 0}, "data: 'modes' must be > 0, got 0"),
     ({"name": "ring", "radius": -1.0}, "data: 'radius' must be > 0, got -1.0"),
-    ({"name": "ring", "radius": math.inf}, "data: 'radius' must be finite, got inf"),
+    ({"name": "ring", "radius": math.inf}, "data: radius: must be a finite number, got inf"),
     ({"name": "ring", "modes": 2.5}, "data: modes: expected int, got 2.5"),
     ({"name": "grid", "size": 0}, "data: 'size' must be > 0, got 0"),
     ({"name": "grid", "spacing": 0.0}, "data: 'spacing' must be > 0, got 0.0"),
-    ({"name": "grid", "std": math.nan}, "data: 'std' must be > 0, got nan"),
+    ({"name": "grid", "std": math.nan}, "data: std: must be a finite number, got nan"),
     ({"name": "grid", "modes": 4}, "unknown option data.modes; available: size, spacing, std"),
 ])
 def test_bad_options_are_refused(plugins, data, message):

@@ -12,20 +12,49 @@ import attrs
 import torch
 from torch import nn
 
-from ganframe.config import non_negative, one_of, positive
+from ganframe.config import (
+    MAX_BATCH_SIZE,
+    MAX_WIDTH,
+    at_most,
+    check_parameters,
+    constraint,
+    count_up_to,
+    non_negative,
+    one_of,
+)
 from ganframe.nn import ACTIVATIONS, MinibatchDiscrimination, MinibatchStd, activation, numel
 
+MAX_CONV_WIDTH = 4096  # channels of the convolutional networks (about 150 million parameters)
 
+
+@constraint(f"non-empty, each 1 to {MAX_WIDTH}")
 def _sizes(instance: object, attribute: attrs.Attribute, value: tuple[int, ...]) -> None:
     if not value or any(size < 1 for size in value):
         raise ValueError(f"'{attribute.name}' must be a non-empty list of positive sizes, got {list(value)!r}")
+    if any(size > MAX_WIDTH for size in value):
+        raise ValueError(f"'{attribute.name}' sizes must be at most {MAX_WIDTH}, got {list(value)!r}")
+
+
+@constraint(">= 0, <= 1")
+def _fraction(instance: object, attribute: attrs.Attribute, value: float) -> None:
+    non_negative(instance, attribute, value)
+    if not value <= 1:
+        raise ValueError(f"'{attribute.name}' must be at most 1, got {value!r}")
+
+
+@constraint(">= 0, < 1")
+def _dropout(instance: object, attribute: attrs.Attribute, value: float) -> None:
+    non_negative(instance, attribute, value)
+    if not value < 1:
+        raise ValueError(f"'{attribute.name}' must be below 1 (1 drops every unit), got {value!r}")
 
 
 @attrs.frozen(kw_only=True)
 class BatchNormMLPConfig:
     hidden: tuple[int, ...] = attrs.field(default=(128, 256, 512, 1024), validator=_sizes)
     negative_slope: float = 0.2  # LeakyReLU after every hidden layer
-    momentum: float = 0.1  # of BatchNorm's running statistics, used when sampling
+    # of BatchNorm's running statistics, used when sampling
+    momentum: float = attrs.field(default=0.1, validator=_fraction)
     output_activation: str = attrs.field(default="tanh", validator=one_of(*ACTIVATIONS))
 
 
@@ -37,6 +66,7 @@ class BatchNormMLP(nn.Module):
         self.sample_shape = tuple(sample_shape)
         layers: list[nn.Module] = []
         sizes = [noise_dim, *config.hidden]
+        check_parameters([*sizes, numel(sample_shape)], "generator")
         for index, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
             layers.append(nn.Linear(n_in, n_out))
             if index > 0:
@@ -51,7 +81,8 @@ class BatchNormMLP(nn.Module):
 
 @attrs.frozen(kw_only=True)
 class ConvGeneratorConfig:
-    width: int = attrs.field(default=64, validator=positive)  # channels at 7x7; half of them at 14x14
+    # channels at 7x7; half of them at 14x14
+    width: int = attrs.field(default=64, validator=count_up_to(MAX_CONV_WIDTH))
 
 
 class ConvGenerator(nn.Module):
@@ -79,7 +110,8 @@ class ConvGenerator(nn.Module):
 
 @attrs.frozen(kw_only=True)
 class ConvDiscriminatorConfig:
-    width: int = attrs.field(default=64, validator=positive)  # channels at 7x7; half of them at 14x14
+    # channels at 7x7; half of them at 14x14
+    width: int = attrs.field(default=64, validator=count_up_to(MAX_CONV_WIDTH))
     negative_slope: float = 0.2
 
 
@@ -107,17 +139,17 @@ class ConvDiscriminator(nn.Module):
 class MLPDiscriminatorConfig:
     hidden: tuple[int, ...] = attrs.field(default=(512, 256), validator=_sizes)
     negative_slope: float = 0.2
-    dropout: float = attrs.field(default=0.0, validator=non_negative)  # after every hidden layer
+    dropout: float = attrs.field(default=0.0, validator=_dropout)  # after every hidden layer
     # Append the minibatch standard deviation (Karras et al., 2018) before the last layer: the mean
     # over features of the std over the batch, one extra input, so D can see a batch with too
     # little variety.
     minibatch_std: bool = True
     # Minibatch discrimination (Salimans et al., 2016) before the last layer: 0 kernels is off.
-    minibatch_kernels: int = attrs.field(default=0, validator=non_negative)
-    minibatch_kernel_dims: int = attrs.field(default=5, validator=positive)
+    minibatch_kernels: int = attrs.field(default=0, validator=[non_negative, at_most(MAX_WIDTH)])
+    minibatch_kernel_dims: int = attrs.field(default=5, validator=count_up_to(MAX_WIDTH))
     # Packing (PacGAN, Lin et al., 2018): judge groups of `pack` consecutive examples together, as
     # one input, so that a generator repeating itself is visible within each group. 1 is off.
-    pack: int = attrs.field(default=1, validator=positive)
+    pack: int = attrs.field(default=1, validator=count_up_to(MAX_BATCH_SIZE))
 
 
 class MLPDiscriminator(nn.Module):
@@ -131,6 +163,9 @@ class MLPDiscriminator(nn.Module):
         layers: list[nn.Module] = []
         self.pack = config.pack
         sizes = [config.pack * numel(sample_shape), *config.hidden]
+        kernels = config.minibatch_kernels
+        check_parameters([*sizes, 1], "discriminator", extra=(
+            sizes[-1] * kernels * config.minibatch_kernel_dims + kernels + int(config.minibatch_std)))
         for n_in, n_out in zip(sizes[:-1], sizes[1:]):
             layers += [nn.Linear(n_in, n_out), nn.LeakyReLU(config.negative_slope)]
             if config.dropout:
