@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import attrs
 import torch
 
-from .errors import ConfigError, PluginError
+from .errors import ConfigError
 
 if TYPE_CHECKING:
     from .data import DataSource
@@ -299,12 +299,3 @@ def discriminator_output(discriminator: Any) -> str:
     """``"logits"`` or ``"probabilities"``: what a discriminator's scores are."""
     module = getattr(discriminator, "module", discriminator)  # unwrap DDP
     return getattr(module, "output", "logits")
-
-
-def require_attrs(obj: Any, kind: str, name: str, *methods: str) -> Any:
-    """Fail early, naming the component, when a factory returned something without ``methods``."""
-    missing = [m for m in methods if not hasattr(obj, m)]
-    if missing:
-        raise PluginError(f"{kind} {name!r} built a {type(obj).__name__} without {', '.join(missing)}")
-    return obj
-
