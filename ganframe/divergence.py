@@ -12,6 +12,7 @@ plugins are loaded. Disable it with ``--disable-plugin ganframe.divergence`` to 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,14 +45,18 @@ class DivergenceGuard:
 
     @hookimpl(tryfirst=True)  # before the run writer checkpoints at this step
     def on_step_end(self, step: int, logs: Mapping[str, torch.Tensor]) -> None:
-        finite = None
-        if logs:
+        train = self.experiment.config.train
+        if self.check_every == 1:  # on the CPU reading a value costs nothing: look at each one now
+            bad = [key for key, value in logs.items() if not math.isfinite(float(value))]
+            if bad:
+                self._first_bad.fill_(step)
+                self._check_logs(bad)
+        elif logs:  # on a device: note the first bad round there, read it every check_every rounds
             finite = torch.stack([value.detach().float().reshape(()) for value in logs.values()]).isfinite()
             step_if_bad = torch.where(finite.all(), 0, step)
             self._first_bad = torch.where(self._first_bad == 0, step_if_bad, self._first_bad)
-        train = self.experiment.config.train
-        if step % self.check_every == 0 or step == train.steps:
-            self._check_logs([key for key, ok in zip(logs, finite) if not bool(ok)] if finite is not None else [])
+            if step % self.check_every == 0 or step == train.steps:
+                self._check_logs([key for key, ok in zip(logs, finite) if not bool(ok)])
         if step % train.log_every == 0 or (train.checkpoint_every and step % train.checkpoint_every == 0):
             self._check_weights(step)
 

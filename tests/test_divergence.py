@@ -121,3 +121,20 @@ def test_sample_and_evaluate_of_a_non_finite_model_say_so(cli, run_copy, tmp_pat
         assert result.code == 3, result.err
         assert result.err.startswith("ganframe: error: cannot sample at step 6: the generator's weights are not finite")
     assert not (tmp_path / "s.npy").exists()
+
+
+def test_on_a_device_the_first_bad_step_is_named_when_it_is_read(make_experiment):
+    """On a GPU the guard reads the logs every train.log_every rounds (reading waits for the device),
+    and still names the first round that went bad. The same code, run on the CPU here."""
+    from ganframe.divergence import DivergenceGuard
+
+    experiment = make_experiment(train__steps=20, train__log_every=4)
+    guard = DivergenceGuard(experiment, None)
+    guard.check_every = 4
+    good, bad = torch.tensor(1.0), torch.tensor(float("nan"))
+    for step in range(1, 6):
+        guard.on_step_end(step, {"d_loss": good, "g_loss": good})
+    guard.on_step_end(6, {"d_loss": good, "g_loss": bad})
+    guard.on_step_end(7, {"d_loss": good, "g_loss": good})  # a finite round after: the first bad one counts
+    with pytest.raises(DivergedError, match="training diverged at step 6: a logged loss is not finite; nothing was saved"):
+        guard.on_step_end(8, {"d_loss": good, "g_loss": good})
