@@ -6,13 +6,15 @@ Each process writes ``rank-N.json`` into the directory given as the first argume
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sys
 from pathlib import Path
 
 import torch
 import torch.distributed as dist
 
-from ganframe import Experiment, distributed
+from ganframe import Experiment, distributed, hookimpl, stopping
 from ganframe.cli import main as cli_main
 
 
@@ -38,6 +40,27 @@ def parameters_spread(experiment: Experiment) -> float:
     reference = flat.clone()
     dist.broadcast(reference, src=0)
     return float((flat - reference).abs().max())
+
+
+class SignalOnRank:
+    """Sends this process SIGTERM after round ``step``, on rank ``rank`` only."""
+
+    def __init__(self, rank: int, step: int) -> None:
+        self.rank, self.step = rank, step
+
+    @hookimpl
+    def on_step_end(self, experiment, step):
+        if step == self.step and experiment.distributed.rank == self.rank:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+
+def stop_one_process(run: Path, context: distributed.DistributedContext) -> tuple[int, int | None]:
+    experiment = Experiment.from_setup("gaussian", seed=3, steps=30, batch_size=64, device="cpu",
+                                       callbacks=[SignalOnRank(1, 7)])
+    handler = stopping.StopAfterRound(experiment.request_stop)
+    with stopping.handling(handler):
+        experiment.fit(run)
+    return experiment.step, handler.signum
 
 
 def main() -> None:
@@ -66,6 +89,10 @@ def main() -> None:
     three.fit()
     result["encoder_spread"] = parameters_spread(three)
     result["encoder_trained"] = any(not torch.equal(a, b) for a, b in zip(start, three.networks["encoder"].parameters()))
+
+    # SIGTERM reaches one process only (rank 1, after round 7): every process stops after that same
+    # round, none waits forever for the others in the next round's gradient averaging.
+    result["stopped_at"], result["stopped_by_signal"] = stop_one_process(out / "stopped-run", context)
 
     # The command line, as a user runs it under torchrun (it leaves the process group at the end).
     result["cli_exit"] = cli_main(["train", "gaussian", "--steps", "40", "--seed", "1", "--device", "cpu",

@@ -43,6 +43,14 @@ def test_batch_is_split_and_networks_stay_identical(ddp_run):
         assert result["cli_exit"] == 0
 
 
+def test_a_stop_signal_to_one_process_stops_every_process_after_the_same_round(ddp_run):
+    out, results, _ = ddp_run
+    assert [result["stopped_at"] for result in results] == [7, 7]
+    assert [result["stopped_by_signal"] for result in results] == [None, 15]  # SIGTERM reached rank 1 only
+    report = json.loads((out / "stopped-run" / "report.json").read_text())
+    assert (report["steps"], report["completed"]) == (7, False)
+
+
 def test_a_third_role_stays_identical_in_every_process(ddp_run):
     _, results, _ = ddp_run
     for result in results:
