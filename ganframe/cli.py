@@ -651,7 +651,9 @@ def _check_sample_size(n: int, experiment) -> None:
 
 
 def _check_seed(option: str, seed: int | None) -> None:
-    if seed is not None and not 0 <= seed < 2**63:
+    from .config import MAX_INT
+
+    if seed is not None and not 0 <= seed <= MAX_INT:
         raise ConfigError(f"{option} must be a whole number from 0 to 2**63 - 1, got {seed}")
 
 

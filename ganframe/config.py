@@ -127,6 +127,20 @@ def at_most(limit: int | float):
     return check
 
 
+def below(limit: int | float):
+    """attrs validator: a number less than ``limit`` (None passes); ``[non_negative, below(1)]`` is a
+    decay rate, a momentum or a dropout probability (1 would never forget, or drop everything)."""
+
+    @constraint(f"< {limit}")
+    def check(instance: object, attribute: attrs.Attribute, value: Any) -> None:
+        if value is not None:
+            _number(attribute, value)
+            if not value < limit:
+                raise ValueError(f"'{attribute.name}' must be below {limit}, got {value!r}")
+
+    return check
+
+
 def count_up_to(limit: int):
     """attrs validator: a whole number from 1 to ``limit``."""
     return [positive, at_most(limit)]

@@ -168,7 +168,7 @@ def _key(key: str) -> str:
 def describe_validator(validator: Any) -> str:
     """What a field's validator allows, when it can be read (attrs' ``in_``, ``gt``, ``ge``,
     ``lt``, ``le``, ``and_``, ``optional`` and ganframe's ``positive``, ``non_negative``,
-    ``one_of``, ``at_most``, ``count_up_to``, ``layer_sizes``, and any validator marked with
+    ``one_of``, ``at_most``, ``below``, ``count_up_to``, ``layer_sizes``, and any validator marked with
     ``ganframe.config.constraint``); "" for other validators that are plain functions of their own."""
     from . import config
 

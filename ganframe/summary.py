@@ -14,13 +14,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .config import MAX_INT
 from .errors import ConfigError
 from .rundir import read_number, write_json
 
 SUMMARY = "summary.json"
 MAX_SEEDS = 1000
 _RANGE = re.compile(r"^(\d{1,19})(?:-(\d{1,19}))?$")  # seeds are below 2**63: at most 19 digits
-MAX_SEED = 2**63 - 1
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -33,7 +33,7 @@ def parse_seeds(text: str) -> list[int]:
         first, last = int(match.group(1)), int(match.group(2) or match.group(1))
         if last < first:
             raise ConfigError(f"--seeds {text!r}: the range {part.strip()} runs backwards")
-        if last > MAX_SEED:
+        if last > MAX_INT:  # a seed is any config's whole number
             raise ConfigError(f"--seeds {text!r}: a seed is at most 2**63 - 1, got {last}")
         if len(seeds) + (last - first + 1) > MAX_SEEDS:  # before expanding the range
             raise ConfigError(f"--seeds {text!r}: more than {MAX_SEEDS} seeds")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import attrs
 import torch
 
-from ganframe.config import constraint, non_negative, one_of, positive
+from ganframe.config import below, constraint, non_negative, one_of, positive
 from ganframe.hookimpl import hookimpl
 
 
@@ -15,13 +15,9 @@ def _betas(instance: object, attribute: attrs.Attribute, value: tuple[float, flo
         raise ValueError(f"'betas' must be two numbers in [0, 1), got {list(value)!r}")
 
 
-@constraint(">= 0, < 1")
-def _decay_rate(instance: object, attribute: attrs.Attribute, value: float) -> None:
-    # 1 or more: a moving average that never forgets (momentum that only grows, a squared-gradient
-    # average that stays at zero), which diverges.
-    non_negative(instance, attribute, value)
-    if not value < 1:
-        raise ValueError(f"'{attribute.name}' must be below 1, got {value!r}")
+# 1 or more: a moving average that never forgets (momentum that only grows, a squared-gradient
+# average that stays at zero), which diverges.
+_decay_rate = [non_negative, below(1)]
 
 
 @attrs.frozen(kw_only=True)

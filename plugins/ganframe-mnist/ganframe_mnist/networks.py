@@ -16,6 +16,7 @@ from ganframe.config import (
     MAX_BATCH_SIZE,
     MAX_WIDTH,
     at_most,
+    below,
     check_parameters,
     constraint,
     count_up_to,
@@ -35,18 +36,8 @@ def _sizes(instance: object, attribute: attrs.Attribute, value: tuple[int, ...])
         raise ValueError(f"'{attribute.name}' sizes must be at most {MAX_WIDTH}, got {list(value)!r}")
 
 
-@constraint(">= 0, <= 1")
-def _fraction(instance: object, attribute: attrs.Attribute, value: float) -> None:
-    non_negative(instance, attribute, value)
-    if not value <= 1:
-        raise ValueError(f"'{attribute.name}' must be at most 1, got {value!r}")
-
-
-@constraint(">= 0, < 1")
-def _dropout(instance: object, attribute: attrs.Attribute, value: float) -> None:
-    non_negative(instance, attribute, value)
-    if not value < 1:
-        raise ValueError(f"'{attribute.name}' must be below 1 (1 drops every unit), got {value!r}")
+_fraction = [non_negative, at_most(1)]
+_dropout = [non_negative, below(1)]  # 1 drops every unit
 
 
 @attrs.frozen(kw_only=True)
