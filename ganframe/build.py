@@ -4,7 +4,7 @@ extras applied, and every plugin failure turned into one line that names the com
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -57,31 +57,50 @@ class Builder:
         return made
 
     def network(self, kind: str, spec: NetworkSpec, context: BuildContext, where: str) -> torch.nn.Module:
-        """The network of one role, with its extras applied in order."""
+        """The network of one role, with its extras applied in order.
+
+        The extras are made first: one with ``network_shape`` changes the example shape the network
+        is built for (``context.sample_shape``), and its ``apply`` makes the network take the data's
+        examples again."""
+        extras = [(extra, self._make_extra(extra, context, f"{where}.extras")) for extra in spec.extras]
+        shape = context.sample_shape
+        for extra, apply in extras:
+            reshape = getattr(apply, "network_shape", None)
+            if reshape is not None:
+                shape = self._extra_call(extra, f"{where}.extras", context, lambda: _shape(reshape(shape)))
+        if shape != context.sample_shape:
+            context = attrs.evolve(context, network_shape=shape)
         network = self.make(kind, spec, context)
         if not isinstance(network, torch.nn.Module):
             raise PluginError(f"{self.describe(kind, spec.name)} built a {type(network).__name__}, not a torch.nn.Module")
-        for extra in spec.extras:
-            network = self._apply_extra(extra, network, context, f"{where}.extras")
+        for extra, apply in extras:
+            network = self._extra_call(extra, f"{where}.extras", context, lambda: apply(network))
+            if not isinstance(network, torch.nn.Module):
+                raise PluginError(f"{where}.extras: network extra {extra.name!r} returned a {type(network).__name__}, "
+                                  "not a torch.nn.Module")
         return network
 
-    def _apply_extra(self, spec: ComponentSpec, network: torch.nn.Module, context: BuildContext,
-                     where: str) -> torch.nn.Module:
-        """``network`` changed by the network extra ``spec``; its errors name the extra and the network."""
-        component = self.registry.component("network-extras", spec.name)
+    def _make_extra(self, spec: ComponentSpec, context: BuildContext, where: str) -> Any:
+        """The network extra ``spec``'s ``apply`` callable."""
+        apply = self._extra_call(spec, where, context, lambda: self.registry.component(
+            "network-extras", spec.name).factory(spec.config, context))
+        if not callable(apply):
+            raise PluginError(f"{where}: network extra {spec.name!r} built a {type(apply).__name__}, not a callable "
+                              "apply(network)")
+        return apply
+
+    def _extra_call(self, spec: ComponentSpec, where: str, context: BuildContext, call: Callable[[], Any]) -> Any:
+        """``call()``, a step of network extra ``spec``; its errors name the extra and the network."""
         try:
-            changed = component.factory(spec.config, context)(network)
+            return call()
         except GanframeError:
             raise
         except ValueError as exc:  # the extra refuses this network or role: a configuration mistake
             raise ConfigError(f"{where}: {spec.name!r} cannot be applied to this {context.role}: {exc}") from exc
-        except Exception as exc:
-            raise PluginError(f"{where}: network extra {spec.name!r} (plugin {component.plugin!r}) failed: "
+        except (Exception, SystemExit) as exc:
+            plugin = self.registry.component("network-extras", spec.name).plugin
+            raise PluginError(f"{where}: network extra {spec.name!r} (plugin {plugin!r}) failed: "
                               f"{type(exc).__name__}: {exc}") from exc
-        if not isinstance(changed, torch.nn.Module):
-            raise PluginError(f"{where}: network extra {spec.name!r} returned a {type(changed).__name__}, "
-                              "not a torch.nn.Module")
-        return changed
 
     def check_roles(self, component: Any, kind: str, name: str, networks: Mapping[str, torch.nn.Module]) -> None:
         """A strategy's or loss's ``roles`` (what it uses besides G and D) must all exist."""
@@ -90,3 +109,11 @@ class Builder:
             raise PluginError(f"{self.describe(kind, name)}: 'roles' must be a tuple of role names, got {wanted!r}")
         for role in wanted:
             network_of(networks, role, self.describe(kind, name))
+
+
+def _shape(value: Any) -> tuple[int, ...]:
+    """A network extra's ``network_shape`` result as a shape: a tuple of positive ints."""
+    shape = tuple(value)
+    if not shape or not all(isinstance(n, int) and n > 0 for n in shape):
+        raise ValueError(f"network_shape gave {value!r}, not a shape of positive whole numbers")
+    return shape

@@ -64,10 +64,17 @@ class BuildContext:
     networks: Mapping[str, torch.nn.Module] = attrs.field(factory=dict)
     optimizers: Mapping[str, torch.optim.Optimizer] = attrs.field(factory=dict)
     building: str = "a component"  # who is being built, for messages: "loss 'hinge' (plugin 'extras')"
+    noise: Noise | None = None  # the generator's noise, once built: for components that read its layout
+    # The example shape the network being built works on, when a network extra changes it (packing
+    # m examples into one for PacGAN's discriminator); None: the data's.
+    network_shape: tuple[int, ...] | None = None
 
     @property
     def sample_shape(self) -> tuple[int, ...]:
-        """The shape of one real example, as the networks see it (model space)."""
+        """The shape of one example as the network being built sees it (model space): the data's,
+        unless a network extra with ``network_shape`` changed it."""
+        if self.network_shape is not None:
+            return self.network_shape
         if self.data is None:
             raise RuntimeError("sample_shape is not known before the data source is built")
         return self.data.sample_shape
@@ -84,6 +91,18 @@ def network_of(networks: Mapping[str, torch.nn.Module], role: str, who: str) -> 
         raise ConfigError(f"{who} needs the network role {role!r}, which this experiment does not have "
                           f"(its roles: {', '.join(networks) or 'none yet'}){hint}")
     return networks[role]
+
+
+class NetworkExtra(Protocol):
+    """What a network extra's factory returns: ``apply(network) -> network``.
+
+    It may also have ``network_shape(sample_shape) -> sample_shape``: the network is then built for
+    examples of that shape instead of the data's (extras are asked in order, each given the shape
+    the previous one returned), and ``apply`` wraps it so that it takes the data's examples again.
+    """
+
+    def __call__(self, network: torch.nn.Module) -> torch.nn.Module:
+        ...
 
 
 @runtime_checkable
@@ -180,10 +199,11 @@ class Trainer(Protocol):
         """A fake batch from fresh noise; ``grad=False`` keeps no graph (enough for a D update)."""
         ...
 
-    def update(self, role: str, loss: torch.Tensor) -> torch.Tensor:
+    def update(self, role: str | tuple[str, ...], loss: torch.Tensor) -> torch.Tensor:
         """One step of ``role``'s optimiser on ``loss``; returns the loss, detached.
 
-        Only ``role``'s parameters receive gradients, whatever else the loss depends on.
+        Only ``role``'s parameters receive gradients, whatever else the loss depends on. A tuple of
+        roles trains them together on one loss: one backward pass, then each role's optimiser steps.
         """
         ...
 

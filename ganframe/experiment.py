@@ -222,7 +222,7 @@ class Experiment:
         if self.classes is not None:
             self.model_data = conditional.JoinedLabels(self.data, self.classes)
             self.noise = conditional.LabelledNoise(self.noise, self.classes)
-        context = attrs.evolve(context, data=self.data, noise_dim=self.noise.dim)
+        context = attrs.evolve(context, data=self.data, noise_dim=self.noise.dim, noise=self.noise)
 
         self.networks: dict[str, torch.nn.Module] = self._build_networks(context)
         self._check_shapes(batch_size)

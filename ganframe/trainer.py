@@ -10,7 +10,7 @@ role's parameters only, averaging gradients across processes and stepping. The i
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from types import MappingProxyType
 
@@ -95,23 +95,36 @@ class RoundTrainer:
             return self.generator(z)
 
     # -- updates ----------------------------------------------------------------------------------
-    def update(self, role: str, loss: torch.Tensor) -> torch.Tensor:
-        """zero_grad → backward into ``role``'s parameters only → average across processes → step."""
-        optimizer = self.optimizer(role)
-        parameters = [p for group in optimizer.param_groups for p in group["params"] if p.requires_grad]
-        if not parameters:
-            raise PluginError(f"{self.strategy} updated the {role} while it is frozen; update it outside "
-                              f"trainer.frozen({role!r})")
+    def update(self, role: str | Sequence[str], loss: torch.Tensor) -> torch.Tensor:
+        """zero_grad → backward into ``role``'s parameters only → average across processes → step.
+
+        ``role`` may be several roles, ``("generator", "encoder")``: one backward pass into all of
+        their parameters, then each role's optimiser steps (ALI's G and E, InfoGAN's G and Q).
+        """
+        roles = (role,) if isinstance(role, str) else tuple(role)
+        if not roles or not all(isinstance(r, str) for r in roles):
+            raise PluginError(f"{self.strategy} passed update() {role!r}; it takes a role name or a tuple of them")
+        named = " and ".join(roles)
+        optimizers = [self.optimizer(r) for r in roles]
+        parameters = [p for optimizer in optimizers for group in optimizer.param_groups for p in group["params"]
+                      if p.requires_grad]
+        frozen = [r for r, optimizer in zip(roles, optimizers)
+                  if not any(p.requires_grad for group in optimizer.param_groups for p in group["params"])]
+        if frozen:
+            raise PluginError(f"{self.strategy} updated the {frozen[0]} while it is frozen; update it outside "
+                              f"trainer.frozen({frozen[0]!r})")
         if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
             raise PluginError(f"{self.strategy} passed update({role!r}) a {_describe(loss)}; it takes a scalar loss")
-        optimizer.zero_grad(set_to_none=True)
+        for optimizer in optimizers:
+            optimizer.zero_grad(set_to_none=True)
         if loss.requires_grad:
             torch.autograd.backward(loss.reshape(()), inputs=parameters)
         if all(p.grad is None for p in parameters):
-            raise PluginError(f"{self.strategy} passed update({role!r}) a loss that does not depend on the {role}'s "
+            raise PluginError(f"{self.strategy} passed update({role!r}) a loss that does not depend on the {named}'s "
                               "parameters (computed with a copy of the network, or under torch.no_grad?)")
         average_gradients(parameters, self.distributed)
-        optimizer.step()
+        for optimizer in optimizers:
+            optimizer.step()
         return loss.detach()
 
     def discriminator_step(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
