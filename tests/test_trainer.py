@@ -177,3 +177,21 @@ def test_the_strategys_random_stream_is_seeded_and_its_own(make_experiment):
     assert not torch.equal(torch.rand(4, generator=make_experiment().trainer.rng),
                            torch.rand(4, generator=other_seed.rng))
     assert first.step == 0
+
+
+def test_update_trains_several_roles_on_one_loss(make_experiment):
+    """ALI's G and E, InfoGAN's G and Q: one backward pass, then each role's optimiser steps."""
+    experiment = make_experiment()
+    trainer = experiment.trainer
+    g_before, d_before = parameters(experiment.generator), parameters(experiment.discriminator)
+    loss = trainer.discriminator(trainer.generate()).mean()
+    returned = trainer.update(("generator", "discriminator"), loss)
+    assert all(changed(g_before, experiment.generator)) and all(changed(d_before, experiment.discriminator))
+    assert torch.equal(returned, loss.detach()) and not returned.requires_grad
+    # The same rules as one role: each role must exist, none frozen, and the loss must reach them.
+    with pytest.raises(ConfigError, match="'encoder', which this experiment does not have"):
+        trainer.update(("generator", "encoder"), trainer.discriminator(trainer.generate()).mean())
+    with trainer.frozen("discriminator"), pytest.raises(PluginError, match="updated the discriminator while it is frozen"):
+        trainer.update(("generator", "discriminator"), trainer.discriminator(trainer.generate()).mean())
+    with pytest.raises(PluginError, match=r"passed update\(\) \(\); it takes a role name or a tuple of them"):
+        trainer.update((), loss)

@@ -1,8 +1,8 @@
 """ganframe extras: the well-known GAN stabilisation tricks, for any setup, by configuration.
 
 Network extras (``generator.extras`` / ``discriminator.extras``), see :mod:`.features` and
-:mod:`.training`: ``minibatch-discrimination``, ``minibatch-std``, ``spectral-norm``, ``ema`` (G)
-and ``instance-noise``.
+:mod:`.training` and :mod:`.packing`: ``minibatch-discrimination``, ``minibatch-std``,
+``spectral-norm``, ``ema`` (G), ``instance-noise`` and ``pack`` (PacGAN: D judges m examples at once).
 
 Losses (``loss.name``), see :mod:`.losses`: ``least-squares``, ``hinge``, ``wasserstein`` (with
 weight clipping), ``wasserstein-gp``, ``feature-matching`` and ``bce`` (one-sided label smoothing,
@@ -18,13 +18,14 @@ from __future__ import annotations
 
 from ganframe import hookimpl
 
-from . import features, losses, training
+from . import features, losses, packing, training
 
 
 @hookimpl
 def register_network_extras(register):
     features.register_extras(register)
     training.register_extras(register)
+    packing.register_extras(register)
 
 
 @hookimpl

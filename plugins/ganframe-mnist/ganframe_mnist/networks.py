@@ -13,7 +13,6 @@ import torch
 from torch import nn
 
 from ganframe.config import (
-    MAX_BATCH_SIZE,
     MAX_WIDTH,
     at_most,
     below,
@@ -138,22 +137,18 @@ class MLPDiscriminatorConfig:
     # Minibatch discrimination (Salimans et al., 2016) before the last layer: 0 kernels is off.
     minibatch_kernels: int = attrs.field(default=0, validator=[non_negative, at_most(MAX_WIDTH)])
     minibatch_kernel_dims: int = attrs.field(default=5, validator=count_up_to(MAX_WIDTH))
-    # Packing (PacGAN, Lin et al., 2018): judge groups of `pack` consecutive examples together, as
-    # one input, so that a generator repeating itself is visible within each group. 1 is off.
-    pack: int = attrs.field(default=1, validator=count_up_to(MAX_BATCH_SIZE))
 
 
 class MLPDiscriminator(nn.Module):
     """Images → (Linear → LeakyReLU → Dropout)… → [+ minibatch features] → Linear → one logit per
-    image, or per group of ``pack`` images."""
+    image. (Packing, PacGAN: ``discriminator.extras = [{ name = "pack", m = 2 }]``.)"""
 
     output = "logits"
 
     def __init__(self, config: MLPDiscriminatorConfig, sample_shape: tuple[int, ...]):
         super().__init__()
         layers: list[nn.Module] = []
-        self.pack = config.pack
-        sizes = [config.pack * numel(sample_shape), *config.hidden]
+        sizes = [numel(sample_shape), *config.hidden]
         kernels = config.minibatch_kernels
         check_parameters([*sizes, 1], "discriminator", extra=(
             sizes[-1] * kernels * config.minibatch_kernel_dims + kernels + int(config.minibatch_std)))
@@ -168,9 +163,6 @@ class MLPDiscriminator(nn.Module):
         self.head = nn.Linear(sizes[-1] + int(config.minibatch_std) + config.minibatch_kernels, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if len(x) % self.pack:
-            raise ValueError(f"a batch of {len(x)} cannot be packed in groups of {self.pack} (discriminator.pack): "
-                             "choose a batch size divisible by it")
-        h = self.minibatch(self.body(x.reshape(len(x) // self.pack, -1)))  # (B, hidden[-1] [+ minibatch_kernels])
+        h = self.minibatch(self.body(x.reshape(len(x), -1)))  # (B, hidden[-1] [+ minibatch_kernels])
         h = self.minibatch_std(h)  # (B', features [+ 1])
         return self.head(h)  # (B, 1)

@@ -9,7 +9,7 @@ import pytest
 import torch
 from conftest import write_synthetic_mnist
 
-from ganframe import ConfigError, Experiment, PluginError
+from ganframe import ConfigError, Experiment
 from ganframe.cli import main
 from ganframe.testing import fresh_plugins, smoke_run
 from ganframe_mnist.data import RAW_FILES, MnistConfig, load_mnist
@@ -183,24 +183,6 @@ def test_minibatch_discrimination_compares_the_examples_of_each_batch():
         assert torch.all(d(varied) < d.head.bias + 3 * 3.0)
         # Each batch is compared only with itself: the same example scores the same in any batch of copies.
         assert torch.allclose(d(same[:2]), d.head.bias + 3 * 1.0)
-
-
-def test_packing_judges_groups_of_images(plugins, synthetic_dir, tmp_path):
-    from ganframe_mnist.networks import MLPDiscriminator, MLPDiscriminatorConfig
-
-    d = MLPDiscriminator(MLPDiscriminatorConfig(hidden=(8,), pack=2), (1, 28, 28))
-    images = torch.rand(6, 1, 28, 28)
-    assert d(images).shape == (3, 1)
-    with pytest.raises(ValueError, match="cannot be packed in groups of 2"):
-        d(images[:5])
-    # Through an experiment: a batch size the packing cannot divide fails when building; one it
-    # can divide trains.
-    overrides = {"data.data_dir": str(synthetic_dir), "train.steps": 2, "evaluation.samples": 100, "device": "cpu",
-                 "discriminator.pack": 2, "train.log_every": 1}
-    with pytest.raises(PluginError, match="cannot be packed"):
-        Experiment.from_setup("mnist", plugins=plugins, overrides={**overrides, "train.batch_size": 7})
-    experiment = Experiment.from_setup("mnist", plugins=plugins, overrides={**overrides, "train.batch_size": 8})
-    assert experiment.fit(tmp_path)["steps"] == 2
 
 
 def test_conv_networks_refuse_other_image_sizes(plugins, synthetic_dir):
