@@ -99,6 +99,9 @@ def register_network_extras(register: Register) -> None:
     wraps the built ``torch.nn.Module``; ``context.role`` is the network's role (``"generator"``,
     ``"discriminator"`` or a ``[networks.ROLE]`` name; raise ``ValueError`` for a role the extra
     does not support). New parameters are drawn from the experiment's seeded initialisation stream.
+    An ``apply`` with a ``network_shape(sample_shape) -> sample_shape`` method has the network built
+    for examples of that shape (PacGAN's ``pack``: m examples side by side) and wraps it so that it
+    takes the data's examples again (see :class:`ganframe.components.NetworkExtra`).
     """
 
 

@@ -52,7 +52,8 @@ def test_registered_through_its_installed_entry_point(plugins):
     assert entry_point.value == "ganframe_mixtures"
     assert entry_point.dist.metadata["Name"] == "ganframe-mixtures"
     assert plugins.registry.by_plugin()["ganframe_mixtures"] == [
-        ("data-sources", "grid"), ("data-sources", "ring"), ("metrics", "mixture-modes")]
+        ("data-sources", "grid"), ("data-sources", "ring"), ("generators", "bn-mlp"),
+        ("discriminators", "maxout-mlp"), ("metrics", "mixture-modes"), ("setups", "grid"), ("setups", "ring")]
     (info,) = [info for info in fresh_plugins().infos if info.name == "mixtures"]  # loaded as installed
     assert (info.distribution, info.error) == ("ganframe-mixtures", None)
 
