@@ -78,16 +78,27 @@ def run(setup: str, preset: str, seeds_text: str, out: Path) -> None:
     print(f"{setup} {preset}: {seconds:.0f} s", flush=True)
 
 
+def reports(out: Path, setup: str, preset: str) -> list[dict]:
+    """Every finished run of ``setup``/``preset`` under ``out``: the seeds of ``SETUP-PRESET`` and of
+    any ``SETUP-PRESET-*`` directory (seeds run by a second command), by seed."""
+    found = {}
+    for folder in [out / f"{setup}-{preset}", *sorted(out.glob(f"{setup}-{preset}-*"))]:
+        for path in folder.glob("seed-*/report.json"):
+            report = json.loads(path.read_text())
+            if report.get("completed", True) and report.get("metrics"):
+                found[int(path.parent.name.removeprefix("seed-"))] = report
+    return [found[seed] for seed in sorted(found)]
+
+
 def table(setup: str, presets: list[str], out: Path) -> list[str]:
     """The Markdown table of one data set: our presets, then the published rows."""
     modes_total = 8 if setup == "ring" else 25
     lines = [f"| {setup} | source | modes of {modes_total} (mean; min–max) | all modes, seeds | high quality (mean; min) "
              "| reverse KL (mean; max) | seconds per run |", "|---|---|---|---|---|---|---|"]
     for preset in presets:
-        path = summary_path(out, setup, preset)
-        if not path.exists():
+        runs = reports(out, setup, preset)
+        if not runs:
             continue
-        runs = json.loads(path.read_text())["runs"]
         modes = [run["metrics"]["modes"] for run in runs]
         quality = [run["metrics"]["high_quality"] for run in runs]
         kl = [run["metrics"]["reverse_kl"] for run in runs if run["metrics"]["reverse_kl"] == run["metrics"]["reverse_kl"]]

