@@ -29,7 +29,7 @@ import math
 
 import torch
 
-from ganframe.errors import ConfigError
+from ganframe import ConfigError
 
 NAME = "mixture-modes"
 QUALITY_STDS = 3.0  # a high-quality sample lies within this many std of its nearest mode's mean
