@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 import torch
 
-import ganframe
 from ganframe_mnist.data import RAW_FILES, default_cache_dir
 
 SHARED_MNIST = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "mnist"
@@ -58,24 +57,3 @@ def real_mnist():
     if not folder.is_dir():
         pytest.skip(f"no MNIST copy at {folder} (set GANFRAME_MNIST_DIR)")
     return {"data_dir": str(folder), "cache_dir": USER_CACHE}
-
-
-CENTRES = torch.tensor([[1.0, 1.0], [-1.0, 1.0], [-1.0, -1.0], [1.0, -1.0]])
-
-
-class FourClusters(ganframe.Distribution):
-    """Four 2-D clusters: a cheap data source to train InfoGAN on vectors."""
-
-    sample_shape = (2,)
-
-    def sample(self, n, *, generator, device):
-        which = torch.randint(len(CENTRES), (n,), generator=generator, device=device)  # (n,)
-        return CENTRES.to(device)[which] + 0.05 * torch.randn(n, 2, generator=generator, device=device)  # (n, 2)
-
-
-class Points:
-    """The plugin object registering ``four-clusters``."""
-
-    @ganframe.hookimpl
-    def register_data_sources(self, register):
-        register("four-clusters", lambda config, context: FourClusters(), description="four 2-D clusters")

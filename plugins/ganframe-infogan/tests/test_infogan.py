@@ -16,7 +16,7 @@ import ganframe_infogan
 import numpy as np
 import pytest
 import torch
-from conftest import Points
+from infogan_testdata import Points
 from torch import nn
 
 import ganframe
