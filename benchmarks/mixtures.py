@@ -90,11 +90,18 @@ def reports(out: Path, setup: str, preset: str) -> list[dict]:
     return [found[seed] for seed in sorted(found)]
 
 
+def mean_se(values: list[float], scale: float = 1.0, digits: int = 1) -> str:
+    """``mean ± standard error`` of ``values`` times ``scale``, as the PacGAN paper reports them."""
+    values = [scale * v for v in values]
+    se = statistics.stdev(values) / len(values) ** 0.5 if len(values) > 1 else 0.0
+    return f"{statistics.mean(values):.{digits}f} ± {se:.{digits}f}"
+
+
 def table(setup: str, presets: list[str], out: Path) -> list[str]:
     """The Markdown table of one data set: our presets, then the published rows."""
     modes_total = 8 if setup == "ring" else 25
-    lines = [f"| {setup} | source | modes of {modes_total} (mean; min–max) | all modes, seeds | high quality (mean; min) "
-             "| reverse KL (mean; max) | seconds per run |", "|---|---|---|---|---|---|---|"]
+    lines = [f"| {setup} | source | modes of {modes_total} (min–max) | every mode | high quality, % (min) "
+             "| reverse KL (max) | seconds a run |", "|---|---|---|---|---|---|---|"]
     for preset in presets:
         runs = reports(out, setup, preset)
         if not runs:
@@ -102,14 +109,15 @@ def table(setup: str, presets: list[str], out: Path) -> list[str]:
         modes = [run["metrics"]["modes"] for run in runs]
         quality = [run["metrics"]["high_quality"] for run in runs]
         kl = [run["metrics"]["reverse_kl"] for run in runs if run["metrics"]["reverse_kl"] == run["metrics"]["reverse_kl"]]
-        shown_kl = f"{statistics.mean(kl):.3f}; {max(kl):.3f}" + ("" if len(kl) == len(runs) else
-                                                                 f" ({len(runs) - len(kl)} runs without any)") if kl else "–"
+        shown_kl = (f"{mean_se(kl, digits=3)} ({max(kl):.3f})" + ("" if len(kl) == len(runs) else
+                    f", {len(runs) - len(kl)} runs without any") if kl else "–")
         lines.append(
-            f"| `{preset}` | ours, {len(runs)} seeds | {statistics.mean(modes):.1f}; {min(modes):.0f}–{max(modes):.0f} "
-            f"| {sum(m == modes_total for m in modes)}/{len(runs)} | {100 * statistics.mean(quality):.1f} %; "
-            f"{100 * min(quality):.1f} % | {shown_kl} | {statistics.mean(run['seconds'] for run in runs):.0f} |")
+            f"| `{preset}` | ours, seeds {runs[0]['seed']}–{runs[-1]['seed']} | {mean_se(modes)} "
+            f"({min(modes):.0f}–{max(modes):.0f}) | {sum(m == modes_total for m in modes)} of {len(runs)} seeds "
+            f"| {mean_se(quality, 100)} ({100 * min(quality):.1f}) | {shown_kl} "
+            f"| {statistics.mean(run['seconds'] for run in runs):.0f} |")
     for method, source, modes, quality, kl in PUBLISHED[setup]:
-        lines.append(f"| {method} | {source} | {modes} | – | {quality} % | {kl} | – |")
+        lines.append(f"| {method} | {source} | {modes} | – | {quality} | {kl} | – |")
     return lines
 
 

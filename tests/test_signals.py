@@ -48,7 +48,15 @@ def start_training(out: Path, tiny_cli: list[str], *extra: str) -> subprocess.Po
                "--out", str(out), *tiny_cli, *CONSTANT_LR, "--progress-every", "0.2", *extra]
     command.remove("--quiet")  # progress lines are how the test knows that training runs
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)  # its own process group: the signal is for it alone
+                            start_new_session=True,  # its own process group: the signal is for it alone
+                            preexec_fn=_default_stop_signals)
+
+
+def _default_stop_signals() -> None:
+    """In the child: the stop signals handled as by default, even when the tests themselves run under
+    ``nohup`` (whose ignored SIGHUP a child inherits, and ganframe rightly leaves ignored)."""
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
 
 
 def wait_for_training(process: subprocess.Popen, timeout: float = 120) -> None:
