@@ -251,6 +251,7 @@ class Schema:
     default_presets: dict[str, str]
     activations: tuple[str, ...]
     cuda: bool
+    no_data: frozenset[str] = frozenset()  # setups whose data is not here (MNIST): training cannot start
 
 
 SECTION_KINDS = {"data": "data-sources", "noise": "noise", "generator": "generators",
@@ -312,7 +313,11 @@ def collect_schema() -> Schema:
         cuda = bool(torch.cuda.is_available())
     except (ImportError, RuntimeError):
         cuda = False
-    return Schema(keys, names, defaults, tuple(sorted(activations)), cuda)
+    # The fuzz runs point MNIST at an empty folder: a setup on MNIST cannot start training here.
+    no_data = frozenset(name for name in names["setups"]
+                        if any(dict(preset.get("data") or {}).get("name") == "mnist"
+                               for preset in registry.setup(name).presets.values()))
+    return Schema(keys, names, defaults, tuple(sorted(activations)), cuda, no_data)
 
 
 # -- judging a value against a key ---------------------------------------------------------------
@@ -364,9 +369,9 @@ def judge(key: Key, value: Any, schema: Schema, setup: str) -> str:
     if any(isinstance(n, int) and not -(2**63) <= n <= I64_MAX for n in _numbers(value)):
         return INVALID  # TOML integers are 64-bit: larger ones are not TOML (and not a seed or a size)
     if key.value is not None and value == key.value and type(value) is type(key.value) and not _has_nan(value):
-        return VALID if setup != "mnist" else UNKNOWN  # its own value (mnist: data is not here)
+        return VALID if setup not in schema.no_data else UNKNOWN  # its own value (MNIST: data is not here)
     verdict = _judge_type(key, value, schema)
-    return verdict if verdict == INVALID or setup != "mnist" else UNKNOWN
+    return verdict if verdict == INVALID or setup not in schema.no_data else UNKNOWN
 
 
 def _has_nan(value: Any) -> bool:
@@ -609,7 +614,7 @@ class Generator:
                 verdict = UNKNOWN
             else:
                 verdict = INVALID
-            if setup == "mnist":
+            if setup in self.schema.no_data:
                 verdict = _worst(verdict, UNKNOWN)
             return Case("set-values", argv + ["--set", f"{section}={value}"], verdict, f"set section {section}")
         if roll < 0.32:  # another registered component, or network extras: combinations of plugins
@@ -626,7 +631,7 @@ class Generator:
             sets += ["--set", f"{k.path}={text}"]
             verdicts.append(verdict)
             tags.append(f"{k.path} <- {tag}")
-        if setup == "mnist":
+        if setup in self.schema.no_data:
             verdicts.append(UNKNOWN)  # no MNIST data here: training cannot start
         return Case("set-values", argv + sets, _worst(*verdicts), "set " + ", ".join(tags))
 
@@ -651,9 +656,9 @@ class Generator:
             chosen = [self.pick(names[kind])]
             item = f"{section}={chosen[0]}" if self.rng.random() < 0.5 else f"{section}.name={chosen[0]}"
         verdict = UNKNOWN
-        if section == "evaluation.metrics" and any(m.startswith("mnist") for m in chosen) and setup != "mnist":
+        if section == "evaluation.metrics" and any(m.startswith("mnist") for m in chosen) and setup not in self.schema.no_data:
             verdict = INVALID  # MNIST's classifier on other data
-        if section in ("generator", "discriminator") and chosen == ["mnist-conv"] and setup != "mnist":
+        if section in ("generator", "discriminator") and chosen == ["mnist-conv"] and setup not in self.schema.no_data:
             verdict = INVALID  # a convolutional network of 28x28 images on other data
         return Case("set-values", argv + ["--set", item], verdict, f"swap {section} -> {', '.join(chosen) or 'role'}")
 
@@ -666,7 +671,7 @@ class Generator:
             base["preset"] = preset
         base["train"] = {"steps": steps}
         argv = ["train", "--config", "cfg.toml", "--out", "run", "--quiet"]
-        unknown = [UNKNOWN] if setup == "mnist" else []
+        unknown = [UNKNOWN] if setup in self.schema.no_data else []
         if roll < 0.45:  # a key set to a bad value in the file
             tag, value, verdict = self.mutation(key, setup)
             doc = _set_path(base, key.path, value)
