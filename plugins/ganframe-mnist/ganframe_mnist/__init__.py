@@ -108,7 +108,7 @@ def register_discriminators(register):
     register("mnist-conv", lambda c, ctx: ConvDiscriminator(c, ctx.sample_shape),
              config=ConvDiscriminatorConfig, description="small DCGAN-style discriminator of 28x28 images")
     register("mnist-mlp", lambda c, ctx: MLPDiscriminator(c, ctx.sample_shape), config=MLPDiscriminatorConfig,
-             description="fully connected discriminator: minibatch std or discrimination, packing, dropout")
+             description="fully connected discriminator: minibatch std or discrimination, dropout")
 
 
 @ganframe.hookimpl
