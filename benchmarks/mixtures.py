@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -70,8 +71,6 @@ def run(setup: str, preset: str, seeds_text: str, out: Path) -> None:
         return
     target = path.parent
     if target.exists():  # an interrupted earlier attempt: start that command again, cleanly
-        import shutil
-
         shutil.rmtree(target)
     seconds, _ = ganframe("train", setup, "--preset", preset, "--seeds", seeds_text, "--out", str(target),
                           "--set", "train.threads=1")

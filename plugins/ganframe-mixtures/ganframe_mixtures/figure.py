@@ -13,9 +13,10 @@ from pathlib import Path
 
 import torch
 
+from ganframe.components import MetricContext
 from ganframe.plots import save_figure
 
-from .metrics import QUALITY_STDS, mixture_modes
+from .metrics import QUALITY_STDS, mixture_modes, nearest_modes
 
 SHOWN = 2_500  # the papers' sample count
 
@@ -25,10 +26,10 @@ def draw_modes(run_dir: Path, data, generated: torch.Tensor) -> None:
 
     means, std = data.means, data.std  # (K, 2) float64
     points = generated[:SHOWN].reshape(-1, 2).double()  # (n, 2)
-    scores = mixture_modes(points, _Context(data))
-    points = points[torch.isfinite(points).all(dim=1)]
-    distances = torch.cdist(points, means).min(dim=1).values  # (n,)
-    good = distances <= QUALITY_STDS * std
+    scores = mixture_modes(points, MetricContext(data=data, generator=torch.Generator(), device=torch.device("cpu")))
+    _, good = nearest_modes(points, means, std)  # (n,)
+    finite = torch.isfinite(points).all(dim=1)  # (n,): what can be drawn
+    points, good = points[finite], good[finite]
 
     figure = Figure(figsize=(6, 6))
     axes = figure.subplots()
@@ -50,10 +51,3 @@ def draw_modes(run_dir: Path, data, generated: torch.Tensor) -> None:
     save_figure(run_dir, "modes.png", figure,
                 f"{len(points):,} generated samples among the {len(means)} modes (circles: 3 std around each "
                 "mean, the high-quality region): green samples are high quality, red ones are not.")
-
-
-class _Context:
-    """The one thing :func:`mixture_modes` reads from its context: the data."""
-
-    def __init__(self, data) -> None:
-        self.data = data

@@ -45,6 +45,17 @@ def mixture_of(data: object) -> tuple[torch.Tensor, float]:
     return means.detach().to("cpu", torch.float64), float(std)
 
 
+def nearest_modes(samples: torch.Tensor, means: torch.Tensor, std: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """For ``(n, 2)`` samples: the index of each one's nearest mode ``(n,)`` and whether it is high
+    quality ``(n,)``, within ``QUALITY_STDS`` std of that mode (never for a NaN or infinite sample)."""
+    x = samples.to("cpu", torch.float64)  # (n, 2)
+    finite = torch.isfinite(x).all(dim=1)  # (n,)
+    x = torch.where(finite[:, None], x, torch.zeros_like(x))  # placeholders, never high quality below
+    distances = torch.cdist(x, means, compute_mode="donot_use_mm_for_euclid_dist")  # (n, K), exact
+    nearest_distance, nearest = distances.min(dim=1)  # (n,), (n,)
+    return nearest, finite & (nearest_distance <= QUALITY_STDS * std)
+
+
 def mixture_modes(samples: torch.Tensor, context) -> dict[str, float]:
     """``high_quality``, ``modes``, ``reverse_kl`` and ``modes_total`` of ``(n, 2)`` samples (see module docs)."""
     means, std = mixture_of(context.data)  # (K, 2)
@@ -53,12 +64,7 @@ def mixture_modes(samples: torch.Tensor, context) -> dict[str, float]:
     if n == 0 or samples[0].numel() != means.shape[1]:
         raise ConfigError(f"metric {NAME!r} needs at least one sample of {means.shape[1]} values, "
                           f"got samples of shape {tuple(samples.shape)}")
-    x = samples.detach().reshape(n, -1).to("cpu", torch.float64)  # (n, 2)
-    finite = torch.isfinite(x).all(dim=1)  # (n,)
-    x = torch.where(finite[:, None], x, torch.zeros_like(x))  # placeholders, never high quality below
-    distances = torch.cdist(x, means, compute_mode="donot_use_mm_for_euclid_dist")  # (n, K), exact
-    nearest_distance, nearest = distances.min(dim=1)  # (n,), (n,)
-    good = finite & (nearest_distance <= QUALITY_STDS * std)  # (n,): the high-quality samples
+    nearest, good = nearest_modes(samples.detach().reshape(n, -1), means, std)  # (n,), (n,)
     counts = torch.bincount(nearest[good], minlength=k)  # (K,): high-quality samples per mode
     covered = counts * 100 >= COVERED_PERCENT * n  # (K,): integers, no rounding at the threshold
     total = int(counts.sum())
