@@ -6,7 +6,7 @@ PLUGINS := $(wildcard plugins/*)
 # Exact versions where this machine has them on disk; elsewhere pip resolves the ranges in pyproject.toml.
 TORCH_PINS ?= torch==2.14.1 torchvision==0.29.1
 
-.PHONY: demo test fuzz install install-test clean
+.PHONY: demo test fuzz bench install install-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ test: install-test
 # class of case and the failures; non-zero exit status on any bug-shaped outcome.
 fuzz: install-test
 	$(BIN)/python -m tests.fuzz --cases 1200 --seed 0
+
+# The benchmark suite (benchmarks/suite.py): ganframe against hand-written PyTorch loops, time to
+# the quality bar; a Markdown report in benchmarks/results/latest.md. 20-25 minutes on 2 cores.
+bench: install
+	$(BIN)/python benchmarks/suite.py
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

@@ -12,15 +12,16 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import attrs
-import torch
 
 from .errors import ConfigError
 
-if TYPE_CHECKING:
-    from .data import DataSource
+if TYPE_CHECKING:  # annotations only: ganframe list, show and plugins import this without PyTorch
     from pathlib import Path
 
+    import torch
+
     from .config import ExperimentConfig
+    from .data import DataSource
     from .distributed import DistributedContext
     from .network_copy import NetworkCopy
 
@@ -121,7 +122,10 @@ class Loss(Protocol):
     """An adversarial loss: what D minimises and what G minimises.
 
     A loss may also have ``roles``, the network roles it uses besides G and D (checked when the
-    experiment is built), and ``state_dict``/``load_state_dict`` when it keeps state between rounds.
+    experiment is built), ``state_dict``/``load_state_dict`` when it keeps state between rounds,
+    ``needs_double_backward = True`` when it differentiates a gradient (a gradient penalty:
+    ``train.compile`` then keeps the networks eager) and ``capturable = False`` when it cannot be
+    captured in a CUDA graph (``train.cuda_graph``; see docs/gpu.md).
     """
 
     def discriminator_loss(
@@ -233,7 +237,9 @@ class Strategy(Protocol):
     """Decides what one training round does: which network updates, how often, in what order.
 
     A strategy may also have ``roles`` (the network roles it updates besides G and D, checked when
-    the experiment is built) and ``state_dict``/``load_state_dict`` when it keeps state.
+    the experiment is built), ``state_dict``/``load_state_dict`` when it keeps state,
+    ``needs_double_backward = True`` when it differentiates a gradient, and ``capturable = False``
+    when what a round does depends on ``trainer.step`` or Python state (see docs/gpu.md).
     """
 
     def train_round(self, trainer: Trainer) -> Mapping[str, torch.Tensor]:

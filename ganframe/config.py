@@ -48,6 +48,9 @@ NETWORKS = "networks"
 NETWORK_KIND = "networks"
 ROLE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 DEFAULT_OPTIMIZER = "adam"
+#: The activation names networks take, for config validators: ``ganframe.nn.activation(name)``
+#: builds each (``ganframe.nn.ACTIVATIONS`` is this tuple). Here, so that checking a name needs no PyTorch.
+ACTIVATIONS = ("relu", "leaky-relu", "elu", "selu", "gelu", "tanh", "sigmoid", "silu", "none")
 
 # -- limits ---------------------------------------------------------------------------------------
 # Upper limits on counts and sizes, so that a slip of the keyboard (a few zeros too many) is a
@@ -187,6 +190,20 @@ def _is_device(instance: object, attribute: attrs.Attribute, value: str) -> None
     raise ValueError(f"'device' must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {value!r}")
 
 
+#: ``train.precision``: the arithmetic of forward passes and losses (see docs/gpu.md).
+PRECISIONS = ("fp32", "bf16", "fp16")
+#: ``train.compile``'s modes besides ``true`` (which is ``"default"``): torch.compile's own.
+COMPILE_MODES = ("default", "reduce-overhead", "max-autotune")
+
+
+@constraint("true, false or one of " + ", ".join(f'"{mode}"' for mode in COMPILE_MODES))
+def _compile_choice(instance: object, attribute: attrs.Attribute, value: Any) -> None:
+    if isinstance(value, bool) or value in COMPILE_MODES:
+        return
+    raise ValueError(f"'{attribute.name}' must be true, false or one of {', '.join(map(repr, COMPILE_MODES))}, "
+                     f"got {value!r}")
+
+
 @attrs.frozen(kw_only=True)
 class TrainConfig:
     """How long and how to train: counted in rounds of the training strategy ("steps")."""
@@ -209,6 +226,15 @@ class TrainConfig:
     # With a finite data set: the mean of every logged value over each epoch (len(data) //
     # batch_size rounds), passed to on_epoch_end and kept in metrics.jsonl and report.json.
     epoch_logs: bool = False
+    # Forward passes and losses in "fp32", or under autocast in "bf16" or "fp16" (fp16 with a
+    # gradient scaler, saved in checkpoints). A device without the precision is an error.
+    precision: str = attrs.field(default="fp32", validator=one_of(*PRECISIONS))
+    # torch.compile every network in place (checkpoints unchanged): true is mode "default". Off,
+    # with a warning, when the loss or strategy needs double backward (gradient penalties).
+    compile: bool | str = attrs.field(default=False, validator=_compile_choice)
+    # Capture a whole training round in a CUDA graph and replay it (fixed shapes). Where a round
+    # cannot be captured (not CUDA, fp16, torchrun...) training runs eagerly, with a warning.
+    cuda_graph: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -379,6 +405,16 @@ def _number_or_name(value: Any, _type: Any) -> int | str:
 
 
 _converter.register_structure_hook(int | str, _number_or_name)
+
+
+def _switch_or_name(value: Any, _type: Any) -> bool | str:
+    """``bool | str``: on or off, or a name saying how (``train.compile = "max-autotune"``)."""
+    if isinstance(value, (bool, str)):
+        return value
+    raise TypeError(f"expected true, false or a name, got {value!r}")
+
+
+_converter.register_structure_hook(bool | str, _switch_or_name)
 
 
 def _is_tuple(type_: Any) -> bool:

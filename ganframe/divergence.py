@@ -8,6 +8,9 @@ weights at each of those checks and before the final checkpoint. It raises
 :class:`ganframe.errors.DivergedError` (exit status 3 from the CLI), so the run stops before any
 checkpoint is written over; ``ganframe.checkpoint`` refuses non-finite weights as well, whatever
 plugins are loaded. Disable it with ``--disable-plugin ganframe.divergence`` to let a run go on.
+
+The guard's methods import PyTorch and :mod:`ganframe.checkpoint` when they run, so that loading this
+plugin, as ``ganframe list`` does, imports no PyTorch.
 """
 
 from __future__ import annotations
@@ -17,13 +20,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import torch
-
-from . import checkpoint
 from .errors import DivergedError
 from .hookimpl import hookimpl
 
 if TYPE_CHECKING:
+    import torch
+
     from .experiment import Experiment
 
 
@@ -36,6 +38,8 @@ class DivergenceGuard:
     """One fit's check for non-finite losses and weights (a lifecycle plugin for the fit)."""
 
     def __init__(self, experiment: Experiment, run_dir: Path | None) -> None:
+        import torch
+
         self.experiment = experiment
         self.run_dir = run_dir
         self.check_every = 1 if experiment.device.type == "cpu" else experiment.config.train.log_every
@@ -45,6 +49,8 @@ class DivergenceGuard:
 
     @hookimpl(tryfirst=True)  # before the run writer checkpoints at this step
     def on_step_end(self, step: int, logs: Mapping[str, torch.Tensor]) -> None:
+        import torch
+
         train = self.experiment.config.train
         if self.check_every == 1:  # on the CPU reading a value costs nothing: look at each one now
             bad = [key for key, value in logs.items() if not math.isfinite(float(value))]
@@ -75,6 +81,8 @@ class DivergenceGuard:
                                 f"{self._kept()}. Lower the learning rates or check the data for NaN and infinity")
 
     def _check_weights(self, step: int) -> None:
+        from . import checkpoint
+
         try:
             checkpoint.check_finite({role: network.state_dict() for role, network in self.experiment.networks.items()},
                                     f"training diverged by step {step}")
@@ -82,11 +90,15 @@ class DivergenceGuard:
             raise DivergedError(f"{exc}; {self._kept()}") from None
 
     def _weights_note(self) -> str:
+        import torch
+
         bad = [role for role, network in self.experiment.networks.items()
                if not all(bool(torch.isfinite(p).all()) for p in network.parameters())]
         return f" and so are the weights of the {' and '.join(bad)}" if bad else ""
 
     def _kept(self) -> str:
+        from . import checkpoint
+
         if self.run_dir is None:
             return "nothing was saved"
         if checkpoint.exists(self.run_dir):

@@ -23,7 +23,7 @@ from typing import Any
 import attrs
 import torch
 
-from . import checkpoint, conditional, distributed
+from . import acceleration, checkpoint, conditional, distributed, graphs
 from .build import Builder
 from .components import DISCRIMINATOR, GENERATOR, BuildContext, MetricContext, Stateful
 from .config import (
@@ -209,6 +209,8 @@ class Experiment:
         cfg, build = self.config, self._builder
         batch_size = distributed.per_process_batch(cfg.train.batch_size, self.distributed)
         context = BuildContext(seed=cfg.seed, device=self.device, batch_size=batch_size, steps=cfg.train.steps)
+        # train.precision: a device that cannot run it is an error now, before anything is built
+        self.acceleration = acceleration.Acceleration(cfg.train.precision, self.device)
 
         self.data: DataSource = build.make("data-sources", cfg.data, context)
         if not isinstance(self.data, DataSource):
@@ -253,8 +255,11 @@ class Experiment:
             networks=self.networks, optimizers=self.optimizers, loss=self.loss, noise=self.noise,
             real_batches=real_batches, noise_generator=self.noise_generator, rng=self.strategy_generator,
             device=self.device, distributed=self.distributed,
-            strategy=build.describe("strategies", cfg.strategy.name),
+            strategy=build.describe("strategies", cfg.strategy.name), scaler=self.acceleration.scaler,
         )
+        # the loss and the strategy by name, for what train.compile and train.cuda_graph say about them
+        self._components = {build.describe("losses", cfg.loss.name): self.loss, self.trainer.strategy: self.strategy}
+        acceleration.compile_networks(self.networks, cfg.train.compile, self._components)
         if cfg.train.epoch_logs and real_batches.steps_per_epoch is None:
             raise ConfigError(f"train.epoch_logs needs a finite data set, but data source {cfg.data.name!r} "
                               "is sampled afresh for every batch and has no epochs")
@@ -390,8 +395,9 @@ class Experiment:
             self._seed_global_streams()
             self._call(hook.on_experiment_start, step=self.step)
             self._start_training()
+            train_round = graphs.round_runner(self._train_round, self.trainer, train, self._components)
             while self.step < train.steps and not self._stop_agreed():
-                logs = self._call(hook.train_round, trainer=self.trainer)
+                logs = train_round()  # the strategy's round, or its CUDA graph replayed (train.cuda_graph)
                 step_schedules(self.schedules.values())
                 self.step += 1
                 self._call(hook.on_step_end, step=self.step, logs=logs)
@@ -416,6 +422,11 @@ class Experiment:
         finally:
             for callback in callbacks:
                 self.hooks.unregister(callback)
+
+    def _train_round(self) -> Mapping[str, torch.Tensor]:
+        """One round: the ``train_round`` hook, its forward passes in ``train.precision``."""
+        with self.acceleration.autocast():
+            return self._call(self.hooks.hook.train_round, trainer=self.trainer)
 
     def _register(self, made: list[Any]) -> list[object]:
         """Register what ``fit_callbacks`` returned, for one fit (all of it, or none when one is refused)."""
@@ -627,6 +638,8 @@ class Experiment:
         for key, component in (("strategy", self.strategy), ("loss", self.loss)):
             if isinstance(component, Stateful):
                 state[key] = component.state_dict()
+        if self.acceleration.scaler is not None:  # train.precision "fp16": the loss scale reached so far
+            state["scaler"] = self.acceleration.scaler.state_dict()
         return state
 
     def load_state_dict(self, state: Mapping[str, Any], source: str = "the checkpoint") -> None:
@@ -646,8 +659,12 @@ class Experiment:
         try:
             for role in built:
                 self.networks[role].load_state_dict(state["networks"][role])
+                options = graphs.optimizer_options(self.optimizers[role])  # what train.cuda_graph sets stays this run's
                 self.optimizers[role].load_state_dict(state["optimizers"][role])
+                graphs.restore_optimizer_options(self.optimizers[role], options)
                 self.schedules[role].load_state_dict(state["schedules"][role])
+            if self.acceleration.scaler is not None and "scaler" in state:  # absent: trained in another precision
+                self.acceleration.scaler.load_state_dict(state["scaler"])
         except Exception as exc:  # whatever a damaged or foreign checkpoint makes torch raise
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise RunDirectoryError(f"{source} does not fit the networks its config builds: {first}") from None

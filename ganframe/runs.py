@@ -5,6 +5,9 @@ directory as training goes — ``config.toml``, ``metrics.jsonl``, ``checkpoints
 It is a lifecycle plugin like any other: :func:`fit_callbacks` makes one :class:`RunWriter` per fit
 that has a run directory. Only the main process writes; every process takes part in averaging
 the logged values and in gathering the random states a checkpoint holds.
+
+The writer's methods import what needs PyTorch (checkpoints, the processes' averaging) when they run,
+so that loading this plugin, as ``ganframe list`` does, imports no PyTorch.
 """
 
 from __future__ import annotations
@@ -15,15 +18,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import torch
-
-from . import checkpoint, distributed
 from .errors import RunDirectoryError
 from .hookimpl import hookimpl
 from .rundir import CONFIG, METRICS, REPORT, json_number, remove_orphans, write_config, write_json
 from .runlock import RunLock
 
 if TYPE_CHECKING:
+    import torch
+
     from .experiment import Experiment
 
 log = logging.getLogger("ganframe")
@@ -68,6 +70,8 @@ class RunWriter:
     @hookimpl(wrapper=True)  # around every other plugin: the directory is locked and ready before they write
     def on_experiment_start(self, step: int):
         """Lock the directory, create it and write the config; keep metrics up to the checkpoint's step."""
+        from . import distributed
+
         if self.is_main:
             if self.directory.exists() and not self.directory.is_dir():
                 raise RunDirectoryError(f"{str(self.directory)!r} exists and is not a directory")
@@ -126,6 +130,8 @@ class RunWriter:
 
     def flush_logs(self, step: int) -> None:
         """Write the mean of each logged value since the last row."""
+        from . import distributed
+
         if not self._means.count:
             return
         means = distributed.average_scalars(self._means.take(), self.experiment.distributed)
@@ -146,6 +152,8 @@ class RunWriter:
 
     def checkpoint(self) -> None:
         """Write the checkpoint (and flush logged rows first, so the file matches it)."""
+        from . import checkpoint
+
         experiment = self.experiment
         self.flush_logs(experiment.step)
         checkpoint.save(self.directory, experiment.state_dict(), experiment.distributed)

@@ -1,9 +1,10 @@
 """``ganframe new-plugin NAME``: a new plugin package to start from, installable and tested.
 
-The package is ``ganframe-NAME/`` with a ``pyproject.toml`` that declares the entry point, one
-module ``ganframe_MODULE.py`` (MODULE is NAME with '-' as '_') registering a data source
-``NAME-data``, a training strategy ``NAME-round`` and a setup ``NAME``, a test of them and a short
-README. It is written into a hidden folder beside its final place and renamed into place at the
+The package is ``ganframe-NAME/`` with a ``pyproject.toml`` that declares the entry point, a
+package ``ganframe_MODULE`` (MODULE is NAME with '-' as '_') whose light ``__init__.py`` registers a
+data source ``NAME-data``, a training strategy ``NAME-round`` and a setup ``NAME`` and whose
+``components.py`` holds them (PyTorch is imported there, when a component is built), a test of them
+and a short README. It is written into a hidden folder beside its final place and renamed into place at the
 end, so a failure leaves no half-written package behind.
 """
 
@@ -81,7 +82,8 @@ def plugin_files(name: str) -> dict[str, str]:
               "distribution": names.distribution}
     return {
         "pyproject.toml": Template(PYPROJECT).substitute(values),
-        f"{names.import_name}.py": Template(MODULE).substitute(values),
+        f"{names.import_name}/__init__.py": Template(MODULE).substitute(values),
+        f"{names.import_name}/components.py": Template(COMPONENTS).substitute(values),
         f"tests/test_{names.module}.py": Template(TEST).substitute(values),
         "README.md": Template(README).substitute(values),
     }
@@ -147,24 +149,22 @@ dependencies = ["ganframe>=0.1"]
 $name = "$import_name"
 
 [tool.setuptools]
-py-modules = ["$import_name"]
+packages = ["$import_name"]
 """
 
 MODULE = '''\
 """ganframe plugin ``$name``: a GAN that learns a ring of points in 2-D. Make it your own.
 
 A data source (``$name-data``), a training strategy (``$name-round``) and a setup
-(``$name``) that trains them with ganframe's ``mlp`` networks. ganframe's
-docs/writing-a-plugin.md explains each part, and docs/hooks.md every hook.
+(``$name``) that trains them with ganframe's ``mlp`` networks. This module registers them, with
+their options and the setup's presets; ``components.py`` holds the components themselves.
+ganframe's docs/writing-a-plugin.md explains each part, and docs/hooks.md every hook.
 """
 
-import math
-
+# No torch here: ganframe imports this module for every command, `ganframe list` too; components.py has it.
 import attrs
-import torch
 
 import ganframe
-from ganframe.components import Trainer
 from ganframe.config import positive
 
 
@@ -175,6 +175,62 @@ class RingConfig:
     radius: float = attrs.field(default=2.0, validator=positive)  # of the circle
     # The standard deviation of the Gaussian noise that blurs each point.
     width: float = attrs.field(default=0.1, validator=positive)
+
+
+# Laid out like a TOML config file. Small networks and a short run: seconds on a CPU.
+DEFAULT = {
+    "data": {"name": "$name-data", "radius": 2.0, "width": 0.1},
+    "noise": {"name": "normal", "dim": 2},
+    "generator": {"name": "mlp", "hidden": [32, 32], "optimizer": {"name": "adam", "lr": 1e-3}},
+    "discriminator": {"name": "mlp", "hidden": [32, 32], "optimizer": {"name": "adam", "lr": 1e-3}},
+    "loss": {"name": "non-saturating"},
+    "strategy": {"name": "$name-round"},
+    "train": {"steps": 1000, "batch_size": 128, "threads": 1},
+    # Are generated and real points alike? An energy-distance test and per-axis KS tests.
+    "evaluation": {"metrics": ["two-sample"], "samples": 1000},
+}
+
+
+def make_ring(config, context):
+    from .components import Ring
+
+    return Ring(config)
+
+
+def make_round(config, context):
+    from .components import Round
+
+    return Round()
+
+
+@ganframe.hookimpl
+def register_data_sources(register):
+    register("$name-data", make_ring, config=RingConfig,
+             description="points on a circle, blurred with Gaussian noise (2-D)")
+
+
+@ganframe.hookimpl
+def register_strategies(register):
+    register("$name-round", make_round, description="one D update, then one G update")
+
+
+@ganframe.hookimpl
+def register_setups(register):
+    register("$name", {"default": DEFAULT},
+             description="learn a ring of points in 2-D with small MLPs")
+'''
+
+COMPONENTS = '''\
+"""The components of the plugin ``$name``, built by the factories of ``__init__.py``."""
+
+import math
+
+import torch
+
+import ganframe
+from ganframe.components import Trainer
+
+from . import RingConfig
 
 
 class Ring(ganframe.Distribution):
@@ -203,38 +259,6 @@ class Round:
         d_loss = trainer.discriminator_step(trainer.real_batch(), trainer.generate(grad=False))
         g_loss = trainer.generator_step(trainer.generate())  # D is frozen meanwhile
         return {"d_loss": d_loss, "g_loss": g_loss}  # logged every train.log_every rounds
-
-
-# Laid out like a TOML config file. Small networks and a short run: seconds on a CPU.
-DEFAULT = {
-    "data": {"name": "$name-data", "radius": 2.0, "width": 0.1},
-    "noise": {"name": "normal", "dim": 2},
-    "generator": {"name": "mlp", "hidden": [32, 32], "optimizer": {"name": "adam", "lr": 1e-3}},
-    "discriminator": {"name": "mlp", "hidden": [32, 32], "optimizer": {"name": "adam", "lr": 1e-3}},
-    "loss": {"name": "non-saturating"},
-    "strategy": {"name": "$name-round"},
-    "train": {"steps": 1000, "batch_size": 128, "threads": 1},
-    # Are generated and real points alike? An energy-distance test and per-axis KS tests.
-    "evaluation": {"metrics": ["two-sample"], "samples": 1000},
-}
-
-
-@ganframe.hookimpl
-def register_data_sources(register):
-    register("$name-data", lambda config, context: Ring(config), config=RingConfig,
-             description="points on a circle, blurred with Gaussian noise (2-D)")
-
-
-@ganframe.hookimpl
-def register_strategies(register):
-    register("$name-round", lambda config, context: Round(),
-             description="one D update, then one G update")
-
-
-@ganframe.hookimpl
-def register_setups(register):
-    register("$name", {"default": DEFAULT},
-             description="learn a ring of points in 2-D with small MLPs")
 '''
 
 TEST = '''\
@@ -247,6 +271,7 @@ import pytest
 import torch
 
 import $import_name as plugin
+from $import_name.components import Ring
 from ganframe.testing import fresh_plugins, smoke_run
 
 
@@ -273,7 +298,7 @@ def test_the_setup_trains(plugins):
 
 
 def test_the_data_lies_on_the_configured_ring():
-    ring = plugin.Ring(plugin.RingConfig(radius=3.0, width=0.05))
+    ring = Ring(plugin.RingConfig(radius=3.0, width=0.05))
     x = ring.sample(10_000, generator=torch.Generator().manual_seed(0), device=torch.device("cpu"))
     assert x.shape == (10_000, 2)
     distance = x.norm(dim=1)  # from the centre
@@ -293,7 +318,9 @@ README = """\
 
 A ganframe plugin. The setup `$name` trains a GAN on points
 on a ring in 2-D, with the data source `$name-data`, the training strategy `$name-round` and
-ganframe's `mlp` networks. `$import_name.py` is the place to make it your own GAN.
+ganframe's `mlp` networks. `$import_name/` is the place to make it your own GAN: `__init__.py`
+registers the components with their options (no PyTorch there, so that `ganframe list` stays fast),
+`components.py` holds them.
 
 Install it, in the environment where ganframe is installed, from the folder that holds
 `$distribution`:

@@ -5,6 +5,7 @@ rounds, as in metrics.jsonl), per-epoch means (``epoch/``), metrics (``metrics/`
 text, and at every snapshot (``ganframe.snapshots``) a histogram of each generated dimension for
 low-dimensional data or a grid of generated images. Look at it with ``tensorboard --logdir runs``.
 Only the main process writes, so in a multi-process run the losses are the main process's own.
+The writer imports PyTorch and TensorBoard when a run makes one, not when the plugin is loaded.
 """
 
 from __future__ import annotations
@@ -13,14 +14,12 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import torch
-
-from . import snapshots
 from .errors import ConfigError
 from .hookimpl import hookimpl
 from .runs import RunningMeans
 
 if TYPE_CHECKING:
+    from . import snapshots
     from .experiment import Experiment
 
 log = logging.getLogger("ganframe")
@@ -61,6 +60,7 @@ class TensorBoardWriter:
 
     @hookimpl
     def on_experiment_start(self, step: int) -> None:
+        from . import snapshots
         from .plots.writer import data_kind
 
         experiment = self.experiment
@@ -108,6 +108,8 @@ class TensorBoardWriter:
 
     def snapshot(self, step: int) -> None:
         """Histograms of each generated dimension, or a grid of generated images."""
+        import torch
+
         if self.fixed is None or self.writer is None:
             return
         samples = self.fixed.samples()

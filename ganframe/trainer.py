@@ -10,12 +10,14 @@ role's parameters only, averaging gradients across processes and stepping. The i
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from types import MappingProxyType
+from typing import Protocol
 
 import torch
 
+from .acceleration import autocast_off
 from .components import DISCRIMINATOR, GENERATOR, Loss, Noise, network_of
 from .data import RealBatches
 from .distributed import DistributedContext, average_gradients
@@ -39,6 +41,7 @@ class RoundTrainer:
         device: torch.device,
         distributed: DistributedContext,
         strategy: str = "the strategy",
+        scaler: torch.amp.GradScaler | None = None,
     ) -> None:
         self.networks: Mapping[str, torch.nn.Module] = MappingProxyType(dict(networks))
         self.optimizers: Mapping[str, torch.optim.Optimizer] = MappingProxyType(dict(optimizers))
@@ -53,6 +56,8 @@ class RoundTrainer:
         self.step = 0  # rounds completed
         self.real_draws = 0  # real batches drawn so far: decides the data order, saved in checkpoints
         self.last_real: torch.Tensor | None = None
+        self.scaler = scaler  # train.precision "fp16": the loss is scaled for backward, see update()
+        self._tap: DrawTap | None = None  # where draws go while ganframe.graphs records or replays a round
 
     # -- networks by role -------------------------------------------------------------------------
     @property
@@ -77,14 +82,34 @@ class RoundTrainer:
     # -- batches ----------------------------------------------------------------------------------
     def real_batch(self) -> torch.Tensor:
         """The next real batch for this process: ``(batch_size, *sample_shape)``."""
-        batch = self.real_batches.batch(self.real_draws)
-        self.real_draws += 1
+        batch = self.draw_real_batch() if self._tap is None else self._tap.real_batch(self.draw_real_batch)
         self.last_real = batch
         return batch
 
     def noise_batch(self, n: int | None = None) -> torch.Tensor:
         """``(n, noise_dim)`` latent noise; ``n`` defaults to the batch size."""
-        return self.noise.sample(n or self.batch_size, generator=self.noise_generator, device=self.device)
+        n = n or self.batch_size
+        return self.draw_noise_batch(n) if self._tap is None else self._tap.noise_batch(n, self.draw_noise_batch)
+
+    def draw_real_batch(self) -> torch.Tensor:
+        """The next real batch from the data, whatever a graph does with ``real_batch`` (ganframe.graphs)."""
+        batch = self.real_batches.batch(self.real_draws)
+        self.real_draws += 1
+        return batch
+
+    def draw_noise_batch(self, n: int) -> torch.Tensor:
+        """``(n, noise_dim)`` noise from the noise stream, whatever a graph does with ``noise_batch``."""
+        return self.noise.sample(n, generator=self.noise_generator, device=self.device)
+
+    @contextmanager
+    def draws_through(self, tap: DrawTap) -> Iterator[None]:
+        """Inside the block, ``real_batch`` and ``noise_batch`` ask ``tap`` (ganframe.graphs records
+        a round's draws, then serves a captured round static buffers in the same order)."""
+        before, self._tap = self._tap, tap
+        try:
+            yield
+        finally:
+            self._tap = before
 
     def generate(self, n: int | None = None, *, grad: bool = True) -> torch.Tensor:
         """A fake batch from fresh noise; with ``grad=False`` no graph is kept (cheaper for D steps)."""
@@ -100,6 +125,8 @@ class RoundTrainer:
 
         ``role`` may be several roles, ``("generator", "encoder")``: one backward pass into all of
         their parameters, then each role's optimiser steps (ALI's G and E, InfoGAN's G and Q).
+        With ``train.precision = "fp16"`` the loss is scaled for backward, and the gradients are
+        averaged, unscaled and checked before the steps (a step with inf/NaN gradients is skipped).
         """
         roles = (role,) if isinstance(role, str) else tuple(role)
         if not roles or not all(isinstance(r, str) for r in roles):
@@ -115,16 +142,28 @@ class RoundTrainer:
                               f"trainer.frozen({frozen[0]!r})")
         if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
             raise PluginError(f"{self.strategy} passed update({role!r}) a {_describe(loss)}; it takes a scalar loss")
-        for optimizer in optimizers:
-            optimizer.zero_grad(set_to_none=True)
-        if loss.requires_grad:
-            torch.autograd.backward(loss.reshape(()), inputs=parameters)
-        if all(p.grad is None for p in parameters):
-            raise PluginError(f"{self.strategy} passed update({role!r}) a loss that does not depend on the {named}'s "
-                              "parameters (computed with a copy of the network, or under torch.no_grad?)")
-        average_gradients(parameters, self.distributed)
-        for optimizer in optimizers:
-            optimizer.step()
+        with autocast_off(self.device):  # autocast is for forward passes (train.precision)
+            for optimizer in optimizers:
+                optimizer.zero_grad(set_to_none=True)
+            if loss.requires_grad:
+                scaled = loss if self.scaler is None else self.scaler.scale(loss)
+                torch.autograd.backward(scaled.reshape(()), inputs=parameters)
+            if all(p.grad is None for p in parameters):
+                raise PluginError(f"{self.strategy} passed update({role!r}) a loss that does not depend on the "
+                                  f"{named}'s parameters (computed with a copy of the network, or under torch.no_grad?)")
+            # Averaged while still scaled: every process then finds the same inf/NaN and skips alike.
+            average_gradients(parameters, self.distributed)
+            if self.scaler is None:
+                for optimizer in optimizers:
+                    optimizer.step()
+            else:  # an optimiser none of whose parameters got a gradient has nothing to step (as without a scaler)
+                stepping = [optimizer for optimizer in optimizers
+                            if any(p.grad is not None for group in optimizer.param_groups for p in group["params"])]
+                for optimizer in stepping:
+                    self.scaler.unscale_(optimizer)
+                for optimizer in stepping:
+                    self.scaler.step(optimizer)  # skipped when a gradient is not finite
+                self.scaler.update()  # once per update: a smaller scale after a skip, larger after many good steps
         return loss.detach()
 
     def discriminator_step(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
@@ -157,6 +196,8 @@ class RoundTrainer:
         stepped D, and leave D as it was. Under torchrun the steps inside are averaged as any other,
         so every process rolls back to the same state.
         """
+        if self._tap is not None:
+            self._tap.unsafe("trainer.rollback")
         saved = {role: ({k: v.detach().clone() for k, v in self.network(role).state_dict().items()},
                         copy.deepcopy(self.optimizer(role).state_dict())) for role in roles}
         try:
@@ -169,7 +210,25 @@ class RoundTrainer:
 
     def differentiable_copy(self, role: str) -> NetworkCopy:
         """A copy of ``role``'s network to step differentiably (the exact unrolled GAN)."""
+        if self._tap is not None:
+            self._tap.unsafe("trainer.differentiable_copy")
         return NetworkCopy.of(self.network(role), self.distributed)
+
+
+class DrawTap(Protocol):
+    """What ``draws_through`` hands the trainer's draws to (ganframe.graphs implements it)."""
+
+    def real_batch(self, draw: Callable[[], torch.Tensor]) -> torch.Tensor:
+        """The round's next real batch; ``draw()`` takes one from the data."""
+        ...
+
+    def noise_batch(self, n: int, draw: Callable[[int], torch.Tensor]) -> torch.Tensor:
+        """The round's next ``(n, noise_dim)`` noise; ``draw(n)`` takes it from the noise stream."""
+        ...
+
+    def unsafe(self, what: str) -> None:
+        """The round used ``what`` (``"trainer.rollback"``), which a captured graph cannot replay."""
+        ...
 
 
 def _describe(value: object) -> str:

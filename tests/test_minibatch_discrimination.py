@@ -1,4 +1,5 @@
-"""Minibatch discrimination: the layer's arithmetic, and the mlp discriminator's option for it."""
+"""Minibatch discrimination: the layer's arithmetic, its fast closeness sums against the cdist formula,
+and the mlp discriminator's option for it."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import pytest
 import torch
 from torch import nn
 
+import ganframe.nn
 from ganframe import ConfigError
-from ganframe.nn import MinibatchDiscrimination
+from ganframe.nn import MinibatchDiscrimination, minibatch_closeness
 
 
 def test_the_layer_appends_one_closeness_sum_per_kernel():
@@ -65,3 +67,59 @@ def test_bad_options_are_named(make_experiment):
         make_experiment(discriminator__minibatch_kernels=-1)
     with pytest.raises(ConfigError, match=r"'minibatch_kernel_dims' must be > 0, got 0"):
         make_experiment(discriminator__minibatch_kernels=4, discriminator__minibatch_kernel_dims=0)
+
+
+def reference_closeness(m: torch.Tensor) -> torch.Tensor:
+    """The straightforward formula, as the layer computed it before: ``(N, B, C)`` → ``(N, B)``."""
+    per_kernel = m.transpose(0, 1)  # (B, N, C)
+    return (torch.exp(-torch.cdist(per_kernel, per_kernel, p=1)).sum(dim=2) - 1.0).t()
+
+
+def closeness_and_gradient(function, m: torch.Tensor, weights: torch.Tensor):
+    m = m.detach().requires_grad_(True)
+    out = function(m)
+    (grad,) = torch.autograd.grad((out * weights).sum(), m)
+    return out.detach(), grad
+
+
+# (examples, kernels, kernel_dims, block of pairs): blocks of whole kernels, partial blocks, rows of one kernel
+SHAPES = [(1, 3, 2, None), (2, 1, 1, None), (7, 4, 3, None), (6, 5, 2, 64), (20, 3, 4, 64), (256, 20, 5, None),
+          (300, 50, 5, None), (800, 2, 3, None)]
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+@pytest.mark.parametrize(("n", "kernels", "dims", "block"), SHAPES)
+def test_the_closeness_matches_the_cdist_formula_with_its_gradient(n, kernels, dims, block, dtype, monkeypatch):
+    if block is not None:  # small blocks, so that a small batch is cut into several
+        monkeypatch.setitem(ganframe.nn._PAIR_BLOCK, "cpu", block)
+    generator = torch.Generator().manual_seed(n * 100 + kernels)
+    m = torch.randn(n, kernels, dims, generator=generator, dtype=dtype) * 0.5
+    m[n // 2] = m[0]  # a tie: two identical examples (abs has gradient 0 there)
+    weights = torch.randn(n, kernels, generator=generator, dtype=dtype)
+    expected, expected_grad = closeness_and_gradient(reference_closeness, m, weights)
+    out, grad = closeness_and_gradient(minibatch_closeness, m, weights)
+    tolerance = {"rtol": 1e-10, "atol": 1e-12} if dtype == torch.float64 else {"rtol": 1e-4, "atol": 1e-4}
+    assert out.dtype == dtype and out.shape == (n, kernels)
+    torch.testing.assert_close(out, expected, **tolerance)
+    torch.testing.assert_close(grad, expected_grad, **tolerance)
+
+
+def test_gradients_of_its_gradient_match_the_cdist_formula():
+    """R1, WGAN-GP and the exact unrolled GAN differentiate D's input gradient once more."""
+    m = torch.randn(9, 4, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    weights = torch.randn(9, 4, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+    results = []
+    for function in (reference_closeness, minibatch_closeness):
+        x = m.clone().requires_grad_(True)
+        (grad,) = torch.autograd.grad((function(x) * weights).sum(), x, create_graph=True)
+        (second,) = torch.autograd.grad(grad.square().sum(), x)
+        results.append(second)
+    torch.testing.assert_close(results[1], results[0], rtol=1e-10, atol=1e-12)
+
+
+def test_the_layer_trains_under_a_gradient_penalty():
+    layer = MinibatchDiscrimination(in_features=3, kernels=4, kernel_dims=2)
+    x = torch.randn(8, 3, requires_grad=True)
+    (grad,) = torch.autograd.grad(layer(x).sum(), x, create_graph=True)
+    grad.square().sum().backward()
+    assert layer.weight.grad is not None and torch.isfinite(layer.weight.grad).all()

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import ast
 import errno
+import importlib
 import importlib.metadata
-import importlib.util
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -22,8 +23,10 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 REPOSITORY = Path(__file__).resolve().parents[1]
-FILES = ["README.md", "ganframe_demo_gan.py", "pyproject.toml", "tests/test_demo_gan.py"]
-#: What the generated module may import: ganframe's public API, attrs and torch.
+FILES = ["README.md", "ganframe_demo_gan/__init__.py", "ganframe_demo_gan/components.py", "pyproject.toml",
+         "tests/test_demo_gan.py"]
+#: What the generated modules may import: ganframe's public API, attrs and torch (the package's own
+#: modules aside); the entry-point module, which every ganframe command imports, no torch.
 PUBLIC_IMPORTS = {"math", "attrs", "torch", "ganframe", "ganframe.components", "ganframe.config"}
 
 
@@ -32,12 +35,11 @@ def files_under(folder: Path) -> list[str]:
     return sorted(str(path.relative_to(folder)) for path in folder.rglob("*"))
 
 
-def load_module(path: Path):
-    """Import a module from its file, without putting it in sys.modules."""
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def imports(path: Path) -> set[str]:
+    """The modules a file imports, relative imports (the package's own modules) left out."""
+    tree = ast.parse(path.read_text())
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    return imported | {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and not node.level}
 
 
 @pytest.fixture
@@ -48,11 +50,21 @@ def package(cli, tmp_path) -> Path:
     return tmp_path / "ganframe-demo-gan"
 
 
+@pytest.fixture
+def module(package, monkeypatch):
+    """The new plugin's package, imported from its folder (and forgotten after the test)."""
+    monkeypatch.syspath_prepend(str(package))
+    yield importlib.import_module("ganframe_demo_gan")
+    for name in [name for name in sys.modules if name.split(".")[0] == "ganframe_demo_gan"]:
+        del sys.modules[name]
+
+
 def test_new_plugin_writes_a_complete_package(cli, tmp_path):
     result = cli("new-plugin", "demo-gan", "--dir", tmp_path)
     assert result.code == 0, result.err
     package = tmp_path / "ganframe-demo-gan"
     assert files_under(tmp_path) == sorted(["ganframe-demo-gan", "ganframe-demo-gan/tests",
+                                            "ganframe-demo-gan/ganframe_demo_gan",
                                             *(f"ganframe-demo-gan/{name}" for name in FILES)])
     project = tomllib.loads((package / "pyproject.toml").read_text())
     bundled = tomllib.loads((REPOSITORY / "plugins" / "ganframe-gaussian" / "pyproject.toml").read_text())
@@ -62,7 +74,7 @@ def test_new_plugin_writes_a_complete_package(cli, tmp_path):
     assert meta["dependencies"] == ["ganframe>=0.1"]
     assert meta["license"] == bundled["project"]["license"]
     assert meta["entry-points"] == {"ganframe": {"demo-gan": "ganframe_demo_gan"}}
-    assert project["tool"]["setuptools"] == {"py-modules": ["ganframe_demo_gan"]}
+    assert project["tool"]["setuptools"] == {"packages": ["ganframe_demo_gan"]}
     readme = (package / "README.md").read_text()
     for text in ("pip install -e ./ganframe-demo-gan", "ganframe train demo-gan",
                  "python -m pytest ganframe-demo-gan/tests", "docs/writing-a-plugin.md", "docs/hooks.md"):
@@ -74,16 +86,18 @@ def test_new_plugin_writes_a_complete_package(cli, tmp_path):
         assert f"  {command}\n" in result.out
 
 
-def test_the_module_is_a_small_complete_plugin_on_the_public_api(package):
-    source = (package / "ganframe_demo_gan.py").read_text()
-    tree = ast.parse(source)
-    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
-    imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-    assert imported <= PUBLIC_IMPORTS, imported - PUBLIC_IMPORTS
-    assert "TODO" not in source and "..." not in source
-    assert 60 <= len(source.splitlines()) <= 90
-    module = load_module(package / "ganframe_demo_gan.py")
-    assert "update schedule" in module.Round.__doc__
+def test_the_package_is_a_small_complete_plugin_on_the_public_api(package, module):
+    folder = package / "ganframe_demo_gan"
+    for path in (folder / "__init__.py", folder / "components.py"):
+        assert imports(path) <= PUBLIC_IMPORTS, (path.name, imports(path) - PUBLIC_IMPORTS)
+        source = path.read_text()
+        assert "TODO" not in source and "..." not in source
+    assert "torch" not in imports(folder / "__init__.py")  # light: `ganframe list` imports it
+    check = "import sys, ganframe_demo_gan; print(sorted({'torch', 'numpy'} & set(sys.modules)))"
+    imported = subprocess.run([sys.executable, "-c", check], cwd=package, capture_output=True, text=True, check=True)
+    assert imported.stdout == "[]\n"
+    assert 80 <= sum(len(path.read_text().splitlines()) for path in folder.glob("*.py")) <= 120
+    assert "update schedule" in importlib.import_module("ganframe_demo_gan.components").Round.__doc__
     plugins = fresh_plugins(module, entry_points=False)
     assert not plugins.broken
     assert plugins.registry.by_plugin()["ganframe_demo_gan"] == [
@@ -95,8 +109,7 @@ def test_the_module_is_a_small_complete_plugin_on_the_public_api(package):
     assert config.train.steps <= 2000
 
 
-def test_the_strategy_updates_d_then_g_through_the_trainer(package):
-    module = load_module(package / "ganframe_demo_gan.py")
+def test_the_strategy_updates_d_then_g_through_the_trainer(module):
     experiment = Experiment.from_setup("demo-gan", device="cpu", plugins=fresh_plugins(module, entry_points=False))
     calls = []
     trainer = experiment.trainer
@@ -115,15 +128,16 @@ def test_new_plugin_writes_into_the_current_folder_by_default(cli, tmp_path):
     assert Path.cwd() == tmp_path  # conftest's autouse fixture
     result = cli("new-plugin", "gan2-x")
     assert result.code == 0, result.err
-    assert files_under(tmp_path / "ganframe-gan2-x") == ["README.md", "ganframe_gan2_x.py", "pyproject.toml",
-                                                         "tests", "tests/test_gan2_x.py"]
+    assert files_under(tmp_path / "ganframe-gan2-x") == ["README.md", "ganframe_gan2_x", "ganframe_gan2_x/__init__.py",
+                                                         "ganframe_gan2_x/components.py", "pyproject.toml", "tests",
+                                                         "tests/test_gan2_x.py"]
     assert "  pip install -e ./ganframe-gan2-x\n" in result.out
 
 
 def test_new_plugin_fills_an_empty_folder(cli, tmp_path):
     (tmp_path / "ganframe-demo-gan").mkdir()
     assert cli("new-plugin", "demo-gan", "--dir", tmp_path).code == 0
-    assert files_under(tmp_path / "ganframe-demo-gan") == sorted([*FILES, "tests"])
+    assert files_under(tmp_path / "ganframe-demo-gan") == sorted([*FILES, "tests", "ganframe_demo_gan"])
 
 
 # -- refused: nothing written ------------------------------------------------------------------------

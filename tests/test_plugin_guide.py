@@ -87,7 +87,7 @@ def test_the_plugin_guide_runs_as_written(guide, tmp_path, user_environment):
 
     for command in commands(guide["intro"]):
         run(command)
-    assert (tmp_path / "ganframe-my-gan" / "ganframe_my_gan.py").is_file()
+    assert (tmp_path / "ganframe-my-gan" / "ganframe_my_gan" / "__init__.py").is_file()
 
     for number in (4, 5, 6):
         for command in commands(section(guide, number)):

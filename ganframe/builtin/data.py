@@ -1,15 +1,13 @@
-"""The ``file`` data source: your own examples from a ``.npy`` or ``.pt`` file, as a data set."""
+"""The ``file`` data source: your own examples from a ``.npy`` or ``.pt`` file, as a data set.
+
+Registration and options only; the data set itself is in :mod:`ganframe.builtin.file_data`,
+imported when it is built, so that ``ganframe list`` does not import PyTorch.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import attrs
-import numpy as np
-import torch
 
-from ganframe.data import Dataset
-from ganframe.errors import ConfigError
 from ganframe.hookimpl import hookimpl
 
 
@@ -18,48 +16,21 @@ class FileDataConfig:
     path: str  # a .npy or .pt file holding an array of shape (N, *sample_shape)
 
 
-class TensorDataset(Dataset):
-    """Examples held in memory as one float32 tensor ``(N, *sample_shape)``."""
+def make_file_data(config: FileDataConfig, context):
+    from .file_data import TensorDataset, load_examples
 
-    def __init__(self, examples: torch.Tensor) -> None:
-        self.examples = examples
-        self.sample_shape = tuple(examples.shape[1:])
-
-    def __len__(self) -> int:
-        return self.examples.shape[0]
-
-    def get(self, indices: torch.Tensor) -> torch.Tensor:
-        return self.examples[indices]
-
-
-def load_examples(path: str) -> torch.Tensor:
-    """Read ``path`` into a float32 tensor with at least one feature dimension."""
-    file = Path(path).expanduser()
-    if not file.is_file():
-        raise ConfigError(f"data.path {path!r} does not exist or is not a file")
-    try:
-        if file.suffix == ".npy":
-            tensor = torch.from_numpy(np.load(file, allow_pickle=False))
-        elif file.suffix == ".pt":
-            tensor = torch.load(file, map_location="cpu", weights_only=True)
-        else:
-            raise ConfigError(f"data.path {path!r}: use a .npy or .pt file")
-    except ConfigError:
-        raise
-    except Exception as exc:
-        raise ConfigError(f"cannot read data.path {path!r}: {type(exc).__name__}: {exc}") from None
-    if not isinstance(tensor, torch.Tensor) or not tensor.is_floating_point() and tensor.dtype not in (
-        torch.int64, torch.int32, torch.uint8
-    ):
-        raise ConfigError(f"data.path {path!r} must hold a numeric array")
-    if tensor.dim() == 1:
-        tensor = tensor.unsqueeze(1)  # N scalars: one feature each
-    if tensor.shape[0] < 2:
-        raise ConfigError(f"data.path {path!r} holds {tensor.shape[0]} example(s); at least 2 are needed")
-    return tensor.float().contiguous()
+    return TensorDataset(load_examples(config.path))
 
 
 @hookimpl
 def register_data_sources(register):
-    register("file", lambda c, ctx: TensorDataset(load_examples(c.path)), config=FileDataConfig,
+    register("file", make_file_data, config=FileDataConfig,
              description="examples from a .npy or .pt file of shape (N, *sample_shape)")
+
+
+def __getattr__(name: str):  # TensorDataset and load_examples, where they were before
+    if name in ("TensorDataset", "load_examples"):
+        from . import file_data
+
+        return getattr(file_data, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -4,18 +4,19 @@ The ``mlp`` network serves the further roles of a GAN family (``[networks.ROLE]`
 output are each "data" (one example's numbers), "noise" (the noise vector) or a number, so an
 encoder is ``input = "data"``, ``output = "noise"`` and an InfoGAN Q head ``input = "data"``,
 ``output = 10``.
+
+Registration and options only; the networks are in :mod:`ganframe.builtin.mlp`, imported when one
+is built, so that ``ganframe list`` does not import PyTorch.
 """
 
 from __future__ import annotations
 
 import attrs
-import torch
-from torch import nn
 
 from ganframe.config import (
+    ACTIVATIONS,
     MAX_WIDTH,
     at_most,
-    check_parameters,
     constraint,
     count_up_to,
     layer_sizes,
@@ -24,7 +25,6 @@ from ganframe.config import (
     positive,
 )
 from ganframe.hookimpl import hookimpl
-from ganframe.nn import ACTIVATIONS, init_normal_, mlp, numel, with_minibatch_discrimination
 
 
 def _activations(instance: object, attribute: attrs.Attribute, value: str | tuple[str, ...]) -> None:
@@ -44,14 +44,6 @@ def _check_activations(config) -> None:
     if not isinstance(config.activation, str) and len(config.activation) != len(config.hidden):
         raise ValueError(f"'activation' names {len(config.activation)} activations for {len(config.hidden)} "
                          f"hidden layers; give one name, or one per hidden layer")
-
-
-def _layers(sizes: list[int], context, extra: int = 0) -> list[int]:
-    """``sizes``, once checked not to make a network too large to allocate."""
-    role = getattr(context, "role", None)
-    where = "network" if role is None else role if role in ("generator", "discriminator") else f"networks.{role}"
-    check_parameters(sizes, where, extra)
-    return sizes
 
 
 @attrs.frozen(kw_only=True)
@@ -96,48 +88,6 @@ class MLPDiscriminatorConfig:
         _check_activations(self)
 
 
-class MLPGenerator(nn.Module):
-    def __init__(self, config: MLPGeneratorConfig, noise_dim: int, sample_shape: tuple[int, ...], context=None):
-        super().__init__()
-        self.sample_shape = tuple(sample_shape)
-        self.net = mlp(
-            _layers([noise_dim, *config.hidden, numel(sample_shape)], context),
-            hidden_activation=config.activation, output_activation=config.output_activation,
-            negative_slope=config.negative_slope,
-        )
-        if config.init_std is not None:
-            init_normal_(self, config.init_std)
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.net(z).view(z.shape[0], *self.sample_shape)  # (B, *sample_shape)
-
-
-def _minibatch_parameters(config: MLPDiscriminatorConfig, features: int) -> int:
-    """The parameters minibatch discrimination adds to a discriminator whose last layer reads ``features``."""
-    kernels = config.minibatch_kernels
-    return features * kernels * config.minibatch_kernel_dims + kernels * config.outputs if kernels else 0
-
-
-class MLPDiscriminator(nn.Module):
-    def __init__(self, config: MLPDiscriminatorConfig, sample_shape: tuple[int, ...], context=None):
-        super().__init__()
-        self.output = config.output
-        sizes = [numel(sample_shape), *config.hidden, config.outputs]
-        self.net = mlp(
-            _layers(sizes, context, _minibatch_parameters(config, sizes[-2])),
-            hidden_activation=config.activation,
-            output_activation="sigmoid" if config.output == "probabilities" else "none",
-            negative_slope=config.negative_slope,
-        )
-        if config.minibatch_kernels:
-            self.net = with_minibatch_discrimination(self.net, config.minibatch_kernels, config.minibatch_kernel_dims)
-        if config.init_std is not None:
-            init_normal_(self, config.init_std)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x.flatten(1))  # (B, outputs)
-
-
 @constraint(f'"data", "noise" or 1 to {MAX_WIDTH}')
 def _size(instance: object, attribute: attrs.Attribute, value: int | str) -> None:
     if value not in ("data", "noise") and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
@@ -164,27 +114,17 @@ class MLPNetworkConfig:
         _check_activations(self)
 
 
-class MLPNetwork(nn.Module):
-    def __init__(self, config: MLPNetworkConfig, noise_dim: int, sample_shape: tuple[int, ...], context=None):
-        super().__init__()
-        shapes = {"data": tuple(sample_shape), "noise": (noise_dim,)}
-        self.out_shape = shapes.get(config.output, (config.output,))  # type: ignore[arg-type]
-        n_in = numel(shapes.get(config.input, (config.input,)))  # type: ignore[arg-type]
-        self.net = mlp(_layers([n_in, *config.hidden, numel(self.out_shape)], context),
-                       hidden_activation=config.activation,
-                       output_activation=config.output_activation, negative_slope=config.negative_slope)
-        if config.init_std is not None:
-            init_normal_(self, config.init_std)
+def _mlp():
+    from . import mlp  # imported when a network is built, not when it is listed
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x.flatten(1)).view(x.shape[0], *self.out_shape)  # (B, *out_shape)
+    return mlp
 
 
 @hookimpl
 def register_generators(register):
     register(
         "mlp",
-        lambda c, ctx: MLPGenerator(c, ctx.noise_dim, ctx.sample_shape, ctx),
+        lambda c, ctx: _mlp().MLPGenerator(c, ctx.noise_dim, ctx.sample_shape, ctx),
         config=MLPGeneratorConfig,
         description="fully connected generator for any sample shape",
     )
@@ -194,7 +134,7 @@ def register_generators(register):
 def register_discriminators(register):
     register(
         "mlp",
-        lambda c, ctx: MLPDiscriminator(c, ctx.sample_shape, ctx),
+        lambda c, ctx: _mlp().MLPDiscriminator(c, ctx.sample_shape, ctx),
         config=MLPDiscriminatorConfig,
         description="fully connected discriminator; minibatch discrimination with minibatch_kernels",
     )
@@ -202,5 +142,12 @@ def register_discriminators(register):
 
 @hookimpl
 def register_networks(register):
-    register("mlp", lambda c, ctx: MLPNetwork(c, ctx.noise_dim, ctx.sample_shape, ctx), config=MLPNetworkConfig,
+    register("mlp", lambda c, ctx: _mlp().MLPNetwork(c, ctx.noise_dim, ctx.sample_shape, ctx),
+             config=MLPNetworkConfig,
              description="fully connected network for any role: input and output are data, noise or a size")
+
+
+def __getattr__(name: str):  # the networks, importable from here as before
+    if name in ("MLPGenerator", "MLPDiscriminator", "MLPNetwork"):
+        return getattr(_mlp(), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,11 +1,14 @@
-"""Latent noise distributions: normal, uniform and random bits."""
+"""Latent noise distributions: normal, uniform and random bits.
+
+Registration and options only; the distributions are in :mod:`ganframe.builtin.noise_distributions`,
+imported when one is built, so that ``ganframe list`` does not import PyTorch.
+"""
 
 from __future__ import annotations
 
 import math
 
 import attrs
-import torch
 
 from ganframe.config import MAX_WIDTH, count_up_to
 from ganframe.hookimpl import hookimpl
@@ -38,44 +41,23 @@ class BitsNoiseConfig:
     dim: int = attrs.field(default=8, validator=count_up_to(MAX_WIDTH))  # bits per noise vector
 
 
-@attrs.frozen
-class NormalNoise:
-    """Standard normal noise N(0, I)."""
+def _distributions():
+    from . import noise_distributions  # imported when a noise is built, not when it is listed
 
-    dim: int
-
-    def sample(self, n: int, *, generator: torch.Generator, device: torch.device) -> torch.Tensor:
-        return torch.randn(n, self.dim, generator=generator, device=device)  # (n, dim)
-
-
-@attrs.frozen
-class UniformNoise:
-    """Uniform noise on [low, high)."""
-
-    dim: int
-    low: float
-    high: float
-
-    def sample(self, n: int, *, generator: torch.Generator, device: torch.device) -> torch.Tensor:
-        u = torch.rand(n, self.dim, generator=generator, device=device)  # (n, dim)
-        return u * (self.high - self.low) + self.low
-
-
-@attrs.frozen
-class BitsNoise:
-    """Independent fair bits, as floats 0.0 and 1.0."""
-
-    dim: int
-
-    def sample(self, n: int, *, generator: torch.Generator, device: torch.device) -> torch.Tensor:
-        return torch.randint(0, 2, (n, self.dim), generator=generator, device=device).float()
+    return noise_distributions
 
 
 @hookimpl
 def register_noise(register):
-    register("normal", lambda c, ctx: NormalNoise(c.dim), config=NormalNoiseConfig,
+    register("normal", lambda c, ctx: _distributions().NormalNoise(c.dim), config=NormalNoiseConfig,
              description="standard normal noise N(0, I)")
-    register("uniform", lambda c, ctx: UniformNoise(c.dim, c.low, c.high), config=UniformNoiseConfig,
+    register("uniform", lambda c, ctx: _distributions().UniformNoise(c.dim, c.low, c.high), config=UniformNoiseConfig,
              description="uniform noise on [low, high)")
-    register("bits", lambda c, ctx: BitsNoise(c.dim), config=BitsNoiseConfig,
+    register("bits", lambda c, ctx: _distributions().BitsNoise(c.dim), config=BitsNoiseConfig,
              description="random bits (0.0 or 1.0)")
+
+
+def __getattr__(name: str):  # the distributions, importable from here as before
+    if name in ("NormalNoise", "UniformNoise", "BitsNoise"):
+        return getattr(_distributions(), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import attrs
-import torch
 
 from ganframe.config import below, constraint, non_negative, one_of, positive
 from ganframe.hookimpl import hookimpl
+
+if TYPE_CHECKING:  # the factories import PyTorch when they build an optimiser, not when it is listed
+    import torch
 
 
 @constraint("each in [0, 1)")
@@ -54,6 +58,8 @@ class RMSpropConfig:
 
 def make_adam(config: AdamConfig, context) -> torch.optim.Optimizer:
     """Adam (Kingma & Ba); the default betas (0.5, 0.999) are the usual choice for GANs."""
+    import torch
+
     params = list(context.parameters)
     choice = {"auto": {}, "fused": {"fused": True}, "foreach": {"foreach": True},
               "for-loop": {"foreach": False}}[config.implementation]
@@ -69,18 +75,22 @@ def _fused_supported(params: list[torch.nn.Parameter]) -> bool:
     )
 
 
+def make_sgd(config: SGDConfig, context) -> torch.optim.Optimizer:
+    import torch
+
+    return torch.optim.SGD(list(context.parameters), lr=config.lr, momentum=config.momentum,
+                           nesterov=config.nesterov, weight_decay=config.weight_decay)
+
+
+def make_rmsprop(config: RMSpropConfig, context) -> torch.optim.Optimizer:
+    import torch
+
+    return torch.optim.RMSprop(list(context.parameters), lr=config.lr, alpha=config.alpha,
+                               momentum=config.momentum, eps=config.eps)
+
+
 @hookimpl
 def register_optimizers(register):
     register("adam", make_adam, config=AdamConfig, description="Adam; betas (0.5, 0.999) by default")
-    register(
-        "sgd",
-        lambda c, ctx: torch.optim.SGD(list(ctx.parameters), lr=c.lr, momentum=c.momentum,
-                                       nesterov=c.nesterov, weight_decay=c.weight_decay),
-        config=SGDConfig, description="stochastic gradient descent, optionally with momentum",
-    )
-    register(
-        "rmsprop",
-        lambda c, ctx: torch.optim.RMSprop(list(ctx.parameters), lr=c.lr, alpha=c.alpha,
-                                           momentum=c.momentum, eps=c.eps),
-        config=RMSpropConfig, description="RMSprop",
-    )
+    register("sgd", make_sgd, config=SGDConfig, description="stochastic gradient descent, optionally with momentum")
+    register("rmsprop", make_rmsprop, config=RMSpropConfig, description="RMSprop")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import attrs
-import torch
 
 from ganframe.components import Trainer
 from ganframe.config import MAX_UPDATES_PER_ROUND, count_up_to, one_of
 from ganframe.hookimpl import hookimpl
+
+if TYPE_CHECKING:  # annotations only: listing the strategy imports no PyTorch
+    import torch
 
 
 @attrs.frozen(kw_only=True)

@@ -4,8 +4,16 @@ figures drawn at the end through the ``draw_figures`` hook (ganframe's own in
 own with :func:`save_figure`."""
 
 from .files import FIGURE_SUFFIXES, plots_dir, read_index, save_figure, save_file
-from .samples import RunSamples
 from .writer import PlotWriter, data_kind
+
+
+def __getattr__(name: str):
+    if name == "RunSamples":  # it needs PyTorch: imported on first use, not with ganframe.plots
+        from .samples import RunSamples
+
+        return RunSamples
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["FIGURE_SUFFIXES", "PlotWriter", "RunSamples", "data_kind", "plots_dir", "read_index", "save_figure",
            "save_file"]

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..hookimpl import hookimpl
-from . import discrete, images, one_d, training, two_d
 from .writer import data_kind, read_moments
 
 if TYPE_CHECKING:
@@ -28,6 +27,8 @@ log = logging.getLogger("ganframe")
 
 @hookimpl
 def draw_figures(experiment: Experiment, run_dir: Path, samples: RunSamples) -> None:
+    from . import discrete, images, one_d, training, two_d  # matplotlib and PyTorch: at the end of a run only
+
     drawings: list[tuple[str, Callable[[], Any]]] = [
         ("losses", lambda: training.draw_losses(run_dir)),
         ("logged", lambda: training.draw_logged(run_dir, experiment.rounds_per_epoch)),

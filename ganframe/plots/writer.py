@@ -5,6 +5,9 @@ for one real number per example, the mean and spread of G's output on fixed nois
 (``plots/moments.jsonl``); for images, a grid from fixed noise (``plots/progress/``). At the end of
 training it calls the ``draw_figures`` hook, which ganframe's own figures (``ganframe.plots.figures``)
 and any plugin's implement, each on its own: a figure that fails is a warning, never a failed run.
+
+The writer's methods import what needs PyTorch (snapshots, image grids) when they run, so that
+loading this plugin, as ``ganframe list`` does, imports no PyTorch.
 """
 
 from __future__ import annotations
@@ -14,17 +17,15 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import torch
-
-from .. import snapshots
 from ..hookimpl import hookimpl
 from ..plugins import call_each
 from ..rundir import write_atomically
-from . import images
 from .files import plots_dir
-from .samples import RunSamples
 
 if TYPE_CHECKING:
+    import torch
+
+    from .. import snapshots
     from ..experiment import Experiment
 
 log = logging.getLogger("ganframe")
@@ -67,6 +68,9 @@ class PlotWriter:
 
     @hookimpl
     def on_experiment_start(self, step: int) -> None:
+        from .. import snapshots
+        from . import images
+
         experiment = self.experiment
         try:
             self.kind = data_kind(snapshots.FixedNoise(experiment, 1).samples())
@@ -92,6 +96,8 @@ class PlotWriter:
 
     @hookimpl
     def on_experiment_end(self, step: int) -> None:
+        from .samples import RunSamples
+
         if self.last_snapshot != step:  # stopped early, or resumed with more steps
             self.snapshot(step)
         call_each(self.experiment.hooks, "draw_figures", experiment=self.experiment, run_dir=self.directory,
@@ -100,6 +106,8 @@ class PlotWriter:
 
     def snapshot(self, step: int) -> None:
         """Record G's output on the fixed noise: the moments (1-D) or a grid (images)."""
+        from . import images
+
         if self.fixed is None:
             return
         self.last_snapshot = step

@@ -83,35 +83,56 @@ samples on the arcs between them; the same config on ``grid`` gave 16 of 25 mode
 Without ``[networks.encoder]`` the run stops before training with ``strategy 'ali' (plugin
 'ali') needs the network role 'encoder' ...; add a [networks.encoder] section``; with the plain
 ``mlp`` discriminator, with a line saying to set ``discriminator.name = "pair-mlp"``.
+
+This module registers the components; their options are in :mod:`.configs`. The strategy, the
+discriminator and the figure are imported when they are built or drawn, so that ``ganframe list`` and
+``ganframe show`` do not import PyTorch or matplotlib.
 """
 
 from __future__ import annotations
 
+import importlib
+
 import ganframe
 
-from .discriminator import PairMLP, PairMLPConfig, make_pair_mlp, pair
-from .figures import draw_reconstruction
-from .inference import encode, real_examples, reconstruct
-from .strategy import ALI, ALIConfig, make_ali
+from .configs import ALIConfig, PairMLPConfig
 
 __all__ = ["ALI", "ALIConfig", "PairMLP", "PairMLPConfig", "encode", "pair", "real_examples", "reconstruct"]
 
 
+def _load(module: str):
+    """One of this package's implementation modules, imported when a component is built, not when listed."""
+    return importlib.import_module(f".{module}", __name__)
+
+
 @ganframe.hookimpl
 def register_strategies(register):
-    register("ali", make_ali, config=ALIConfig,
+    register("ali", lambda c, ctx: _load("strategy").make_ali(c, ctx), config=ALIConfig,
              description="ALI / BiGAN: G and an encoder E against D on (x, E(x)) vs (G(z), z) pairs "
                          "(Dumoulin et al. 2017; Donahue et al. 2017)")
 
 
 @ganframe.hookimpl
 def register_discriminators(register):
-    register("pair-mlp", make_pair_mlp, config=PairMLPConfig,
+    register("pair-mlp", lambda c, ctx: _load("discriminator").make_pair_mlp(c, ctx), config=PairMLPConfig,
              description="MLP on (x, z) pairs, numel(sample) + noise_dim inputs: the discriminator of ALI / BiGAN")
 
 
 @ganframe.hookimpl
 def draw_figures(experiment, run_dir, samples):
-    if "encoder" not in experiment.networks or not isinstance(getattr(experiment, "strategy", None), ALI):
-        return  # not an ALI run
-    draw_reconstruction(experiment, run_dir, samples)
+    if "encoder" in experiment.networks and isinstance(getattr(experiment, "strategy", None), _load("strategy").ALI):
+        _load("figures").draw_reconstruction(experiment, run_dir, samples)  # an ALI run
+
+
+#: Names of the implementation modules, importable from here as before (imported on first use).
+_ELSEWHERE = {"ALI": "strategy", "make_ali": "strategy", "PairMLP": "discriminator", "make_pair_mlp": "discriminator",
+              "pair": "discriminator", "draw_reconstruction": "figures", "encode": "inference",
+              "real_examples": "inference", "reconstruct": "inference"}
+
+
+def __getattr__(name: str):
+    if name in _ELSEWHERE:
+        return getattr(_load(_ELSEWHERE[name]), name)
+    if name in ("discriminator", "figures", "inference", "modes", "strategy"):  # without importing it first
+        return _load(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

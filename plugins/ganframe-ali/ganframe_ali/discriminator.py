@@ -10,53 +10,19 @@ from __future__ import annotations
 
 import math
 
-import attrs
 import torch
 from torch import nn
 
-from ganframe.config import (
-    below,
-    check_parameters,
-    constraint,
-    layer_sizes,
-    non_negative,
-    one_of,
-    positive,
-)
-from ganframe.nn import activation, init_normal_, mlp
+from ganframe.config import check_parameters
+from ganframe.nn import init_normal_, mlp
+
+from .configs import PairMLPConfig
 
 
 def pair(x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
     """``(B, numel(sample_shape) + noise_dim)``: each example ``x`` (B, *sample_shape), flattened,
     followed by its latent ``z`` (B, noise_dim)."""
     return torch.cat([x.flatten(1), z], dim=1)  # (B, D + K)
-
-
-@constraint("an activation name of ganframe.nn.activation")
-def _activation_name(instance: object, attribute: attrs.Attribute, value: str) -> None:
-    activation(value)  # ValueError naming the choices for an unknown one
-
-
-@constraint("> 0, or None")
-def _init_std(instance: object, attribute: attrs.Attribute, value: float | None) -> None:
-    positive(instance, attribute, value)
-
-
-@attrs.frozen(kw_only=True)
-class PairMLPConfig:
-    """A pair (x, z), flattened and joined → hidden layers → one score."""
-
-    # Units in each hidden layer; [] makes a logistic regression on the pair.
-    hidden: tuple[int, ...] = attrs.field(default=(128, 128), validator=layer_sizes)
-    # The activation after every hidden layer.
-    activation: str = attrs.field(default="leaky-relu", validator=_activation_name)
-    negative_slope: float = attrs.field(default=0.2, validator=non_negative)  # of the leaky-relu activation
-    # Probability of zeroing each hidden unit while training (the ALI paper's D uses dropout); 0: none.
-    dropout: float = attrs.field(default=0.0, validator=[non_negative, below(1)])
-    # "logits" (pair with any loss) or "probabilities" (a sigmoid at the end).
-    output: str = attrs.field(default="logits", validator=one_of("logits", "probabilities"))
-    # Weights drawn from N(0, init_std²) and biases set to zero; None: PyTorch's default.
-    init_std: float | None = attrs.field(default=None, validator=_init_std)
 
 
 class PairMLP(nn.Module):

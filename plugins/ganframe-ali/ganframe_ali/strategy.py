@@ -15,26 +15,17 @@ optimisers step). The first joint update reuses the last D update's batches and 
 
 from __future__ import annotations
 
-import attrs
 import torch
 
 import ganframe
 from ganframe.components import Trainer
-from ganframe.config import MAX_UPDATES_PER_ROUND, count_up_to
 
+from .configs import ALIConfig
 from .discriminator import pair
 from .modes import evaluating
 
 ENCODER = "encoder"
 PROBE_EXAMPLES = 4  # real examples the factory runs E and D on, to catch a wrong network before training
-
-
-@attrs.frozen(kw_only=True)
-class ALIConfig:
-    # D updates per round, each on a fresh real batch and fresh noise.
-    d_steps: int = attrs.field(default=1, validator=count_up_to(MAX_UPDATES_PER_ROUND))
-    # Joint G and E updates per round, after D's; the first reuses D's last batch, the others draw fresh ones.
-    g_steps: int = attrs.field(default=1, validator=count_up_to(MAX_UPDATES_PER_ROUND))
 
 
 class ALI:

@@ -16,18 +16,12 @@ zero) and their parameters come from the experiment's seeded initialisation stre
 
 from __future__ import annotations
 
-import attrs
 from torch import nn
 from torch.nn.utils import parametrizations
 
-from ganframe.config import MAX_WIDTH, count_up_to
 from ganframe.nn import MinibatchDiscrimination, MinibatchStd, insert_before_last_linear, last_linear
 
-
-@attrs.frozen(kw_only=True)
-class MinibatchDiscriminationConfig:
-    kernels: int = attrs.field(default=50, validator=count_up_to(MAX_WIDTH))  # B in the paper: features added
-    kernel_dims: int = attrs.field(default=5, validator=count_up_to(MAX_WIDTH))  # C in the paper
+from .configs import MinibatchDiscriminationConfig
 
 
 def _discriminator_only(name: str, context) -> None:
@@ -67,12 +61,3 @@ def spectral_norm(config: None, context):
         return network
 
     return apply
-
-
-def register_extras(register) -> None:
-    register("minibatch-discrimination", minibatch_discrimination, config=MinibatchDiscriminationConfig,
-             description="D: closeness to the rest of the batch before the last layer (Salimans 2016)")
-    register("minibatch-std", minibatch_std,
-             description="D: the batch's mean feature standard deviation before the last layer (Karras 2018)")
-    register("spectral-norm", spectral_norm,
-             description="divide every linear/conv weight by its largest singular value (Miyato 2018)")

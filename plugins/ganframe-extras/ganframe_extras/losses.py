@@ -22,40 +22,15 @@ checkpoints, so runs repeat bit for bit and resume exactly.
 
 from __future__ import annotations
 
-import attrs
 import torch
 import torch.nn.functional as F
 
 from ganframe.components import discriminator_output
-from ganframe.config import non_negative
 from ganframe.errors import ConfigError
 from ganframe.nn import with_last_linear_input
 
-
-def _unit_interval(instance, attribute, value) -> None:
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"'{attribute.name}' must be between 0 and 1, got {value!r}")
-
-
-@attrs.frozen(kw_only=True)
-class R1Config:
-    r1: float = attrs.field(default=0.0, validator=non_negative)
-
-
-@attrs.frozen(kw_only=True)
-class WassersteinConfig(R1Config):
-    clip: float = attrs.field(default=0.01, validator=non_negative)  # 0: no clipping
-
-
-@attrs.frozen(kw_only=True)
-class GradientPenaltyConfig(R1Config):
-    gp_weight: float = attrs.field(default=10.0, validator=non_negative)
-
-
-@attrs.frozen(kw_only=True)
-class BCEConfig(R1Config):
-    real_label: float = attrs.field(default=1.0, validator=_unit_interval)  # 0.9: one-sided smoothing
-    flip: float = attrs.field(default=0.0, validator=_unit_interval)  # chance of swapping each D label
+# The losses' options, importable from here as before.
+from .configs import BCEConfig, GradientPenaltyConfig, R1Config, WassersteinConfig  # noqa: F401
 
 
 def scores(discriminator: torch.nn.Module, x: torch.Tensor, loss: str) -> torch.Tensor:
@@ -82,6 +57,12 @@ class _Loss:
 
     def __init__(self, config) -> None:
         self.config = config
+
+    @property
+    def needs_double_backward(self) -> bool:
+        """The R1 penalty backpropagates through D's input gradient, which torch.compile cannot:
+        ganframe then leaves the networks eagerly run under train.compile (docs/gpu.md)."""
+        return bool(self.config.r1)
 
     def discriminator_loss(self, discriminator, real, fake):
         loss = self.d_loss(discriminator, real, fake)
@@ -134,6 +115,11 @@ class Wasserstein(_Loss):
 class WassersteinGP(Wasserstein):
     name = "wasserstein-gp"
 
+    @property
+    def needs_double_backward(self) -> bool:
+        """The gradient penalty, like R1, backpropagates through D's input gradient."""
+        return bool(self.config.gp_weight) or bool(self.config.r1)
+
     def d_loss(self, discriminator, real, fake):
         shape = (len(real),) + (1,) * (real.dim() - 1)  # one ε per example
         epsilon = torch.rand(shape, device=real.device, dtype=real.dtype)
@@ -174,18 +160,3 @@ class FeatureMatching(BCE):
 def features(discriminator: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
     """What D's last linear layer reads for ``x``: ``(B', in_features)``."""
     return with_last_linear_input(discriminator, x)[1]
-
-
-def register_losses(register) -> None:
-    register("least-squares", lambda c, ctx: LeastSquares(c), config=R1Config,
-             description="LSGAN: squared distance of D's scores to 1 (real) and 0 (fake)")
-    register("hinge", lambda c, ctx: Hinge(c), config=R1Config,
-             description="hinge loss: D max(0, 1 - D(x)) + max(0, 1 + D(G(z))); G -D(G(z))")
-    register("wasserstein", lambda c, ctx: Wasserstein(c), config=WassersteinConfig,
-             description="WGAN: critic difference, D's weights clipped to [-clip, clip]")
-    register("wasserstein-gp", lambda c, ctx: WassersteinGP(c), config=GradientPenaltyConfig,
-             description="WGAN-GP: critic difference plus gp_weight (|grad D| - 1)^2 between real and fake")
-    register("feature-matching", lambda c, ctx: FeatureMatching(c), config=BCEConfig,
-             description="G matches the mean of D's last-layer features on real and fake (Salimans 2016)")
-    register("bce", lambda c, ctx: BCE(c), config=BCEConfig,
-             description="non-saturating BCE with one-sided label smoothing (real_label) and noisy labels (flip)")

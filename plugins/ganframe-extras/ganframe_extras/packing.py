@@ -16,19 +16,11 @@ process) must be a multiple of ``m``.
 
 from __future__ import annotations
 
-import attrs
 import torch
 from torch import nn
 
-from ganframe.config import MAX_BATCH_SIZE, count_up_to
-
+from .configs import PackConfig
 from .training import Wrapper
-
-
-@attrs.frozen(kw_only=True)
-class PackConfig:
-    # Examples judged together: 2, 3 and 4 in the paper's tables ("PacGAN2" ...); 1 changes nothing.
-    m: int = attrs.field(default=2, validator=count_up_to(MAX_BATCH_SIZE))
 
 
 class Packed(Wrapper):
@@ -67,8 +59,3 @@ def pack(config: PackConfig, context) -> Pack:
         raise ValueError(f"the batch size per process, {context.batch_size}, is not a multiple of m = {config.m}; "
                          "choose a batch size divisible by m")
     return Pack(config.m)
-
-
-def register_extras(register) -> None:
-    register("pack", pack, config=PackConfig,
-             description="D: judges m examples at once, all real or all fake (PacGAN, Lin et al. 2018)")

@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import copy
 
-import attrs
 import torch
 from torch import nn
 
-from ganframe.config import non_negative
+from .configs import EMAConfig, InstanceNoiseConfig
 
 
 class Wrapper(nn.Module):
@@ -41,16 +40,6 @@ class Wrapper(nn.Module):
 
     def after_round(self, step: int, steps: int) -> None:
         """Called once after every training round (``step`` of ``steps`` done)."""
-
-
-def _unit_interval_open(instance, attribute, value) -> None:
-    if not 0.0 <= value < 1.0:
-        raise ValueError(f"'{attribute.name}' must be at least 0 and below 1, got {value!r}")
-
-
-@attrs.frozen(kw_only=True)
-class EMAConfig:
-    decay: float = attrs.field(default=0.999, validator=_unit_interval_open)
 
 
 class EMAGenerator(Wrapper):
@@ -79,12 +68,6 @@ class EMAGenerator(Wrapper):
             average.copy_(live)
 
 
-@attrs.frozen(kw_only=True)
-class InstanceNoiseConfig:
-    std: float = attrs.field(default=0.1, validator=non_negative)
-    anneal: bool = True  # fall linearly to 0 by the last round
-
-
 class InstanceNoise(Wrapper):
     """Adds N(0, std²) to D's inputs while training; the noise is drawn from PyTorch's global
     generator, which ganframe seeds and checkpoints."""
@@ -95,7 +78,9 @@ class InstanceNoise(Wrapper):
         self.register_buffer("std", torch.tensor(float(std)))  # saved, so a resumed run goes on from here
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.training and self.std > 0:
+        # initial_std, a number: the annealed std reaches 0 only after the last round, and deciding on
+        # the tensor would make every round wait for the GPU (and keep it out of a CUDA graph)
+        if self.training and self.initial_std > 0:
             x = x + self.std * torch.randn_like(x)
         return self.inner(x)
 
@@ -122,10 +107,3 @@ def after_round(experiment, step: int) -> None:
         for module in network.modules():
             if isinstance(module, Wrapper):
                 module.after_round(step, experiment.config.train.steps)
-
-
-def register_extras(register) -> None:
-    register("ema", ema, config=EMAConfig,
-             description="G: sample and evaluate with a moving average of its weights (decay 0.999)")
-    register("instance-noise", instance_noise, config=InstanceNoiseConfig,
-             description="D: Gaussian noise on every input while training, annealed to 0 (Sonderby 2017)")

@@ -65,6 +65,12 @@ def test_each_preset_trains_a_few_steps_and_reports_every_metric(plugins, preset
     assert 0 <= metrics["ks"] <= 1 and metrics["wasserstein"] >= 0
 
 
+def test_the_batch_features_the_config_accepts_are_the_ones_the_network_has():
+    from ganframe_gaussian.networks import BATCH_FEATURES
+
+    assert ganframe_gaussian.BATCH_FEATURE_NAMES == tuple(BATCH_FEATURES)
+
+
 def test_the_data_source_is_the_configured_gaussian():
     data = ganframe_gaussian.Gaussian1D(mean=4.0, std=1.25)
     assert data.sample_shape == (1,)

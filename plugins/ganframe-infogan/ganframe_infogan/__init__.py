@@ -44,65 +44,89 @@ Usage::
         --set 'evaluation.metrics=["infogan-codes"]'
 
 or from Python: ``Experiment.from_setup("infogan-mnist", seed=1).fit()["metrics"]["purity"]``.
+
+This module registers the components; their options are in :mod:`.configs` and the presets in
+:mod:`.setups`. The noise, networks, strategy, metric and figures are imported when they are built
+or drawn, so that ``ganframe list`` and ``ganframe show`` do not import PyTorch or matplotlib.
 """
 
 from __future__ import annotations
 
+import importlib
+
 import ganframe
 
-from . import figures
-from .metric import CodePurity, code_statistics, make_code_purity
-from .networks import (PaperDiscriminator, PaperDiscriminatorConfig, PaperGenerator, PaperGeneratorConfig, QConfig,
-                       QNetwork, make_q)
-from .noise import InfoGanNoise, InfoGanNoiseConfig
+from .configs import InfoGanConfig, InfoGanNoiseConfig, PaperDiscriminatorConfig, PaperGeneratorConfig, QConfig
 from .setups import PRESETS
-from .strategy import InfoGan, InfoGanConfig, info_loss, make_infogan
 
 __all__ = ["CodePurity", "InfoGan", "InfoGanConfig", "InfoGanNoise", "InfoGanNoiseConfig", "PaperDiscriminator",
            "PaperGenerator", "QConfig", "QNetwork", "code_statistics", "info_loss"]
 
 
+def _load(module: str):
+    """One of this package's implementation modules, imported when a component is built, not when listed."""
+    return importlib.import_module(f".{module}", __name__)
+
+
 @ganframe.hookimpl
 def register_noise(register):
-    register("infogan", lambda config, context: InfoGanNoise.from_config(config), config=InfoGanNoiseConfig,
+    register("infogan", lambda config, context: _load("noise").InfoGanNoise.from_config(config),
+             config=InfoGanNoiseConfig,
              description="InfoGAN's [z ~ N(0, I) | one-hot category | continuous codes ~ U(-1, 1)]")
 
 
 @ganframe.hookimpl
 def register_networks(register):
-    register("infogan-q", make_q, config=QConfig,
+    register("infogan-q", lambda c, ctx: _load("networks").make_q(c, ctx), config=QConfig,
              description="InfoGAN's Q: sample -> category logits, continuous means (and log-stds)")
 
 
 @ganframe.hookimpl
 def register_generators(register):
-    register("infogan-paper", lambda c, ctx: PaperGenerator(c, ctx.noise_dim, ctx.sample_shape),
-             config=PaperGeneratorConfig, description="InfoGAN paper's MNIST generator (FC 1024, FC 7x7x128, 2 upconvs)")
+    register("infogan-paper", lambda c, ctx: _load("networks").PaperGenerator(c, ctx.noise_dim, ctx.sample_shape),
+             config=PaperGeneratorConfig,
+             description="InfoGAN paper's MNIST generator (FC 1024, FC 7x7x128, 2 upconvs)")
 
 
 @ganframe.hookimpl
 def register_discriminators(register):
-    register("infogan-paper", lambda c, ctx: PaperDiscriminator(c, ctx.sample_shape), config=PaperDiscriminatorConfig,
+    register("infogan-paper", lambda c, ctx: _load("networks").PaperDiscriminator(c, ctx.sample_shape),
+             config=PaperDiscriminatorConfig,
              description="InfoGAN paper's MNIST discriminator (2 convs, FC 1024, batch norm)")
 
 
 @ganframe.hookimpl
 def register_strategies(register):
-    register("infogan", make_infogan, config=InfoGanConfig,
+    register("infogan", lambda c, ctx: _load("strategy").make_infogan(c, ctx), config=InfoGanConfig,
              description="InfoGAN: D step, then G and Q together on G's loss + the codes' information loss")
 
 
 @ganframe.hookimpl
 def register_metrics(register):
-    register("infogan-codes", make_code_purity,
+    register("infogan-codes", lambda c, ctx: _load("metric").make_code_purity(c, ctx),
              description="InfoGAN on MNIST: purity of the digits per categorical code, and digits covered")
 
 
 @ganframe.hookimpl
 def draw_figures(experiment, run_dir, samples):
-    figures.draw(experiment, run_dir, samples)
+    _load("figures").draw(experiment, run_dir, samples)
 
 
 @ganframe.hookimpl
 def register_setups(register):
     register("infogan-mnist", PRESETS, description="InfoGAN on MNIST: a categorical code per digit (Chen et al. 2016)")
+
+
+#: Names of the implementation modules, importable from here as before (imported on first use).
+_ELSEWHERE = {"CodePurity": "metric", "code_statistics": "metric", "make_code_purity": "metric",
+              "PaperDiscriminator": "networks", "PaperGenerator": "networks", "QNetwork": "networks",
+              "make_q": "networks", "InfoGanNoise": "noise", "InfoGan": "strategy", "info_loss": "strategy",
+              "make_infogan": "strategy"}
+
+
+def __getattr__(name: str):
+    if name in _ELSEWHERE:
+        return getattr(_load(_ELSEWHERE[name]), name)
+    if name in ("figures", "metric", "networks", "noise", "strategy"):  # without importing it first
+        return _load(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -19,37 +19,14 @@ from __future__ import annotations
 
 import math
 
-import attrs
 import torch
 from torch import nn
 
 from ganframe import ConfigError
-from ganframe.config import MAX_WIDTH, at_most, check_parameters, count_up_to, non_negative, one_of
+from ganframe.config import check_parameters
 
+from .configs import PaperDiscriminatorConfig, PaperGeneratorConfig, QConfig
 from .noise import InfoGanNoise
-
-MAX_CONV_WIDTH = 4096
-
-
-@attrs.frozen(kw_only=True)
-class QConfig:
-    # Channels of the last convolution (images: at 1/4 resolution; the first has half as many).
-    width: int = attrs.field(default=64, validator=count_up_to(MAX_CONV_WIDTH))
-    # Units of the fully connected layer before the outputs (the paper's Q head: FC 128 + batch norm).
-    hidden: int = attrs.field(default=128, validator=count_up_to(MAX_WIDTH))
-    negative_slope: float = 0.1  # of every leaky ReLU
-    # Learn a log standard deviation per continuous code (the paper's factored Gaussian); false: unit
-    # variance, which makes the continuous loss half the squared error (the authors' MNIST code: fix_std).
-    learn_std: bool = False
-    # "samples": Q reads the sample itself; "discriminator": Q is a head on D's features (the paper).
-    reads: str = attrs.field(default="samples", validator=one_of("samples", "discriminator"))
-    # With reads = "discriminator": how many features D's last linear layer reads (mnist-conv of
-    # width w: w·7·7; infogan-paper: its hidden size, 1024).
-    features: int = attrs.field(default=0, validator=[non_negative, at_most(MAX_WIDTH)])
-
-    def __attrs_post_init__(self) -> None:
-        if self.reads == "discriminator" and not self.features:
-            raise ValueError("reads = \"discriminator\" needs 'features', the number of inputs of D's last linear layer")
 
 
 def _conv_body(channels: int, width: int, slope: float) -> nn.Sequential:
@@ -111,12 +88,6 @@ def _check_mnist_shape(sample_shape: tuple[int, ...], what: str) -> None:
         raise ValueError(f"the infogan-paper {what} works on (1, 28, 28) images, not {tuple(sample_shape)}")
 
 
-@attrs.frozen(kw_only=True)
-class PaperGeneratorConfig:
-    hidden: int = attrs.field(default=1024, validator=count_up_to(MAX_WIDTH))  # the first fully connected layer
-    width: int = attrs.field(default=128, validator=count_up_to(MAX_CONV_WIDTH))  # channels at 7x7; half at 14x14
-
-
 class PaperGenerator(nn.Module):
     """FC 1024 BN ReLU → FC 7·7·128 BN ReLU → 4x4 upconv 64 stride 2 BN ReLU → 4x4 upconv 1 stride 2 → tanh.
 
@@ -139,14 +110,6 @@ class PaperGenerator(nn.Module):
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         x = self.project(z).view(z.shape[0], self.width, 7, 7)  # (B, 128, 7, 7)
         return self.net(x)  # (B, 1, 28, 28)
-
-
-@attrs.frozen(kw_only=True)
-class PaperDiscriminatorConfig:
-    width: int = attrs.field(default=128, validator=count_up_to(MAX_CONV_WIDTH))  # channels at 7x7; half at 14x14
-    hidden: int = attrs.field(default=1024, validator=count_up_to(MAX_WIDTH))  # the fully connected layer
-    # The paper says "lRELU"; the authors' code uses a slope of 0.01.
-    negative_slope: float = 0.01
 
 
 class PaperDiscriminator(nn.Module):

@@ -18,31 +18,7 @@ import attrs
 import torch
 import torch.nn.functional as F
 
-from ganframe.config import MAX_WIDTH, at_most, constraint, non_negative
-
-MAX_CATEGORIES = 10_000
-MAX_CONTINUOUS = 1_000
-
-
-@constraint("0, or 2 and more")
-def _categories(instance: object, attribute: attrs.Attribute, value: int) -> None:
-    if value == 1:
-        raise ValueError("'categories' must be 0 (no categorical code) or at least 2, got 1: one category carries "
-                         "no information")
-
-
-@attrs.frozen(kw_only=True)
-class InfoGanNoiseConfig:
-    # Incompressible noise z ~ N(0, I): 62 in the paper's MNIST experiment.
-    z_dim: int = attrs.field(default=62, validator=[non_negative, at_most(MAX_WIDTH)])
-    # Values of the categorical code (one-hot for G); 0: none. 10 for MNIST's digits.
-    categories: int = attrs.field(default=10, validator=[non_negative, at_most(MAX_CATEGORIES), _categories])
-    # Continuous codes ~ uniform(-1, 1). 2 for MNIST (width and slant in the paper).
-    continuous: int = attrs.field(default=2, validator=[non_negative, at_most(MAX_CONTINUOUS)])
-
-    def __attrs_post_init__(self) -> None:
-        if self.categories == 0 and self.continuous == 0:
-            raise ValueError("InfoGAN needs at least one latent code: set 'categories' or 'continuous'")
+from .configs import InfoGanNoiseConfig
 
 
 @attrs.frozen

@@ -21,26 +21,15 @@ authors' MNIST code uses 1 for both, with Q's variance fixed at 1. The defaults 
 
 from __future__ import annotations
 
-import attrs
 import torch
 import torch.nn.functional as F
 
 from ganframe import ConfigError
 from ganframe.components import Trainer
-from ganframe.config import MAX_UPDATES_PER_ROUND, count_up_to, non_negative
 from ganframe.nn import last_linear, with_last_linear_input
 
+from .configs import InfoGanConfig
 from .noise import InfoGanNoise
-
-
-@attrs.frozen(kw_only=True)
-class InfoGanConfig:
-    # Weight of the categorical code's cross-entropy (the paper: 1).
-    lambda_cat: float = attrs.field(default=1.0, validator=non_negative)
-    # Weight of the continuous codes' Gaussian negative log-likelihood (the authors' MNIST code: 1).
-    lambda_cont: float = attrs.field(default=1.0, validator=non_negative)
-    # Discriminator updates per round, each on fresh batches, before the G-and-Q update.
-    d_steps: int = attrs.field(default=1, validator=count_up_to(MAX_UPDATES_PER_ROUND))
 
 
 def info_loss(q_output: tuple[torch.Tensor, torch.Tensor, torch.Tensor], category: torch.Tensor,

@@ -17,45 +17,54 @@ The papers score 2,500 samples: ``evaluation.samples = 2500``.
 
 Networks, see :mod:`.networks`: the PacGAN paper's generator ``bn-mlp`` and discriminator
 ``maxout-mlp``. Figure: ``modes.png`` in every run on ring or grid data, see :mod:`.figure`.
+
+This module registers the components; their options are in :mod:`.configs`. The data sources,
+metric, networks and figure are imported when they are built or drawn, so that ``ganframe list`` and
+``ganframe show`` do not import PyTorch or matplotlib.
 """
 
 from __future__ import annotations
 
+import importlib
+
 import ganframe
 
 from . import setups
-from .data import GaussianMixture, GridConfig, RingConfig, grid_means, make_grid, make_ring, ring_means
-from .figure import draw_modes
-from .metrics import make_mixture_modes, mixture_modes
-from .networks import BatchNormMLPConfig, MaxoutMLPConfig, make_bn_mlp, make_maxout_mlp
+from .configs import BatchNormMLPConfig, GridConfig, MaxoutMLPConfig, RingConfig
 
 __all__ = ["GaussianMixture", "GridConfig", "RingConfig", "grid_means", "mixture_modes", "ring_means"]
 
 
+def _load(module: str):
+    """One of this package's implementation modules, imported when a component is built, not when listed."""
+    return importlib.import_module(f".{module}", __name__)
+
+
 @ganframe.hookimpl
 def register_data_sources(register):
-    register("ring", make_ring, config=RingConfig,
+    register("ring", lambda c, ctx: _load("data").make_ring(c, ctx), config=RingConfig,
              description="8 Gaussians (std 0.02) evenly on a circle of radius 2: the mode-collapse benchmark")
-    register("grid", make_grid, config=GridConfig,
+    register("grid", lambda c, ctx: _load("data").make_grid(c, ctx), config=GridConfig,
              description="25 Gaussians (std 0.05) at {-4, -2, 0, 2, 4}²: the mode-collapse benchmark")
 
 
 @ganframe.hookimpl
 def register_metrics(register):
-    register("mixture-modes", make_mixture_modes,
+    register("mixture-modes", lambda c, ctx: _load("metrics").make_mixture_modes(c, ctx),
              description="modes covered, share of samples within 3 std of a mode, and KL over modes from "
                          "uniform (ring, grid)")
 
 
 @ganframe.hookimpl
 def register_generators(register):
-    register("bn-mlp", make_bn_mlp, config=BatchNormMLPConfig,
+    register("bn-mlp", lambda c, ctx: _load("networks").make_bn_mlp(c, ctx), config=BatchNormMLPConfig,
              description="fully connected generator, batch norm and ReLU after each hidden layer (PacGAN paper)")
 
 
 @ganframe.hookimpl
 def register_discriminators(register):
-    register("maxout-mlp", make_maxout_mlp, config=MaxoutMLPConfig,
+    register("maxout-mlp", lambda c, ctx: _load("networks").make_maxout_mlp(c, ctx),
+             config=MaxoutMLPConfig,
              description="LinearMaxout layers (200 units x 5 pieces, PacGAN paper) and one logit")
 
 
@@ -69,5 +78,19 @@ def register_setups(register):
 
 @ganframe.hookimpl
 def draw_figures(experiment, run_dir, samples):
-    if isinstance(experiment.data, GaussianMixture):
-        draw_modes(run_dir, experiment.data, samples.generated)
+    if isinstance(experiment.data, _load("data").GaussianMixture):
+        _load("figure").draw_modes(run_dir, experiment.data, samples.generated)
+
+
+#: Names of the implementation modules, importable from here as before (imported on first use).
+_ELSEWHERE = {"GaussianMixture": "data", "grid_means": "data", "ring_means": "data", "make_grid": "data",
+              "make_ring": "data", "mixture_modes": "metrics", "make_mixture_modes": "metrics",
+              "make_bn_mlp": "networks", "make_maxout_mlp": "networks", "draw_modes": "figure"}
+
+
+def __getattr__(name: str):
+    if name in _ELSEWHERE:
+        return getattr(_load(_ELSEWHERE[name]), name)
+    if name in ("data", "metrics", "networks", "figure"):  # ganframe_mixtures.data... without importing it first
+        return _load(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,40 +16,11 @@ from __future__ import annotations
 
 import math
 
-import attrs
 import torch
 
 import ganframe
-from ganframe.config import at_most, positive
 
-
-def _finite(instance: object, attribute: attrs.Attribute, value: float) -> None:
-    # `positive` lets infinity through; an infinite radius or std gives NaN samples.
-    if not math.isfinite(value):
-        raise ValueError(f"'{attribute.name}' must be finite, got {value!r}")
-
-
-MAX_MODES = 1_000_000  # Gaussians in one mixture (a grid of at most 1000 x 1000)
-_count = [attrs.validators.instance_of(int), positive]  # whole numbers >= 1
-_length = [positive, _finite]  # finite numbers > 0
-
-
-@attrs.frozen(kw_only=True)
-class RingConfig:
-    """``modes`` Gaussians of standard deviation ``std`` evenly on a circle of radius ``radius``."""
-
-    modes: int = attrs.field(default=8, validator=[*_count, at_most(MAX_MODES)])
-    radius: float = attrs.field(default=2.0, validator=_length)
-    std: float = attrs.field(default=0.02, validator=_length)
-
-
-@attrs.frozen(kw_only=True)
-class GridConfig:
-    """``size`` × ``size`` Gaussians of standard deviation ``std``, ``spacing`` apart, centred on 0."""
-
-    size: int = attrs.field(default=5, validator=[*_count, at_most(math.isqrt(MAX_MODES))])
-    spacing: float = attrs.field(default=2.0, validator=_length)
-    std: float = attrs.field(default=0.05, validator=_length)
+from .configs import GridConfig, RingConfig
 
 
 def ring_means(modes: int, radius: float) -> torch.Tensor:

@@ -12,32 +12,13 @@ extra apply to the discriminator like to any other.
 
 from __future__ import annotations
 
-import attrs
 import torch
 from torch import nn
 
-from ganframe.config import MAX_WIDTH, check_parameters, count_up_to, layer_sizes, positive
+from ganframe.config import check_parameters
 from ganframe.nn import init_normal_, numel
 
-_optional_positive = attrs.validators.optional(positive)
-
-
-@attrs.frozen(kw_only=True)
-class BatchNormMLPConfig:
-    # Units in each hidden layer (linear → batch norm → ReLU); the paper's 4 layers of 400.
-    hidden: tuple[int, ...] = attrs.field(default=(400, 400, 400, 400), validator=layer_sizes)
-    # Weights of the linear layers drawn from N(0, init_std²), biases 0 (the paper: 0.02); None: PyTorch's default.
-    init_std: float | None = attrs.field(default=None, validator=_optional_positive)
-
-
-@attrs.frozen(kw_only=True)
-class MaxoutMLPConfig:
-    # Units in each LinearMaxout layer; the paper's 3 layers of 200.
-    hidden: tuple[int, ...] = attrs.field(default=(200, 200, 200), validator=layer_sizes)
-    # Linear pieces per unit, of which the largest is the unit's output; the paper's 5.
-    pieces: int = attrs.field(default=5, validator=count_up_to(MAX_WIDTH))
-    # Weights of the linear layers drawn from N(0, init_std²), biases 0 (the paper: 0.02); None: PyTorch's default.
-    init_std: float | None = attrs.field(default=None, validator=_optional_positive)
+from .configs import BatchNormMLPConfig, MaxoutMLPConfig
 
 
 class BatchNormMLP(nn.Module):

@@ -20,16 +20,20 @@ Presets:
 Data: see :mod:`ganframe_mnist.data` (``data_dir``, ``GANFRAME_MNIST_DIR``, or a download).
 Metrics: see :mod:`ganframe_mnist.metrics` (``fd``, ``digit_entropy``, ``digits_seen``).
 Samples are images (N, 1, 28, 28) in [0, 1]: ``ganframe sample RUN -n 100 -o digits.png`` writes a grid.
+
+Layout: this module registers the components and holds the presets, :mod:`.configs` their options;
+:mod:`.data`, :mod:`.networks` and :mod:`.metrics` are imported when a component is built, so that
+``ganframe list`` and ``ganframe show`` do not import PyTorch or torchvision.
 """
 
 from __future__ import annotations
 
+import importlib
+
 import ganframe
 
-from . import metrics
-from .data import MnistConfig, load_mnist
-from .networks import (BatchNormMLP, BatchNormMLPConfig, ConvDiscriminator, ConvDiscriminatorConfig, ConvGenerator,
-                       ConvGeneratorConfig, MLPDiscriminator, MLPDiscriminatorConfig)
+from .configs import (BatchNormMLPConfig, ConvDiscriminatorConfig, ConvGeneratorConfig, MLPDiscriminatorConfig,
+                      MnistConfig)
 
 TRAINING_IMAGES = 60_000
 
@@ -89,33 +93,39 @@ CONDITIONAL = {**DEFAULT, "conditional": True, "conditional_input": True}
 PRESETS = {"default": DEFAULT, "tutorial": TUTORIAL, "conditional": CONDITIONAL}
 
 
+def _load(module: str):
+    """One of this package's implementation modules, imported when a component is built, not when listed."""
+    return importlib.import_module(f".{module}", __name__)
+
+
 @ganframe.hookimpl
 def register_data_sources(register):
-    register("mnist", lambda config, context: load_mnist(config), config=MnistConfig,
+    register("mnist", lambda config, context: _load("data").load_mnist(config), config=MnistConfig,
              description="MNIST handwritten digits (torchvision), (1, 28, 28) in [-1, 1]")
 
 
 @ganframe.hookimpl
 def register_generators(register):
-    register("mnist-mlp", lambda c, ctx: BatchNormMLP(c, ctx.noise_dim, ctx.sample_shape),
+    register("mnist-mlp", lambda c, ctx: _load("networks").BatchNormMLP(c, ctx.noise_dim, ctx.sample_shape),
              config=BatchNormMLPConfig, description="fully connected generator with batch normalisation")
-    register("mnist-conv", lambda c, ctx: ConvGenerator(c, ctx.noise_dim, ctx.sample_shape),
+    register("mnist-conv", lambda c, ctx: _load("networks").ConvGenerator(c, ctx.noise_dim, ctx.sample_shape),
              config=ConvGeneratorConfig, description="small DCGAN-style generator of 28x28 images")
 
 
 @ganframe.hookimpl
 def register_discriminators(register):
-    register("mnist-conv", lambda c, ctx: ConvDiscriminator(c, ctx.sample_shape),
+    register("mnist-conv", lambda c, ctx: _load("networks").ConvDiscriminator(c, ctx.sample_shape),
              config=ConvDiscriminatorConfig, description="small DCGAN-style discriminator of 28x28 images")
-    register("mnist-mlp", lambda c, ctx: MLPDiscriminator(c, ctx.sample_shape), config=MLPDiscriminatorConfig,
+    register("mnist-mlp", lambda c, ctx: _load("networks").MLPDiscriminator(c, ctx.sample_shape),
+             config=MLPDiscriminatorConfig,
              description="fully connected discriminator: minibatch std or discrimination, dropout")
 
 
 @ganframe.hookimpl
 def register_metrics(register):
-    register("mnist-fd", lambda config, context: metrics.fd,
+    register("mnist-fd", lambda config, context: _load("metrics").fd,
              description="Frechet distance to MNIST's test set in a small digit classifier's features")
-    register("mnist-digits", lambda config, context: metrics.digits,
+    register("mnist-digits", lambda config, context: _load("metrics").digits,
              description="entropy (bits) of the classified digits of the samples, and digits seen")
 
 
@@ -123,3 +133,16 @@ def register_metrics(register):
 def register_setups(register):
     register("mnist", PRESETS,
              description="handwritten digits (Loy, 'GANs - Illustrated, explained and coded')")
+
+
+#: Names of the implementation modules, importable from here as before (imported on first use).
+_ELSEWHERE = {"load_mnist": "data", "BatchNormMLP": "networks", "ConvGenerator": "networks",
+              "ConvDiscriminator": "networks", "MLPDiscriminator": "networks"}
+
+
+def __getattr__(name: str):
+    if name in _ELSEWHERE:
+        return getattr(_load(_ELSEWHERE[name]), name)
+    if name in ("data", "networks", "metrics", "classifier"):  # ganframe_mnist.data... without importing it first
+        return _load(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

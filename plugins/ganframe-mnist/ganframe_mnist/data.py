@@ -22,11 +22,12 @@ import os
 import shutil
 from pathlib import Path
 
-import attrs
 import torch
 
 import ganframe
 from ganframe.errors import ConfigError
+
+from .configs import MnistConfig
 
 DIR_VARIABLE = "GANFRAME_MNIST_DIR"
 RAW_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
@@ -39,16 +40,6 @@ def default_cache_dir() -> Path:
     """``$GANFRAME_CACHE/mnist``, else ``~/.cache/ganframe/mnist``."""
     root = os.environ.get("GANFRAME_CACHE")
     return Path(root) / "mnist" if root else Path.home() / ".cache" / "ganframe" / "mnist"
-
-
-@attrs.frozen(kw_only=True)
-class MnistConfig:
-    # A local copy of the raw files; None: $GANFRAME_MNIST_DIR, else download into cache_dir.
-    data_dir: str | None = None
-    # Downloads, decompressed copies and the metric's classifier; None: default_cache_dir().
-    cache_dir: str | None = None
-    # Whether torchvision may download the data when no data_dir is given.
-    download: bool = True
 
 
 class Mnist(ganframe.Dataset):

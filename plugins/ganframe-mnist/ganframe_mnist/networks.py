@@ -4,48 +4,20 @@ The core's ``mlp`` has no normalisation layers. Batch normalisation after each h
 the first, as in the "PyTorch-GAN" MLP generator of E. Linder-Norén) keeps the hidden activations
 of the generator on a common scale, which is what lets a plain MLP GAN spread over all ten digits
 instead of collapsing onto one.
+
+Also the ``mnist-conv`` generator and discriminator and the ``mnist-mlp`` discriminator. Their options
+are in :mod:`.configs`.
 """
 
 from __future__ import annotations
 
-import attrs
 import torch
 from torch import nn
 
-from ganframe.config import (
-    MAX_WIDTH,
-    at_most,
-    below,
-    check_parameters,
-    constraint,
-    count_up_to,
-    non_negative,
-    one_of,
-)
-from ganframe.nn import ACTIVATIONS, MinibatchDiscrimination, MinibatchStd, activation, numel
+from ganframe.config import check_parameters
+from ganframe.nn import MinibatchDiscrimination, MinibatchStd, activation, numel
 
-MAX_CONV_WIDTH = 4096  # channels of the convolutional networks (about 150 million parameters)
-
-
-@constraint(f"non-empty, each 1 to {MAX_WIDTH}")
-def _sizes(instance: object, attribute: attrs.Attribute, value: tuple[int, ...]) -> None:
-    if not value or any(size < 1 for size in value):
-        raise ValueError(f"'{attribute.name}' must be a non-empty list of positive sizes, got {list(value)!r}")
-    if any(size > MAX_WIDTH for size in value):
-        raise ValueError(f"'{attribute.name}' sizes must be at most {MAX_WIDTH}, got {list(value)!r}")
-
-
-_fraction = [non_negative, at_most(1)]
-_dropout = [non_negative, below(1)]  # 1 drops every unit
-
-
-@attrs.frozen(kw_only=True)
-class BatchNormMLPConfig:
-    hidden: tuple[int, ...] = attrs.field(default=(128, 256, 512, 1024), validator=_sizes)
-    negative_slope: float = 0.2  # LeakyReLU after every hidden layer
-    # of BatchNorm's running statistics, used when sampling
-    momentum: float = attrs.field(default=0.1, validator=_fraction)
-    output_activation: str = attrs.field(default="tanh", validator=one_of(*ACTIVATIONS))
+from .configs import BatchNormMLPConfig, ConvDiscriminatorConfig, ConvGeneratorConfig, MLPDiscriminatorConfig
 
 
 class BatchNormMLP(nn.Module):
@@ -67,12 +39,6 @@ class BatchNormMLP(nn.Module):
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.net(z).view(z.shape[0], *self.sample_shape)  # (B, *sample_shape)
-
-
-@attrs.frozen(kw_only=True)
-class ConvGeneratorConfig:
-    # channels at 7x7; half of them at 14x14
-    width: int = attrs.field(default=64, validator=count_up_to(MAX_CONV_WIDTH))
 
 
 class ConvGenerator(nn.Module):
@@ -98,13 +64,6 @@ class ConvGenerator(nn.Module):
         return self.net(x)  # (B, 1, 28, 28)
 
 
-@attrs.frozen(kw_only=True)
-class ConvDiscriminatorConfig:
-    # channels at 7x7; half of them at 14x14
-    width: int = attrs.field(default=64, validator=count_up_to(MAX_CONV_WIDTH))
-    negative_slope: float = 0.2
-
-
 class ConvDiscriminator(nn.Module):
     """DCGAN-style, small: (1, 28, 28) → Conv ×2 (stride 2, LeakyReLU) → (width, 7, 7) → one logit."""
 
@@ -123,20 +82,6 @@ class ConvDiscriminator(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)  # (B, 1)
-
-
-@attrs.frozen(kw_only=True)
-class MLPDiscriminatorConfig:
-    hidden: tuple[int, ...] = attrs.field(default=(512, 256), validator=_sizes)
-    negative_slope: float = 0.2
-    dropout: float = attrs.field(default=0.0, validator=_dropout)  # after every hidden layer
-    # Append the minibatch standard deviation (Karras et al., 2018) before the last layer: the mean
-    # over features of the std over the batch, one extra input, so D can see a batch with too
-    # little variety.
-    minibatch_std: bool = True
-    # Minibatch discrimination (Salimans et al., 2016) before the last layer: 0 kernels is off.
-    minibatch_kernels: int = attrs.field(default=0, validator=[non_negative, at_most(MAX_WIDTH)])
-    minibatch_kernel_dims: int = attrs.field(default=5, validator=count_up_to(MAX_WIDTH))
 
 
 class MLPDiscriminator(nn.Module):

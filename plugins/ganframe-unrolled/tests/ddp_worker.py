@@ -64,6 +64,7 @@ def main() -> None:
     whole = unrolled_gradient(distributed.SINGLE_PROCESS, x, z)
     result["gradient_error"] = float((split - whole).abs().max())
     (out / f"rank-{context.rank}.json").write_text(json.dumps(result))
+    dist.barrier()  # neither process tears the group down while the other still uses it
     dist.destroy_process_group()
 
 

@@ -58,11 +58,12 @@ def test_registered_through_its_installed_entry_point():
 
 
 def test_only_public_ganframe_modules_are_imported():
-    tree = ast.parse(Path(ganframe_unrolled.__file__).read_text())
-    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
-    imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
-    ours = {name for name in imported if name.split(".")[0] == "ganframe"}
-    assert ours <= {"ganframe", "ganframe.components", "ganframe.config"}, ours
+    for path in Path(ganframe_unrolled.__file__).parent.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+        ours = {name for name in imported if name.split(".")[0] == "ganframe"}
+        assert ours <= {"ganframe", "ganframe.components", "ganframe.config"}, (path.name, ours)
 
 
 @pytest.mark.parametrize(("options", "message"), [

@@ -1,47 +1,14 @@
-"""ganframe strategy ``unrolled``: the unrolled GAN of Metz, Poole, Pfau and Sohl-Dickstein,
-"Unrolled Generative Adversarial Networks" (ICLR 2017).
-
-The generator is trained against the discriminator it would face after D's next ``unroll_steps``
-updates, so it cannot win by moving all its samples to the one place D currently likes most; the
-usual cure for mode collapse on the 2-D mixture-of-Gaussians benchmark. D itself is updated as in
-a plain GAN. Two methods:
-
-* ``exact`` (default; the paper and its authors' reference notebook): a differentiable copy of D
-  takes ``unroll_steps`` steps of D's own update rule (Adam or SGD, from D's optimiser state) on the
-  round's real and fake batch, and G's loss through the stepped copy is backpropagated through
-  every step, into G. The real D update is made from the same state and batch, as if both were
-  updated at once.
-* ``first-order`` (what most reimplementations do): D takes ``unroll_steps`` real steps on fresh
-  batches, G is updated against it, and D is rolled back (weights and optimiser state). Cheaper; it
-  ignores how D's steps depend on G.
-
-With ``unroll_steps = 0`` both are a plain GAN: one D update and one G update per round.
-
-Written against ganframe's public API only: the ``Trainer`` protocol's ``update``, ``rollback``
-and ``differentiable_copy``, which also keep it correct under torchrun (every step's gradients are
-averaged across processes, differentiably in the exact method).
-"""
+"""The ``unrolled`` strategy (see the package's docstring): a plain D update, and G's update against D
+unrolled ``unroll_steps`` updates ahead, exactly or to first order."""
 
 from __future__ import annotations
 
-import attrs
 import torch
 
 import ganframe
 from ganframe.components import Trainer
-from ganframe.config import MAX_UPDATES_PER_ROUND, at_most, count_up_to, non_negative, one_of
 
-#: D steps G looks ahead: the exact method keeps every one of them in the autograd graph.
-MAX_UNROLL_STEPS = 1000
-
-@attrs.frozen(kw_only=True)
-class UnrolledConfig:
-    # How many of D's updates G looks ahead: 5 in the paper's mixture-of-Gaussians experiments.
-    unroll_steps: int = attrs.field(default=5, validator=[non_negative, at_most(MAX_UNROLL_STEPS)])
-    # "exact": backpropagate through the unrolled steps; "first-order": step a real D, then roll it back.
-    method: str = attrs.field(default="exact", validator=one_of("exact", "first-order"))
-    # Plain D updates per round, each on a fresh batch, before G's.
-    d_steps: int = attrs.field(default=1, validator=count_up_to(MAX_UPDATES_PER_ROUND))
+from . import UnrolledConfig
 
 
 class Unrolled:
@@ -51,6 +18,18 @@ class Unrolled:
         self.config = config
         # the update rule the exact method unrolls (checked now: an optimiser it cannot unroll fails early)
         self.rule = update_rule(d_optimizer) if config.method == "exact" and config.unroll_steps else None
+
+    @property
+    def needs_double_backward(self) -> bool:
+        """The exact method backpropagates through D's unrolled steps (gradients of gradients), which
+        torch.compile cannot: ganframe runs the networks eagerly then, whatever train.compile says."""
+        return self.rule is not None
+
+    @property
+    def capturable(self) -> bool:
+        """Whether a round can be captured in a CUDA graph (train.cuda_graph): not when it unrolls,
+        since D's copy (exact) or D's rollback (first-order) makes new tensors every round."""
+        return not self.config.unroll_steps
 
     def train_round(self, trainer: Trainer) -> dict[str, torch.Tensor]:
         if not self.config.unroll_steps:
@@ -160,9 +139,3 @@ class SGDSteps(_Steps):
 
 def make_unrolled(config: UnrolledConfig, context) -> Unrolled:
     return Unrolled(config, context.optimizers["discriminator"])
-
-
-@ganframe.hookimpl
-def register_strategies(register):
-    register("unrolled", make_unrolled, config=UnrolledConfig,
-             description="G trains against D unrolled unroll_steps updates ahead (Metz et al. 2017)")

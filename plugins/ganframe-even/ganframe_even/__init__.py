@@ -31,18 +31,20 @@ Metrics (registered here; each needs the ``even-numbers`` data source):
   uniform distribution it is not 0 but about (max_int/2 − 1) / (2N): 0.003 for 64 values and
   N = 10,000. NaN when no sample is even. This direction, rather than KL(U ‖ p̂), because the
   other one is infinite as soon as one value is missing; ``coverage`` reports missing values.
+
+Layout: this module registers the components and holds their options and the presets; the data
+source is in :mod:`.data`, the metrics in :mod:`.metrics` and the strategy in :mod:`.strategy`,
+imported when they are built, so that ``ganframe list`` and ``ganframe show`` do not import PyTorch.
 """
 
 from __future__ import annotations
 
-import math
+import importlib
 
 import attrs
-import torch
 
 import ganframe
 from ganframe import ConfigError
-from ganframe.components import Trainer
 
 MAX_BITS = 62  # integers up to 2**62 still fit in int64 with room for arithmetic
 METRICS = ["even-fraction", "even-coverage", "even-kl"]
@@ -58,96 +60,6 @@ def _power_of_two(instance: object, attribute: attrs.Attribute, value: int) -> N
 @attrs.frozen(kw_only=True)
 class EvenNumbersConfig:
     max_int: int = attrs.field(default=128, validator=_power_of_two)  # exclusive upper bound
-
-
-class EvenNumbers(ganframe.Distribution):
-    """Uniform even integers in [0, max_int) as bit vectors (float 0.0/1.0), most significant bit first."""
-
-    discrete = True
-
-    def __init__(self, max_int: int) -> None:
-        self.max_int = max_int
-        self.bits = max_int.bit_length() - 1  # log2(max_int)
-        self.sample_shape = (self.bits,)
-        self._shifts = torch.arange(self.bits - 1, -1, -1)  # (bits,): MSB first
-
-    @property
-    def values(self) -> int:
-        """How many even values there are: max_int / 2."""
-        return self.max_int // 2
-
-    def encode(self, integers: torch.Tensor) -> torch.Tensor:
-        """(n,) int64 → (n, bits) float bits, most significant first."""
-        shifts = self._shifts.to(integers.device)
-        return ((integers.unsqueeze(1) >> shifts) & 1).float()
-
-    def sample(self, n: int, *, generator: torch.Generator, device: torch.device) -> torch.Tensor:
-        halves = torch.randint(0, self.values, (n,), generator=generator, device=device)  # (n,)
-        return self.encode(halves * 2)  # (n, bits)
-
-    def to_data_space(self, x: torch.Tensor) -> torch.Tensor:
-        """(n, bits) → (n, 1) int64: each bit is 1 where the output is ≥ 0.5, as the article reads it."""
-        shifts = self._shifts.to(x.device)
-        bits = (x >= 0.5).long()  # (n, bits)
-        return (bits << shifts).sum(dim=1, keepdim=True)  # (n, 1)
-
-
-# -- metrics ----------------------------------------------------------------------------------------
-def _integers(samples: torch.Tensor, metric: str) -> torch.Tensor:
-    """Data-space samples as a 1-D int64 tensor; a clear error for anything else."""
-    if samples.dim() == 0 or samples.is_floating_point() or samples.shape[0] and samples[0].numel() != 1:
-        raise ConfigError(f"metric {metric!r} needs integer samples with one value each, "
-                          f"got {samples.dtype} of shape {tuple(samples.shape)}")
-    return samples.reshape(-1).long().cpu()
-
-
-def _even_values(samples: torch.Tensor, data: EvenNumbers, metric: str) -> torch.Tensor:
-    """The samples that are even integers in [0, max_int)."""
-    x = _integers(samples, metric)
-    return x[(x % 2 == 0) & (x >= 0) & (x < data.max_int)]
-
-
-def even_fraction(samples, context) -> dict[str, float]:
-    """Share of samples that are even integers in [0, max_int): 1.0 when every sample is valid."""
-    total = _integers(samples, "even-fraction").numel()
-    return {"even_fraction": _even_values(samples, context.data, "even-fraction").numel() / total}
-
-
-def even_coverage(samples, context) -> dict[str, float]:
-    """How many of the max_int/2 even values appear at least once among the samples."""
-    return {"coverage": float(torch.unique(_even_values(samples, context.data, "even-coverage")).numel())}
-
-
-def even_kl(samples, context) -> dict[str, float]:
-    """KL(p̂ ‖ uniform over the even values), in nats, over the even samples only (see module docs)."""
-    even = _even_values(samples, context.data, "even-kl")
-    if even.numel() == 0:
-        return {"kl_uniform": math.nan}
-    _, counts = torch.unique(even, return_counts=True)  # only values that occur: 0 log 0 = 0
-    p = counts.double() / even.numel()
-    return {"kl_uniform": float((p * torch.log(p * context.data.values)).sum())}
-
-
-def _needs_even_numbers(metric, name: str):
-    def factory(config, context):
-        if not isinstance(context.data, EvenNumbers):
-            raise ConfigError(f"metric {name!r} needs the 'even-numbers' data source, "
-                              f"not {type(context.data).__name__}")
-        return metric
-    return factory
-
-
-# -- the article's training step -------------------------------------------------------------------
-@attrs.frozen
-class Bertagnolli:
-    """The article's step: one G update on a fresh fake batch, then one D update on that same fake
-    batch (detached) and a real batch."""
-
-    def train_round(self, trainer: Trainer) -> dict[str, torch.Tensor]:
-        fake = trainer.generate()  # (B, bits), with G's graph
-        g_loss = trainer.generator_step(fake)
-        d_loss = trainer.discriminator_step(trainer.real_batch(), fake)
-        return {"g_loss": g_loss, "d_loss": d_loss}
 
 
 # -- presets ----------------------------------------------------------------------------------------
@@ -192,26 +104,42 @@ DEFAULT = {
 }
 
 
+def _load(module: str):
+    """One of this package's implementation modules, imported when a component is built, not when listed."""
+    return importlib.import_module(f".{module}", __name__)
+
+
+def _needs_even_numbers(metric: str, name: str):
+    """The factory of the metric ``name``: the function ``metric`` of :mod:`.metrics`, once the data
+    source is known to be ``even-numbers``."""
+    def factory(config, context):
+        if not isinstance(context.data, _load("data").EvenNumbers):
+            raise ConfigError(f"metric {name!r} needs the 'even-numbers' data source, "
+                              f"not {type(context.data).__name__}")
+        return getattr(_load("metrics"), metric)
+    return factory
+
+
 # -- registration -----------------------------------------------------------------------------------
 @ganframe.hookimpl
 def register_data_sources(register):
-    register("even-numbers", lambda c, ctx: EvenNumbers(c.max_int), config=EvenNumbersConfig,
+    register("even-numbers", lambda c, ctx: _load("data").EvenNumbers(c.max_int), config=EvenNumbersConfig,
              description="uniform even integers in [0, max_int) as bits, most significant first")
 
 
 @ganframe.hookimpl
 def register_metrics(register):
-    register("even-fraction", _needs_even_numbers(even_fraction, "even-fraction"),
+    register("even-fraction", _needs_even_numbers("even_fraction", "even-fraction"),
              description="share of samples that are even integers in [0, max_int) (even-numbers)")
-    register("even-coverage", _needs_even_numbers(even_coverage, "even-coverage"),
+    register("even-coverage", _needs_even_numbers("even_coverage", "even-coverage"),
              description="distinct even values produced, out of max_int/2 (even-numbers)")
-    register("even-kl", _needs_even_numbers(even_kl, "even-kl"),
+    register("even-kl", _needs_even_numbers("even_kl", "even-kl"),
              description="KL divergence of the even samples from uniform over the even values, nats")
 
 
 @ganframe.hookimpl
 def register_strategies(register):
-    register("bertagnolli", lambda c, ctx: Bertagnolli(),
+    register("bertagnolli", lambda c, ctx: _load("strategy").Bertagnolli(),
              description="one G update, then one D update on the same fake batch (Bertagnolli's loop)")
 
 
@@ -219,3 +147,14 @@ def register_strategies(register):
 def register_setups(register):
     register("even", {"default": DEFAULT, "tutorial": TUTORIAL},
              description="generate even integers in [0, 128) as 7 bits (Bertagnolli, 'Super Simple GAN')")
+
+
+#: Names of the implementation modules, importable from here as before (imported on first use).
+_ELSEWHERE = {"EvenNumbers": "data", "even_fraction": "metrics", "even_coverage": "metrics", "even_kl": "metrics",
+              "Bertagnolli": "strategy"}
+
+
+def __getattr__(name: str):
+    if name in _ELSEWHERE:
+        return getattr(_load(_ELSEWHERE[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,85 +13,31 @@ Presets:
 * ``default`` — ours: normal noise, per-sample networks, a batch of 1,024, a discriminator learning
   four times faster than the generator and learning rates decaying linearly to zero; learns the
   target to a 1-Wasserstein distance under 0.05 in seconds on a CPU.
+
+Layout: this module registers the components and holds their options and the presets; the data
+source is in :mod:`.data` and the discriminator in :mod:`.networks`, imported when they are built, so
+that ``ganframe list`` and ``ganframe show`` do not import PyTorch or SciPy.
 """
 
 from __future__ import annotations
 
+import importlib
+
 import attrs
-import scipy.stats
-import torch
-from torch import nn
 
 import ganframe
-from ganframe.config import check_parameters, layer_sizes, one_of, positive
-from ganframe.nn import ACTIVATIONS, mlp, numel
+from ganframe.config import ACTIVATIONS, layer_sizes, one_of, positive
 
 METRICS = ["moments", "wasserstein", "ks", "two-sample"]
+#: What the ``batch-mlp`` discriminator can see of a batch (the modules: ``networks.BATCH_FEATURES``).
+BATCH_FEATURE_NAMES = ("squared-deviations", "moments")
 
 
+# -- options --------------------------------------------------------------------------------------------
 @attrs.frozen(kw_only=True)
 class Gaussian1DConfig:
     mean: float = 4.0
     std: float = attrs.field(default=1.25, validator=positive)
-
-
-class Gaussian1D(ganframe.Distribution):
-    """Real data: N(mean, std²), one feature per sample."""
-
-    sample_shape = (1,)
-
-    def __init__(self, mean: float, std: float) -> None:
-        self.mean, self.std = mean, std
-
-    def sample(self, n: int, *, generator: torch.Generator, device: torch.device) -> torch.Tensor:
-        return torch.randn(n, 1, generator=generator, device=device) * self.std + self.mean  # (n, 1)
-
-    @property
-    def reference_distribution(self):
-        return scipy.stats.norm(self.mean, self.std)
-
-
-# -- a discriminator that judges whole batches ---------------------------------------------------------
-class BatchSquaredDeviations(nn.Module):
-    """The whole batch as ONE example: ``concat(x, (x - mean)²)`` with the mean taken without gradient.
-
-    The article's preprocessing: D judges a batch at once, so the spread of the batch is visible to
-    it. ``(B, *shape)`` → ``(1, 2·B·prod(shape))``.
-    """
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        flat = x.reshape(1, -1)  # (1, B·d)
-        mean = flat.detach().mean(dim=1, keepdim=True)
-        return torch.cat([flat, (flat - mean) ** 2], dim=1)
-
-    @staticmethod
-    def features(batch_size: int, sample_size: int) -> int:
-        return 2 * batch_size * sample_size
-
-
-class BatchMoments(nn.Module):
-    """The whole batch as ONE example: per feature its mean, std, skew and excess kurtosis.
-
-    The repository's later "more stable" version. Differentiable; population std; skew = mean(z³),
-    excess kurtosis = mean(z⁴) − 3. ``(B, *shape)`` → ``(1, 4·prod(shape))``.
-    """
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        flat = x.reshape(x.shape[0], -1)  # (B, d)
-        mean = flat.mean(dim=0)
-        centred = flat - mean
-        std = centred.pow(2).mean(dim=0).sqrt()
-        z = centred / std.clamp_min(1e-12)
-        skew = z.pow(3).mean(dim=0)
-        kurtosis = z.pow(4).mean(dim=0) - 3.0
-        return torch.cat([mean, std, skew, kurtosis]).unsqueeze(0)  # (1, 4·d)
-
-    @staticmethod
-    def features(batch_size: int, sample_size: int) -> int:
-        return 4 * sample_size
-
-
-BATCH_FEATURES = {"squared-deviations": BatchSquaredDeviations, "moments": BatchMoments}
 
 
 def _activations(instance: object, attribute: attrs.Attribute, value: str | tuple[str, ...]) -> None:
@@ -105,7 +51,7 @@ class BatchMLPConfig:
     """A whole batch → its features → hidden layers → one score for the batch."""
 
     # What D sees of the batch: "squared-deviations" (the article) or "moments" (its later version).
-    features: str = attrs.field(default="squared-deviations", validator=one_of(*BATCH_FEATURES))
+    features: str = attrs.field(default="squared-deviations", validator=one_of(*BATCH_FEATURE_NAMES))
     hidden: tuple[int, ...] = attrs.field(default=(50, 50), validator=layer_sizes)
     activation: str | tuple[str, ...] = attrs.field(default="elu", validator=_activations)
     negative_slope: float = 0.2
@@ -116,28 +62,6 @@ class BatchMLPConfig:
         if not isinstance(self.activation, str) and len(self.activation) != len(self.hidden):
             raise ValueError(f"'activation' names {len(self.activation)} activations for {len(self.hidden)} "
                              f"hidden layers; give one name, or one per hidden layer")
-
-
-class BatchMLP(nn.Module):
-    """Judges the whole batch it is given as one example, so it sees the batch's spread."""
-
-    def __init__(self, config: BatchMLPConfig, sample_shape: tuple[int, ...], batch_size: int) -> None:
-        super().__init__()
-        self.output = config.output
-        self.batch_size = batch_size
-        self.kind = config.features
-        feature_class = BATCH_FEATURES[config.features]
-        self.features = feature_class()
-        sizes = [feature_class.features(batch_size, numel(sample_shape)), *config.hidden, 1]
-        check_parameters(sizes, "discriminator")
-        self.net = mlp(sizes,
-                       hidden_activation=config.activation, negative_slope=config.negative_slope,
-                       output_activation="sigmoid" if config.output == "probabilities" else "none")
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.kind == "squared-deviations" and x.shape[0] != self.batch_size:
-            raise ValueError(f"this discriminator judges whole batches of {self.batch_size}; got a batch of {x.shape[0]}")
-        return self.net(self.features(x))  # (1, 1): one score for the batch
 
 
 # -- presets --------------------------------------------------------------------------------------------
@@ -199,15 +123,21 @@ DEFAULT = {
 }
 
 
+def _load(module: str):
+    """One of this package's implementation modules, imported when a component is built, not when listed."""
+    return importlib.import_module(f".{module}", __name__)
+
+
 @ganframe.hookimpl
 def register_data_sources(register):
-    register("gaussian-1d", lambda c, ctx: Gaussian1D(c.mean, c.std), config=Gaussian1DConfig,
+    register("gaussian-1d", lambda c, ctx: _load("data").Gaussian1D(c.mean, c.std), config=Gaussian1DConfig,
              description="one-dimensional Gaussian N(mean, std^2)")
 
 
 @ganframe.hookimpl
 def register_discriminators(register):
-    register("batch-mlp", lambda c, ctx: BatchMLP(c, ctx.sample_shape, ctx.batch_size), config=BatchMLPConfig,
+    register("batch-mlp", lambda c, ctx: _load("networks").BatchMLP(c, ctx.sample_shape, ctx.batch_size),
+             config=BatchMLPConfig,
              description="judges a whole batch as one example: its squared deviations or its moments (Nag)")
 
 
@@ -218,3 +148,14 @@ def register_setups(register):
         {"default": DEFAULT, "tutorial": TUTORIAL, "tutorial-moments": TUTORIAL_MOMENTS},
         description="learn N(4, 1.25) in 1-D (Nag, 'GANs in 50 lines of code')",
     )
+
+
+#: Names of the implementation modules, importable from here as before (imported on first use).
+_ELSEWHERE = {"Gaussian1D": "data", "BatchSquaredDeviations": "networks", "BatchMoments": "networks",
+              "BATCH_FEATURES": "networks", "BatchMLP": "networks"}
+
+
+def __getattr__(name: str):
+    if name in _ELSEWHERE:
+        return getattr(_load(_ELSEWHERE[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
