@@ -67,6 +67,23 @@ def test_handwritten_loop_trains_exactly_the_preset(case, mnist_options):
         assert result.identical, f"no longer bit-identical (see benchmarks/equivalence.py): {result.row()}"
 
 
+@pytest.mark.parametrize("case", equivalence.CASES, ids=[f"{s}-{p}" for s, p in equivalence.CASES])
+def test_handwritten_loop_has_the_presets_schedule(case, mnist_options):
+    """What a few rounds cannot show: the length of the run, and one thread as the preset says."""
+    import importlib
+
+    setup, preset = case
+    config = Experiment.from_setup(setup, preset, device="cpu", overrides={
+        "data.data_dir": mnist_options["data_dir"]} if setup == "mnist" else None).config
+    module = importlib.import_module(f"handwritten.{setup}")
+    if setup == "mnist":
+        loop = module.Loop(preset, images=torch.zeros(60_000, 28, 28, dtype=torch.uint8))
+    else:
+        loop = module.Loop(preset)
+    assert (loop.total, loop.batch) == (config.train.steps, config.train.batch_size)
+    assert config.train.threads == 1  # the loops train in one thread (handwritten._common.one_thread)
+
+
 def test_equivalence_sees_a_different_model():
     """The check is not blind: a hand-written loop with another learning rate is called DIFFERENT."""
     from handwritten import gaussian

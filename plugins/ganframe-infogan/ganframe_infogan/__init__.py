@@ -109,7 +109,8 @@ def register_metrics(register):
 
 @ganframe.hookimpl
 def draw_figures(experiment, run_dir, samples):
-    _load("figures").draw(experiment, run_dir, samples)
+    if isinstance(getattr(experiment, "noise", None), _load("noise").InfoGanNoise):  # an InfoGAN run
+        _load("figures").draw(experiment, run_dir, samples)
 
 
 @ganframe.hookimpl
