@@ -396,9 +396,10 @@ class Experiment:
             self._call(hook.on_experiment_start, step=self.step)
             self._start_training()
             train_round = graphs.round_runner(self._train_round, self.trainer, train, self._components)
+            first_step = self.step
             while self.step < train.steps and not self._stop_agreed():
                 logs = train_round()  # the strategy's round, or its CUDA graph replayed (train.cuda_graph)
-                step_schedules(self.schedules.values())
+                step_schedules(self.schedules.values(), first=self.step == first_step)
                 self.step += 1
                 self._call(hook.on_step_end, step=self.step, logs=logs)
                 epoch = self.epoch_log.add(self.step, logs)  # (epoch, means) after an epoch's last round

@@ -37,22 +37,26 @@ def fit_callbacks(experiment: Experiment, run_dir: Path | None) -> RunWriter | N
 
 
 class RunningMeans:
-    """The mean of each logged value since the last ``take()`` (a strategy may skip a value in a round)."""
+    """The mean of each logged value since the last ``take()``, over the rounds that logged it (a
+    strategy may skip a value in a round). Values are kept, not summed, until ``take()``: a round
+    only appends, and the device is never waited for."""
 
     def __init__(self) -> None:
-        self._sums: dict[str, torch.Tensor] = {}
-        self.count = 0
+        self._values: dict[str, list[torch.Tensor]] = {}
+        self.count = 0  # rounds added
 
     def add(self, logs: Mapping[str, torch.Tensor]) -> None:
         for key, value in logs.items():
-            value = value.detach().float().reshape(())
-            self._sums[key] = self._sums[key] + value if key in self._sums else value
+            self._values.setdefault(key, []).append(value.detach())
         self.count += 1
 
     def take(self) -> dict[str, torch.Tensor]:
         """The means so far (empty when nothing was added), and start again."""
-        means = {k: v / self.count for k, v in self._sums.items()} if self.count else {}
-        self._sums, self.count = {}, 0
+        import torch
+
+        means = {key: torch.stack([v.float().reshape(()) for v in values]).mean()
+                 for key, values in self._values.items()}
+        self._values, self.count = {}, 0
         return means
 
 

@@ -24,10 +24,15 @@ def lr_schedule(optimizer: torch.optim.Optimizer, decay: str, total_steps: int) 
     return LambdaLR(optimizer, factor)
 
 
-def step_schedules(schedules: Iterable[LambdaLR]) -> None:
+def step_schedules(schedules: Iterable[LambdaLR], first: bool = True) -> None:
     """Advance every schedule by one round. A schedule follows rounds, not updates: a role that a
     strategy did not update this round still moves on, so PyTorch's warning about a scheduler
-    stepped before its optimiser is beside the point here."""
+    stepped before its optimiser is beside the point here. PyTorch warns only at a schedule's first
+    step, so later rounds (``first=False``) skip the filter, which costs more than the steps."""
+    if not first:
+        for schedule in schedules:
+            schedule.step()
+        return
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r"Detected call of `lr_scheduler\.step\(\)` before", category=UserWarning)
         for schedule in schedules:

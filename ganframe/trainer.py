@@ -56,6 +56,7 @@ class RoundTrainer:
         self.step = 0  # rounds completed
         self.real_draws = 0  # real batches drawn so far: decides the data order, saved in checkpoints
         self.last_real: torch.Tensor | None = None
+        self._parameter_lists: dict[str, list[torch.nn.Parameter]] = {}
         self.scaler = scaler  # train.precision "fp16": the loss is scaled for backward, see update()
         self._tap: DrawTap | None = None  # where draws go while ganframe.graphs records or replays a round
 
@@ -179,7 +180,7 @@ class RoundTrainer:
     @contextmanager
     def frozen(self, *roles: str) -> Iterator[None]:
         """Stop gradients into the parameters of ``roles`` (D while G learns), then restore them."""
-        parameters = [p for role in roles for p in self.network(role).parameters() if p.requires_grad]
+        parameters = [p for role in roles for p in self._parameters(role) if p.requires_grad]
         for p in parameters:
             p.requires_grad_(False)
         try:
@@ -187,6 +188,13 @@ class RoundTrainer:
         finally:
             for p in parameters:
                 p.requires_grad_(True)
+
+    def _parameters(self, role: str) -> list[torch.nn.Parameter]:
+        """``role``'s parameters, listed once: walking a network's modules every round costs more
+        than a small network's arithmetic (a network's parameters are fixed once it is built)."""
+        if role not in self._parameter_lists:
+            self._parameter_lists[role] = list(self.network(role).parameters())
+        return self._parameter_lists[role]
 
     @contextmanager
     def rollback(self, *roles: str) -> Iterator[None]:

@@ -85,7 +85,7 @@ def test_list_one_kind(cli, registry, kind):
 def test_plugins(cli):
     output = check_light(cli, "plugins")
     assert "gaussian  [ganframe-gaussian " in output and "    setup: gaussian\n" in output
-    assert "    loss: hinge\n" in output and "    hooks: on_step_end\n" in output  # ganframe-extras, light too
+    assert "    loss: hinge\n" in output and "    hooks: fit_callbacks\n" in output  # ganframe-extras, light too
     assert "BROKEN" not in output
 
 

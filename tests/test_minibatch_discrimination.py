@@ -90,6 +90,7 @@ SHAPES = [(1, 3, 2, None), (2, 1, 1, None), (7, 4, 3, None), (6, 5, 2, 64), (20,
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
 @pytest.mark.parametrize(("n", "kernels", "dims", "block"), SHAPES)
 def test_the_closeness_matches_the_cdist_formula_with_its_gradient(n, kernels, dims, block, dtype, monkeypatch):
+    monkeypatch.setattr(ganframe.nn, "_SMALL_BATCH", 0)  # the blocked kernel at every batch size
     if block is not None:  # small blocks, so that a small batch is cut into several
         monkeypatch.setitem(ganframe.nn._PAIR_BLOCK, "cpu", block)
     generator = torch.Generator().manual_seed(n * 100 + kernels)
@@ -104,8 +105,23 @@ def test_the_closeness_matches_the_cdist_formula_with_its_gradient(n, kernels, d
     torch.testing.assert_close(grad, expected_grad, **tolerance)
 
 
-def test_gradients_of_its_gradient_match_the_cdist_formula():
+def test_small_batches_take_the_cdist_formula_itself():
+    """Below ``_SMALL_BATCH`` examples cdist is faster: the result is the formula's, bit for bit."""
+    for n in (2, ganframe.nn._SMALL_BATCH):
+        m = torch.randn(n, 6, 5, generator=torch.Generator().manual_seed(n))
+        weights = torch.randn(n, 6, generator=torch.Generator().manual_seed(n + 1))
+        expected, expected_grad = closeness_and_gradient(reference_closeness, m, weights)
+        out, grad = closeness_and_gradient(minibatch_closeness, m, weights)
+        assert torch.equal(out, expected) and torch.equal(grad, expected_grad)
+    m = torch.randn(ganframe.nn._SMALL_BATCH + 1, 6, 5, generator=torch.Generator().manual_seed(0))
+    assert not torch.equal(minibatch_closeness(m), reference_closeness(m))  # the blocked kernel (exp2): last bits differ
+    torch.testing.assert_close(minibatch_closeness(m), reference_closeness(m))
+
+
+@pytest.mark.parametrize("small_batch", [0, 48])
+def test_gradients_of_its_gradient_match_the_cdist_formula(small_batch, monkeypatch):
     """R1, WGAN-GP and the exact unrolled GAN differentiate D's input gradient once more."""
+    monkeypatch.setattr(ganframe.nn, "_SMALL_BATCH", small_batch)
     m = torch.randn(9, 4, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
     weights = torch.randn(9, 4, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
     results = []

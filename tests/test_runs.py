@@ -192,3 +192,14 @@ def test_run_files_get_ordinary_permissions(make_experiment, tmp_path):
         os.umask(previous)
     for name in ("config.toml", "report.json", "report.html", "checkpoints/last.pt", "plots/losses.png"):
         assert stat.S_IMODE((tmp_path / "run" / name).stat().st_mode) == 0o644, name  # readable by others
+
+
+def test_running_means_average_each_value_over_the_rounds_that_logged_it():
+    from ganframe.runs import RunningMeans
+
+    means = RunningMeans()
+    means.add({"d_loss": torch.tensor(1.0), "q_loss": torch.tensor(4.0)})
+    means.add({"d_loss": torch.tensor(3.0)})  # a strategy that logs q_loss every other round
+    taken = means.take()
+    assert taken == {"d_loss": torch.tensor(2.0), "q_loss": torch.tensor(4.0)}
+    assert means.take() == {} and means.count == 0

@@ -67,8 +67,10 @@ def register_losses(register):
 
 
 @hookimpl
-def on_step_end(experiment, step):
-    _load("training").after_round(experiment, step)
+def fit_callbacks(experiment):
+    """For a fit whose networks hold round-aware extras (ema, annealed instance noise): advances them
+    after every round. Without such extras nothing is called per round."""
+    return _load("training").RoundAwareExtras.of(experiment)
 
 
 def __getattr__(name: str):

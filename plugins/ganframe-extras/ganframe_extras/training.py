@@ -22,6 +22,8 @@ import copy
 import torch
 from torch import nn
 
+from ganframe import hookimpl
+
 from .configs import EMAConfig, InstanceNoiseConfig
 
 
@@ -101,9 +103,20 @@ def instance_noise(config: InstanceNoiseConfig, context):
     return lambda network: InstanceNoise(network, config.std, config.anneal)
 
 
-def after_round(experiment, step: int) -> None:
-    """Advance every round-aware extra of both networks by one round."""
-    for network in (experiment.generator, experiment.discriminator):
-        for module in network.modules():
-            if isinstance(module, Wrapper):
-                module.after_round(step, experiment.config.train.steps)
+class RoundAwareExtras:
+    """A fit's round-aware extras, found once: each advanced by one round after every round."""
+
+    def __init__(self, extras: list[Wrapper], steps: int) -> None:
+        self.extras, self.steps = extras, steps
+
+    @classmethod
+    def of(cls, experiment) -> RoundAwareExtras | None:
+        """The round-aware extras of every network role, or None when there are none."""
+        extras = [module for network in experiment.networks.values() for module in network.modules()
+                  if isinstance(module, Wrapper)]
+        return cls(extras, experiment.config.train.steps) if extras else None
+
+    @hookimpl
+    def on_step_end(self, step: int) -> None:
+        for extra in self.extras:
+            extra.after_round(step, self.steps)
