@@ -38,7 +38,7 @@ fuzz: install-test
 	$(BIN)/python -m tests.fuzz --cases 1200 --seed 0
 
 # The benchmark suite (benchmarks/suite.py): ganframe against hand-written PyTorch loops, time to
-# the quality bar; a Markdown report in benchmarks/results/latest.md. 20-25 minutes on 2 cores.
+# the quality bar; a Markdown report in benchmarks/results/latest.md. About 13 minutes on 2 cores.
 bench: install
 	$(BIN)/python benchmarks/suite.py
 

@@ -13,9 +13,9 @@ rounds from its own plain-PyTorch initialisation and random streams. The check c
 bit for bit (``torch.equal``), and reports the largest absolute difference where they differ. Both
 run in this process with one thread, so the same float operations in the same order give the same
 bits. Where ganframe computes a layer with other operations than the plain PyTorch a user writes
-(the ``even`` default's minibatch discrimination: ganframe's blocked ``minibatch_closeness`` with
-``exp2``, the loop's ``torch.cdist`` and ``exp``), the numbers agree up to float rounding only:
-the verdict is then "within TOLERANCE" when every difference is at most :data:`TOLERANCE` after a
+(minibatch discrimination at batches over 48: ganframe's blocked ``minibatch_closeness`` with
+``exp2``, a loop's ``torch.cdist`` and ``exp``; no preset here today), the numbers agree up to
+float rounding only: the verdict is then "within TOLERANCE" when every difference is at most :data:`TOLERANCE` after a
 few rounds (a GAN amplifies rounding differences round after round, Adam most of all where
 gradients are near zero: ~1e-7 after 10 rounds of ``even``, ~1e-3 after 50). Usage::
 

@@ -1,6 +1,6 @@
 """ganframe's benchmark suite in one command: speed against hand-written PyTorch, and time to quality.
 
-    .venv/bin/python benchmarks/suite.py                    # everything, about 20-25 minutes on 2 cores
+    .venv/bin/python benchmarks/suite.py                    # everything, about 13 minutes on 2 cores
     .venv/bin/python benchmarks/suite.py --quick            # a short smoke version, about 3 minutes
     .venv/bin/python benchmarks/suite.py --only rounds      # one or more sections (comma-separated)
     .venv/bin/python benchmarks/suite.py --out FILE.md      # default benchmarks/results/latest.md
@@ -610,10 +610,9 @@ def main(argv: list[str] | None = None) -> int:
             report += ["## Hand-written loops train exactly ganframe's presets", "",
                        "Same seed (0), same rounds; ganframe's `fit()` against the hand-written loop "
                        "(`benchmarks/equivalence.py`); `torch.equal` on every tensor. \"Within "
-                       f"{equivalence.TOLERANCE:g}\": ganframe computes a layer with other operations than "
-                       "the loop's plain PyTorch (the even default's minibatch discrimination: ganframe's "
-                       "`minibatch_closeness`, the loop's `torch.cdist`), equal up to float rounding, "
-                       "which training then amplifies round after round.", "",
+                       f"{equivalence.TOLERANCE:g}\" would mean ganframe computes a layer with other operations "
+                       "than the loop's plain PyTorch (minibatch discrimination over 48 examples), equal up "
+                       "to float rounding, which training then amplifies round after round.", "",
                        *equivalence.HEADER, *rows, "", f"({time.perf_counter() - section_started:.0f} s)", ""]
             write()
         if "rounds" in sections:

@@ -15,6 +15,7 @@ from typing import Any
 import torch
 
 from .experiment import Experiment
+from .hookimpl import hookimpl
 from .plugins import Plugins, load_plugins
 
 
@@ -51,3 +52,28 @@ def smoke_run(
     if samples.is_floating_point() and not torch.isfinite(samples).all():
         raise AssertionError("samples contain NaN or infinity")
     return experiment
+
+
+def training_state(experiment: Experiment) -> dict[str, torch.Tensor]:
+    """Every network's weights and every optimiser's state tensors, on the CPU, by a readable name
+    (``"generator.net.0.weight"``, ``"generator.opt.0.exp_avg"``): what must match, bit for bit, for
+    two runs to have trained alike (a resumed run and an uninterrupted one, eager and captured)."""
+    state = experiment.state_dict()
+    found = {f"{role}.{name}": value for role, weights in state["networks"].items() for name, value in weights.items()}
+    for role, optimizer in state["optimizers"].items():
+        for index, param_state in optimizer["state"].items():
+            found |= {f"{role}.opt.{index}.{name}": value for name, value in param_state.items()}
+    return {name: value.detach().cpu() if isinstance(value, torch.Tensor) else value for name, value in found.items()}
+
+
+class StopAt:
+    """A callback that asks the experiment to stop after round ``step``, as a first Ctrl-C does:
+    ``Experiment.from_setup(..., callbacks=[StopAt(3)])``."""
+
+    def __init__(self, step: int) -> None:
+        self.step = step
+
+    @hookimpl
+    def on_step_end(self, experiment: Experiment, step: int) -> None:
+        if step == self.step:
+            experiment.request_stop()

@@ -13,36 +13,16 @@ import torch
 
 import ganframe
 from ganframe import ConfigError, Experiment, acceleration, graphs
-from ganframe.testing import fresh_plugins
+from ganframe.testing import StopAt, fresh_plugins, training_state
 
 QUIET = {"logging.plots": False, "logging.report": False}
 
 
-def weights_and_moments(experiment: Experiment) -> dict[str, torch.Tensor]:
-    """Every network's weights and every optimiser's state tensors, by a readable name."""
-    state = experiment.state_dict()
-    found = {f"{role}.{name}": value for role, weights in state["networks"].items() for name, value in weights.items()}
-    for role, optimizer in state["optimizers"].items():
-        for index, param_state in optimizer["state"].items():
-            found |= {f"{role}.opt.{index}.{name}": value for name, value in param_state.items()}
-    return found
-
-
 def assert_identical(a: Experiment, b: Experiment) -> None:
-    first, second = weights_and_moments(a), weights_and_moments(b)
+    first, second = training_state(a), training_state(b)
     assert first.keys() == second.keys()
     different = [name for name in first if not torch.equal(first[name], second[name])]
     assert not different, different
-
-
-class StopAt:
-    def __init__(self, step: int) -> None:
-        self.step = step
-
-    @ganframe.hookimpl
-    def on_step_end(self, experiment, step):
-        if step == self.step:
-            experiment.request_stop()
 
 
 # -- a third party's strategies, for what autocast and capture see ---------------------------------

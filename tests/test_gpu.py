@@ -9,6 +9,7 @@ import torch
 
 import ganframe
 from ganframe import Experiment
+from ganframe.testing import StopAt, training_state
 
 pytestmark = [
     pytest.mark.gpu,
@@ -46,30 +47,12 @@ def test_checkpoint_written_on_cuda_loads_on_cpu(tmp_path):
 QUIET = {"logging.plots": False, "logging.report": False}
 
 
-def training_state(experiment: Experiment) -> dict[str, torch.Tensor]:
-    """Every network's weights and every optimiser's state tensors, on the CPU, by a readable name."""
-    state = experiment.state_dict()
-    found = {f"{role}.{name}": value for role, weights in state["networks"].items() for name, value in weights.items()}
-    for role, optimizer in state["optimizers"].items():
-        for index, param_state in optimizer["state"].items():
-            found |= {f"{role}.opt.{index}.{name}": value for name, value in param_state.items()}
-    return {name: value.detach().cpu() for name, value in found.items()}
-
-
 def assert_identical(a: Experiment, b: Experiment) -> None:
     first, second = training_state(a), training_state(b)
     assert first.keys() == second.keys()
     assert not [name for name in first if not torch.equal(first[name], second[name])]
 
 
-class StopAt:
-    def __init__(self, step: int) -> None:
-        self.step = step
-
-    @ganframe.hookimpl
-    def on_step_end(self, experiment, step):
-        if step == self.step:
-            experiment.request_stop()
 
 
 def spy_draws(experiment: Experiment) -> list[tuple[str, torch.Tensor]]:

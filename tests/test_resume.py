@@ -13,18 +13,9 @@ import torch
 
 import ganframe
 from ganframe import Experiment, PluginError
+from ganframe.testing import StopAt
 
 
-class StopAt:
-    """Asks the experiment to stop after round ``step``, as the first Ctrl-C does."""
-
-    def __init__(self, step: int) -> None:
-        self.step = step
-
-    @ganframe.hookimpl
-    def on_step_end(self, experiment, step):
-        if step == self.step:
-            experiment.request_stop()
 
 
 class CrashAt:
