@@ -98,7 +98,7 @@ def rounds_against_handwritten(setup: str, rounds: int = 100, repeats: int = 7) 
 def overhead(setup: str, batch: int = 8, rounds: int = 1000, repeats: int = 3) -> list[tuple[str, float]]:
     """(what, CPU µs per round) at a batch of ``batch``: the hand-written loop, then ganframe's ways
     of training the same rounds (see the module's docstring)."""
-    from suite import RoundClock  # the suite's round timer (a lifecycle callback)
+    from round_clock import RoundClock  # the suite's round timer (a lifecycle callback)
 
     options = {"train.batch_size": batch, "evaluation.metrics": [], "evaluation.samples": 100}
 

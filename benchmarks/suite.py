@@ -89,6 +89,7 @@ sys.path.insert(0, str(BENCHMARKS))
 
 import equivalence  # noqa: E402
 import round_costs  # noqa: E402
+from round_clock import RoundClock  # noqa: E402
 from handwritten import even as hw_even  # noqa: E402
 from handwritten import gaussian as hw_gaussian  # noqa: E402
 from handwritten import gaussian2d as hw_gaussian2d  # noqa: E402
@@ -160,37 +161,7 @@ def machine_lines() -> list[str]:
             f"| load average at start (1, 5, 15 min) | {load} |"]
 
 
-# -- timing ganframe's rounds -------------------------------------------------------------------------
-class RoundClock:
-    """Times one fit's training rounds: from just before the first round (after every other plugin's
-    ``on_experiment_start``) to just after the last (before any plugin's ``on_train_end``)."""
-
-    def __init__(self) -> None:
-        self.start = self.end = self.cpu_start = self.cpu_end = 0.0
-        self.first_step = self.last_step = 0
-
-    @hookimpl(trylast=True)
-    def on_experiment_start(self, step: int) -> None:
-        self.first_step = step
-        self.start, self.cpu_start = time.perf_counter(), time.process_time()
-
-    @hookimpl(wrapper=True)
-    def on_train_end(self, step: int):
-        self.end, self.cpu_end = time.perf_counter(), time.process_time()
-        self.last_step = step
-        return (yield)
-
-    @property
-    def seconds(self) -> float:
-        return self.end - self.start
-
-    @property
-    def cpu_seconds(self) -> float:
-        return self.cpu_end - self.cpu_start
-
-    @property
-    def rounds(self) -> int:
-        return self.last_step - self.first_step
+# -- timing ganframe's rounds: round_clock.RoundClock
 
 
 def mnist_overrides(setup: str) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from torch import nn
 from ganframe.config import check_parameters
 from ganframe.nn import init_normal_, mlp, numel, with_minibatch_discrimination
 
-from .networks import MLPDiscriminatorConfig, MLPGeneratorConfig, MLPNetworkConfig
+from .mlp_options import MLPDiscriminatorConfig, MLPGeneratorConfig, MLPNetworkConfig
 
 
 def _layers(sizes: list[int], context, extra: int = 0) -> list[int]:

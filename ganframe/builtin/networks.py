@@ -5,113 +5,16 @@ output are each "data" (one example's numbers), "noise" (the noise vector) or a 
 encoder is ``input = "data"``, ``output = "noise"`` and an InfoGAN Q head ``input = "data"``,
 ``output = 10``.
 
-Registration and options only; the networks are in :mod:`ganframe.builtin.mlp`, imported when one
-is built, so that ``ganframe list`` does not import PyTorch.
+Registration only; the options are in :mod:`ganframe.builtin.mlp_options`, the networks in
+:mod:`ganframe.builtin.mlp`, imported when one is built, so that ``ganframe list`` does not import
+PyTorch.
 """
 
 from __future__ import annotations
 
-import attrs
-
-from ganframe.config import (
-    ACTIVATIONS,
-    MAX_WIDTH,
-    at_most,
-    constraint,
-    count_up_to,
-    layer_sizes,
-    non_negative,
-    one_of,
-    positive,
-)
 from ganframe.hookimpl import hookimpl
 
-
-def _activations(instance: object, attribute: attrs.Attribute, value: str | tuple[str, ...]) -> None:
-    names = (value,) if isinstance(value, str) else value
-    for name in names:
-        if name not in ACTIVATIONS:
-            raise ValueError(f"'{attribute.name}' must be one of {', '.join(ACTIVATIONS)}, got {name!r}")
-
-
-@constraint("> 0, or None")
-def _init_std(instance: object, attribute: attrs.Attribute, value: float | None) -> None:
-    positive(instance, attribute, value)
-
-
-def _check_activations(config) -> None:
-    """One activation per hidden layer, when a list is given."""
-    if not isinstance(config.activation, str) and len(config.activation) != len(config.hidden):
-        raise ValueError(f"'activation' names {len(config.activation)} activations for {len(config.hidden)} "
-                         f"hidden layers; give one name, or one per hidden layer")
-
-
-@attrs.frozen(kw_only=True)
-class MLPGeneratorConfig:
-    """Noise → hidden layers → one output per data feature, reshaped to the sample shape."""
-
-    # Units in each hidden layer; [] makes a single linear map. At most 10^9 parameters in all.
-    hidden: tuple[int, ...] = attrs.field(default=(64, 64), validator=layer_sizes)
-    # One name for every hidden layer, or one per hidden layer.
-    activation: str | tuple[str, ...] = attrs.field(default="leaky-relu", validator=_activations)
-    negative_slope: float = 0.2  # of the leaky-relu activation
-    # Applied to the outputs: "tanh" for data in [-1, 1], "sigmoid" for [0, 1], "none" for any value.
-    output_activation: str = attrs.field(default="none", validator=_activations)
-    # Weights drawn from N(0, init_std²) and biases set to zero; None: PyTorch's default.
-    init_std: float | None = attrs.field(default=None, validator=_init_std)
-
-    def __attrs_post_init__(self) -> None:
-        _check_activations(self)
-
-
-@attrs.frozen(kw_only=True)
-class MLPDiscriminatorConfig:
-    """Sample → hidden layers → ``outputs`` scores."""
-
-    # Units in each hidden layer; [] makes a logistic regression. At most 10^9 parameters in all.
-    hidden: tuple[int, ...] = attrs.field(default=(64, 64), validator=layer_sizes)
-    # One name for every hidden layer, or one per hidden layer.
-    activation: str | tuple[str, ...] = attrs.field(default="leaky-relu", validator=_activations)
-    negative_slope: float = 0.2  # of the leaky-relu activation
-    # "logits" (pair with any loss) or "probabilities" (a Sigmoid at the end, as the tutorials do).
-    output: str = attrs.field(default="logits", validator=one_of("logits", "probabilities"))
-    outputs: int = attrs.field(default=1, validator=count_up_to(MAX_WIDTH))  # scores per example
-    # Weights drawn from N(0, init_std²) and biases set to zero; None: PyTorch's default.
-    init_std: float | None = attrs.field(default=None, validator=_init_std)
-    # Minibatch discrimination (Salimans et al. 2016) before the last layer: each sample is also
-    # scored on how close it is to the rest of its batch, which exposes a generator that repeats
-    # itself (mode collapse). The number of kernels (0: off) and the size of each.
-    minibatch_kernels: int = attrs.field(default=0, validator=[non_negative, at_most(MAX_WIDTH)])
-    minibatch_kernel_dims: int = attrs.field(default=5, validator=count_up_to(MAX_WIDTH))  # the size of each kernel
-
-    def __attrs_post_init__(self) -> None:
-        _check_activations(self)
-
-
-@constraint(f'"data", "noise" or 1 to {MAX_WIDTH}')
-def _size(instance: object, attribute: attrs.Attribute, value: int | str) -> None:
-    if value not in ("data", "noise") and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-        raise ValueError(f"'{attribute.name}' must be \"data\", \"noise\" or a positive number, got {value!r}")
-    if isinstance(value, int) and value > MAX_WIDTH:
-        raise ValueError(f"'{attribute.name}' must be at most {MAX_WIDTH}, got {value!r}")
-
-
-@attrs.frozen(kw_only=True)
-class MLPNetworkConfig:
-    """A fully connected network for any role: ``input`` → hidden layers → ``output``."""
-
-    # "data" (one example, flattened), "noise" (the noise vector) or a number of features.
-    input: int | str = attrs.field(default="data", validator=_size)
-    # "data" (shaped like one example), "noise" or a number of outputs.
-    output: int | str = attrs.field(default="noise", validator=_size)
-    hidden: tuple[int, ...] = attrs.field(default=(64, 64), validator=layer_sizes)
-    activation: str | tuple[str, ...] = attrs.field(default="leaky-relu", validator=_activations)
-    negative_slope: float = 0.2
-    output_activation: str = attrs.field(default="none", validator=_activations)
-    init_std: float | None = attrs.field(default=None, validator=_init_std)
-
-    def __attrs_post_init__(self) -> None:
-        _check_activations(self)
+from .mlp_options import MLPDiscriminatorConfig, MLPGeneratorConfig, MLPNetworkConfig
 
 
 def _mlp():

@@ -14,54 +14,20 @@ Presets:
   four times faster than the generator and learning rates decaying linearly to zero; learns the
   target to a 1-Wasserstein distance under 0.05 in seconds on a CPU.
 
-Layout: this module registers the components and holds their options and the presets; the data
-source is in :mod:`.data` and the discriminator in :mod:`.networks`, imported when they are built, so
-that ``ganframe list`` and ``ganframe show`` do not import PyTorch or SciPy.
+Layout: this module registers the components and holds the presets, :mod:`.configs` their options;
+the data source is in :mod:`.data` and the discriminator in :mod:`.networks`, imported when they are
+built, so that ``ganframe list`` and ``ganframe show`` do not import PyTorch or SciPy.
 """
 
 from __future__ import annotations
 
 import importlib
 
-import attrs
-
 import ganframe
-from ganframe.config import ACTIVATIONS, layer_sizes, one_of, positive
+
+from .configs import BATCH_FEATURE_NAMES, BatchMLPConfig, Gaussian1DConfig  # noqa: F401 (BATCH_FEATURE_NAMES: public)
 
 METRICS = ["moments", "wasserstein", "ks", "two-sample"]
-#: What the ``batch-mlp`` discriminator can see of a batch (the modules: ``networks.BATCH_FEATURES``).
-BATCH_FEATURE_NAMES = ("squared-deviations", "moments")
-
-
-# -- options --------------------------------------------------------------------------------------------
-@attrs.frozen(kw_only=True)
-class Gaussian1DConfig:
-    mean: float = 4.0
-    std: float = attrs.field(default=1.25, validator=positive)
-
-
-def _activations(instance: object, attribute: attrs.Attribute, value: str | tuple[str, ...]) -> None:
-    for name in (value,) if isinstance(value, str) else value:
-        if name not in ACTIVATIONS:
-            raise ValueError(f"'{attribute.name}' must be one of {', '.join(ACTIVATIONS)}, got {name!r}")
-
-
-@attrs.frozen(kw_only=True)
-class BatchMLPConfig:
-    """A whole batch → its features → hidden layers → one score for the batch."""
-
-    # What D sees of the batch: "squared-deviations" (the article) or "moments" (its later version).
-    features: str = attrs.field(default="squared-deviations", validator=one_of(*BATCH_FEATURE_NAMES))
-    hidden: tuple[int, ...] = attrs.field(default=(50, 50), validator=layer_sizes)
-    activation: str | tuple[str, ...] = attrs.field(default="elu", validator=_activations)
-    negative_slope: float = 0.2
-    # "logits", or "probabilities" (a Sigmoid at the end, as the article does).
-    output: str = attrs.field(default="probabilities", validator=one_of("logits", "probabilities"))
-
-    def __attrs_post_init__(self) -> None:
-        if not isinstance(self.activation, str) and len(self.activation) != len(self.hidden):
-            raise ValueError(f"'activation' names {len(self.activation)} activations for {len(self.hidden)} "
-                             f"hidden layers; give one name, or one per hidden layer")
 
 
 # -- presets --------------------------------------------------------------------------------------------

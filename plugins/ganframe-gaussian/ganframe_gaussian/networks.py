@@ -8,7 +8,7 @@ from torch import nn
 from ganframe.config import check_parameters
 from ganframe.nn import mlp, numel
 
-from . import BatchMLPConfig
+from .configs import BatchMLPConfig
 
 
 class BatchSquaredDeviations(nn.Module):

@@ -9,7 +9,7 @@ import torch
 import ganframe
 from ganframe.data import stream_seed
 
-from . import AffineGaussianConfig
+from .configs import AffineGaussianConfig
 
 DATA_SET_STREAM = 200  # the random stream of the training set, derived from the seed
 

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from ganframe.components import Trainer, discriminator_output
 from ganframe.errors import ConfigError
 
-from . import StraightDopeConfig
+from .configs import StraightDopeConfig
 
 
 @attrs.frozen

@@ -21,28 +21,15 @@ Written against ganframe's public API only: the ``Trainer`` protocol's ``update`
 and ``differentiable_copy``, which also keep it correct under torchrun (every step's gradients are
 averaged across processes, differentiably in the exact method).
 
-This module registers the strategy and holds its options; the strategy itself is in
+This module registers the strategy, :mod:`.configs` holds its options; the strategy itself is in
 :mod:`.strategy`, imported when it is built, so that ``ganframe list`` does not import PyTorch.
 """
 
 from __future__ import annotations
 
-import attrs
-
 import ganframe
-from ganframe.config import MAX_UPDATES_PER_ROUND, at_most, count_up_to, non_negative, one_of
 
-#: D steps G looks ahead: the exact method keeps every one of them in the autograd graph.
-MAX_UNROLL_STEPS = 1000
-
-@attrs.frozen(kw_only=True)
-class UnrolledConfig:
-    # How many of D's updates G looks ahead: 5 in the paper's mixture-of-Gaussians experiments.
-    unroll_steps: int = attrs.field(default=5, validator=[non_negative, at_most(MAX_UNROLL_STEPS)])
-    # "exact": backpropagate through the unrolled steps; "first-order": step a real D, then roll it back.
-    method: str = attrs.field(default="exact", validator=one_of("exact", "first-order"))
-    # Plain D updates per round, each on a fresh batch, before G's.
-    d_steps: int = attrs.field(default=1, validator=count_up_to(MAX_UPDATES_PER_ROUND))
+from .configs import MAX_UNROLL_STEPS, UnrolledConfig  # noqa: F401 (MAX_UNROLL_STEPS: public, as before)
 
 
 def _strategy():

@@ -8,7 +8,7 @@ import torch
 import ganframe
 from ganframe.components import Trainer
 
-from . import UnrolledConfig
+from .configs import UnrolledConfig
 
 
 class Unrolled:
