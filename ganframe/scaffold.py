@@ -223,14 +223,18 @@ def register_setups(register):
 COMPONENTS = '''\
 """The components of the plugin ``$name``, built by the factories of ``__init__.py``."""
 
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING
 
 import torch
 
 import ganframe
 from ganframe.components import Trainer
 
-from . import RingConfig
+if TYPE_CHECKING:  # for annotations only: __init__.py imports this module, never the other way round
+    from . import RingConfig
 
 
 class Ring(ganframe.Distribution):

@@ -27,7 +27,7 @@ FILES = ["README.md", "ganframe_demo_gan/__init__.py", "ganframe_demo_gan/compon
          "tests/test_demo_gan.py"]
 #: What the generated modules may import: ganframe's public API, attrs and torch (the package's own
 #: modules aside); the entry-point module, which every ganframe command imports, no torch.
-PUBLIC_IMPORTS = {"math", "attrs", "torch", "ganframe", "ganframe.components", "ganframe.config"}
+PUBLIC_IMPORTS = {"__future__", "typing", "math", "attrs", "torch", "ganframe", "ganframe.components", "ganframe.config"}
 
 
 def files_under(folder: Path) -> list[str]:
