@@ -32,14 +32,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import _cli
 import torch
 
 from ganframe import hookimpl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist"
 TOLERANCE = 1e-5  # largest absolute difference of a value or weight still called float rounding
 CASES = [("gaussian", "default"), ("gaussian", "tutorial"), ("even", "default"), ("even", "tutorial"),
          ("gaussian2d", "default"), ("gaussian2d", "tutorial"), ("mnist", "default"), ("mnist", "tutorial")]
@@ -47,8 +46,8 @@ CASES = [("gaussian", "default"), ("gaussian", "tutorial"), ("even", "default"),
 
 def mnist_dir() -> str | None:
     """Where the real MNIST is: ``GANFRAME_MNIST_DIR``, else ``../shared/data/mnist`` when present."""
-    folder = os.environ.get("GANFRAME_MNIST_DIR") or (str(SHARED_MNIST) if SHARED_MNIST.is_dir() else None)
-    return folder
+    folder = _cli.mnist_dir()
+    return str(folder) if os.environ.get("GANFRAME_MNIST_DIR") or folder.is_dir() else None
 
 
 @dataclass

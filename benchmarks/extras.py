@@ -31,13 +31,12 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
-import platform
 import statistics
 import time
-from pathlib import Path
 from typing import Any
 
 import torch
+from _cli import cpu_model, mnist_dir
 
 import ganframe
 from ganframe import ConfigError, Experiment
@@ -50,20 +49,19 @@ OPTIONS: dict[str, dict[str, Any]] = {
     "pack": {"m": 2},
     "minibatch-discrimination": {"kernels": 50, "kernel_dims": 5},
 }
-SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 
 
 def models(batch: int) -> dict[str, dict[str, Any]]:
     """name → (setup, overrides of its default preset) of the baseline, and the networks' own batch options."""
     plain = {"generator.extras": [], "discriminator.extras": [], "evaluation.metrics": [],
              "train.batch_size": batch, "device": "cpu"}
-    mnist_dir = Path(os.environ.get("GANFRAME_MNIST_DIR") or SHARED_MNIST)
+    folder = mnist_dir()
     return {
         "ring": {"setup": "ring", "overrides": plain, "rounds": 1.0,
                  "options": {"mlp minibatch_kernels": {"discriminator.minibatch_kernels": 50,
                                                        "discriminator.minibatch_kernel_dims": 5}}},
-        "mnist": {"setup": "mnist", "rounds": 0.5, "data_dir": mnist_dir,
-                  "overrides": {**plain, "data.data_dir": str(mnist_dir), "discriminator.minibatch_std": False},
+        "mnist": {"setup": "mnist", "rounds": 0.5, "data_dir": folder,
+                  "overrides": {**plain, "data.data_dir": str(folder), "discriminator.minibatch_std": False},
                   "options": {"mnist-mlp minibatch_kernels": {"discriminator.minibatch_kernels": 50,
                                                               "discriminator.minibatch_kernel_dims": 5},
                               "mnist-mlp minibatch_std": {"discriminator.minibatch_std": True}}},
@@ -123,15 +121,7 @@ def variants(model: dict[str, Any], plugins, only: list[str] | None) -> list[tup
 
 
 def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.partition(":")[2].strip()
-                break
-    except OSError:
-        pass
-    return (f"{cpu}, {os.cpu_count()} cores (1 thread used), torch {torch.__version__}, "
+    return (f"{cpu_model()}, {os.cpu_count()} cores (1 thread used), torch {torch.__version__}, "
             f"{datetime.datetime.now().astimezone().isoformat(timespec='minutes')}")
 
 

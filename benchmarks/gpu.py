@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import statistics
 import sys
 import time
-from pathlib import Path
 
 import torch
+from _cli import SHARED_MNIST, mnist_dir
 
 import ganframe
 from ganframe import Experiment
@@ -36,7 +35,6 @@ VARIANTS = {
     "bf16": {"train.precision": "bf16"},
     "bf16 + graph": {"train.precision": "bf16", "train.cuda_graph": True},
 }
-SHARED_MNIST = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
 QUIET = {"logging.plots": False, "logging.report": False, "evaluation.metrics": [], "train.eval_every": 0,
          "train.checkpoint_every": 0}
 
@@ -74,7 +72,7 @@ def setup_overrides(setup: str) -> dict | None:
     """Options a setup needs here (MNIST's folder); None when it cannot run."""
     if setup != "mnist":
         return {}
-    folder = Path(os.environ.get("GANFRAME_MNIST_DIR") or SHARED_MNIST)
+    folder = mnist_dir()
     return {"data.data_dir": str(folder), "data.download": False} if folder.is_dir() else None
 
 

@@ -34,6 +34,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from _cli import cpu_model
 
 COMMANDS = [
     ["--version"], ["--help"], ["list"], ["plugins"], ["show", "setup", "gaussian"], ["show", "generator", "mlp"],
@@ -178,11 +179,9 @@ def train_table(setups: list[str], repeats: int, teardown: bool) -> list[str]:
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "unknown CPU")
     import torch
 
-    return (f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, torch {torch.__version__}, "
+    return (f"{cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}, torch {torch.__version__}, "
             f"{time.strftime('%Y-%m-%d')}")
 
 

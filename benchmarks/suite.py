@@ -89,6 +89,7 @@ sys.path.insert(0, str(BENCHMARKS))
 
 import equivalence  # noqa: E402
 import round_costs  # noqa: E402
+from _cli import cpu_model  # noqa: E402
 from round_clock import RoundClock  # noqa: E402
 from handwritten import even as hw_even  # noqa: E402
 from handwritten import gaussian as hw_gaussian  # noqa: E402
@@ -139,16 +140,6 @@ QUICK = Plan(
 
 
 # -- the machine --------------------------------------------------------------------------------------
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def machine_lines() -> list[str]:
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     load = " ".join(f"{v:.2f}" for v in os.getloadavg())
