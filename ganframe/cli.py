@@ -808,7 +808,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from .sweep import load_sweep, run_sweep
-    from .sweep.run import default_storage, format_table, format_trial, import_optuna, run_worker, trial_row
+    from .sweep.run import default_storage, format_table, format_trial, import_optuna, run_worker
 
     import_optuna()  # what to install, before anything else
     if not 1 <= args.jobs <= 256:
@@ -820,7 +820,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     plugins = _plugins(args, warn=not args.worker)
 
     def progress(trial) -> None:
-        print(f"trial {format_trial(trial_row(trial)).strip()}", flush=True)
+        row = {"number": trial.number, "state": trial.state.name.lower(), "params": dict(trial.params),
+               "value": trial.value, "ci95": trial.user_attrs.get("ci95"),
+               "values": dict(trial.user_attrs.get("values", {})), "seconds": trial.user_attrs.get("seconds")}
+        print(f"trial {format_trial(row).strip()}", flush=True)
 
     if args.worker:
         run_worker(spec, out, args.storage or default_storage(out), plugins=plugins, on_trial=progress,

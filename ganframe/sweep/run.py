@@ -201,14 +201,15 @@ def _suggest(trial, param) -> Any:
 def trial_rows(study) -> list[dict[str, Any]]:
     """Every trial but those started after the last one was taken (surplus): params, objective,
     per-seed values, state and seconds."""
-    return [trial_row(trial) for trial in study.get_trials(deepcopy=False) if not trial.user_attrs.get("surplus")]
-
-
-def trial_row(trial) -> dict[str, Any]:
-    """One trial as the table shows it: params, objective, per-seed values, state and seconds."""
-    return {"number": trial.number, "state": trial.state.name.lower(), "params": dict(trial.params),
-            "value": trial.value, "ci95": trial.user_attrs.get("ci95"),
-            "values": dict(trial.user_attrs.get("values", {})), "seconds": trial.user_attrs.get("seconds")}
+    rows = []
+    for trial in study.get_trials(deepcopy=False):
+        if trial.user_attrs.get("surplus"):
+            continue
+        rows.append({"number": trial.number, "state": trial.state.name.lower(), "params": dict(trial.params),
+                     "value": trial.value, "ci95": trial.user_attrs.get("ci95"),
+                     "values": dict(trial.user_attrs.get("values", {})),
+                     "seconds": trial.user_attrs.get("seconds")})
+    return rows
 
 
 def format_trial(row: Mapping[str, Any]) -> str:
