@@ -49,21 +49,6 @@ def open_study(spec: SweepSpec, storage_url: str):
     """The study named ``spec.name`` in ``storage_url`` (created, or continued when it exists); an
     unreachable storage or a study made by a different sweep is a one-line ConfigError."""
     optuna = import_optuna()
-    for attempt in range(5):  # processes that create one fresh database at once race on its schema
-        try:
-            return _open_study(optuna, spec, storage_url)
-        except _StorageError:
-            if attempt == 4:
-                raise
-            time.sleep(0.2 + 0.3 * attempt)
-    raise AssertionError("unreachable")
-
-
-class _StorageError(ConfigError):
-    """The storage could not be opened (perhaps only for now: another process creating it)."""
-
-
-def _open_study(optuna, spec: SweepSpec, storage_url: str):
     from optuna.storages import RetryFailedTrialCallback
 
     try:
@@ -86,7 +71,7 @@ def _open_study(optuna, spec: SweepSpec, storage_url: str):
         raise
     except Exception as exc:  # sqlalchemy's errors, a missing driver, a refused connection...
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise _StorageError(f"cannot open the storage {storage_url!r}: {first}") from None
+        raise ConfigError(f"cannot open the storage {storage_url!r}: {first}") from None
     fingerprint = spec.fingerprint()
     saved = study.user_attrs.get(FINGERPRINT)
     if saved is None:
