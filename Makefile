@@ -12,10 +12,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-# Installs torch first (pinned if available), then the core and every plugin, editable.
+# Installs torch first (pinned if available), then the core (with Optuna, for ganframe sweep) and every plugin, editable.
 $(VENV)/.installed: $(BIN)/python pyproject.toml $(wildcard plugins/*/pyproject.toml)
 	$(BIN)/pip install --quiet $(TORCH_PINS) || $(BIN)/pip install --quiet "torch>=2.4"
-	$(BIN)/pip install --quiet -e . $(addprefix -e ,$(PLUGINS))
+	$(BIN)/pip install --quiet -e ".[sweep]" $(addprefix -e ,$(PLUGINS))
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed

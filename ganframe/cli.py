@@ -100,6 +100,15 @@ def build_parser() -> argparse.ArgumentParser:
                           help="compute this metric instead of the run's (repeatable; e.g. two-sample)")
     evaluate.add_argument("--device", help="cpu, cuda, cuda:N or auto")
 
+    sweep = add_command("sweep", help="search hyperparameters with Optuna over a sweep file (needs ganframe[sweep])")
+    sweep.add_argument("sweep_file", type=Path, metavar="SWEEP.toml", help="the sweep: setup or config, space, objective")
+    sweep.add_argument("--out", type=Path, help="the sweep directory (default: sweeps/NAME)")
+    sweep.add_argument("--storage", metavar="URL", help="an Optuna storage shared by several sweeps "
+                       "(sqlite:///FILE, postgresql://..., journal:FILE; default: sqlite in the sweep directory)")
+    sweep.add_argument("--jobs", type=int, default=1, metavar="N", help="trials at once, in N local processes")
+    sweep.add_argument("--trials", type=int, metavar="N", help="total trials of the study (default: the file's)")
+    sweep.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)  # a --jobs process: no table
+
     report = add_command("report", help="write a run's report.html (figures, metrics, config) again")
     report.add_argument("run_dir", type=Path, help="a run directory, or the directory of a --seeds run")
     report.add_argument("-o", "--output", type=Path, help="the HTML file (default: RUN_DIR/report.html)")
@@ -797,7 +806,38 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from .sweep import load_sweep, run_sweep
+    from .sweep.run import default_storage, format_table, format_trial, import_optuna, run_worker, trial_row
+
+    import_optuna()  # what to install, before anything else
+    if not 1 <= args.jobs <= 256:
+        raise ConfigError(f"--jobs must be from 1 to 256, got {args.jobs}")
+    if args.trials is not None and args.trials < 1:
+        raise ConfigError(f"--trials must be positive, got {args.trials}")
+    spec = load_sweep(args.sweep_file)
+    out = args.out if args.out is not None else Path("sweeps") / spec.name
+    plugins = _plugins(args, warn=not args.worker)
+
+    def progress(trial) -> None:
+        print(f"trial {format_trial(trial_row(trial)).strip()}", flush=True)
+
+    if args.worker:
+        run_worker(spec, out, args.storage or default_storage(out), plugins=plugins, on_trial=progress,
+                   trials=args.trials)
+        return 0
+    result = run_sweep(spec, out, storage=args.storage, jobs=args.jobs, trials=args.trials, plugins=plugins,
+                       sweep_file=args.sweep_file, on_trial=progress)
+    print(f"sweep {spec.name!r}: {out}")
+    print(format_table(result["rows"], spec.objective))
+    best = result["best"]
+    print(f"best: trial {best.number}, {spec.objective} = {best.value:.6g}")
+    print(f"best config: {result['best_config']} (train it with: ganframe train --config {result['best_config']})")
+    return 0
+
+
 COMMANDS = {
+    "sweep": cmd_sweep,
     "report": cmd_report,
     "plugins": cmd_plugins,
     "list": cmd_list,

@@ -178,27 +178,7 @@ class Experiment:
         had them: they are applied before the preset is looked up, not recorded over another one.
         """
         plugins = plugins if plugins is not None else load_plugins()
-        if not isinstance(raw, Mapping):
-            raise ConfigError(f"a config must be a table of sections, got {type(raw).__name__}")
-        if overrides is not None and not isinstance(overrides, Mapping):
-            raise ConfigError(f"overrides must be a dict of dotted keys, got {type(overrides).__name__}")
-        raw, overrides = dict(raw), dict(overrides or {})
-        for key in ("setup", "preset"):
-            if key in overrides:
-                raw[key] = overrides.pop(key)
-        for key in ("setup", "preset"):
-            if raw.get(key) is not None and not isinstance(raw[key], str):
-                raise ConfigError(f"'{key}' must be a string, the name of a {key}, got {raw[key]!r}")
-        if raw.get("setup") is not None:
-            setup = plugins.registry.setup(raw["setup"])
-            preset = raw.get("preset")
-            base = setup.preset(preset)
-            base["setup"], base["preset"] = setup.name, setup.default_preset if preset is None else preset
-            raw = merge_configs(base, raw)
-        elif raw.get("preset") is not None:
-            raise ConfigError(f"preset {raw['preset']!r} needs a setup: name one with setup = NAME "
-                              "(see 'ganframe list setups')")
-        return cls(apply_overrides(raw, overrides), plugins=plugins, callbacks=callbacks)
+        return cls(expand_config(raw, overrides, plugins.registry), plugins=plugins, callbacks=callbacks)
 
     @classmethod
     def from_toml(cls, path: str | Path, **kwargs: Any) -> Experiment:
@@ -749,6 +729,32 @@ class Experiment:
             return experiment
         experiment.load_state_dict(checkpoint.read(directory), f"the checkpoint in {str(directory)!r}")
         return experiment
+
+
+def expand_config(raw: Mapping[str, Any], overrides: Mapping[str, Any] | None, registry: Any) -> dict[str, Any]:
+    """The whole config dict that ``Experiment.from_dict(raw, overrides=...)`` builds from: the
+    setup's preset (when ``raw`` names a setup) under ``raw``, with the dotted ``overrides`` set."""
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"a config must be a table of sections, got {type(raw).__name__}")
+    if overrides is not None and not isinstance(overrides, Mapping):
+        raise ConfigError(f"overrides must be a dict of dotted keys, got {type(overrides).__name__}")
+    raw, overrides = dict(raw), dict(overrides or {})
+    for key in ("setup", "preset"):
+        if key in overrides:
+            raw[key] = overrides.pop(key)
+    for key in ("setup", "preset"):
+        if raw.get(key) is not None and not isinstance(raw[key], str):
+            raise ConfigError(f"'{key}' must be a string, the name of a {key}, got {raw[key]!r}")
+    if raw.get("setup") is not None:
+        setup = registry.setup(raw["setup"])
+        preset = raw.get("preset")
+        base = setup.preset(preset)
+        base["setup"], base["preset"] = setup.name, setup.default_preset if preset is None else preset
+        raw = merge_configs(base, raw)
+    elif raw.get("preset") is not None:
+        raise ConfigError(f"preset {raw['preset']!r} needs a setup: name one with setup = NAME "
+                          "(see 'ganframe list setups')")
+    return apply_overrides(raw, overrides)
 
 
 def _resolve_device(name: str, context: distributed.DistributedContext) -> torch.device:

@@ -1,0 +1,189 @@
+"""ganframe sweep: validation before any trial, a sweep over seeds, best.toml, restarts, two workers."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("optuna")
+
+SWEEP = '''\
+setup = "gaussian"
+objective = "wasserstein"
+direction = "minimize"
+trials = {trials}
+seeds = [0, 1]
+
+[set]
+"train.steps" = 50
+"train.eval_every" = 25
+"train.batch_size" = 64
+"evaluation.samples" = 500
+"generator.hidden" = [8]
+"discriminator.hidden" = [8]
+"logging.plots" = false
+"logging.report" = false
+device = "cpu"
+
+[[space]]
+key = "generator.optimizer.lr"
+type = "float"
+low = 1e-4
+high = 1e-2
+log = true
+{extra}'''
+
+
+def write_sweep(folder: Path, trials: int = 3, extra: str = "", name: str = "sweep.toml") -> Path:
+    path = folder / name
+    path.write_text(SWEEP.format(trials=trials, extra=extra))
+    return path
+
+
+def ganframe(*args, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ganframe", *map(str, args)], cwd=cwd, capture_output=True,
+                          text=True, timeout=300)
+
+
+def trial_states(db: Path) -> list[str]:
+    if not db.exists():
+        return []
+    with sqlite3.connect(db) as connection:
+        return [row[0] for row in connection.execute("SELECT state FROM trials ORDER BY number")]
+
+
+@pytest.mark.parametrize("extra, message", [
+    ('[[space]]\nkey = "generator.optimiser.lr"\ntype = "float"\nlow = 0.1\nhigh = 0.2\n', "optimiser"),
+    ('[[space]]\nkey = "loss"\ntype = "categorical"\nchoices = ["hinge", "no-such-loss"]\n', "no-such-loss"),
+    ('[[space]]\nkey = "train.batch_size"\ntype = "int"\nlow = 64\nhigh = 8\n', "the range is empty"),
+    ('[[space]]\nkey = "train.batch_size"\ntype = "int"\nlow = 8\nhigh = 8\n', "the range is empty"),
+    ('[[space]]\nkey = "generator.optimizer.lr"\ntype = "float"\nlow = 0.1\nhigh = 0.2\n', "twice"),
+    ('[[space]]\nkey = "train.batch_size"\ntype = "choice"\n', "'type' must be one of"),
+    ('[[space]]\nkey = "generator.optimizer.lr"\ntype = "categorical"\nchoices = []\n', "non-empty list"),
+])
+def test_bad_space_is_one_line_and_no_trial(tmp_path, extra, message):
+    path = write_sweep(tmp_path, extra=extra)
+    result = ganframe("sweep", path, "--out", tmp_path / "out", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("ganframe: error: ") and len(result.stderr.splitlines()) == 1, result.stderr
+    assert message in result.stderr
+    assert trial_states(tmp_path / "out" / "study.db") == []
+
+
+def test_objective_the_metrics_do_not_compute(tmp_path):
+    path = tmp_path / "sweep.toml"
+    path.write_text(write_sweep(tmp_path).read_text().replace('"wasserstein"', '"fid"'))
+    result = ganframe("sweep", path, "--out", tmp_path / "out", cwd=tmp_path)
+    assert result.returncode == 2 and len(result.stderr.splitlines()) == 1, result.stderr
+    assert "the objective 'fid' is not computed" in result.stderr and "wasserstein" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_unreachable_storage(tmp_path):
+    path = write_sweep(tmp_path)
+    result = ganframe("sweep", path, "--out", tmp_path / "out",
+                      "--storage", f"sqlite:///{tmp_path}/no/such/folder/db.sqlite", cwd=tmp_path)
+    assert result.returncode == 2 and len(result.stderr.splitlines()) == 1, result.stderr
+    assert "cannot open the storage" in result.stderr
+
+
+def test_sweep_table_seeds_best_config_and_restart(tmp_path):
+    path = write_sweep(tmp_path, trials=3)
+    out = tmp_path / "out"
+    result = ganframe("sweep", path, "--out", out, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "wasserstein (95 % CI)" in result.stdout and "generator.optimizer.lr=" in result.stdout
+    assert trial_states(out / "study.db") == ["COMPLETE"] * 3
+    results = json.loads((out / "trials.json").read_text())
+    assert [row["number"] for row in results["trials"]] == [0, 1, 2]
+    for row in results["trials"]:
+        assert sorted(row["values"]) == ["0", "1"]  # every seed's value is kept
+        assert row["value"] == pytest.approx(sum(row["values"].values()) / 2)
+        assert len(row["ci95"]) == 2 and row["seconds"] > 0
+        for seed in (0, 1):
+            report = json.loads((out / "trials" / f"{row['number']:04d}" / f"seed-{seed}" / "report.json").read_text())
+            assert report["seed"] == seed and report["metrics"]["wasserstein"] == pytest.approx(row["values"][str(seed)])
+    best = min(results["trials"], key=lambda row: row["value"])
+    assert f"best: trial {best['number']}," in result.stdout
+    # best.toml is a full config that trains, with the best trial's learning rate
+    import tomllib
+
+    config = tomllib.loads((out / "best.toml").read_text())
+    assert config["generator"]["optimizer"]["lr"] == pytest.approx(best["params"]["generator.optimizer.lr"])
+    trained = ganframe("train", "--config", out / "best.toml", "--steps", "5", "--quiet", "--out", tmp_path / "best",
+                       cwd=tmp_path)
+    assert trained.returncode == 0, trained.stderr
+    # a restart continues the same study up to the new total
+    again = ganframe("sweep", path, "--out", out, "--trials", "5", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert trial_states(out / "study.db") == ["COMPLETE"] * 5
+    # a sweep file with another space does not continue that study
+    other = tmp_path / "other.toml"  # the same study name, another space
+    other.write_text('name = "sweep"\n' + SWEEP.format(
+        trials=3, extra='[[space]]\nkey = "train.log_every"\ntype = "int"\nlow = 1\nhigh = 10\n'))
+    clash = ganframe("sweep", other, "--out", out, cwd=tmp_path)
+    assert clash.returncode == 2 and "different sweep" in clash.stderr, clash.stderr
+
+
+def test_two_workers_on_one_storage_run_exactly_n_trials(tmp_path):
+    path = write_sweep(tmp_path, trials=6)
+    storage = f"sqlite:///{tmp_path / 'shared.db'}"
+    workers = [subprocess.Popen([sys.executable, "-m", "ganframe", "sweep", str(path), "--out", str(tmp_path / f"w{i}"),
+                                 "--storage", storage], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True) for i in range(2)]
+    for worker in workers:
+        _, err = worker.communicate(timeout=300)
+        assert worker.returncode == 0, err
+    with sqlite3.connect(tmp_path / "shared.db") as connection:
+        rows = connection.execute("SELECT t.number, t.state FROM trials t ORDER BY t.number").fetchall()
+    complete = [number for number, state in rows if state == "COMPLETE"]
+    assert len(complete) == 6 and len(set(complete)) == 6
+    # each worker wrote its own trials' run directories; together, every complete trial once
+    dirs = [p.name for w in ("w0", "w1") for p in (tmp_path / w / "trials").glob("*") if (p / "seed-1").is_dir()]
+    assert sorted(int(d) for d in dirs if int(d) in complete) == sorted(complete)
+
+
+def test_jobs_runs_worker_processes(tmp_path):
+    path = write_sweep(tmp_path, trials=4)
+    result = ganframe("sweep", path, "--out", tmp_path / "out", "--jobs", "2", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert trial_states(tmp_path / "out" / "study.db").count("COMPLETE") == 4
+
+
+def test_pruning_stops_a_trial_early(tmp_path):
+    import tomllib
+
+    from ganframe.sweep import parse_sweep
+
+    document = tomllib.loads(write_sweep(tmp_path, trials=1).read_text())
+    document["set"]["train.eval_every"] = 10
+    spec = parse_sweep(document)
+    import optuna
+
+    class Always(optuna.pruners.BasePruner):
+        def prune(self, study, trial):
+            return True
+
+    from ganframe.sweep import run as sweep_run
+
+    original = optuna.pruners.MedianPruner
+    (tmp_path / "out").mkdir()
+    try:
+        optuna.pruners.MedianPruner = Always
+        sweep_run.run_worker(spec, tmp_path / "out", sweep_run.default_storage(tmp_path / "out"))
+    finally:
+        optuna.pruners.MedianPruner = original
+    assert trial_states(tmp_path / "out" / "study.db") == ["PRUNED"]
+    report = json.loads((tmp_path / "out" / "trials" / "0000" / "seed-0" / "report.json").read_text())
+    assert report["steps"] == 10 and not report["completed"]
+
+
+def test_missing_optuna_says_what_to_install(tmp_path, monkeypatch, cli):
+    monkeypatch.setitem(sys.modules, "optuna", None)
+    result = cli("sweep", write_sweep(tmp_path))
+    assert result.code == 2 and "pip install 'ganframe[sweep]'" in result.err
