@@ -830,7 +830,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                        sweep_file=args.sweep_file, on_trial=progress)
     print(f"sweep {spec.name!r}: {out}")
     print(format_table(result["rows"], spec.objective))
+    print(f"report: {result['report']}")
     best = result["best"]
+    if best is None:
+        raise ConfigError(f"no trial of the sweep {spec.name!r} is complete: see the errors in the table above")
     print(f"best: trial {best.number}, {spec.objective} = {best.value:.6g}")
     print(f"best config: {result['best_config']} (train it with: ganframe train --config {result['best_config']})")
     return 0

@@ -6,6 +6,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -18,10 +19,10 @@ objective = "wasserstein"
 direction = "minimize"
 trials = {trials}
 seeds = [0, 1]
-
+{top}
 [set]
-"train.steps" = 50
-"train.eval_every" = 25
+"train.steps" = {steps}
+"train.eval_every" = {eval_every}
 "train.batch_size" = 64
 "evaluation.samples" = 500
 "generator.hidden" = [8]
@@ -39,10 +40,17 @@ log = true
 {extra}'''
 
 
-def write_sweep(folder: Path, trials: int = 3, extra: str = "", name: str = "sweep.toml") -> Path:
+def write_sweep(folder: Path, trials: int = 3, extra: str = "", name: str = "sweep.toml", top: str = "",
+                steps: int = 50, eval_every: int = 25) -> Path:
+    """A sweep over the gaussian setup's generator learning rate; ``top`` adds top-level keys,
+    ``extra`` more [[space]] entries."""
     path = folder / name
-    path.write_text(SWEEP.format(trials=trials, extra=extra))
+    path.write_text(sweep_text(trials=trials, extra=extra, top=top, steps=steps, eval_every=eval_every))
     return path
+
+
+def sweep_text(trials: int = 3, extra: str = "", top: str = "", steps: int = 50, eval_every: int = 25) -> str:
+    return SWEEP.format(trials=trials, extra=extra, top=top, steps=steps, eval_every=eval_every)
 
 
 def ganframe(*args, cwd: Path) -> subprocess.CompletedProcess:
@@ -110,6 +118,10 @@ def test_sweep_table_seeds_best_config_and_restart(tmp_path):
             assert report["seed"] == seed and report["metrics"]["wasserstein"] == pytest.approx(row["values"][str(seed)])
     best = min(results["trials"], key=lambda row: row["value"])
     assert f"best: trial {best['number']}," in result.stdout
+    # the report page: every trial, and Optuna's history plot
+    page = (out / "report.html").read_text()
+    assert f"report: {out / 'report.html'}" in result.stdout
+    assert all(f"<td>{row['number']}" in page for row in results["trials"]) and (out / "figures").is_dir()
     # best.toml is a full config that trains, with the best trial's learning rate
     import tomllib
 
@@ -124,14 +136,14 @@ def test_sweep_table_seeds_best_config_and_restart(tmp_path):
     assert trial_states(out / "study.db") == ["COMPLETE"] * 5
     # a sweep file with another space does not continue that study
     other = tmp_path / "other.toml"  # the same study name, another space
-    other.write_text('name = "sweep"\n' + SWEEP.format(
+    other.write_text('name = "sweep"\n' + sweep_text(
         trials=3, extra='[[space]]\nkey = "train.log_every"\ntype = "int"\nlow = 1\nhigh = 10\n'))
     clash = ganframe("sweep", other, "--out", out, cwd=tmp_path)
     assert clash.returncode == 2 and "different sweep" in clash.stderr, clash.stderr
 
 
 def test_two_workers_on_one_storage_run_exactly_n_trials(tmp_path):
-    path = write_sweep(tmp_path, trials=6)
+    path = write_sweep(tmp_path, trials=6, top='pruner = "none"')
     storage = f"sqlite:///{tmp_path / 'shared.db'}"
     workers = [subprocess.Popen([sys.executable, "-m", "ganframe", "sweep", str(path), "--out", str(tmp_path / f"w{i}"),
                                  "--storage", storage], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -141,11 +153,64 @@ def test_two_workers_on_one_storage_run_exactly_n_trials(tmp_path):
         assert worker.returncode == 0, err
     with sqlite3.connect(tmp_path / "shared.db") as connection:
         rows = connection.execute("SELECT t.number, t.state FROM trials t ORDER BY t.number").fetchall()
+        surplus = {number for (number,) in connection.execute(
+            "SELECT t.number FROM trials t JOIN trial_user_attributes a ON a.trial_id = t.trial_id "
+            "WHERE a.key = 'surplus' AND a.value_json = 'true'")}
     complete = [number for number, state in rows if state == "COMPLETE"]
     assert len(complete) == 6 and len(set(complete)) == 6
+    # a trial a worker started after the last one was taken is marked surplus, never a result
+    assert all(state == "FAIL" and number in surplus for number, state in rows if state != "COMPLETE")
     # each worker wrote its own trials' run directories; together, every complete trial once
     dirs = [p.name for w in ("w0", "w1") for p in (tmp_path / w / "trials").glob("*") if (p / "seed-1").is_dir()]
     assert sorted(int(d) for d in dirs if int(d) in complete) == sorted(complete)
+    # each worker waited for the other's last trial: both tables are final
+    for w in ("w0", "w1"):
+        table = json.loads((tmp_path / w / "trials.json").read_text())["trials"]
+        assert sorted(row["number"] for row in table if row["state"] == "complete") == sorted(complete)
+        assert not [row for row in table if row["state"] == "running"]
+
+
+def test_a_worker_killed_mid_trial_leaves_the_study_consistent_and_a_restart_completes_it(tmp_path):
+    path = write_sweep(tmp_path, trials=2, top="retries = 1", steps=2000, eval_every=1000)
+    out = tmp_path / "out"
+    worker = subprocess.Popen([sys.executable, "-m", "ganframe", "sweep", str(path), "--out", str(out)], cwd=tmp_path,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not (out / "trials" / "0000" / "seed-0").is_dir() or trial_states(out / "study.db") != ["RUNNING"]:
+            assert worker.poll() is None and time.monotonic() < deadline, "the first trial never started"
+            time.sleep(0.05)
+        time.sleep(0.3)  # inside the first seed's training
+    finally:
+        worker.kill()  # SIGKILL: no handler runs
+        worker.wait()
+    assert trial_states(out / "study.db") == ["RUNNING"]  # nothing counted
+    again = ganframe("sweep", path, "--out", out, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    rows = json.loads((out / "trials.json").read_text())["trials"]
+    killed = rows[0]
+    assert killed["state"] == "fail" and "died" in killed["error"] and killed["value"] is None
+    complete = [row for row in rows if row["state"] == "complete"]
+    assert len(complete) == 2  # the total counts results only
+    # retries = 1: the killed trial ran again with the same parameters, from a fresh run directory
+    retried = [row for row in complete if row["params"] == killed["params"]]
+    assert len(retried) == 1 and sorted(retried[0]["values"]) == ["0", "1"]
+    assert f"{killed['number']}  fail" in again.stdout
+    best = min(complete, key=lambda row: row["value"])
+    assert f"best: trial {best['number']}," in again.stdout
+
+
+def test_failed_trials_are_shown_with_their_error_and_never_counted(tmp_path):
+    # every point of this space diverges at once: the sweep gives up, says why, and exits 2
+    path = write_sweep(tmp_path, trials=2, top="retries = 1", extra=(
+        '[[space]]\nkey = "discriminator.optimizer.lr"\ntype = "float"\nlow = 1e30\nhigh = 1e31\n'))
+    result = ganframe("sweep", path, "--out", tmp_path / "out", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("ganframe: error: no trial of the sweep")
+    assert "Traceback" not in result.stderr
+    rows = json.loads((tmp_path / "out" / "trials.json").read_text())["trials"]
+    assert len(rows) == 4 and all(row["state"] == "fail" and row["error"] for row in rows)  # 2 trials, each retried
+    assert not (tmp_path / "out" / "best.toml").exists()
 
 
 def test_jobs_runs_worker_processes(tmp_path):

@@ -24,9 +24,12 @@ def run_sweep(spec: SweepSpec, sweep_dir: str | Path, *, storage: str | None = N
     """Validate ``spec``, then run trials until ``trials`` (default ``spec.trials``) are complete
     or pruned in the study (continuing it when it exists), in ``jobs`` processes (more than one
     needs ``sweep_file``, which the other processes read). Writes ``SWEEP_DIR/trials.json`` and
-    ``SWEEP_DIR/best.toml``; returns ``{"rows", "best", "best_config"}``."""
+    ``SWEEP_DIR/best.toml`` (when a trial is complete) and ``SWEEP_DIR/report.html`` (the table and
+    Optuna's plots); returns ``{"rows", "best", "best_config", "report"}``, best and best_config None
+    when no trial is complete."""
     from ..plugins import load_plugins
     from ..rundir import write_atomically, write_json
+    from .report import write_sweep_report
     from .run import BEST, best_config, default_storage, import_optuna, open_study, run_worker, trial_rows
 
     import_optuna()
@@ -47,6 +50,10 @@ def run_sweep(spec: SweepSpec, sweep_dir: str | Path, *, storage: str | None = N
         workers = [subprocess.Popen(command) for _ in range(jobs - 1)]
     try:
         run_worker(spec, sweep_dir, storage, plugins=plugins, on_trial=on_trial, trials=trials)
+    except BaseException:  # Ctrl-C, SIGTERM, an error: the workers stop too (their trials fail, never count)
+        for worker in workers:
+            worker.terminate()
+        raise
     finally:
         for worker in workers:
             worker.wait()
@@ -55,5 +62,8 @@ def run_sweep(spec: SweepSpec, sweep_dir: str | Path, *, storage: str | None = N
     write_json(sweep_dir / RESULTS, {"study": spec.name, "storage": storage, "objective": spec.objective,
                                      "direction": spec.direction, "seeds": list(spec.seeds), "trials": rows})
     best, text = best_config(spec, study, plugins)
-    write_atomically(sweep_dir / BEST, lambda handle: handle.write(text.encode()))
-    return {"rows": rows, "best": best, "best_config": sweep_dir / BEST}
+    if best is not None:
+        write_atomically(sweep_dir / BEST, lambda handle: handle.write(text.encode()))
+    report = write_sweep_report(study, sweep_dir, spec, rows)
+    return {"rows": rows, "best": best, "best_config": sweep_dir / BEST if best is not None else None,
+            "report": report}

@@ -8,8 +8,11 @@ user attributes. Several processes (``--jobs``, or several ``ganframe sweep`` co
 
 from __future__ import annotations
 
+import inspect
 import logging
 import math
+import os
+import socket
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -36,7 +39,7 @@ def import_optuna():
         raise ConfigError("ganframe sweep needs Optuna: pip install 'ganframe[sweep]'") from None
     import warnings
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    optuna.logging.set_verbosity(optuna.logging.ERROR)  # a failed trial's error is in its row, not a traceback
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)  # heartbeats
     return optuna
 
@@ -59,19 +62,35 @@ def open_study(spec: SweepSpec, storage_url: str):
     raise AssertionError("unreachable")
 
 
+def retry_callback(optuna, retries: int):
+    """Optuna's callback that enqueues a failed trial again with the same parameters, at most
+    ``retries`` times; None for no retries. (Optuna 4.9 renamed it; both names work.)"""
+    if not retries:
+        return None
+    retry = getattr(optuna.storages, "RetryHeartbeatStaleTrialCallback", None) or optuna.storages.RetryFailedTrialCallback
+    return retry(max_retry=retries)
+
+
+def _stale_trial_callback(optuna, retries: int) -> dict[str, Any]:
+    """RDBStorage's keyword for what to do with a trial whose heartbeat stopped: retry it."""
+    callback = retry_callback(optuna, retries)
+    if callback is None:
+        return {}
+    renamed = "heartbeat_stale_trial_callback" in inspect.signature(optuna.storages.RDBStorage).parameters
+    return {"heartbeat_stale_trial_callback" if renamed else "failed_trial_callback": callback}
+
+
 class _StorageError(ConfigError):
     """The storage could not be opened (perhaps only for now: another process creating it)."""
 
 
 def _open_study(optuna, spec: SweepSpec, storage_url: str):
-    from optuna.storages import RetryFailedTrialCallback
-
     try:
         if storage_url.startswith(("sqlite:", "postgresql", "mysql")):
             storage = optuna.storages.RDBStorage(
                 storage_url, heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S,
-                failed_trial_callback=RetryFailedTrialCallback(max_retry=spec.retries) if spec.retries else None,
-                engine_kwargs={"connect_args": {"timeout": 60}} if storage_url.startswith("sqlite:") else None)
+                engine_kwargs={"connect_args": {"timeout": 60}} if storage_url.startswith("sqlite:") else None,
+                **_stale_trial_callback(optuna, spec.retries))
         elif storage_url.startswith("journal:"):
             from optuna.storages.journal import JournalFileBackend, JournalStorage
 
@@ -131,62 +150,190 @@ class _Pruning:
 def run_worker(spec: SweepSpec, sweep_dir: Path, storage_url: str, *, plugins: Any = None,
                on_trial: Callable[[Any], None] | None = None, trials: int | None = None) -> None:
     """Run trials of the study until ``trials`` (default ``spec.trials``) are complete or pruned,
-    counting those of every process that shares the study."""
+    counting those of every process that shares the study.
+
+    When the last trials are running in other processes, this one waits for them, and takes over
+    any that fails (a process that was killed: its trial is marked failed as soon as its process is
+    seen dead on this machine, or when its heartbeat stops on a database storage). A failed trial
+    is run again ``spec.retries`` times with the same parameters; the worker gives up when failed
+    trials reach ``(retries + 1) * trials`` (a space where every point fails, say)."""
     optuna = import_optuna()
-    from optuna.trial import TrialState
 
     from ..plugins import load_plugins
-    from ..summary import mean_interval
 
     plugins = plugins if plugins is not None else load_plugins()
     total = trials if trials is not None else spec.trials
     study = open_study(spec, storage_url)
-    sweep_dir = Path(sweep_dir)
-    occupying = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)
+    objective = _Objective(spec, Path(sweep_dir), study, total, plugins)
+    retry = retry_callback(optuna, spec.retries)
 
-    def objective(trial) -> float:
-        earlier = [t for t in study.get_trials(deepcopy=False, states=occupying) if t.number < trial.number]
-        if len(earlier) >= total:
+    def callback(study, frozen) -> None:
+        if frozen.user_attrs.get("surplus"):
+            return
+        if frozen.state.name == "FAIL" and retry is not None:
+            retry(study, frozen)
+        if on_trial is not None:
+            on_trial(frozen)
+
+    while True:
+        _fail_dead_trials(study, retry, on_trial)
+        tally = _tally(study)
+        if tally["done"] >= total:
+            return
+        if tally["failed"] >= (spec.retries + 1) * total:
+            log.warning("sweep %r: stopping: %d trials failed (their errors are in the table)",
+                        spec.name, tally["failed"])
+            return
+        if tally["done"] + tally["running"] >= total:
+            if not tally["waitable"]:
+                log.warning("sweep %r: the last trials are running in processes on other machines; "
+                            "this worker stops (run it again to pick up any that fail)", spec.name)
+                return
+            time.sleep(POLL_S)
+            continue
+        study.optimize(objective, n_trials=1, catch=(Exception,), callbacks=[callback], gc_after_trial=False)
+
+
+POLL_S = 0.5
+
+
+def _tally(study) -> dict[str, Any]:
+    """Counts over the study: done (complete or pruned), running, failed (surplus trials aside), and
+    whether every running trial is one this process can wait for (its process is on this machine,
+    or the storage has heartbeats that fail it when its process dies)."""
+    from optuna.trial import TrialState
+
+    tally: dict[str, Any] = {"done": 0, "running": 0, "failed": 0, "waitable": True}
+    heartbeats = _has_heartbeats(study)
+    for trial in study.get_trials(deepcopy=False):
+        if trial.state in (TrialState.COMPLETE, TrialState.PRUNED):
+            tally["done"] += 1
+        elif trial.state == TrialState.RUNNING:
+            tally["running"] += 1
+            tally["waitable"] &= heartbeats or _local_pid(trial) is not None
+        elif trial.state == TrialState.FAIL and not trial.user_attrs.get("surplus"):
+            tally["failed"] += 1
+    return tally
+
+
+def _has_heartbeats(study) -> bool:
+    from optuna.storages._heartbeat import is_heartbeat_enabled
+
+    return is_heartbeat_enabled(study._storage)
+
+
+def _worker_id() -> str:
+    """Which process runs a trial: ``HOST:PID`` (kept in the trial's user attributes)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _local_pid(trial) -> int | None:
+    """The process id of a trial's worker when that worker runs on this machine, else None."""
+    host, _, pid = str(trial.user_attrs.get("worker", "")).rpartition(":")
+    return int(pid) if host == socket.gethostname() and pid.isdigit() else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def _fail_dead_trials(study, retry, on_trial) -> None:
+    """Mark failed the running trials whose worker died: on this machine, seen by its process id
+    at once; elsewhere, by Optuna's heartbeats (database storages) after their grace period. A
+    failed trial is retried as configured, and shown."""
+    import optuna
+    from optuna.trial import TrialState
+
+    optuna.storages.fail_stale_trials(study)  # retries through the storage's own callback
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        pid = _local_pid(trial)
+        if pid is None or pid == os.getpid() or _alive(pid):
+            continue
+        try:
+            study._storage.set_trial_user_attr(trial._trial_id, "error", f"its worker (process {pid}) died")
+            if not study._storage.set_trial_state_values(trial._trial_id, state=TrialState.FAIL):
+                continue
+        except optuna.exceptions.UpdateFinishedTrialError:  # another worker got there first
+            continue
+        failed = study._storage.get_trial(trial._trial_id)
+        log.warning("sweep: trial %d failed: %s", failed.number, failed.user_attrs["error"])
+        if retry is not None:
+            retry(study, failed)
+        if on_trial is not None:
+            on_trial(failed)
+
+
+class _Objective:
+    """One trial: a run per seed under ``SWEEP_DIR/trials/NNNN/seed-S``; the mean over seeds."""
+
+    def __init__(self, spec: SweepSpec, sweep_dir: Path, study, total: int, plugins: Any) -> None:
+        self.spec, self.sweep_dir, self.study, self.total, self.plugins = spec, sweep_dir, study, total, plugins
+
+    def __call__(self, trial) -> float:
+        from optuna.trial import TrialState
+
+        occupying = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)
+        earlier = [t for t in self.study.get_trials(deepcopy=False, states=occupying) if t.number < trial.number]
+        if len(earlier) >= self.total:
             trial.set_user_attr("surplus", True)
             raise _Surplus()
-        params = {p.key: _suggest(trial, p) for p in spec.space}
-        values: dict[str, float] = {}
+        trial.set_user_attr("worker", _worker_id())
+        for key, value in (("error", None), ("values", {}), ("ci95", None)):  # not a failed trial's, when retried
+            trial.set_user_attr(key, value)
         started = time.perf_counter()
-        trial.set_user_attr("run_dir", str(sweep_dir / "trials" / f"{trial.number:04d}"))
-        for index, seed in enumerate(spec.seeds):
-            from ..experiment import Experiment
+        try:
+            return self._train(trial, started)
+        except KeyboardInterrupt:
+            trial.set_user_attr("error", "interrupted")
+            raise
+        except Exception as exc:
+            if not isinstance(exc, _pruned()):
+                trial.set_user_attr("error", _first_line(exc))
+            raise
+        finally:
+            trial.set_user_attr("seconds", round(time.perf_counter() - started, 3))
 
+    def _train(self, trial, started: float) -> float:
+        from ..experiment import Experiment
+        from ..summary import mean_interval
+
+        spec = self.spec
+        params = {p.key: _suggest(trial, p) for p in spec.space}
+        folder = self.sweep_dir / "trials" / f"{trial.number:04d}"
+        trial.set_user_attr("run_dir", str(folder))
+        values: dict[str, float] = {}
+        for index, seed in enumerate(spec.seeds):
             pruning = _Pruning(trial, spec.objective, offset=0)
-            experiment = Experiment.from_dict(spec.base, overrides=spec.overrides(params, seed), plugins=plugins,
-                                              callbacks=[pruning])
+            experiment = Experiment.from_dict(spec.base, overrides=spec.overrides(params, seed),
+                                              plugins=self.plugins, callbacks=[pruning])
             pruning.offset = index * experiment.config.train.steps
-            report = experiment.fit(sweep_dir / "trials" / f"{trial.number:04d}" / f"seed-{seed}")
+            report = experiment.fit(folder / f"seed-{seed}")
             if pruning.pruned:
-                trial.set_user_attr("values", values)
-                trial.set_user_attr("seconds", round(time.perf_counter() - started, 3))
-                raise optuna.TrialPruned()
+                raise _pruned()()
             values[str(seed)] = float(report["metrics"][spec.objective])
             trial.set_user_attr("values", values)
         stats = mean_interval(list(values.values()))
         trial.set_user_attr("ci95", stats["ci95"])
-        trial.set_user_attr("seconds", round(time.perf_counter() - started, 3))
         if stats["mean"] is None:
             raise ConfigError(f"the objective {spec.objective!r} is not a finite number for any seed")
         return stats["mean"]
 
-    def callback(study, frozen) -> None:
-        if on_trial is not None and not frozen.user_attrs.get("surplus"):
-            on_trial(frozen)
 
-    while True:
-        done = counted(study)
-        running = len(study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
-        if done + running >= total:
-            break
-        study.optimize(objective, n_trials=1, catch=(Exception,), callbacks=[callback], gc_after_trial=False)
-        last = study.get_trials(deepcopy=False)[-1] if study.get_trials(deepcopy=False) else None
-        if last is not None and last.user_attrs.get("surplus"):
-            break
+def _pruned() -> type[Exception]:
+    import optuna
+
+    return optuna.TrialPruned
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__
 
 
 def _suggest(trial, param) -> Any:
@@ -208,7 +355,8 @@ def trial_row(trial) -> dict[str, Any]:
     """One trial as the table shows it: params, objective, per-seed values, state and seconds."""
     return {"number": trial.number, "state": trial.state.name.lower(), "params": dict(trial.params),
             "value": trial.value, "ci95": trial.user_attrs.get("ci95"),
-            "values": dict(trial.user_attrs.get("values", {})), "seconds": trial.user_attrs.get("seconds")}
+            "values": dict(trial.user_attrs.get("values") or {}), "seconds": trial.user_attrs.get("seconds"),
+            "error": trial.user_attrs.get("error")}
 
 
 def format_trial(row: Mapping[str, Any]) -> str:
@@ -221,7 +369,8 @@ def format_trial(row: Mapping[str, Any]) -> str:
         objective = "-"
     seconds = f"{row['seconds']:.1f} s" if row["seconds"] is not None else "-"
     seeds = " ".join(f"{k}:{v:.4g}" for k, v in row["values"].items())
-    return f"{row['number']:>5}  {row['state']:<8}  {objective:>20}  {seconds:>8}  {params}  [{seeds}]"
+    error = f"  ({row['error']})" if row.get("error") else ""
+    return f"{row['number']:>5}  {row['state']:<8}  {objective:>20}  {seconds:>8}  {params}  [{seeds}]{error}"
 
 
 def format_table(rows: list[Mapping[str, Any]], objective: str) -> str:
@@ -234,13 +383,14 @@ def _short(value: Any) -> str:
 
 
 def best_config(spec: SweepSpec, study, plugins: Any) -> tuple[Any, str]:
-    """The best trial and its full config as TOML (seed: the sweep's first), ready for ``--config``."""
+    """The best trial and its full config as TOML (seed: the sweep's first), ready for ``--config``;
+    ``(None, "")`` while the study has no complete trial."""
     from ..config import resolve_config
     from ..experiment import expand_config
 
     try:
         best = study.best_trial
     except ValueError:
-        raise ConfigError(f"the study {spec.name!r} has no complete trial yet") from None
+        return None, ""
     raw = expand_config(spec.base, spec.overrides(best.params, spec.seeds[0]), plugins.registry)
     return best, resolve_config(raw, plugins.registry).to_toml()

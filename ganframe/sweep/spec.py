@@ -90,10 +90,21 @@ class SweepSpec:
         return {**self.fixed, **params, "seed": seed}
 
     def fingerprint(self) -> dict[str, Any]:
-        """What must stay the same for a study to be continued by this sweep file."""
+        """What must stay the same for a study to be continued by this sweep file: everything that
+    changes what a trial's value means (``trials``, ``pruner`` and ``retries`` may change)."""
         return {"objective": self.objective, "direction": self.direction, "seeds": list(self.seeds),
+                "base": _plain(self.base), "fixed": _plain(self.fixed),
                 "space": [attrs.asdict(p, value_serializer=lambda _i, _a, v: list(v) if isinstance(v, tuple) else v)
                           for p in self.space]}
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as JSON-like lists and dicts (tuples become lists), for the stored fingerprint."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
 
 
 def load_sweep(path: str | Path) -> SweepSpec:
