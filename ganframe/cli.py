@@ -107,7 +107,6 @@ def build_parser() -> argparse.ArgumentParser:
                        "(sqlite:///FILE, postgresql://..., journal:FILE; default: sqlite in the sweep directory)")
     sweep.add_argument("--jobs", type=int, default=1, metavar="N", help="trials at once, in N local processes")
     sweep.add_argument("--trials", type=int, metavar="N", help="total trials of the study (default: the file's)")
-    sweep.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)  # a --jobs process: no table
 
     report = add_command("report", help="write a run's report.html (figures, metrics, config) again")
     report.add_argument("run_dir", type=Path, help="a run directory, or the directory of a --seeds run")
@@ -808,7 +807,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from .sweep import load_sweep, run_sweep
-    from .sweep.run import default_storage, format_table, format_trial, import_optuna, run_worker, trial_row
+    from .sweep.run import format_table, import_optuna, print_trial
 
     import_optuna()  # what to install, before anything else
     if not 1 <= args.jobs <= 256:
@@ -817,17 +816,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         raise ConfigError(f"--trials must be positive, got {args.trials}")
     spec = load_sweep(args.sweep_file)
     out = args.out if args.out is not None else Path("sweeps") / spec.name
-    plugins = _plugins(args, warn=not args.worker)
-
-    def progress(trial) -> None:
-        print(f"trial {format_trial(trial_row(trial)).strip()}", flush=True)
-
-    if args.worker:
-        run_worker(spec, out, args.storage or default_storage(out), plugins=plugins, on_trial=progress,
-                   trials=args.trials)
-        return 0
-    result = run_sweep(spec, out, storage=args.storage, jobs=args.jobs, trials=args.trials, plugins=plugins,
-                       sweep_file=args.sweep_file, on_trial=progress)
+    result = run_sweep(spec, out, storage=args.storage, jobs=args.jobs, trials=args.trials, plugins=_plugins(args),
+                       on_trial=print_trial, worker_progress=True)
     print(f"sweep {spec.name!r}: {out}")
     print(format_table(result["rows"], spec.objective))
     print(f"report: {result['report']}")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -61,8 +63,11 @@ def ganframe(*args, cwd: Path) -> subprocess.CompletedProcess:
 def trial_states(db: Path) -> list[str]:
     if not db.exists():
         return []
-    with sqlite3.connect(db) as connection:
-        return [row[0] for row in connection.execute("SELECT state FROM trials ORDER BY number")]
+    try:
+        with sqlite3.connect(db) as connection:
+            return [row[0] for row in connection.execute("SELECT state FROM trials ORDER BY number")]
+    except sqlite3.OperationalError:  # the sweep is creating the database right now
+        return []
 
 
 @pytest.mark.parametrize("extra, message", [
@@ -142,24 +147,29 @@ def test_sweep_table_seeds_best_config_and_restart(tmp_path):
     assert clash.returncode == 2 and "different sweep" in clash.stderr, clash.stderr
 
 
-def test_two_workers_on_one_storage_run_exactly_n_trials(tmp_path):
+@pytest.mark.parametrize("kind", ["sqlite", "journal"])
+def test_two_workers_on_one_storage_run_exactly_n_trials(tmp_path, kind):
+    import optuna
+
     path = write_sweep(tmp_path, trials=6, top='pruner = "none"')
-    storage = f"sqlite:///{tmp_path / 'shared.db'}"
+    storage = f"sqlite:///{tmp_path / 'shared.db'}" if kind == "sqlite" else f"journal:{tmp_path / 'shared.journal'}"
     workers = [subprocess.Popen([sys.executable, "-m", "ganframe", "sweep", str(path), "--out", str(tmp_path / f"w{i}"),
                                  "--storage", storage], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True) for i in range(2)]
     for worker in workers:
         _, err = worker.communicate(timeout=300)
         assert worker.returncode == 0, err
-    with sqlite3.connect(tmp_path / "shared.db") as connection:
-        rows = connection.execute("SELECT t.number, t.state FROM trials t ORDER BY t.number").fetchall()
-        surplus = {number for (number,) in connection.execute(
-            "SELECT t.number FROM trials t JOIN trial_user_attributes a ON a.trial_id = t.trial_id "
-            "WHERE a.key = 'surplus' AND a.value_json = 'true'")}
-    complete = [number for number, state in rows if state == "COMPLETE"]
+    if kind == "sqlite":
+        study = optuna.load_study(study_name="sweep", storage=storage)
+    else:
+        from optuna.storages.journal import JournalFileBackend, JournalStorage
+
+        study = optuna.load_study(study_name="sweep", storage=JournalStorage(JournalFileBackend(storage[8:])))
+    trials = study.get_trials(deepcopy=False)
+    complete = [t.number for t in trials if t.state.name == "COMPLETE"]
     assert len(complete) == 6 and len(set(complete)) == 6
     # a trial a worker started after the last one was taken is marked surplus, never a result
-    assert all(state == "FAIL" and number in surplus for number, state in rows if state != "COMPLETE")
+    assert all(t.state.name == "FAIL" and t.user_attrs.get("surplus") for t in trials if t.state.name != "COMPLETE")
     # each worker wrote its own trials' run directories; together, every complete trial once
     dirs = [p.name for w in ("w0", "w1") for p in (tmp_path / w / "trials").glob("*") if (p / "seed-1").is_dir()]
     assert sorted(int(d) for d in dirs if int(d) in complete) == sorted(complete)
@@ -218,6 +228,43 @@ def test_jobs_runs_worker_processes(tmp_path):
     result = ganframe("sweep", path, "--out", tmp_path / "out", "--jobs", "2", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert trial_states(tmp_path / "out" / "study.db").count("COMPLETE") == 4
+    workers = {row["worker"] for row in _user_attrs(tmp_path / "out" / "study.db", "worker")}
+    assert len(workers) == 2  # two processes ran trials
+    progress = [line for line in result.stdout.splitlines() if line.startswith("trial ") and "complete" in line]
+    assert len(progress) == 4  # every trial's line, whichever process ran it
+
+
+def _user_attrs(db: Path, key: str) -> list[dict]:
+    with sqlite3.connect(db) as connection:
+        return [{"number": number, key: json.loads(value)} for number, value in connection.execute(
+            "SELECT t.number, a.value_json FROM trials t JOIN trial_user_attributes a ON a.trial_id = t.trial_id "
+            "WHERE a.key = ?", (key,))]
+
+
+def test_ctrl_c_stops_every_worker_and_a_restart_continues(tmp_path):
+    path = write_sweep(tmp_path, trials=3, top='pruner = "none"', steps=4000, eval_every=2000)
+    out = tmp_path / "out"
+    sweep = subprocess.Popen([sys.executable, "-m", "ganframe", "sweep", str(path), "--out", str(out), "--jobs", "2"],
+                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             start_new_session=True)
+    deadline = time.monotonic() + 120
+    while trial_states(out / "study.db").count("RUNNING") < 2:
+        assert sweep.poll() is None and time.monotonic() < deadline, "two trials never ran at once"
+        time.sleep(0.05)
+    time.sleep(0.5)
+    os.killpg(sweep.pid, signal.SIGINT)  # Ctrl-C reaches the whole process group
+    _, err = sweep.communicate(timeout=120)
+    assert sweep.returncode == 130, err
+    assert err.strip().splitlines()[-1].startswith("ganframe: error: interrupted (SIGINT)")
+    assert "Traceback" not in err
+    states = trial_states(out / "study.db")
+    assert "RUNNING" not in states and "FAIL" in states  # interrupted trials failed, none left running
+    errors = {row["number"]: row["error"] for row in _user_attrs(out / "study.db", "error")}
+    assert all(errors[number] == "interrupted" for number, state in enumerate(states) if state == "FAIL")
+    done = states.count("COMPLETE")
+    again = ganframe("sweep", path, "--out", out, "--jobs", "1", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert trial_states(out / "study.db").count("COMPLETE") == 3 and done < 3
 
 
 def test_pruning_stops_a_trial_early(tmp_path):

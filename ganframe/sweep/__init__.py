@@ -5,8 +5,6 @@ Optuna is an optional dependency (``pip install 'ganframe[sweep]'``), imported w
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,14 +17,18 @@ RESULTS = "trials.json"
 
 
 def run_sweep(spec: SweepSpec, sweep_dir: str | Path, *, storage: str | None = None, jobs: int = 1,
-              trials: int | None = None, plugins: Any = None, sweep_file: str | Path | None = None,
-              on_trial: Callable[[Any], None] | None = None) -> dict[str, Any]:
+              trials: int | None = None, plugins: Any = None, on_trial: Callable[[Any], None] | None = None,
+              worker_progress: bool = False) -> dict[str, Any]:
     """Validate ``spec``, then run trials until ``trials`` (default ``spec.trials``) are complete
-    or pruned in the study (continuing it when it exists), in ``jobs`` processes (more than one
-    needs ``sweep_file``, which the other processes read). Writes ``SWEEP_DIR/trials.json`` and
+    or pruned in the study (continuing it when it exists). Writes ``SWEEP_DIR/trials.json``,
     ``SWEEP_DIR/best.toml`` (when a trial is complete) and ``SWEEP_DIR/report.html`` (the table and
     Optuna's plots); returns ``{"rows", "best", "best_config", "report"}``, best and best_config None
-    when no trial is complete."""
+    when no trial is complete.
+
+    ``jobs`` > 1 starts ``jobs - 1`` worker processes beside this one. They load the installed
+    plugins (less those ``plugins`` disabled): a plugin object given only in this process is not
+    theirs. ``on_trial(trial)`` is called in this process for its own trials; with
+    ``worker_progress`` the workers print each of theirs as a line, as the command does."""
     from ..plugins import load_plugins
     from ..rundir import write_atomically, write_json
     from .report import write_sweep_report
@@ -39,15 +41,8 @@ def run_sweep(spec: SweepSpec, sweep_dir: str | Path, *, storage: str | None = N
     sweep_dir.mkdir(parents=True, exist_ok=True)
     storage = storage or default_storage(sweep_dir)
     open_study(spec, storage)  # an unreachable storage or another sweep's study fails here
-    workers = []
-    if jobs > 1:
-        if sweep_file is None:
-            raise ValueError("run_sweep(jobs > 1) needs the sweep_file the other processes read")
-        command = [sys.executable, "-m", "ganframe", "sweep", str(sweep_file), "--out", str(sweep_dir),
-                   "--storage", storage, "--worker"]
-        if trials is not None:
-            command += ["--trials", str(trials)]
-        workers = [subprocess.Popen(command) for _ in range(jobs - 1)]
+    workers = [_start_worker(spec, sweep_dir, storage, trials, plugins.disabled, worker_progress)
+               for _ in range(jobs - 1)]
     try:
         run_worker(spec, sweep_dir, storage, plugins=plugins, on_trial=on_trial, trials=trials)
     except BaseException:  # Ctrl-C, SIGTERM, an error: the workers stop too (their trials fail, never count)
@@ -56,7 +51,7 @@ def run_sweep(spec: SweepSpec, sweep_dir: str | Path, *, storage: str | None = N
         raise
     finally:
         for worker in workers:
-            worker.wait()
+            worker.join()
     study = open_study(spec, storage)
     rows = trial_rows(study)
     write_json(sweep_dir / RESULTS, {"study": spec.name, "storage": storage, "objective": spec.objective,
@@ -67,3 +62,17 @@ def run_sweep(spec: SweepSpec, sweep_dir: str | Path, *, storage: str | None = N
     report = write_sweep_report(study, sweep_dir, spec, rows)
     return {"rows": rows, "best": best, "best_config": sweep_dir / BEST if best is not None else None,
             "report": report}
+
+
+def _start_worker(spec: SweepSpec, sweep_dir: Path, storage: str, trials: int | None, disabled: Any,
+                  progress: bool):
+    """A worker process on the study (spawned: a fresh interpreter, as safe with PyTorch's threads
+    as from a notebook)."""
+    import multiprocessing
+
+    from .run import worker_process
+
+    process = multiprocessing.get_context("spawn").Process(
+        target=worker_process, args=(spec, sweep_dir, storage, trials, sorted(disabled), progress), daemon=False)
+    process.start()
+    return process

@@ -197,6 +197,33 @@ def run_worker(spec: SweepSpec, sweep_dir: Path, storage_url: str, *, plugins: A
 POLL_S = 0.5
 
 
+def worker_process(spec: SweepSpec, sweep_dir: Path, storage_url: str, trials: int | None,
+                   disabled: list[str], progress: bool) -> None:
+    """The body of a ``--jobs`` worker process: its own plugins, trials until the study is done.
+    A stop signal fails its running trial ("interrupted") and ends it quietly with 128 + the
+    signal's number; an error ends it with one line on stderr."""
+    import sys
+
+    from .. import stopping
+    from ..errors import GanframeError
+    from ..plugins import load_plugins
+
+    with stopping.handling(stopping.raise_terminated):
+        try:
+            run_worker(spec, sweep_dir, storage_url, plugins=load_plugins(disabled, use_environment=False),
+                       on_trial=print_trial if progress else None, trials=trials)
+        except KeyboardInterrupt as exc:
+            sys.exit(stopping.exit_status(getattr(exc, "signum", 2)))
+        except GanframeError as exc:
+            sys.stderr.write(f"ganframe: error: sweep worker: {exc}\n")
+            sys.exit(2)
+
+
+def print_trial(trial) -> None:
+    """The progress line of a finished trial."""
+    print(f"trial {format_trial(trial_row(trial)).strip()}", flush=True)
+
+
 def _tally(study) -> dict[str, Any]:
     """Counts over the study: done (complete or pruned), running, failed (surplus trials aside), and
     whether every running trial is one this process can wait for (its process is on this machine,
