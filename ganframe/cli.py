@@ -825,6 +825,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if best is None:
         raise ConfigError(f"no trial of the sweep {spec.name!r} is complete: see the errors in the table above")
     print(f"best: trial {best.number}, {spec.objective} = {best.value:.6g}")
+    if result["against_baseline"]:
+        print(result["against_baseline"])
     print(f"best config: {result['best_config']} (train it with: ganframe train --config {result['best_config']})")
     return 0
 

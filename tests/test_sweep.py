@@ -123,6 +123,17 @@ def test_sweep_table_seeds_best_config_and_restart(tmp_path):
             assert report["seed"] == seed and report["metrics"]["wasserstein"] == pytest.approx(row["values"][str(seed)])
     best = min(results["trials"], key=lambda row: row["value"])
     assert f"best: trial {best['number']}," in result.stdout
+    # trial 0 trained the base config's own learning rate (the gaussian default preset's 5e-4), and
+    # the last line compares the best with it
+    assert results["trials"][0]["baseline"] and results["trials"][0]["params"] == {"generator.optimizer.lr": 0.0005}
+    assert not any(row["baseline"] for row in results["trials"][1:])
+    base = results["trials"][0]["value"]
+    if best["number"] == 0:
+        assert f"no trial beat the base config (trial 0: wasserstein = {base:.6g})" in result.stdout
+    else:
+        gain = (base - best["value"]) / base * 100
+        assert f"the best trial is {gain:.1f} % lower than the base config (trial 0" in result.stdout
+        assert f"--config {out / 'best.toml'} --seeds 2-6" in result.stdout
     # the report page: every trial, and Optuna's history plot
     page = (out / "report.html").read_text()
     assert f"report: {out / 'report.html'}" in result.stdout
@@ -299,3 +310,42 @@ def test_missing_optuna_says_what_to_install(tmp_path, monkeypatch, cli):
     monkeypatch.setitem(sys.modules, "optuna", None)
     result = cli("sweep", write_sweep(tmp_path))
     assert result.code == 2 and "pip install 'ganframe[sweep]'" in result.err
+
+
+def test_a_base_config_outside_the_space_is_a_warning_and_no_base_trial(tmp_path):
+    # the gaussian default's generator lr (5e-4) is below this range
+    path = tmp_path / "sweep.toml"
+    path.write_text(sweep_text(trials=2, top='pruner = "none"').replace("low = 1e-4", "low = 1e-3"))
+    result = ganframe("sweep", path, "--out", tmp_path / "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert ("no base-config trial: the base config's generator.optimizer.lr = 0.0005 is outside the space "
+            "(generator.optimizer.lr float [0.001, 0.01] log)") in result.stderr
+    rows = json.loads((tmp_path / "out" / "trials.json").read_text())["trials"]
+    assert len(rows) == 2 and not any(row["baseline"] for row in rows)
+    assert "base config" not in result.stdout
+
+
+def test_compare_to_baseline():
+    from ganframe.errors import ConfigError
+    from ganframe.sweep import parse_sweep
+    from ganframe.sweep.run import compare_to_baseline
+
+    def row(number, value, baseline=False, state="complete"):
+        return {"number": number, "state": state, "value": value, "baseline": baseline}
+
+    document = {"setup": "gaussian", "objective": "wasserstein", "seeds": [0, 1],
+                "space": [{"key": "train.batch_size", "type": "int", "low": 8, "high": 64}]}
+    minimize = parse_sweep(document)
+    maximize = parse_sweep({**document, "direction": "maximize"})
+    rows = [row(0, 2.0, baseline=True), row(1, 1.5), row(2, 0.5, state="pruned"), row(3, 3.0)]
+    assert compare_to_baseline(rows, minimize, "b.toml") == (
+        "the best trial is 25.0 % lower than the base config (trial 0: wasserstein = 2) on the sweep's seeds, "
+        "where it was chosen; check it on others: ganframe train --config b.toml --seeds 2-6")
+    assert compare_to_baseline(rows, maximize, "b.toml").startswith("the best trial is 50.0 % higher than")
+    tie = [row(0, 1.0, baseline=True), row(1, 1.0)]
+    assert compare_to_baseline(tie, minimize) == "no trial beat the base config (trial 0: wasserstein = 1)"
+    assert compare_to_baseline([row(0, 1.0), row(1, 2.0)], minimize) is None  # no base-config trial
+    assert compare_to_baseline([row(0, None, baseline=True, state="fail"), row(1, 2.0)], minimize) is None
+    assert parse_sweep({**document, "baseline": False}).baseline is False
+    with pytest.raises(ConfigError, match="'baseline' must be true or false"):
+        parse_sweep({**document, "baseline": "yes"})

@@ -22,8 +22,9 @@ def run_sweep(spec: SweepSpec, sweep_dir: str | Path, *, storage: str | None = N
     """Validate ``spec``, then run trials until ``trials`` (default ``spec.trials``) are complete
     or pruned in the study (continuing it when it exists). Writes ``SWEEP_DIR/trials.json``,
     ``SWEEP_DIR/best.toml`` (when a trial is complete) and ``SWEEP_DIR/report.html`` (the table and
-    Optuna's plots); returns ``{"rows", "best", "best_config", "report"}``, best and best_config None
-    when no trial is complete.
+    Optuna's plots); returns ``{"rows", "best", "best_config", "report", "against_baseline"}``, best
+    and best_config None when no trial is complete, against_baseline a sentence comparing the best
+    trial with the base-config trial (None without one).
 
     ``jobs`` > 1 starts ``jobs - 1`` worker processes beside this one. They load the installed
     plugins (less those ``plugins`` disabled): a plugin object given only in this process is not
@@ -32,7 +33,8 @@ def run_sweep(spec: SweepSpec, sweep_dir: str | Path, *, storage: str | None = N
     from ..plugins import load_plugins
     from ..rundir import write_atomically, write_json
     from .report import write_sweep_report
-    from .run import BEST, best_config, default_storage, import_optuna, open_study, run_worker, trial_rows
+    from .run import (BEST, best_config, compare_to_baseline, default_storage, enqueue_baseline, import_optuna,
+                      open_study, run_worker, trial_rows)
 
     import_optuna()
     plugins = plugins if plugins is not None else load_plugins()
@@ -40,7 +42,7 @@ def run_sweep(spec: SweepSpec, sweep_dir: str | Path, *, storage: str | None = N
     validate(spec, plugins)  # before any directory, study or trial
     sweep_dir.mkdir(parents=True, exist_ok=True)
     storage = storage or default_storage(sweep_dir)
-    open_study(spec, storage)  # an unreachable storage or another sweep's study fails here
+    enqueue_baseline(open_study(spec, storage), spec, plugins)  # an unreachable storage fails here
     workers = [_start_worker(spec, sweep_dir, storage, trials, plugins.disabled, worker_progress)
                for _ in range(jobs - 1)]
     try:
@@ -61,7 +63,7 @@ def run_sweep(spec: SweepSpec, sweep_dir: str | Path, *, storage: str | None = N
         write_atomically(sweep_dir / BEST, lambda handle: handle.write(text.encode()))
     report = write_sweep_report(study, sweep_dir, spec, rows)
     return {"rows": rows, "best": best, "best_config": sweep_dir / BEST if best is not None else None,
-            "report": report}
+            "report": report, "against_baseline": compare_to_baseline(rows, spec, sweep_dir / BEST)}
 
 
 def _start_worker(spec: SweepSpec, sweep_dir: Path, storage: str, trials: int | None, disabled: Any,

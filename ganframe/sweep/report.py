@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 
 from ..html_report import HTML, _document, _e, _figure, _format
 from ..rundir import write_atomically
+from .run import compare_to_baseline
 from .spec import SweepSpec
 
 log = logging.getLogger("ganframe")
@@ -185,6 +186,9 @@ def _header(study, spec: SweepSpec, rows: list[Mapping[str, Any]], best: int | N
         ("trials", _state_counts(rows)), ("search space", "; ".join(p.describe() for p in spec.space)),
         ("best trial", f"{best} ({spec.objective} = {_format(best_row['value'])})" if best_row else "none yet"),
     ]
+    against = compare_to_baseline(rows, spec)
+    if against:
+        facts.append(("against the base config", against))
     rows_html = "".join(f"<tr><th>{_e(name)}</th><td>{_e(value)}</td></tr>" for name, value in facts)
     return f"<table>{rows_html}</table>"
 
@@ -216,6 +220,7 @@ def _trial_row(row: Mapping[str, Any], seeds: list[str], keys: list[str], is_bes
     cells = "".join(f'<td class="number">{_e(_format(value))}</td>' for value in numbers)
     cells += "".join(f"<td>{_e(_format(row['params'].get(key)))}</td>" for key in keys)
     cells += f"<td>{_e(row.get('error') or '')}</td>"
-    number = f"{row['number']} (best)" if is_best else row["number"]
+    marks = [mark for mark, on in (("best", is_best), ("base config", row.get("baseline"))) if on]
+    number = f"{row['number']} ({', '.join(marks)})" if marks else row["number"]
     style = ' class="best" style="font-weight: bold"' if is_best else ""
     return f"<tr{style}><td>{_e(number)}</td><td>{_e(row['state'])}</td>{cells}</tr>"

@@ -383,7 +383,7 @@ def trial_row(trial) -> dict[str, Any]:
     return {"number": trial.number, "state": trial.state.name.lower(), "params": dict(trial.params),
             "value": trial.value, "ci95": trial.user_attrs.get("ci95"),
             "values": dict(trial.user_attrs.get("values") or {}), "seconds": trial.user_attrs.get("seconds"),
-            "error": trial.user_attrs.get("error")}
+            "error": trial.user_attrs.get("error"), "baseline": bool(trial.user_attrs.get("baseline"))}
 
 
 def format_trial(row: Mapping[str, Any]) -> str:
@@ -397,6 +397,7 @@ def format_trial(row: Mapping[str, Any]) -> str:
     seconds = f"{row['seconds']:.1f} s" if row["seconds"] is not None else "-"
     seeds = " ".join(f"{k}:{v:.4g}" for k, v in row["values"].items())
     error = f"  ({row['error']})" if row.get("error") else ""
+    error += "  (base config)" if row.get("baseline") else ""
     return f"{row['number']:>5}  {row['state']:<8}  {objective:>20}  {seconds:>8}  {params}  [{seeds}]{error}"
 
 
@@ -407,6 +408,41 @@ def format_table(rows: list[Mapping[str, Any]], objective: str) -> str:
 
 def _short(value: Any) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def enqueue_baseline(study, spec: SweepSpec, plugins: Any) -> None:
+    """Make the first trial of a new study train the base config's own values of the space (when
+    ``spec.baseline``), so that the table says whether the search beat the config it started from;
+    a warning when those values are outside the space."""
+    from .spec import baseline_params
+
+    if not spec.baseline or study.get_trials(deepcopy=False):
+        return
+    params, problem = baseline_params(spec, plugins)
+    if params is None:
+        log.warning("sweep %r: no base-config trial: %s (or set baseline = false)", spec.name, problem)
+        return
+    study.enqueue_trial(params, user_attrs={"baseline": True}, skip_if_exists=True)
+
+
+def compare_to_baseline(rows: list[Mapping[str, Any]], spec: SweepSpec, best_toml: str | Path = BEST) -> str | None:
+    """One sentence: how the best complete trial compares with the base-config trial, on the
+    sweep's own seeds (where the best was chosen, so the gain is optimistic); None without a
+    complete base-config trial."""
+    complete = [row for row in rows if row["state"] == "complete" and row["value"] is not None]
+    base = next((row for row in complete if row["baseline"]), None)
+    if base is None:
+        return None
+    sign = 1 if spec.direction == "minimize" else -1
+    best = min(complete, key=lambda row: (sign * row["value"], not row["baseline"]))
+    where = f"the base config (trial {base['number']}: {spec.objective} = {base['value']:.6g})"
+    if best is base:
+        return f"no trial beat {where}"
+    change = abs(best["value"] - base["value"]) / abs(base["value"]) * 100 if base["value"] else math.inf
+    fresh = max(spec.seeds) + 1
+    return (f"the best trial is {change:.1f} % {'lower' if sign == 1 else 'higher'} than {where} on the sweep's "
+            f"seeds, where it was chosen; check it on others: ganframe train --config {best_toml} --seeds "
+            f"{fresh}-{fresh + 4}")
 
 
 def best_config(spec: SweepSpec, study, plugins: Any) -> tuple[Any, str]:

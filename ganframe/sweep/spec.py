@@ -12,6 +12,7 @@ trials = 20
 seeds = [0, 1]                 # or "0-4": every trial trains each seed; the objective is the mean
 pruner = "median"              # or "none": stop a trial early on train.eval_every evaluations
 retries = 0                    # a failed trial (killed, or an error) is run again this many times
+baseline = true                # trial 0 trains the base config's own values of the space
 
 [set]                          # fixed overrides for every trial (dotted keys, as --set)
 "train.steps" = 2000
@@ -41,7 +42,7 @@ TYPES = ("float", "int", "categorical")
 DIRECTIONS = ("minimize", "maximize")
 PRUNERS = ("median", "none")
 TOP_KEYS = ("setup", "preset", "config", "name", "objective", "direction", "trials", "seeds", "pruner",
-            "retries", "set", "space")
+            "retries", "baseline", "set", "space")
 ENTRY_KEYS = {"float": ("key", "type", "low", "high", "log"), "int": ("key", "type", "low", "high", "log"),
               "categorical": ("key", "type", "choices")}
 MAX_TRIALS = 100_000
@@ -81,6 +82,7 @@ class SweepSpec:
     seeds: tuple[int, ...] = (0,)
     pruner: str = "median"
     retries: int = 0
+    baseline: bool = True
     fixed: Mapping[str, Any] = attrs.field(factory=dict)
     space: tuple[Param, ...] = ()
     source: str | None = None
@@ -136,6 +138,9 @@ def parse_sweep(document: Mapping[str, Any], *, where: str = "the sweep", folder
     pruner = _choice(document, "pruner", PRUNERS, "median", where)
     trials = _whole(document, "trials", 10, where, low=1, high=MAX_TRIALS)
     retries = _whole(document, "retries", 0, where, low=0, high=100)
+    baseline = document.get("baseline", True)
+    if not isinstance(baseline, bool):
+        raise ConfigError(f"{where}: 'baseline' must be true or false, got {baseline!r}")
     seeds = _seeds(document.get("seeds", [0]), where)
     fixed = document.get("set", {})
     if not isinstance(fixed, Mapping):
@@ -154,7 +159,7 @@ def parse_sweep(document: Mapping[str, Any], *, where: str = "the sweep", folder
             raise ConfigError(f"{where}: the key {key!r} is both in [set] and in the space")
     study_name = _string(document, "name", where) if "name" in document else name
     return SweepSpec(name=study_name, base=base, objective=objective, direction=direction, trials=trials,
-                     seeds=seeds, pruner=pruner, retries=retries, fixed=dict(fixed), space=space, source=where)
+                     seeds=seeds, pruner=pruner, retries=retries, baseline=baseline, fixed=dict(fixed), space=space, source=where)
 
 
 def _param(entry: Mapping[str, Any], where: str) -> Param:
@@ -261,6 +266,31 @@ def validate(spec: SweepSpec, plugins: Any) -> list[str]:
         raise ConfigError(f"the objective {spec.objective!r} is not computed by the metrics "
                           f"{', '.join(experiment.metrics)}; {describe_choices(spec.objective, computed)}")
     return computed
+
+
+def baseline_params(spec: SweepSpec, plugins: Any) -> tuple[dict[str, Any] | None, str | None]:
+    """The base config's own values of the space's keys (with the sweep's [set]; a component's
+    name for a component key), to train as a trial beside the searched ones; or None and why not
+    (a value outside the space: Optuna can only enqueue points of the space)."""
+    from ..config import resolve_config
+    from ..experiment import expand_config
+
+    resolved = resolve_config(expand_config(spec.base, spec.overrides({}, spec.seeds[0]), plugins.registry),
+                              plugins.registry).to_dict()
+    params = {}
+    for param in spec.space:
+        value: Any = resolved
+        for part in param.key.split("."):
+            value = value.get(part) if isinstance(value, Mapping) else None
+        if isinstance(value, Mapping):  # a component: its name
+            value = value.get("name")
+        inside = (value in param.choices if param.type == "categorical" else
+                  isinstance(value, (int, float)) and not isinstance(value, bool)
+                  and (param.type == "float" or float(value).is_integer()) and param.low <= value <= param.high)
+        if not inside:
+            return None, f"the base config's {param.key} = {value!r} is outside the space ({param.describe()})"
+        params[param.key] = int(value) if param.type == "int" else value
+    return params, None
 
 
 def _with_prefix(exc: GanframeError, prefix: str) -> tuple[Any, ...]:
