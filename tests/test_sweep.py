@@ -57,7 +57,7 @@ def sweep_text(trials: int = 3, extra: str = "", top: str = "", steps: int = 50,
 
 def ganframe(*args, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "ganframe", *map(str, args)], cwd=cwd, capture_output=True,
-                          text=True, timeout=300)
+                          text=True, timeout=300, check=False)
 
 
 def trial_states(db: Path) -> list[str]:
@@ -181,6 +181,8 @@ def test_two_workers_on_one_storage_run_exactly_n_trials(tmp_path, kind):
     assert len(complete) == 6 and len(set(complete)) == 6
     # a trial a worker started after the last one was taken is marked surplus, never a result
     assert all(t.state.name == "FAIL" and t.user_attrs.get("surplus") for t in trials if t.state.name != "COMPLETE")
+    # one base-config trial, whichever process created the study
+    assert sum(bool(t.user_attrs.get("baseline")) for t in trials) == 1
     # each worker wrote its own trials' run directories; together, every complete trial once
     dirs = [p.name for w in ("w0", "w1") for p in (tmp_path / w / "trials").glob("*") if (p / "seed-1").is_dir()]
     assert sorted(int(d) for d in dirs if int(d) in complete) == sorted(complete)
@@ -278,38 +280,49 @@ def test_ctrl_c_stops_every_worker_and_a_restart_continues(tmp_path):
     assert trial_states(out / "study.db").count("COMPLETE") == 3 and done < 3
 
 
-def test_pruning_stops_a_trial_early(tmp_path):
+@pytest.mark.parametrize("warmup, stopped_at", [(0.0, 10), (0.5, 30)])
+def test_pruning_stops_a_trial_early(tmp_path, monkeypatch, warmup, stopped_at):
+    import optuna
     import tomllib
 
     from ganframe.sweep import parse_sweep
+    from ganframe.sweep import run as sweep_run
 
-    document = tomllib.loads(write_sweep(tmp_path, trials=1).read_text())
-    document["set"]["train.eval_every"] = 10
-    spec = parse_sweep(document)
-    import optuna
+    document = tomllib.loads(write_sweep(tmp_path, trials=1, eval_every=10).read_text())
+    spec = parse_sweep({**document, "pruner_warmup": warmup})
 
     class Always(optuna.pruners.BasePruner):
         def prune(self, study, trial):
             return True
 
-    from ganframe.sweep import run as sweep_run
-
-    original = optuna.pruners.MedianPruner
+    monkeypatch.setattr(optuna.pruners, "MedianPruner", Always)
     (tmp_path / "out").mkdir()
-    try:
-        optuna.pruners.MedianPruner = Always
-        sweep_run.run_worker(spec, tmp_path / "out", sweep_run.default_storage(tmp_path / "out"))
-    finally:
-        optuna.pruners.MedianPruner = original
+    sweep_run.run_worker(spec, tmp_path / "out", sweep_run.default_storage(tmp_path / "out"))
     assert trial_states(tmp_path / "out" / "study.db") == ["PRUNED"]
     report = json.loads((tmp_path / "out" / "trials" / "0000" / "seed-0" / "report.json").read_text())
-    assert report["steps"] == 10 and not report["completed"]
+    assert report["steps"] == stopped_at and not report["completed"]  # evaluations every 10 rounds of 50
 
 
 def test_missing_optuna_says_what_to_install(tmp_path, monkeypatch, cli):
     monkeypatch.setitem(sys.modules, "optuna", None)
     result = cli("sweep", write_sweep(tmp_path))
     assert result.code == 2 and "pip install 'ganframe[sweep]'" in result.err
+
+
+def test_the_same_sweep_file_gives_the_same_table(tmp_path):
+    # one process: the same points (TPE seeded per trial from sampler_seed) and, trainings being
+    # bit-identical on the CPU, the same values; another sampler_seed proposes other points
+    path = write_sweep(tmp_path, trials=3, top='pruner = "none"\nbaseline = false')
+    other = tmp_path / "other.toml"
+    other.write_text(sweep_text(trials=3, top='pruner = "none"\nbaseline = false\nsampler_seed = 7'))
+    tables = []
+    for sweep, out in ((path, "a"), (path, "b"), (other, "c")):
+        result = ganframe("sweep", sweep, "--out", tmp_path / out, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        rows = json.loads((tmp_path / out / "trials.json").read_text())["trials"]
+        tables.append([(row["params"], row["values"]) for row in rows])
+    assert tables[0] == tables[1]
+    assert [params for params, _ in tables[0]] != [params for params, _ in tables[2]]
 
 
 def test_a_base_config_outside_the_space_is_a_warning_and_no_base_trial(tmp_path):
@@ -349,3 +362,7 @@ def test_compare_to_baseline():
     assert parse_sweep({**document, "baseline": False}).baseline is False
     with pytest.raises(ConfigError, match="'baseline' must be true or false"):
         parse_sweep({**document, "baseline": "yes"})
+    with pytest.raises(ConfigError, match="'pruner_warmup' must be a fraction"):
+        parse_sweep({**document, "pruner_warmup": 1.5})
+    with pytest.raises(ConfigError, match="'pruner' must be one of median, successive-halving, hyperband, none"):
+        parse_sweep({**document, "pruner": "asha"})

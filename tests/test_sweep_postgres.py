@@ -20,7 +20,7 @@ import pytest
 
 optuna = pytest.importorskip("optuna")
 
-from test_sweep import ganframe, write_sweep  # noqa: E402  (tests/ is on sys.path: no __init__.py)
+from test_sweep import ganframe, write_sweep
 
 POSTGRES = os.environ.get("GANFRAME_TEST_POSTGRES", "")
 needs_postgres = pytest.mark.skipif(
@@ -29,7 +29,7 @@ needs_postgres = pytest.mark.skipif(
 
 def named_sweep(folder: Path, name: str, trials: int) -> Path:
     """The small sweep of test_sweep.py as the study ``name``."""
-    path = write_sweep(folder, trials=trials)
+    path = write_sweep(folder, trials=trials, top='pruner = "none"')
     path.write_text(f'name = "{name}"\n' + path.read_text())
     return path
 

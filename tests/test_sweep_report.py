@@ -14,9 +14,9 @@ import pytest
 
 optuna = pytest.importorskip("optuna")
 
-from ganframe.sweep import parse_sweep  # noqa: E402
-from ganframe.sweep import run as sweep_run  # noqa: E402
-from ganframe.sweep.report import FIGURES, write_sweep_report  # noqa: E402
+from ganframe.sweep import parse_sweep
+from ganframe.sweep import run as sweep_run
+from ganframe.sweep.report import FIGURES, write_sweep_report
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 FIGURE_FILES = ("history.png", "importances.png", "slice.png")

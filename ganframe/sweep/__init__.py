@@ -33,8 +33,18 @@ def run_sweep(spec: SweepSpec, sweep_dir: str | Path, *, storage: str | None = N
     from ..plugins import load_plugins
     from ..rundir import write_atomically, write_json
     from .report import write_sweep_report
-    from .run import (BEST, best_config, compare_to_baseline, default_storage, enqueue_baseline, import_optuna,
-                      open_study, run_worker, trial_rows)
+    from .run import (
+        BEST,
+        best_config,
+        compare_to_baseline,
+        create_or_open_study,
+        default_storage,
+        enqueue_baseline,
+        import_optuna,
+        open_study,
+        run_worker,
+        trial_rows,
+    )
 
     import_optuna()
     plugins = plugins if plugins is not None else load_plugins()
@@ -42,7 +52,9 @@ def run_sweep(spec: SweepSpec, sweep_dir: str | Path, *, storage: str | None = N
     validate(spec, plugins)  # before any directory, study or trial
     sweep_dir.mkdir(parents=True, exist_ok=True)
     storage = storage or default_storage(sweep_dir)
-    enqueue_baseline(open_study(spec, storage), spec, plugins)  # an unreachable storage fails here
+    study, created = create_or_open_study(spec, storage)  # an unreachable storage fails here
+    if created:
+        enqueue_baseline(study, spec, plugins)
     workers = [_start_worker(spec, sweep_dir, storage, trials, plugins.disabled, worker_progress)
                for _ in range(jobs - 1)]
     try:

@@ -51,6 +51,12 @@ def default_storage(sweep_dir: Path) -> str:
 def open_study(spec: SweepSpec, storage_url: str):
     """The study named ``spec.name`` in ``storage_url`` (created, or continued when it exists); an
     unreachable storage or a study made by a different sweep is a one-line ConfigError."""
+    return create_or_open_study(spec, storage_url)[0]
+
+
+def create_or_open_study(spec: SweepSpec, storage_url: str) -> tuple[Any, bool]:
+    """:func:`open_study`, and whether this call created the study (of several processes opening a
+    new study at once, exactly one did: the storage refuses a second study of the same name)."""
     optuna = import_optuna()
     for attempt in range(5):  # processes that create one fresh database at once race on its schema
         try:
@@ -98,12 +104,19 @@ def _open_study(optuna, spec: SweepSpec, storage_url: str):
         else:
             raise ConfigError(f"--storage {storage_url!r}: expected an Optuna database URL (sqlite:///FILE, "
                               "postgresql://..., mysql://...) or journal:FILE")
-        pruner = optuna.pruners.MedianPruner() if spec.pruner == "median" else optuna.pruners.NopPruner()
-        study = optuna.create_study(study_name=spec.name, storage=storage, load_if_exists=True,
-                                    direction=spec.direction, pruner=pruner)
+        pruner = {"median": optuna.pruners.MedianPruner, "successive-halving": optuna.pruners.SuccessiveHalvingPruner,
+                  "hyperband": optuna.pruners.HyperbandPruner, "none": optuna.pruners.NopPruner}[spec.pruner]()
+        from .sampler import TrialSeededSampler
+
+        options = {"study_name": spec.name, "storage": storage, "direction": spec.direction, "pruner": pruner,
+                   "sampler": TrialSeededSampler(spec.sampler_seed)}
+        try:
+            study, created = optuna.create_study(**options), True
+        except optuna.exceptions.DuplicatedStudyError:
+            study, created = optuna.create_study(**options, load_if_exists=True), False
     except ConfigError:
         raise
-    except Exception as exc:  # sqlalchemy's errors, a missing driver, a refused connection...
+    except Exception as exc:  # noqa: BLE001 -- sqlalchemy's errors, a missing driver, a refused connection...
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise _StorageError(f"cannot open the storage {storage_url!r}: {first}") from None
     fingerprint = spec.fingerprint()
@@ -112,10 +125,11 @@ def _open_study(optuna, spec: SweepSpec, storage_url: str):
         study.set_user_attr(FINGERPRINT, fingerprint)
     elif saved != fingerprint:
         raise ConfigError(f"the study {spec.name!r} in {storage_url!r} was started by a different sweep "
-                          "(objective, direction, seeds or space); give the sweep another name or --out")
+                          "(objective, direction, seeds, space, base config or [set]); give the sweep another "
+                          "name or --out")
     if study.direction.name.lower() != spec.direction:
         raise ConfigError(f"the study {spec.name!r} in {storage_url!r} is to {study.direction.name.lower()}")
-    return study
+    return study, created
 
 
 def counted(study) -> int:
@@ -130,18 +144,23 @@ class _Surplus(Exception):
 
 
 class _Pruning:
-    """A lifecycle callback: reports each evaluation to the trial; stops training when the pruner says so."""
+    """A lifecycle callback: reports each evaluation to the trial (at round ``offset + step``: the
+    seeds of a trial train one after another); stops training when the pruner says so, but not
+    before ``warmup`` (a fraction) of the first seed's rounds, where values say little yet."""
 
-    def __init__(self, trial, objective: str, offset: int) -> None:
-        self.trial, self.objective, self.offset = trial, objective, offset
+    def __init__(self, trial, objective: str, offset: int, warmup: float = 0.0) -> None:
+        self.trial, self.objective, self.offset, self.warmup = trial, objective, offset, warmup
         self.pruned = False
 
     @hookimpl
     def on_evaluation(self, experiment, step: int, metrics: Mapping[str, float]) -> None:
         value = metrics.get(self.objective)
-        if self.pruned or value is None or not math.isfinite(value) or step >= experiment.config.train.steps:
+        steps = experiment.config.train.steps
+        if self.pruned or value is None or not math.isfinite(value) or step >= steps:
             return
         self.trial.report(float(value), self.offset + step)
+        if self.offset == 0 and step < self.warmup * steps:
+            return
         if self.trial.should_prune():
             self.pruned = True
             experiment.request_stop()
@@ -336,7 +355,7 @@ class _Objective:
         trial.set_user_attr("run_dir", str(folder))
         values: dict[str, float] = {}
         for index, seed in enumerate(spec.seeds):
-            pruning = _Pruning(trial, spec.objective, offset=0)
+            pruning = _Pruning(trial, spec.objective, offset=0, warmup=spec.pruner_warmup)
             experiment = Experiment.from_dict(spec.base, overrides=spec.overrides(params, seed),
                                               plugins=self.plugins, callbacks=[pruning])
             pruning.offset = index * experiment.config.train.steps
@@ -411,12 +430,13 @@ def _short(value: Any) -> str:
 
 
 def enqueue_baseline(study, spec: SweepSpec, plugins: Any) -> None:
-    """Make the first trial of a new study train the base config's own values of the space (when
-    ``spec.baseline``), so that the table says whether the search beat the config it started from;
-    a warning when those values are outside the space."""
+    """Make the next trial of ``study`` (call it on a study just created, so that it is trial 0 and
+    enqueued once) train the base config's own values of the space, when ``spec.baseline``: the
+    table then says whether the search beat the config it started from. A warning when those
+    values are outside the space."""
     from .spec import baseline_params
 
-    if not spec.baseline or study.get_trials(deepcopy=False):
+    if not spec.baseline:
         return
     params, problem = baseline_params(spec, plugins)
     if params is None:

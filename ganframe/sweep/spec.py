@@ -10,9 +10,11 @@ objective = "wasserstein"      # a value the setup's evaluation.metrics compute
 direction = "minimize"         # or "maximize"
 trials = 20
 seeds = [0, 1]                 # or "0-4": every trial trains each seed; the objective is the mean
-pruner = "median"              # or "none": stop a trial early on train.eval_every evaluations
+pruner = "median"              # successive-halving, hyperband or none: stop hopeless trials early
+pruner_warmup = 0.25           # on train.eval_every evaluations, none in the first quarter of a run
 retries = 0                    # a failed trial (killed, or an error) is run again this many times
 baseline = true                # trial 0 trains the base config's own values of the space
+sampler_seed = 0               # the same seed proposes the same points (one process)
 
 [set]                          # fixed overrides for every trial (dotted keys, as --set)
 "train.steps" = 2000
@@ -40,9 +42,9 @@ from ..errors import ConfigError, GanframeError, describe_choices
 
 TYPES = ("float", "int", "categorical")
 DIRECTIONS = ("minimize", "maximize")
-PRUNERS = ("median", "none")
+PRUNERS = ("median", "successive-halving", "hyperband", "none")
 TOP_KEYS = ("setup", "preset", "config", "name", "objective", "direction", "trials", "seeds", "pruner",
-            "retries", "baseline", "set", "space")
+            "pruner_warmup", "retries", "baseline", "sampler_seed", "set", "space")
 ENTRY_KEYS = {"float": ("key", "type", "low", "high", "log"), "int": ("key", "type", "low", "high", "log"),
               "categorical": ("key", "type", "choices")}
 MAX_TRIALS = 100_000
@@ -81,8 +83,10 @@ class SweepSpec:
     trials: int = 10
     seeds: tuple[int, ...] = (0,)
     pruner: str = "median"
+    pruner_warmup: float = 0.0
     retries: int = 0
     baseline: bool = True
+    sampler_seed: int = 0
     fixed: Mapping[str, Any] = attrs.field(factory=dict)
     space: tuple[Param, ...] = ()
     source: str | None = None
@@ -93,7 +97,7 @@ class SweepSpec:
 
     def fingerprint(self) -> dict[str, Any]:
         """What must stay the same for a study to be continued by this sweep file: everything that
-    changes what a trial's value means (``trials``, ``pruner`` and ``retries`` may change)."""
+    changes what a trial's value means (``trials``, the pruner and ``retries`` may change)."""
         return {"objective": self.objective, "direction": self.direction, "seeds": list(self.seeds),
                 "base": _plain(self.base), "fixed": _plain(self.fixed),
                 "space": [attrs.asdict(p, value_serializer=lambda _i, _a, v: list(v) if isinstance(v, tuple) else v)
@@ -136,8 +140,13 @@ def parse_sweep(document: Mapping[str, Any], *, where: str = "the sweep", folder
     objective = _string(document, "objective", where)
     direction = _choice(document, "direction", DIRECTIONS, "minimize", where)
     pruner = _choice(document, "pruner", PRUNERS, "median", where)
+    warmup = document.get("pruner_warmup", 0.0)
+    if isinstance(warmup, bool) or not isinstance(warmup, (int, float)) or not 0 <= warmup < 1:
+        raise ConfigError(f"{where}: 'pruner_warmup' must be a fraction of a run's rounds from 0 to below 1, "
+                          f"got {warmup!r}")
     trials = _whole(document, "trials", 10, where, low=1, high=MAX_TRIALS)
     retries = _whole(document, "retries", 0, where, low=0, high=100)
+    sampler_seed = _whole(document, "sampler_seed", 0, where, low=0, high=2**32 - 1)
     baseline = document.get("baseline", True)
     if not isinstance(baseline, bool):
         raise ConfigError(f"{where}: 'baseline' must be true or false, got {baseline!r}")
@@ -159,7 +168,8 @@ def parse_sweep(document: Mapping[str, Any], *, where: str = "the sweep", folder
             raise ConfigError(f"{where}: the key {key!r} is both in [set] and in the space")
     study_name = _string(document, "name", where) if "name" in document else name
     return SweepSpec(name=study_name, base=base, objective=objective, direction=direction, trials=trials,
-                     seeds=seeds, pruner=pruner, retries=retries, baseline=baseline, fixed=dict(fixed), space=space, source=where)
+                     seeds=seeds, pruner=pruner, pruner_warmup=float(warmup), retries=retries, baseline=baseline,
+                     sampler_seed=sampler_seed, fixed=dict(fixed), space=space, source=where)
 
 
 def _param(entry: Mapping[str, Any], where: str) -> Param:
