@@ -763,8 +763,8 @@ def write_image_grid(samples, output: Path) -> None:
     """A PNG grid of image samples (N, C, H, W) with values in [0, 1], ⌈√N⌉ to a row."""
     import math
 
-    from .rundir import write_atomically
     from .plots.images import grid
+    from .rundir import write_atomically
 
     if samples.dim() != 4 or samples.shape[1] not in (1, 3):
         raise ConfigError(f"a .png needs image samples of shape (N, 1 or 3, H, W); these have shape "
@@ -774,9 +774,8 @@ def write_image_grid(samples, output: Path) -> None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .experiment import Experiment
-
     from .config import MAX_SAMPLES as MAX_EVALUATION_SAMPLES  # as evaluation.samples
+    from .experiment import Experiment
 
     if args.samples is not None and not 1 <= args.samples <= MAX_EVALUATION_SAMPLES:
         raise ConfigError(f"--samples must be from 1 to {MAX_EVALUATION_SAMPLES:,}, got {args.samples}")
@@ -807,7 +806,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from .sweep import load_sweep, run_sweep
-    from .sweep.run import format_table, import_optuna, print_trial
+    from .sweep.results import format_table, print_trial
+    from .sweep.storage import import_optuna
 
     import_optuna()  # what to install, before anything else
     if not 1 <= args.jobs <= 256:
@@ -816,8 +816,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         raise ConfigError(f"--trials must be positive, got {args.trials}")
     spec = load_sweep(args.sweep_file)
     out = args.out if args.out is not None else Path("sweeps") / spec.name
-    result = run_sweep(spec, out, storage=args.storage, jobs=args.jobs, trials=args.trials, plugins=_plugins(args),
-                       on_trial=print_trial, worker_progress=True)
+    with stopping.handling(stopping.RaiseOnce()):  # a second Ctrl-C must not cut the first one's cleanup short
+        result = run_sweep(spec, out, storage=args.storage, jobs=args.jobs, trials=args.trials,
+                           plugins=_plugins(args), on_trial=print_trial, worker_progress=True)
     print(f"sweep {spec.name!r}: {out}")
     print(format_table(result["rows"], spec.objective))
     print(f"report: {result['report']}")

@@ -77,6 +77,21 @@ def raise_terminated(signum: int, frame: FrameType | None) -> None:
     raise Terminated(signum)
 
 
+class RaiseOnce:
+    """A handler that raises :class:`Terminated` at the first signal and ignores the ones after it,
+    for work that must record its interruption without being interrupted again: a sweep's trial is
+    marked failed in the study while Ctrl-C, sent to every process of the sweep, arrives once more
+    from the sweep's own command. ``signum`` is the first signal received, or None."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        if self.signum is None:
+            self.signum = signum
+            raise Terminated(signum)
+
+
 class StopAfterRound:
     """The handler while a run trains: the first signal asks ``request_stop()`` to end the loop after
     the round (when it returns False, training is over and the signal raises instead); a second one

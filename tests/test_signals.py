@@ -16,6 +16,7 @@ import pytest
 import torch
 
 import ganframe
+from ganframe import stopping
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="POSIX signals")
 
@@ -229,3 +230,14 @@ def test_request_stop_says_whether_it_will_be_honoured(make_experiment):
     assert experiment.request_stop() is False  # not training: nothing to stop
     experiment.fit()
     assert answers == [("start", False), ("final checkpoint", True), ("evaluation", False)]
+
+
+def test_raise_once_raises_at_the_first_signal_and_ignores_the_next():
+    # a sweep's worker records its interrupted trial while Ctrl-C arrives a second time
+    handler = stopping.RaiseOnce()
+    with pytest.raises(stopping.Terminated) as caught:
+        handler(signal.SIGINT, None)
+    assert caught.value.signum == signal.SIGINT and caught.value.exit_status == 130
+    handler(signal.SIGTERM, None)  # ignored: the first one is being handled
+    handler(signal.SIGINT, None)
+    assert handler.signum == signal.SIGINT

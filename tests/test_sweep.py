@@ -287,6 +287,7 @@ def test_pruning_stops_a_trial_early(tmp_path, monkeypatch, warmup, stopped_at):
 
     from ganframe.sweep import parse_sweep
     from ganframe.sweep import run as sweep_run
+    from ganframe.sweep.storage import default_storage
 
     document = tomllib.loads(write_sweep(tmp_path, trials=1, eval_every=10).read_text())
     spec = parse_sweep({**document, "pruner_warmup": warmup})
@@ -297,7 +298,7 @@ def test_pruning_stops_a_trial_early(tmp_path, monkeypatch, warmup, stopped_at):
 
     monkeypatch.setattr(optuna.pruners, "MedianPruner", Always)
     (tmp_path / "out").mkdir()
-    sweep_run.run_worker(spec, tmp_path / "out", sweep_run.default_storage(tmp_path / "out"))
+    sweep_run.run_worker(spec, tmp_path / "out", default_storage(tmp_path / "out"))
     assert trial_states(tmp_path / "out" / "study.db") == ["PRUNED"]
     report = json.loads((tmp_path / "out" / "trials" / "0000" / "seed-0" / "report.json").read_text())
     assert report["steps"] == stopped_at and not report["completed"]  # evaluations every 10 rounds of 50
@@ -341,7 +342,7 @@ def test_a_base_config_outside_the_space_is_a_warning_and_no_base_trial(tmp_path
 def test_compare_to_baseline():
     from ganframe.errors import ConfigError
     from ganframe.sweep import parse_sweep
-    from ganframe.sweep.run import compare_to_baseline
+    from ganframe.sweep.results import compare_to_baseline
 
     def row(number, value, baseline=False, state="complete"):
         return {"number": number, "state": state, "value": value, "baseline": baseline}

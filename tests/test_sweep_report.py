@@ -15,7 +15,9 @@ import pytest
 optuna = pytest.importorskip("optuna")
 
 from ganframe.sweep import parse_sweep
+from ganframe.sweep import results as sweep_results
 from ganframe.sweep import run as sweep_run
+from ganframe.sweep import storage as sweep_storage
 from ganframe.sweep.report import FIGURES, write_sweep_report
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -57,7 +59,7 @@ def run_study(spec, outcomes):
 
 
 def write(study, spec, tmp_path: Path) -> tuple[Path, str]:
-    page = write_sweep_report(study, tmp_path / "sweep", spec, sweep_run.trial_rows(study))
+    page = write_sweep_report(study, tmp_path / "sweep", spec, sweep_results.trial_rows(study))
     assert page == tmp_path / "sweep" / "report.html"
     return page, page.read_text()
 
@@ -138,7 +140,7 @@ def test_identical_trials_have_no_importances(tmp_path):
 
 
 def test_no_experimental_warning(tmp_path, monkeypatch):
-    monkeypatch.setattr(sweep_run, "import_optuna", lambda: optuna)  # it would silence them for the whole process
+    monkeypatch.setattr(sweep_storage, "import_optuna", lambda: optuna)  # it would silence them for the whole process
     spec = make_spec([LR, BATCH])
     study = run_study(spec, ["complete"] * 4)
     with warnings.catch_warnings(record=True) as caught:

@@ -14,6 +14,7 @@ from .spec import Param, SweepSpec, load_sweep, parse_sweep, validate
 __all__ = ["Param", "SweepSpec", "load_sweep", "parse_sweep", "run_sweep", "validate"]
 
 RESULTS = "trials.json"
+STOP_GRACE_S = 30  # how long stopped workers have to mark their trials failed before they are killed
 
 
 def run_sweep(spec: SweepSpec, sweep_dir: str | Path, *, storage: str | None = None, jobs: int = 1,
@@ -33,17 +34,13 @@ def run_sweep(spec: SweepSpec, sweep_dir: str | Path, *, storage: str | None = N
     from ..plugins import load_plugins
     from ..rundir import write_atomically, write_json
     from .report import write_sweep_report
-    from .run import (
-        BEST,
-        best_config,
-        compare_to_baseline,
+    from .results import BEST, best_config, compare_to_baseline, trial_rows
+    from .run import enqueue_baseline, run_worker
+    from .storage import (
         create_or_open_study,
         default_storage,
-        enqueue_baseline,
         import_optuna,
         open_study,
-        run_worker,
-        trial_rows,
     )
 
     import_optuna()
@@ -62,6 +59,10 @@ def run_sweep(spec: SweepSpec, sweep_dir: str | Path, *, storage: str | None = N
     except BaseException:  # Ctrl-C, SIGTERM, an error: the workers stop too (their trials fail, never count)
         for worker in workers:
             worker.terminate()
+        for worker in workers:
+            worker.join(STOP_GRACE_S)
+            if worker.is_alive():  # stuck: its trial is marked failed by the next sweep on the study
+                worker.kill()
         raise
     finally:
         for worker in workers:

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 from ..html_report import HTML, _document, _e, _figure, _format
 from ..rundir import write_atomically
-from .run import compare_to_baseline
+from .results import compare_to_baseline
 from .spec import SweepSpec
 
 log = logging.getLogger("ganframe")
@@ -47,7 +47,7 @@ def write_sweep_report(study, sweep_dir: Path, spec: SweepSpec, rows: list[dict]
     (run by ``spec``; ``rows`` is :func:`ganframe.sweep.run.trial_rows` of it) and return the page's
     path. A figure Optuna cannot draw is a note on the page, never an error; only a page that cannot
     be written raises (:class:`ganframe.errors.RunDirectoryError`)."""
-    from .run import import_optuna
+    from .storage import import_optuna
 
     import_optuna()  # a one-line error without Optuna
     sweep_dir = Path(sweep_dir)

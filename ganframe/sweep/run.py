@@ -1,4 +1,4 @@
-"""Running a sweep on an Optuna study: trials, pruning, the table and the best config.
+"""Running a sweep's trials on an Optuna study, in this process or in worker processes.
 
 Every trial trains one run per seed into ``SWEEP_DIR/trials/NNNN/seed-S`` (ordinary run
 directories); the objective is the mean over seeds, and each seed's value is kept in the trial's
@@ -8,7 +8,6 @@ user attributes. Several processes (``--jobs``, or several ``ganframe sweep`` co
 
 from __future__ import annotations
 
-import inspect
 import logging
 import math
 import os
@@ -20,117 +19,11 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..hookimpl import hookimpl
+from .results import print_trial
 from .spec import SweepSpec
+from .storage import import_optuna, open_study, retry_callback
 
 log = logging.getLogger("ganframe")
-
-STUDY_DB = "study.db"
-BEST = "best.toml"
-FINGERPRINT = "ganframe_sweep"
-HEARTBEAT_S = 10  # a trial whose process died is marked failed this long (plus the grace) later
-GRACE_S = 30
-
-
-def import_optuna():
-    """Optuna, or a one-line error saying what to install."""
-    try:
-        import optuna
-    except ImportError:
-        raise ConfigError("ganframe sweep needs Optuna: pip install 'ganframe[sweep]'") from None
-    import warnings
-
-    optuna.logging.set_verbosity(optuna.logging.ERROR)  # a failed trial's error is in its row, not a traceback
-    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)  # heartbeats
-    return optuna
-
-
-def default_storage(sweep_dir: Path) -> str:
-    return f"sqlite:///{Path(sweep_dir).resolve() / STUDY_DB}"
-
-
-def open_study(spec: SweepSpec, storage_url: str):
-    """The study named ``spec.name`` in ``storage_url`` (created, or continued when it exists); an
-    unreachable storage or a study made by a different sweep is a one-line ConfigError."""
-    return create_or_open_study(spec, storage_url)[0]
-
-
-def create_or_open_study(spec: SweepSpec, storage_url: str) -> tuple[Any, bool]:
-    """:func:`open_study`, and whether this call created the study (of several processes opening a
-    new study at once, exactly one did: the storage refuses a second study of the same name)."""
-    optuna = import_optuna()
-    for attempt in range(5):  # processes that create one fresh database at once race on its schema
-        try:
-            return _open_study(optuna, spec, storage_url)
-        except _StorageError:
-            if attempt == 4:
-                raise
-            time.sleep(0.2 + 0.3 * attempt)
-    raise AssertionError("unreachable")
-
-
-def retry_callback(optuna, retries: int):
-    """Optuna's callback that enqueues a failed trial again with the same parameters, at most
-    ``retries`` times; None for no retries. (Optuna 4.9 renamed it; both names work.)"""
-    if not retries:
-        return None
-    retry = getattr(optuna.storages, "RetryHeartbeatStaleTrialCallback", None) or optuna.storages.RetryFailedTrialCallback
-    return retry(max_retry=retries)
-
-
-def _stale_trial_callback(optuna, retries: int) -> dict[str, Any]:
-    """RDBStorage's keyword for what to do with a trial whose heartbeat stopped: retry it."""
-    callback = retry_callback(optuna, retries)
-    if callback is None:
-        return {}
-    renamed = "heartbeat_stale_trial_callback" in inspect.signature(optuna.storages.RDBStorage).parameters
-    return {"heartbeat_stale_trial_callback" if renamed else "failed_trial_callback": callback}
-
-
-class _StorageError(ConfigError):
-    """The storage could not be opened (perhaps only for now: another process creating it)."""
-
-
-def _open_study(optuna, spec: SweepSpec, storage_url: str):
-    try:
-        if storage_url.startswith(("sqlite:", "postgresql", "mysql")):
-            storage = optuna.storages.RDBStorage(
-                storage_url, heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S,
-                engine_kwargs={"connect_args": {"timeout": 60}} if storage_url.startswith("sqlite:") else None,
-                **_stale_trial_callback(optuna, spec.retries))
-        elif storage_url.startswith("journal:"):
-            from optuna.storages.journal import JournalFileBackend, JournalStorage
-
-            storage = JournalStorage(JournalFileBackend(storage_url.removeprefix("journal:")))
-        else:
-            raise ConfigError(f"--storage {storage_url!r}: expected an Optuna database URL (sqlite:///FILE, "
-                              "postgresql://..., mysql://...) or journal:FILE")
-        pruner = {"median": optuna.pruners.MedianPruner, "successive-halving": optuna.pruners.SuccessiveHalvingPruner,
-                  "hyperband": optuna.pruners.HyperbandPruner, "none": optuna.pruners.NopPruner}[spec.pruner]()
-        from .sampler import TrialSeededSampler
-
-        options = {"study_name": spec.name, "storage": storage, "direction": spec.direction, "pruner": pruner,
-                   "sampler": TrialSeededSampler(spec.sampler_seed)}
-        try:
-            study, created = optuna.create_study(**options), True
-        except optuna.exceptions.DuplicatedStudyError:
-            study, created = optuna.create_study(**options, load_if_exists=True), False
-    except ConfigError:
-        raise
-    except Exception as exc:  # noqa: BLE001 -- sqlalchemy's errors, a missing driver, a refused connection...
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise _StorageError(f"cannot open the storage {storage_url!r}: {first}") from None
-    fingerprint = spec.fingerprint()
-    saved = study.user_attrs.get(FINGERPRINT)
-    if saved is None:
-        study.set_user_attr(FINGERPRINT, fingerprint)
-    elif saved != fingerprint:
-        raise ConfigError(f"the study {spec.name!r} in {storage_url!r} was started by a different sweep "
-                          "(objective, direction, seeds, space, base config or [set]); give the sweep another "
-                          "name or --out")
-    if study.direction.name.lower() != spec.direction:
-        raise ConfigError(f"the study {spec.name!r} in {storage_url!r} is to {study.direction.name.lower()}")
-    return study, created
-
 
 def counted(study) -> int:
     """Trials that count towards the total: complete and pruned ones."""
@@ -220,14 +113,15 @@ def worker_process(spec: SweepSpec, sweep_dir: Path, storage_url: str, trials: i
                    disabled: list[str], progress: bool) -> None:
     """The body of a ``--jobs`` worker process: its own plugins, trials until the study is done.
     A stop signal fails its running trial ("interrupted") and ends it quietly with 128 + the
-    signal's number; an error ends it with one line on stderr."""
+    signal's number (the signals after it are ignored while it does); an error ends it with one
+    line on stderr."""
     import sys
 
     from .. import stopping
     from ..errors import GanframeError
     from ..plugins import load_plugins
 
-    with stopping.handling(stopping.raise_terminated):
+    with stopping.handling(stopping.RaiseOnce()):
         try:
             run_worker(spec, sweep_dir, storage_url, plugins=load_plugins(disabled, use_environment=False),
                        on_trial=print_trial if progress else None, trials=trials)
@@ -236,11 +130,6 @@ def worker_process(spec: SweepSpec, sweep_dir: Path, storage_url: str, trials: i
         except GanframeError as exc:
             sys.stderr.write(f"ganframe: error: sweep worker: {exc}\n")
             sys.exit(2)
-
-
-def print_trial(trial) -> None:
-    """The progress line of a finished trial."""
-    print(f"trial {format_trial(trial_row(trial)).strip()}", flush=True)
 
 
 def _tally(study) -> dict[str, Any]:
@@ -390,45 +279,6 @@ def _suggest(trial, param) -> Any:
     return trial.suggest_categorical(param.key, list(param.choices))
 
 
-# -- the results -----------------------------------------------------------------------------------
-def trial_rows(study) -> list[dict[str, Any]]:
-    """Every trial but those started after the last one was taken (surplus): params, objective,
-    per-seed values, state and seconds."""
-    return [trial_row(trial) for trial in study.get_trials(deepcopy=False) if not trial.user_attrs.get("surplus")]
-
-
-def trial_row(trial) -> dict[str, Any]:
-    """One trial as the table shows it: params, objective, per-seed values, state and seconds."""
-    return {"number": trial.number, "state": trial.state.name.lower(), "params": dict(trial.params),
-            "value": trial.value, "ci95": trial.user_attrs.get("ci95"),
-            "values": dict(trial.user_attrs.get("values") or {}), "seconds": trial.user_attrs.get("seconds"),
-            "error": trial.user_attrs.get("error"), "baseline": bool(trial.user_attrs.get("baseline"))}
-
-
-def format_trial(row: Mapping[str, Any]) -> str:
-    params = ", ".join(f"{k}={_short(v)}" for k, v in row["params"].items())
-    if row["value"] is not None:
-        ci = row["ci95"]
-        half = f" ± {(ci[1] - ci[0]) / 2:.4g}" if ci else ""
-        objective = f"{row['value']:.6g}{half}"
-    else:
-        objective = "-"
-    seconds = f"{row['seconds']:.1f} s" if row["seconds"] is not None else "-"
-    seeds = " ".join(f"{k}:{v:.4g}" for k, v in row["values"].items())
-    error = f"  ({row['error']})" if row.get("error") else ""
-    error += "  (base config)" if row.get("baseline") else ""
-    return f"{row['number']:>5}  {row['state']:<8}  {objective:>20}  {seconds:>8}  {params}  [{seeds}]{error}"
-
-
-def format_table(rows: list[Mapping[str, Any]], objective: str) -> str:
-    header = f"{'trial':>5}  {'state':<8}  {objective + ' (95 % CI)':>20}  {'time':>8}  params  [seed:value]"
-    return "\n".join([header, *(format_trial(row) for row in rows)])
-
-
-def _short(value: Any) -> str:
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
-
-
 def enqueue_baseline(study, spec: SweepSpec, plugins: Any) -> None:
     """Make the next trial of ``study`` (call it on a study just created, so that it is trial 0 and
     enqueued once) train the base config's own values of the space, when ``spec.baseline``: the
@@ -443,37 +293,3 @@ def enqueue_baseline(study, spec: SweepSpec, plugins: Any) -> None:
         log.warning("sweep %r: no base-config trial: %s (or set baseline = false)", spec.name, problem)
         return
     study.enqueue_trial(params, user_attrs={"baseline": True}, skip_if_exists=True)
-
-
-def compare_to_baseline(rows: list[Mapping[str, Any]], spec: SweepSpec, best_toml: str | Path = BEST) -> str | None:
-    """One sentence: how the best complete trial compares with the base-config trial, on the
-    sweep's own seeds (where the best was chosen, so the gain is optimistic); None without a
-    complete base-config trial."""
-    complete = [row for row in rows if row["state"] == "complete" and row["value"] is not None]
-    base = next((row for row in complete if row["baseline"]), None)
-    if base is None:
-        return None
-    sign = 1 if spec.direction == "minimize" else -1
-    best = min(complete, key=lambda row: (sign * row["value"], not row["baseline"]))
-    where = f"the base config (trial {base['number']}: {spec.objective} = {base['value']:.6g})"
-    if best is base:
-        return f"no trial beat {where}"
-    change = abs(best["value"] - base["value"]) / abs(base["value"]) * 100 if base["value"] else math.inf
-    fresh = max(spec.seeds) + 1
-    return (f"the best trial is {change:.1f} % {'lower' if sign == 1 else 'higher'} than {where} on the sweep's "
-            f"seeds, where it was chosen; check it on others: ganframe train --config {best_toml} --seeds "
-            f"{fresh}-{fresh + 4}")
-
-
-def best_config(spec: SweepSpec, study, plugins: Any) -> tuple[Any, str]:
-    """The best trial and its full config as TOML (seed: the sweep's first), ready for ``--config``;
-    ``(None, "")`` while the study has no complete trial."""
-    from ..config import resolve_config
-    from ..experiment import expand_config
-
-    try:
-        best = study.best_trial
-    except ValueError:
-        return None, ""
-    raw = expand_config(spec.base, spec.overrides(best.params, spec.seeds[0]), plugins.registry)
-    return best, resolve_config(raw, plugins.registry).to_toml()
