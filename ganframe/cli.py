@@ -167,6 +167,7 @@ def _flush_open_files() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     # Ctrl-C, SIGTERM and SIGHUP at any moment end the command with one line (see ganframe.stopping).
+    stopping.forget_received()
     with stopping.handling(stopping.raise_terminated), _printable_paths():
         try:
             args = build_parser().parse_args(argv)
@@ -203,14 +204,25 @@ def _printable_paths():
 def _run(args: argparse.Namespace) -> int:
     try:
         return COMMANDS[args.command](args)
+    except Exception as exc:
+        signum = stopping.received()
+        if signum is not None:  # an error out of work a stop signal cut short (an import inside C code)
+            return _interrupted(stopping.Terminated(signum))
+        return _failed(exc)
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc)
+
+
+def _failed(exc: Exception) -> int:
+    """One line for a command that failed with ``exc``, and its exit status."""
+    try:
+        raise exc
     except DivergedError as exc:
         _error(str(exc))
         return EXIT_DIVERGED
     except GanframeError as exc:
         _error(str(exc))
         return EXIT_USAGE
-    except KeyboardInterrupt as exc:
-        return _interrupted(exc)
     except BrokenPipeError:  # e.g. `ganframe list | head`
         sys.stderr.close()
         return 0

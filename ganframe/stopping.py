@@ -72,8 +72,24 @@ def handling(handler: Handler) -> Iterator[None]:
             signal.signal(signum, old)
 
 
+_received: list[int] = []  # the stop signals this process's handlers have seen
+
+
+def received() -> int | None:
+    """The first stop signal a ganframe handler received in this process, or None. An error that
+    follows it may be its doing: a signal inside an import of a C extension can come out as that
+    import failing instead of as :class:`Terminated`, and the command should say "interrupted"."""
+    return _received[0] if _received else None
+
+
+def forget_received() -> None:
+    """Start a command afresh: no stop signal received yet (``main`` may run several in one process)."""
+    _received.clear()
+
+
 def raise_terminated(signum: int, frame: FrameType | None) -> None:
     """The handler outside training: stop where we are."""
+    _received.append(signum)
     raise Terminated(signum)
 
 
@@ -89,6 +105,7 @@ class RaiseOnce:
     def __call__(self, signum: int, frame: FrameType | None) -> None:
         if self.signum is None:
             self.signum = signum
+            _received.append(signum)
             raise Terminated(signum)
 
 
@@ -102,6 +119,7 @@ class StopAfterRound:
         self.signum: int | None = None
 
     def __call__(self, signum: int, frame: FrameType | None) -> None:
+        _received.append(signum)
         if self.signum is not None or not self.request_stop():
             raise Terminated(signum)
         self.signum = signum

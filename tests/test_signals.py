@@ -241,3 +241,24 @@ def test_raise_once_raises_at_the_first_signal_and_ignores_the_next():
     handler(signal.SIGTERM, None)  # ignored: the first one is being handled
     handler(signal.SIGINT, None)
     assert handler.signum == signal.SIGINT
+
+
+def test_an_error_that_follows_a_stop_signal_is_reported_as_the_interruption(cli, monkeypatch):
+    """A signal inside the import of a C extension can come out as that import failing (a half-made
+    module, then an AttributeError): the command still says it was interrupted, with 130."""
+    from ganframe import cli as cli_module
+
+    def swallowed_then_broken(args):
+        try:
+            stopping.raise_terminated(signal.SIGINT, None)
+        except KeyboardInterrupt:
+            pass  # what a C extension's import did with it
+        raise AttributeError("module 'numpy._core' has no attribute '_multiarray_umath'")
+
+    monkeypatch.setitem(cli_module.COMMANDS, "list", swallowed_then_broken)
+    result = cli("list")
+    assert result.code == 130 and result.err.strip() == "ganframe: error: interrupted (SIGINT)"
+    # the next command starts afresh: its own error is its own
+    monkeypatch.setitem(cli_module.COMMANDS, "list", lambda args: 1 / 0)
+    result = cli("list")
+    assert result.code == 1 and "unexpected ZeroDivisionError" in result.err
