@@ -18,7 +18,8 @@ Samples in data space are the examples alone; :meth:`ganframe.Experiment.sample`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import collections
+from collections.abc import Iterator, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -74,6 +75,23 @@ class JoinedLabels(Dataset):
         x = self.inner.get(indices)
         y = F.one_hot(self.inner.labels[indices], self.classes).to(x.dtype)
         return torch.cat([x.reshape(len(x), -1), y], dim=1)
+
+    def load_batches(self, index_batches: Iterator[torch.Tensor]) -> Iterator[torch.Tensor]:
+        """The inner data set's stream (its decoding workers, if any), each batch joined with its labels."""
+        pending: collections.deque[torch.Tensor] = collections.deque()  # indices read, batch not returned yet
+
+        def recorded() -> Iterator[torch.Tensor]:
+            for indices in index_batches:
+                pending.append(indices)
+                yield indices
+
+        batches = self.inner.load_batches(recorded())
+        try:
+            for x in batches:  # (B, *example_shape)
+                y = F.one_hot(self.inner.labels[pending.popleft()], self.classes).to(x.dtype)  # (B, classes)
+                yield torch.cat([x.reshape(len(x), -1), y], dim=1)  # (B, features + classes)
+        finally:
+            getattr(batches, "close", lambda: None)()
 
     def split(self, joined: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``(examples (B, *example_shape), one-hot labels (B, classes))``."""

@@ -2,12 +2,16 @@
 
 The trainer draws real batches from either kind through :class:`RealBatches`, which keeps data
 order a pure function of the seed and the step: a resumed run sees the same batches as an
-uninterrupted one, and each DDP process takes its own slice of every global batch.
+uninterrupted one, and each DDP process takes its own slice of every global batch. A data set
+that reads files can load batches ahead (in worker processes) through :meth:`Dataset.load_batches`.
 """
 
 from __future__ import annotations
 
+import atexit
+import weakref
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -64,6 +68,16 @@ class Dataset(DataSource):
     def get(self, indices: torch.Tensor) -> torch.Tensor:
         """The examples at ``indices`` (a 1-D int64 CPU tensor) in model space."""
 
+    def load_batches(self, index_batches: Iterator[torch.Tensor]) -> Iterator[torch.Tensor]:
+        """The examples of each batch of indices, in order (model space). By default get() for each; a
+        data set that decodes files overrides it to decode ahead in worker processes.
+
+        ``index_batches`` may be endless: yield one batch per index batch, as it is asked for.
+        :class:`RealBatches` closes the iterator (``close()``, when it has one) when it starts another,
+        when it is closed, and at exit, so a generator can stop its workers in a ``finally`` block.
+        """
+        return (self.get(indices) for indices in index_batches)
+
     def reference_samples(self, n: int, generator: torch.Generator) -> torch.Tensor:
         size = len(self)
         indices = torch.randperm(size, generator=generator)[: min(n, size)]
@@ -83,6 +97,11 @@ class RealBatches:
     saves in checkpoints). For a :class:`Dataset` the order is a permutation per epoch, seeded by
     (seed, epoch), and the global batch at a step is split across processes; the last incomplete
     batch of an epoch is dropped so every step sees a full batch.
+
+    A data set's batches come from one stream, ``data.load_batches(index batches of draw, draw + 1,
+    ...)``, kept from call to call so the data set can load ahead. A draw other than the next one
+    (the first, a resumed run's, any out of order) starts a new stream there; as the indices of a
+    draw depend on nothing else, the batches are the same either way. :meth:`close` ends the stream.
     """
 
     def __init__(
@@ -100,8 +119,8 @@ class RealBatches:
         self.batch_size = batch_size  # per process
         self.seed, self.rank, self.world_size = seed, rank, world_size
         self.generator, self.device = generator, device
-        self._epoch: int | None = None
-        self._order: torch.Tensor | None = None
+        self._stream: Iterator[torch.Tensor] | None = None
+        self._next_draw = 0  # the draw the stream yields next
         if isinstance(data, Dataset):
             global_batch = batch_size * world_size
             if len(data) < global_batch:
@@ -123,14 +142,51 @@ class RealBatches:
         """The ``draw``-th real batch of this process (draws are counted from the start of training)."""
         if isinstance(self.data, Distribution):
             return self.data.sample(self.batch_size, generator=self.generator, device=self.device)
+        assert isinstance(self.data, Dataset)
+        if self._stream is None or draw != self._next_draw:
+            self.close()
+            self._stream = self.data.load_batches(self.index_batches(draw))
+            _open.add(self)
+        try:
+            batch = next(self._stream)
+        except BaseException:
+            self.close()  # a stream that raised is finished: the next call starts afresh
+            raise
+        self._next_draw = draw + 1
+        return batch.to(self.device, non_blocking=True)
+
+    def index_batches(self, draw: int) -> Iterator[torch.Tensor]:
+        """The indices of draws ``draw``, ``draw + 1``, ... without end, one ``(batch_size,)`` tensor each."""
         per_epoch = self.steps_per_epoch
         assert per_epoch is not None
-        epoch, position = divmod(draw, per_epoch)
-        if epoch != self._epoch:
-            permutation = torch.Generator().manual_seed(stream_seed(self.seed, 100, epoch))
-            self._order = torch.randperm(len(self.data), generator=permutation)
-            self._epoch = epoch
-        assert self._order is not None
-        start = (position * self.world_size + self.rank) * self.batch_size
-        indices = self._order[start : start + self.batch_size]
-        return self.data.get(indices).to(self.device, non_blocking=True)
+        epoch, order = None, torch.empty(0, dtype=torch.int64)
+        while True:
+            if draw // per_epoch != epoch:
+                epoch = draw // per_epoch
+                permutation = torch.Generator().manual_seed(stream_seed(self.seed, 100, epoch))
+                order = torch.randperm(len(self.data), generator=permutation)  # (N,)
+            start = ((draw % per_epoch) * self.world_size + self.rank) * self.batch_size
+            yield order[start : start + self.batch_size]
+            draw += 1
+
+    def close(self) -> None:
+        """End the data set's stream (its worker processes, if any); the next batch starts a new one."""
+        stream, self._stream = self._stream, None
+        _open.discard(self)
+        close = getattr(stream, "close", None)
+        if close is not None:
+            close()
+
+
+_open: weakref.WeakSet[RealBatches] = weakref.WeakSet()  # with a stream open: closed at exit
+
+
+@atexit.register
+def _close_streams() -> None:
+    """Close the streams still open when the program ends, so that worker processes stop cleanly.
+
+    Registered after PyTorch's and multiprocessing's own exit functions, so it runs before them
+    (``ganframe.cli.exit_promptly`` runs these functions too).
+    """
+    for batches in list(_open):
+        batches.close()

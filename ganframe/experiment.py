@@ -401,6 +401,7 @@ class Experiment:
             call_each(self.hooks, "on_exception", experiment=self, step=self.step, exception=exc)
             raise
         finally:
+            self.trainer.real_batches.close()  # a data set's decoding workers stop with the fit
             for callback in callbacks:
                 self.hooks.unregister(callback)
 
