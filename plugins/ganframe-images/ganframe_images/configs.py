@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import attrs
-from attrs.validators import ge, in_, instance_of, le
+from attrs.validators import ge, instance_of, le
 
 from ganframe.config import at_most, count_up_to, non_negative, one_of
 
-# -- the image-folder data source (owned by .folder) ------------------------------------------------
+# -- the image-folder data source ------------------------------------------------------------------
+
+
+def _grey_or_rgb(attribute: attrs.Attribute, value: object) -> None:
+    if value not in (1, 3) or isinstance(value, bool):
+        raise ValueError(f"'{attribute.name}' must be 1 (grey) or 3 (RGB), got {value!r}")
 
 
 @attrs.frozen(kw_only=True)
 class ImageFolderConfig:
     path: str = attrs.field(validator=instance_of(str))  # a folder of images, or of one subfolder per class
     size: int = attrs.field(default=64, validator=[instance_of(int), ge(8), le(1024)])  # side, in pixels
-    channels: int = attrs.field(default=3, validator=in_((1, 3)))  # 1: grey, 3: RGB
+    channels: int = attrs.field(default=3, validator=lambda _, attribute, value: _grey_or_rgb(attribute, value))
     workers: int = attrs.field(default=2, validator=[instance_of(int), ge(0), le(64)])  # decoding processes
 
 
-# -- the dcgan networks (owned by .dcgan) ----------------------------------------------------------
+# -- the dcgan networks ---------------------------------------------------------------------------
 
 
 @attrs.frozen(kw_only=True)

@@ -3,6 +3,7 @@ the same batches as decoding in this process, and a command-line run that resume
 
 from __future__ import annotations
 
+import json
 import logging
 import multiprocessing
 import os
@@ -334,3 +335,14 @@ def test_a_missing_folder_on_the_command_line_is_one_error_line(tmp_path):
     assert result.returncode == 2
     expected = f"ganframe: error: data.path '{tmp_path / 'nowhere'}' does not exist; give a folder of images"
     assert result.stderr.splitlines() == [expected]
+
+
+def test_the_example_config_trains_on_a_folder(tmp_path):
+    # examples/image-folder.toml, as README runs it, on a small folder of RGB images
+    write_images(tmp_path / "my-images", 70, seed=1)
+    example = Path(__file__).parents[3] / "examples" / "image-folder.toml"
+    result = ganframe_cli("train", "--config", example, "--steps", "3", "--set", "data.size=16",
+                          "--set", "train.batch_size=16", "--out", tmp_path / "run", "--quiet", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "run" / "report.html").is_file()
+    assert json.loads((tmp_path / "run" / "report.json").read_text())["steps"] == 3
