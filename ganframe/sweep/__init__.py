@@ -36,12 +36,7 @@ def run_sweep(spec: SweepSpec, sweep_dir: str | Path, *, storage: str | None = N
     from .report import write_sweep_report
     from .results import BEST, best_config, compare_to_baseline, trial_rows
     from .run import enqueue_baseline, run_worker
-    from .storage import (
-        create_or_open_study,
-        default_storage,
-        import_optuna,
-        open_study,
-    )
+    from .storage import create_or_open_study, default_storage, import_optuna
 
     import_optuna()
     plugins = plugins if plugins is not None else load_plugins()
@@ -67,8 +62,8 @@ def run_sweep(spec: SweepSpec, sweep_dir: str | Path, *, storage: str | None = N
     finally:
         for worker in workers:
             worker.join()
-    study = open_study(spec, storage)
-    rows = trial_rows(study)
+    rows = trial_rows(study)  # the study reads the storage afresh: every process's trials
+
     write_json(sweep_dir / RESULTS, {"study": spec.name, "storage": storage, "objective": spec.objective,
                                      "direction": spec.direction, "seeds": list(spec.seeds), "trials": rows})
     best, text = best_config(spec, study, plugins)

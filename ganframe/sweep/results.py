@@ -12,6 +12,8 @@ from typing import Any
 from .spec import SweepSpec
 
 BEST = "best.toml"
+
+
 def print_trial(trial) -> None:
     """The progress line of a finished trial."""
     print(f"trial {format_trial(trial_row(trial)).strip()}", flush=True)
@@ -41,9 +43,9 @@ def format_trial(row: Mapping[str, Any]) -> str:
         objective = "-"
     seconds = f"{row['seconds']:.1f} s" if row["seconds"] is not None else "-"
     seeds = " ".join(f"{k}:{v:.4g}" for k, v in row["values"].items())
-    error = f"  ({row['error']})" if row.get("error") else ""
-    error += "  (base config)" if row.get("baseline") else ""
-    return f"{row['number']:>5}  {row['state']:<8}  {objective:>20}  {seconds:>8}  {params}  [{seeds}]{error}"
+    notes = f"  ({row['error']})" if row.get("error") else ""
+    notes += "  (base config)" if row.get("baseline") else ""
+    return f"{row['number']:>5}  {row['state']:<8}  {objective:>20}  {seconds:>8}  {params}  [{seeds}]{notes}"
 
 
 def format_table(rows: list[Mapping[str, Any]], objective: str) -> str:
@@ -78,12 +80,8 @@ def compare_to_baseline(rows: list[Mapping[str, Any]], spec: SweepSpec, best_tom
 def best_config(spec: SweepSpec, study, plugins: Any) -> tuple[Any, str]:
     """The best trial and its full config as TOML (seed: the sweep's first), ready for ``--config``;
     ``(None, "")`` while the study has no complete trial."""
-    from ..config import resolve_config
-    from ..experiment import expand_config
-
     try:
         best = study.best_trial
     except ValueError:
         return None, ""
-    raw = expand_config(spec.base, spec.overrides(best.params, spec.seeds[0]), plugins.registry)
-    return best, resolve_config(raw, plugins.registry).to_toml()
+    return best, spec.config(best.params, spec.seeds[0], plugins.registry).to_toml()

@@ -21,16 +21,10 @@ from ..errors import ConfigError
 from ..hookimpl import hookimpl
 from .results import print_trial
 from .spec import SweepSpec
-from .storage import import_optuna, open_study, retry_callback
+from .storage import first_line, import_optuna, open_study, retry_callback
 
 log = logging.getLogger("ganframe")
-
-def counted(study) -> int:
-    """Trials that count towards the total: complete and pruned ones."""
-    from optuna.trial import TrialState
-
-    return len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED)))
-
+POLL_S = 0.5  # how often a worker waiting for other processes' last trials looks again
 
 class _Surplus(Exception):
     """A trial started by a worker after the others had already started the last one."""
@@ -105,8 +99,6 @@ def run_worker(spec: SweepSpec, sweep_dir: Path, storage_url: str, *, plugins: A
             continue
         study.optimize(objective, n_trials=1, catch=(Exception,), callbacks=[callback], gc_after_trial=False)
 
-
-POLL_S = 0.5
 
 
 def worker_process(spec: SweepSpec, sweep_dir: Path, storage_url: str, trials: int | None,
@@ -223,18 +215,18 @@ class _Objective:
             trial.set_user_attr(key, value)
         started = time.perf_counter()
         try:
-            return self._train(trial, started)
+            return self._train(trial)
         except KeyboardInterrupt:
             trial.set_user_attr("error", "interrupted")
             raise
         except Exception as exc:
             if not isinstance(exc, _pruned()):
-                trial.set_user_attr("error", _first_line(exc))
+                trial.set_user_attr("error", first_line(exc))
             raise
         finally:
             trial.set_user_attr("seconds", round(time.perf_counter() - started, 3))
 
-    def _train(self, trial, started: float) -> float:
+    def _train(self, trial) -> float:
         from ..experiment import Experiment
         from ..summary import mean_interval
 
@@ -264,11 +256,6 @@ def _pruned() -> type[Exception]:
     import optuna
 
     return optuna.TrialPruned
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text.splitlines()[0]}" if text else type(exc).__name__
 
 
 def _suggest(trial, param) -> Any:

@@ -95,6 +95,13 @@ class SweepSpec:
         """The dotted overrides of one run of a trial."""
         return {**self.fixed, **params, "seed": seed}
 
+    def config(self, params: Mapping[str, Any], seed: int, registry: Any) -> Any:
+        """The validated config (``ExperimentConfig``) of one run of a trial with ``params``."""
+        from ..config import resolve_config
+        from ..experiment import expand_config
+
+        return resolve_config(expand_config(self.base, self.overrides(params, seed), registry), registry)
+
     def fingerprint(self) -> dict[str, Any]:
         """What must stay the same for a study to be continued by this sweep file: everything that
     changes what a trial's value means (``trials``, the pruner and ``retries`` may change)."""
@@ -256,15 +263,13 @@ def validate(spec: SweepSpec, plugins: Any) -> list[str]:
     choice) applied to the config builds a valid config (unknown keys and components fail with the
     config's own message), and the objective is a value the metrics compute (they are evaluated
     once on the untrained generator). Returns the names of the values the metrics compute."""
-    from ..config import resolve_config
-    from ..experiment import Experiment, expand_config
+    from ..experiment import Experiment
 
     first = {p.key: p.values_to_check()[0] for p in spec.space}
     for param in spec.space:
         for value in param.values_to_check():
-            overrides = spec.overrides({**first, param.key: value}, spec.seeds[0])
             try:
-                resolve_config(expand_config(spec.base, overrides, plugins.registry), plugins.registry)
+                spec.config({**first, param.key: value}, spec.seeds[0], plugins.registry)
             except GanframeError as exc:
                 raise type(exc)(*_with_prefix(exc, f"space {param.key} = {value!r}")) from None
     overrides = spec.overrides(first, spec.seeds[0]) | {"device": "cpu"}
@@ -282,11 +287,7 @@ def baseline_params(spec: SweepSpec, plugins: Any) -> tuple[dict[str, Any] | Non
     """The base config's own values of the space's keys (with the sweep's [set]; a component's
     name for a component key), to train as a trial beside the searched ones; or None and why not
     (a value outside the space: Optuna can only enqueue points of the space)."""
-    from ..config import resolve_config
-    from ..experiment import expand_config
-
-    resolved = resolve_config(expand_config(spec.base, spec.overrides({}, spec.seeds[0]), plugins.registry),
-                              plugins.registry).to_dict()
+    resolved = spec.config({}, spec.seeds[0], plugins.registry).to_dict()
     params = {}
     for param in spec.space:
         value: Any = resolved

@@ -32,6 +32,14 @@ def import_optuna():
     return optuna
 
 
+def first_line(exc: BaseException, *, named: bool = True) -> str:
+    """The first line of an error's message (``Type: line`` when ``named``), or its type's name."""
+    text = str(exc).strip()
+    if not text:
+        return type(exc).__name__
+    return f"{type(exc).__name__}: {text.splitlines()[0]}" if named else text.splitlines()[0]
+
+
 def default_storage(sweep_dir: Path) -> str:
     return f"sqlite:///{Path(sweep_dir).resolve() / STUDY_DB}"
 
@@ -105,8 +113,7 @@ def _open_study(optuna, spec: SweepSpec, storage_url: str):
     except ConfigError:
         raise
     except Exception as exc:  # noqa: BLE001 -- sqlalchemy's errors, a missing driver, a refused connection...
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise _StorageError(f"cannot open the storage {storage_url!r}: {first}") from None
+        raise _StorageError(f"cannot open the storage {storage_url!r}: {first_line(exc, named=False)}") from None
     fingerprint = spec.fingerprint()
     saved = study.user_attrs.get(FINGERPRINT)
     if saved is None:

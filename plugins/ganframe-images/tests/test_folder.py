@@ -7,6 +7,7 @@ import json
 import logging
 import multiprocessing
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -346,3 +347,22 @@ def test_the_example_config_trains_on_a_folder(tmp_path):
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "run" / "report.html").is_file()
     assert json.loads((tmp_path / "run" / "report.json").read_text())["steps"] == 3
+
+
+def test_the_readme_commands_run_as_written(tmp_path):
+    # README's "Your own images": its command that makes a folder, then its training command
+    # (shortened to 3 rounds)
+    readme = (Path(__file__).parents[3] / "README.md").read_text()
+    section = readme[readme.index("## Your own images"):readme.index("## InfoGAN on MNIST")]
+    commands = [line[2:] for line in section.splitlines() if line.startswith("$ ")]
+    assert len(commands) == 2 and commands[1] == "ganframe train --config examples/image-folder.toml"
+    shutil.copytree(Path(__file__).parents[3] / "examples", tmp_path / "examples")
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    made = subprocess.run(commands[0], shell=True, cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert made.returncode == 0, made.stderr
+    assert len(list((tmp_path / "my-images").glob("*.png"))) == 256
+    trained = subprocess.run(f"{commands[1]} --steps 3 --quiet --out run", shell=True, cwd=tmp_path, env=env,
+                             capture_output=True, text=True, timeout=300, check=False)
+    assert trained.returncode == 0, trained.stderr
+    assert (tmp_path / "run" / "report.html").is_file()
