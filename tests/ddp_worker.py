@@ -15,6 +15,7 @@ import torch
 import torch.distributed as dist
 
 from ganframe import Experiment, distributed, hookimpl, stopping
+from ganframe.cli import exit_promptly
 from ganframe.cli import main as cli_main
 
 
@@ -102,3 +103,6 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    # End as the ganframe program does: the interpreter's teardown of PyTorch's distributed state
+    # can abort a process that finished cleanly ("terminate called without an active exception").
+    exit_promptly(0)

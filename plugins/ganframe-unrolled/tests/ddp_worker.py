@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from points import Points, config
 
 from ganframe import Experiment, distributed
+from ganframe.cli import exit_promptly
 from ganframe.testing import fresh_plugins
 from ganframe import NetworkCopy
 
@@ -70,3 +71,6 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    # End as the ganframe program does: the interpreter's teardown of PyTorch's distributed state
+    # can abort a process that finished cleanly ("terminate called without an active exception").
+    exit_promptly(0)
