@@ -9,7 +9,8 @@ orders a finite data set), the last incomplete batch dropped.
 BatchNorm → LeakyReLU → 784, Tanh; D 784-512-256 (LeakyReLU 0.2) → the minibatch standard deviation
 appended → 257-1 logits; non-saturating BCE (terms summed); Adam G 4e-4, D 1.6e-3, betas (0.5,
 0.999); batch 64 (937 rounds an epoch), 20 epochs; each round one D step (real batch, fresh noise,
-G in training mode without a graph) then one G step (fresh noise).
+G in training mode without a graph) then one G step (fresh noise), then the moving average of G's
+weights (decay 0.999; batch-norm statistics copied) that samples and metrics use.
 
 ``tutorial`` (Loy's article): G 100-256-512-1024-784 (LeakyReLU 0.01, Tanh); D 784-1024-512-256-1
 (LeakyReLU 0.01, Sigmoid); BCE on probabilities, D's terms summed; Adam 2e-4, betas (0.9, 0.999);
@@ -19,6 +20,7 @@ batch and fresh noise.
 
 from __future__ import annotations
 
+import copy
 import gzip
 from pathlib import Path
 
@@ -30,8 +32,8 @@ from torch import nn
 from ._common import EPOCH_ORDER, NOISE, Clock, Rounds, adam, generator, init_seed, one_thread, stream_seed
 
 PRESETS = {
-    "default": {"batch": 64, "g_lr": 4e-4, "d_lr": 1.6e-3, "betas": (0.5, 0.999), "epochs": 20},
-    "tutorial": {"batch": 128, "g_lr": 2e-4, "d_lr": 2e-4, "betas": (0.9, 0.999), "epochs": 100},
+    "default": {"batch": 64, "g_lr": 4e-4, "d_lr": 1.6e-3, "betas": (0.5, 0.999), "epochs": 20, "ema": 0.999},
+    "tutorial": {"batch": 128, "g_lr": 2e-4, "d_lr": 2e-4, "betas": (0.9, 0.999), "epochs": 100, "ema": None},
 }
 NOISE_DIM = 100
 
@@ -75,6 +77,23 @@ def networks(preset: str) -> tuple[nn.Module, nn.Module]:
     return g, d
 
 
+class Averaged(nn.Module):
+    """A generator and the moving average of its weights (``inner``, ``average``: the names and
+    order of ganframe's ``ema`` extra, so that the two runs' weights compare one to one)."""
+
+    def __init__(self, inner: nn.Module) -> None:
+        super().__init__()
+        self.inner = inner
+        self.average = copy.deepcopy(inner).requires_grad_(False)
+
+    @torch.no_grad()
+    def update(self, decay: float) -> None:
+        for average, live in zip(self.average.parameters(), self.inner.parameters()):
+            average.lerp_(live, 1.0 - decay)
+        for average, live in zip(self.average.buffers(), self.inner.buffers()):
+            average.copy_(live)
+
+
 class Loop:
     """One run of a preset: networks, optimisers and random streams as ganframe builds them for ``seed``."""
 
@@ -87,6 +106,7 @@ class Loop:
         self.total = total_steps or p["epochs"] * self.per_epoch
         with init_seed(seed):
             self.g, self.d = networks(preset)
+        self.averaged = Averaged(self.g) if p["ema"] is not None else None
         self.opt_g, self.opt_d = adam(self.g, p["g_lr"], p["betas"]), adam(self.d, p["d_lr"], p["betas"])
         self.noise = generator(stream_seed(seed, NOISE, 0))
         self.step = 0
@@ -100,6 +120,7 @@ class Loop:
         g_params = list(g.parameters())
         batch, per_epoch, data, noise, seed = self.batch, self.per_epoch, self.data, self.noise, self.seed
         g_first = self.preset == "tutorial"
+        averaged, decay = self.averaged, PRESETS[self.preset]["ema"]
         bce = F.binary_cross_entropy if g_first else F.binary_cross_entropy_with_logits
         ones, zeros = torch.ones(batch, 1), torch.zeros(batch, 1)
         d_losses, g_losses = self.rounds.values["d_loss"], self.rounds.values["g_loss"]
@@ -123,6 +144,8 @@ class Loop:
                 opt_d.step()
                 if not g_first:
                     g_loss = self._g_step(g, d, opt_g, g_params, bce, ones)
+                if averaged is not None:
+                    averaged.update(decay)
                 d_losses.append(d_loss.detach())
                 g_losses.append(g_loss)
         self.order = order
@@ -141,4 +164,4 @@ class Loop:
 
     @property
     def networks(self) -> dict[str, nn.Module]:
-        return {"generator": self.g, "discriminator": self.d}
+        return {"generator": self.averaged or self.g, "discriminator": self.d}

@@ -5,7 +5,9 @@
   scores about 1.
 * ``mnist-digits`` → ``digit_entropy``: the entropy, in bits, of the digit the classifier assigns to
   each sample (log2 10 ≈ 3.32 when all ten are equally common, 0 when every sample is one digit);
-  ``digits_seen``: how many digits make up at least 1 % of the samples.
+  ``digits_seen``: how many digits make up at least 1 % of the samples; ``digit_share_min`` and
+  ``digit_share_max``: the shares of the rarest and the commonest digit (0.1 each when all ten are
+  equally common; MNIST's test set: 0.089 and 0.114).
 """
 
 from __future__ import annotations
@@ -44,17 +46,20 @@ def fd(samples: torch.Tensor, context) -> dict[str, float]:
 
 
 def digits(samples: torch.Tensor, context) -> dict[str, float]:
-    """Entropy (bits) of the predicted digits, and how many digits hold at least 1 % of the samples."""
+    """Entropy (bits) of the predicted digits, how many digits hold at least 1 % of the samples, and
+    the shares of the rarest and the commonest."""
     _check(samples)
     _, classes = classifier_for(context.data).features_and_classes(samples)
     return digit_statistics(classes)
 
 
 def digit_statistics(classes: torch.Tensor) -> dict[str, float]:
-    """``digit_entropy`` and ``digits_seen`` of predicted digits (N,) in 0..9."""
+    """``digit_entropy``, ``digits_seen`` and the rarest and commonest digit's shares
+    (``digit_share_min``, ``digit_share_max``) of predicted digits (N,) in 0..9."""
     shares = torch.bincount(classes, minlength=10).double() / len(classes)  # (10,)
     nonzero = shares[shares > 0]
     entropy = float(-(nonzero * nonzero.log2()).sum())
     return {"digit_entropy": max(entropy, 0.0) + 0.0,  # never -0.0
-            "digits_seen": float((shares >= 0.01).sum())}
+            "digits_seen": float((shares >= 0.01).sum()),
+            "digit_share_min": float(shares.min()), "digit_share_max": float(shares.max())}
 

@@ -18,11 +18,13 @@ from ganframe_mnist.data import MnistConfig, load_mnist
 
 def test_digit_entropy_of_known_class_mixes():
     one = metrics.digit_statistics(torch.full((500,), 7))
-    assert one == {"digit_entropy": 0.0, "digits_seen": 1.0}
+    assert one == {"digit_entropy": 0.0, "digits_seen": 1.0, "digit_share_min": 0.0, "digit_share_max": 1.0}
     even = metrics.digit_statistics(torch.arange(1000) % 10)
     assert math.isclose(even["digit_entropy"], math.log2(10)) and even["digits_seen"] == 10
+    assert even["digit_share_min"] == even["digit_share_max"] == 0.1
     two = metrics.digit_statistics(torch.tensor([3, 8] * 50))
     assert math.isclose(two["digit_entropy"], 1.0) and two["digits_seen"] == 2
+    assert (two["digit_share_min"], two["digit_share_max"]) == (0.0, 0.5)
     rare = metrics.digit_statistics(torch.tensor([0] * 995 + [1] * 5))  # 0.5 %: produced, not counted as seen
     assert rare["digits_seen"] == 1 and 0 < rare["digit_entropy"] < 0.05
 
@@ -51,7 +53,8 @@ def test_metrics_on_real_looking_and_degenerate_samples(small_data):
     blank = torch.zeros(200, 1, 28, 28)
     good, bad = metrics.fd(test_like, context)["fd"], metrics.fd(blank, context)["fd"]
     assert abs(good) < 1e-6 < bad  # the test set itself scores 0
-    assert metrics.digits(test_like, context) == {"digit_entropy": pytest.approx(math.log2(10)), "digits_seen": 10}
+    assert metrics.digits(test_like, context) == {"digit_entropy": pytest.approx(math.log2(10)), "digits_seen": 10,
+                                                  "digit_share_min": 0.1, "digit_share_max": 0.1}
     assert metrics.digits(blank, context)["digit_entropy"] == 0.0
 
 
