@@ -2,8 +2,8 @@
 
 For each seed: `ganframe train mnist --preset P --seed S --out R --quiet` (wall time of the whole
 command; the report's training seconds give seconds per epoch) for `--epochs` passes over the
-data, or with `--minutes M` for the preset's whole schedule but stopped by Ctrl-C (SIGINT) after
-M minutes, as a user would stop it (the run ends after the round, with its checkpoint); then
+data, or with `--minutes M` for the preset's whole schedule but stopped by SIGTERM after M minutes,
+as `timeout` would stop it (the run ends after the round, with its checkpoint and report); then
 `ganframe sample R -n 10000 -o s.npy`, `ganframe sample R -n 100 -o s.png` (a 10x10 grid to look
 at) and `ganframe evaluate R --json`. The data comes from `GANFRAME_MNIST_DIR` or the cache
 (see ganframe_mnist.data). Usage:
@@ -43,15 +43,16 @@ def batch_size(preset: str, overrides: list[str]) -> int:
 
 
 def train_for(minutes: float, args: list[str]) -> float:
-    """``ganframe ARGS``, stopped with SIGINT after ``minutes`` unless it ends first; its wall seconds."""
+    """``ganframe ARGS``, stopped with SIGTERM after ``minutes`` unless it ends first; its wall seconds.
+    (SIGTERM rather than Ctrl-C's SIGINT, which a shell's background job ignores.)"""
     started = time.perf_counter()
     command = subprocess.Popen([sys.executable, "-m", "ganframe", *args], stdout=subprocess.DEVNULL)
     try:
         command.wait(timeout=minutes * 60)
     except subprocess.TimeoutExpired:
-        command.send_signal(signal.SIGINT)  # stops after the round, with a checkpoint and the report
+        command.send_signal(signal.SIGTERM)  # stops after the round, with a checkpoint and the report
         command.wait()
-    if command.returncode not in (0, 128 + signal.SIGINT):
+    if command.returncode not in (0, 128 + signal.SIGTERM):
         raise SystemExit(f"ganframe {' '.join(args)} failed with exit status {command.returncode}")
     return time.perf_counter() - started
 
@@ -63,7 +64,7 @@ def main() -> None:
     length = parser.add_mutually_exclusive_group()
     length.add_argument("--epochs", type=float, default=5, help="training length in passes over the 60,000 images")
     length.add_argument("--minutes", type=float,
-                        help="train the preset's whole schedule, stopped with Ctrl-C (SIGINT) after this long")
+                        help="train the preset's whole schedule, stopped with SIGTERM after this long")
     parser.add_argument("--keep", type=Path, help="keep run directories and sample grids here")
     parser.add_argument("--set", action="append", default=[], help="extra config override (repeatable)")
     args = parser.parse_args()

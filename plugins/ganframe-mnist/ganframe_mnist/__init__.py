@@ -73,8 +73,8 @@ TUTORIAL = {
 # 0.3, the same rate as G) the samples held too few 8s and 6s. Batch 64 gives twice the updates of
 # the tutorial's batch 128 per epoch, and smaller networks keep an epoch cheaper than the tutorial's.
 # The moving average of G's weights (Yazici et al., 2019) draws what the last iterate only passes
-# through: after 20 epochs its samples are within 3x of real digits' Frechet distance, the last
-# iterate's are not (see the README's MNIST table).
+# through: after 20 epochs its samples score FD 2.8 on seed 0, the last iterate's 11.0 (real
+# training digits: 1.1; see the README's MNIST table).
 DEFAULT = {
     "data": {"name": "mnist"},
     "noise": {"name": "normal", "dim": 100},
