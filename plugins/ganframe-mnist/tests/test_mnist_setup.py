@@ -57,7 +57,7 @@ def test_each_preset_trains_a_few_steps_on_synthetic_data(plugins, synthetic_dir
     samples = experiment.sample(16)
     assert samples.shape == (16, 1, 28, 28) and 0 <= samples.min() and samples.max() <= 1
     metrics = experiment.evaluate()
-    assert set(metrics) == {"fd", "digit_entropy", "digits_seen"}
+    assert set(metrics) == {"fd", "digit_entropy", "digits_seen", "digit_share_min", "digit_share_max"}
     assert metrics["fd"] >= 0 and 0 <= metrics["digit_entropy"] <= 3.33
     if preset == "conditional":
         sevens = experiment.sample(4, labels=7)
