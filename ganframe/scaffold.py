@@ -132,7 +132,7 @@ def write_plugin(name: str, directory: str | Path = ".", *, check_installed: boo
 
 PYPROJECT = """\
 [build-system]
-requires = ["setuptools>=68"]
+requires = ["setuptools>=77"]
 build-backend = "setuptools.build_meta"
 
 [project]
@@ -141,7 +141,7 @@ version = "0.1.0"
 description = "ganframe setup '$name': learn a ring of points in 2-D"
 readme = "README.md"
 requires-python = ">=3.10"
-license = { text = "MIT" }
+license = "MIT"
 dependencies = ["ganframe>=0.1"]
 
 # What makes it a plugin: ganframe loads every entry point of the group "ganframe".
