@@ -81,15 +81,15 @@ class Averaged(nn.Module):
     """A generator and the moving average of its weights (``inner``, ``average``: the names and
     order of ganframe's ``ema`` extra, so that the two runs' weights compare one to one)."""
 
-    def __init__(self, inner: nn.Module) -> None:
+    def __init__(self, inner: nn.Module, decay: float) -> None:
         super().__init__()
-        self.inner = inner
+        self.inner, self.decay = inner, decay
         self.average = copy.deepcopy(inner).requires_grad_(False)
 
     @torch.no_grad()
-    def update(self, decay: float) -> None:
+    def update(self) -> None:
         for average, live in zip(self.average.parameters(), self.inner.parameters()):
-            average.lerp_(live, 1.0 - decay)
+            average.lerp_(live, 1.0 - self.decay)
         for average, live in zip(self.average.buffers(), self.inner.buffers()):
             average.copy_(live)
 
@@ -106,7 +106,7 @@ class Loop:
         self.total = total_steps or p["epochs"] * self.per_epoch
         with init_seed(seed):
             self.g, self.d = networks(preset)
-        self.averaged = Averaged(self.g) if p["ema"] is not None else None
+        self.averaged = Averaged(self.g, p["ema"]) if p["ema"] is not None else None
         self.opt_g, self.opt_d = adam(self.g, p["g_lr"], p["betas"]), adam(self.d, p["d_lr"], p["betas"])
         self.noise = generator(stream_seed(seed, NOISE, 0))
         self.step = 0
@@ -120,7 +120,7 @@ class Loop:
         g_params = list(g.parameters())
         batch, per_epoch, data, noise, seed = self.batch, self.per_epoch, self.data, self.noise, self.seed
         g_first = self.preset == "tutorial"
-        averaged, decay = self.averaged, PRESETS[self.preset]["ema"]
+        averaged = self.averaged
         bce = F.binary_cross_entropy if g_first else F.binary_cross_entropy_with_logits
         ones, zeros = torch.ones(batch, 1), torch.zeros(batch, 1)
         d_losses, g_losses = self.rounds.values["d_loss"], self.rounds.values["g_loss"]
@@ -145,7 +145,7 @@ class Loop:
                 if not g_first:
                     g_loss = self._g_step(g, d, opt_g, g_params, bce, ones)
                 if averaged is not None:
-                    averaged.update(decay)
+                    averaged.update()
                 d_losses.append(d_loss.detach())
                 g_losses.append(g_loss)
         self.order = order
