@@ -40,8 +40,16 @@ from ganframe import hookimpl
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 TOLERANCE = 1e-5  # largest absolute difference of a value or weight still called float rounding
-CASES = [("gaussian", "default"), ("gaussian", "tutorial"), ("even", "default"), ("even", "tutorial"),
-         ("gaussian2d", "default"), ("gaussian2d", "tutorial"), ("mnist", "default"), ("mnist", "tutorial")]
+CASES = [
+    ("gaussian", "default"),
+    ("gaussian", "tutorial"),
+    ("even", "default"),
+    ("even", "tutorial"),
+    ("gaussian2d", "default"),
+    ("gaussian2d", "tutorial"),
+    ("mnist", "default"),
+    ("mnist", "tutorial"),
+]
 
 
 def mnist_dir() -> str | None:
@@ -74,13 +82,17 @@ class Result:
 
     def row(self) -> str:
         verdict = self.verdict
-        return (f"| {self.setup} | {self.preset} | {self.rounds} | {', '.join(self.compared)} | "
-                f"{_diff(self.initial)} | {_diff(self.logs)} | {_diff(self.weights)} | {verdict} |")
+        return (
+            f"| {self.setup} | {self.preset} | {self.rounds} | {', '.join(self.compared)} | "
+            f"{_diff(self.initial)} | {_diff(self.logs)} | {_diff(self.weights)} | {verdict} |"
+        )
 
 
-HEADER = ["| setup | preset | rounds | logged values compared | initial weights: max abs diff | "
-          "per-round values: max abs diff | final weights and buffers: max abs diff | verdict |",
-          "|---|---|---|---|---|---|---|---|"]
+HEADER = [
+    "| setup | preset | rounds | logged values compared | initial weights: max abs diff | "
+    "per-round values: max abs diff | final weights and buffers: max abs diff | verdict |",
+    "|---|---|---|---|---|---|---|---|",
+]
 
 
 def _diff(value: float) -> str:
@@ -88,14 +100,19 @@ def _diff(value: float) -> str:
 
 
 def _states(networks: Mapping[str, torch.nn.Module]) -> list[tuple[str, torch.Tensor]]:
-    return [(f"{role}.{name}", tensor.detach().clone()) for role in ("generator", "discriminator")
-            for name, tensor in networks[role].state_dict().items()]
+    return [
+        (f"{role}.{name}", tensor.detach().clone())
+        for role in ("generator", "discriminator")
+        for name, tensor in networks[role].state_dict().items()
+    ]
 
 
 def _largest_difference(a: list[tuple[str, torch.Tensor]], b: list[tuple[str, torch.Tensor]], what: str) -> float:
     if [t.shape for _, t in a] != [t.shape for _, t in b]:
-        raise AssertionError(f"{what}: the networks differ in shape: {[(n, tuple(t.shape)) for n, t in a]} "
-                             f"against {[(n, tuple(t.shape)) for n, t in b]}")
+        raise AssertionError(
+            f"{what}: the networks differ in shape: {[(n, tuple(t.shape)) for n, t in a]} "
+            f"against {[(n, tuple(t.shape)) for n, t in b]}"
+        )
     worst = 0.0
     for (_, x), (_, y) in zip(a, b):
         if not torch.equal(x, y):
@@ -114,8 +131,14 @@ class _Recorder:
         self.rows.append({key: value.detach().clone() for key, value in logs.items()})
 
 
-def ganframe_run(setup: str, preset: str, seed: int, rounds: int, data_dir: str | None = None,
-                 overrides: Mapping[str, object] | None = None):
+def ganframe_run(
+    setup: str,
+    preset: str,
+    seed: int,
+    rounds: int,
+    data_dir: str | None = None,
+    overrides: Mapping[str, object] | None = None,
+):
     """ganframe's preset trained ``rounds`` rounds: (initial states, final states, logs, experiment)."""
     from ganframe import Experiment
 
@@ -123,8 +146,9 @@ def ganframe_run(setup: str, preset: str, seed: int, rounds: int, data_dir: str 
     if setup == "mnist" and data_dir:
         overrides["data.data_dir"] = data_dir
     recorder = _Recorder()
-    experiment = Experiment.from_setup(setup, preset, seed=seed, steps=rounds, overrides=overrides,
-                                       callbacks=[recorder])
+    experiment = Experiment.from_setup(
+        setup, preset, seed=seed, steps=rounds, overrides=overrides, callbacks=[recorder]
+    )
     initial = _states(experiment.networks)
     experiment.fit()
     logs = {key: torch.stack([row[key] for row in recorder.rows]) for key in recorder.rows[0]}
@@ -140,8 +164,14 @@ def handwritten_run(setup: str, preset: str, seed: int, rounds: int, images: tor
     return initial, _states(loop.networks), loop.logs()
 
 
-def check(setup: str, preset: str, rounds: int = 20, seed: int = 0, data_dir: str | None = None,
-          overrides: Mapping[str, object] | None = None) -> Result:
+def check(
+    setup: str,
+    preset: str,
+    rounds: int = 20,
+    seed: int = 0,
+    data_dir: str | None = None,
+    overrides: Mapping[str, object] | None = None,
+) -> Result:
     """Train both ``rounds`` rounds from ``seed`` and compare (see the module's docstring).
     ``overrides``: config changes for ganframe that do not change training (``data.cache_dir``)."""
     g_initial, g_final, g_logs, experiment = ganframe_run(setup, preset, seed, rounds, data_dir, overrides)
@@ -150,8 +180,9 @@ def check(setup: str, preset: str, rounds: int = 20, seed: int = 0, data_dir: st
     names = sorted(g_logs)
     if sorted(h_logs) != names:
         raise AssertionError(f"{setup} {preset}: ganframe logs {names}, the hand-written loop {sorted(h_logs)}")
-    logs = _largest_difference([(k, g_logs[k].double()) for k in names], [(k, h_logs[k].double()) for k in names],
-                               "logs")
+    logs = _largest_difference(
+        [(k, g_logs[k].double()) for k in names], [(k, h_logs[k].double()) for k in names], "logs"
+    )
     initial = _largest_difference(g_initial, h_initial, "initial weights")
     weights = _largest_difference(g_final, h_final, "final weights")
     return Result(setup, preset, rounds, initial, logs, weights, initial == logs == weights == 0.0, names)
@@ -163,8 +194,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    cases = [case for text in args.cases for case in
-             ([tuple(text.split(":", 1))] if ":" in text else [(text, "default"), (text, "tutorial")])] or CASES
+    cases = [
+        case
+        for text in args.cases
+        for case in ([tuple(text.split(":", 1))] if ":" in text else [(text, "default"), (text, "tutorial")])
+    ] or CASES
     print("\n".join(HEADER))
     ok = True
     for setup, preset in cases:

@@ -53,18 +53,39 @@ OPTIONS: dict[str, dict[str, Any]] = {
 
 def models(batch: int) -> dict[str, dict[str, Any]]:
     """name → (setup, overrides of its default preset) of the baseline, and the networks' own batch options."""
-    plain = {"generator.extras": [], "discriminator.extras": [], "evaluation.metrics": [],
-             "train.batch_size": batch, "device": "cpu"}
+    plain = {
+        "generator.extras": [],
+        "discriminator.extras": [],
+        "evaluation.metrics": [],
+        "train.batch_size": batch,
+        "device": "cpu",
+    }
     folder = mnist_dir()
     return {
-        "ring": {"setup": "ring", "overrides": plain, "rounds": 1.0,
-                 "options": {"mlp minibatch_kernels": {"discriminator.minibatch_kernels": 50,
-                                                       "discriminator.minibatch_kernel_dims": 5}}},
-        "mnist": {"setup": "mnist", "rounds": 0.5, "data_dir": folder,
-                  "overrides": {**plain, "data.data_dir": str(folder), "discriminator.minibatch_std": False},
-                  "options": {"mnist-mlp minibatch_kernels": {"discriminator.minibatch_kernels": 50,
-                                                              "discriminator.minibatch_kernel_dims": 5},
-                              "mnist-mlp minibatch_std": {"discriminator.minibatch_std": True}}},
+        "ring": {
+            "setup": "ring",
+            "overrides": plain,
+            "rounds": 1.0,
+            "options": {
+                "mlp minibatch_kernels": {
+                    "discriminator.minibatch_kernels": 50,
+                    "discriminator.minibatch_kernel_dims": 5,
+                }
+            },
+        },
+        "mnist": {
+            "setup": "mnist",
+            "rounds": 0.5,
+            "data_dir": folder,
+            "overrides": {**plain, "data.data_dir": str(folder), "discriminator.minibatch_std": False},
+            "options": {
+                "mnist-mlp minibatch_kernels": {
+                    "discriminator.minibatch_kernels": 50,
+                    "discriminator.minibatch_kernel_dims": 5,
+                },
+                "mnist-mlp minibatch_std": {"discriminator.minibatch_std": True},
+            },
+        },
     }
 
 
@@ -92,7 +113,7 @@ def seconds_per_round(setup: str, overrides: dict[str, Any], plugins, warmup: in
     experiment = build(setup, {**overrides, "train.steps": warmup + rounds}, plugins, [clock])
     experiment.fit()
     times = [later - earlier for earlier, later in zip(clock.stamps, clock.stamps[1:])]
-    return statistics.median(times[warmup - 1:])
+    return statistics.median(times[warmup - 1 :])
 
 
 def variants(model: dict[str, Any], plugins, only: list[str] | None) -> list[tuple[str, str, dict[str, Any] | str]]:
@@ -121,8 +142,10 @@ def variants(model: dict[str, Any], plugins, only: list[str] | None) -> list[tup
 
 
 def machine() -> str:
-    return (f"{cpu_model()}, {os.cpu_count()} cores (1 thread used), torch {torch.__version__}, "
-            f"{datetime.datetime.now().astimezone().isoformat(timespec='minutes')}")
+    return (
+        f"{cpu_model()}, {os.cpu_count()} cores (1 thread used), torch {torch.__version__}, "
+        f"{datetime.datetime.now().astimezone().isoformat(timespec='minutes')}"
+    )
 
 
 def main() -> None:
@@ -142,9 +165,12 @@ def main() -> None:
     plugins = load_plugins()
     clock = time.perf_counter if args.wall else time.thread_time
 
-    print(f"Machine: {machine()}. Batch {args.batch}, {args.repeats} repeats of {args.rounds} rounds "
-          f"(MNIST: {max(args.rounds // 2, 2)}) after {args.warmup} warm-up rounds, "
-          f"{'wall-clock' if args.wall else 'CPU'} time.\n", flush=True)
+    print(
+        f"Machine: {machine()}. Batch {args.batch}, {args.repeats} repeats of {args.rounds} rounds "
+        f"(MNIST: {max(args.rounds // 2, 2)}) after {args.warmup} warm-up rounds, "
+        f"{'wall-clock' if args.wall else 'CPU'} time.\n",
+        flush=True,
+    )
     rows, notes = [], []
     for model_name in args.models:
         model = models(args.batch)[model_name]
@@ -166,8 +192,10 @@ def main() -> None:
                 ratios.append(b / a)
             ratio = statistics.median_low(ratios)
             chosen = ratios.index(ratio)  # the repeat that gave the median ratio: its milliseconds
-            row = (f"| {model_name} | {name} | {shown} | {1e3 * without[chosen]:.2f} | "
-                   f"{1e3 * with_[chosen]:.2f} | {ratio:.2f}× | {'yes' if ratio <= GOAL else 'no'} |")
+            row = (
+                f"| {model_name} | {name} | {shown} | {1e3 * without[chosen]:.2f} | "
+                f"{1e3 * with_[chosen]:.2f} | {ratio:.2f}× | {'yes' if ratio <= GOAL else 'no'} |"
+            )
             rows.append(row)
             print(f"{model_name} {name}: {ratio:.2f}× (repeats {', '.join(f'{r:.2f}' for r in ratios)})", flush=True)
 

@@ -42,28 +42,52 @@ def file_errors(run: Path, samples: np.ndarray) -> tuple[float, float]:
 
 def measure(preset: str, seed: int, sets: list[str], workdir: Path, tag: str) -> dict:
     run, out = workdir / f"{preset}-{seed}-{tag}", workdir / f"{preset}-{seed}-{tag}.npy"
-    seconds, _ = ganframe("train", "gaussian2d", "--preset", preset, "--seed", str(seed), "--out", str(run),
-                          "--quiet", "--device", "cpu", *set_options(sets))
+    seconds, _ = ganframe(
+        "train",
+        "gaussian2d",
+        "--preset",
+        preset,
+        "--seed",
+        str(seed),
+        "--out",
+        str(run),
+        "--quiet",
+        "--device",
+        "cpu",
+        *set_options(sets),
+    )
     _, printed = ganframe("evaluate", str(run), "--json")
     ganframe("sample", str(run), "-n", "10000", "-o", str(out))
     samples = np.load(out)
     report = json.loads((run / "report.json").read_text())
-    return {"seconds": seconds, "metrics": json.loads(printed), "file": file_errors(run, samples),
-            "digest": hashlib.sha256(out.read_bytes()).hexdigest(),
-            "accuracy": [row["d_accuracy"] for row in report.get("epochs", []) if "d_accuracy" in row]}
+    return {
+        "seconds": seconds,
+        "metrics": json.loads(printed),
+        "file": file_errors(run, samples),
+        "digest": hashlib.sha256(out.read_bytes()).hexdigest(),
+        "accuracy": [row["d_accuracy"] for row in report.get("epochs", []) if "d_accuracy" in row],
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="default")
     parser.add_argument("--seeds", type=seeds, default=seeds("0-4"))
-    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
-                        help="a config override for every run (e.g. data.size=100000)")
+    parser.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a config override for every run (e.g. data.size=100000)",
+    )
     parser.add_argument("--twice", action="store_true")
     args = parser.parse_args()
     print(f"preset {args.preset} {' '.join(args.sets)}; load average before: {os.getloadavg()}")
-    head = ("| seed | mean err | cov err | bar met | estimator mean err | estimator cov err | mean gap "
-            "| cov gap | from 10k samples: mean err, cov err | train wall s |")
+    head = (
+        "| seed | mean err | cov err | bar met | estimator mean err | estimator cov err | mean gap "
+        "| cov gap | from 10k samples: mean err, cov err | train wall s |"
+    )
     if args.twice:
         head += " identical twice |"
     if args.preset == "tutorial":
@@ -75,9 +99,11 @@ def main() -> None:
             r = measure(args.preset, seed, args.sets, Path(tmp), "a")
             m = r["metrics"]
             met = "yes" if m["mean_error"] <= MEAN_BAR and m["cov_error"] <= COV_BAR else "no"
-            row = (f"| {seed} | {m['mean_error']:.2%} | {m['cov_error']:.2%} | {met} | {m['estimator_mean_error']:.2%} "
-                   f"| {m['estimator_cov_error']:.2%} | {m['mean_gap']:.2%} | {m['cov_gap']:.2%} "
-                   f"| {r['file'][0]:.2%}, {r['file'][1]:.2%} | {r['seconds']:.1f} |")
+            row = (
+                f"| {seed} | {m['mean_error']:.2%} | {m['cov_error']:.2%} | {met} | {m['estimator_mean_error']:.2%} "
+                f"| {m['estimator_cov_error']:.2%} | {m['mean_gap']:.2%} | {m['cov_gap']:.2%} "
+                f"| {r['file'][0]:.2%}, {r['file'][1]:.2%} | {r['seconds']:.1f} |"
+            )
             if args.twice:
                 again = measure(args.preset, seed, args.sets, Path(tmp), "b")
                 row += f" {'yes' if again['digest'] == r['digest'] else 'NO'} |"

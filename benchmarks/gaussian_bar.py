@@ -25,8 +25,9 @@ TARGET = scipy.stats.norm(4.0, 1.25)
 
 def train_and_sample(preset: str, seed: int, workdir: Path, tag: str) -> tuple[float, np.ndarray, str]:
     run, out = workdir / f"{preset}-{seed}-{tag}", workdir / f"{preset}-{seed}-{tag}.npy"
-    seconds, _ = ganframe("train", "gaussian", "--preset", preset, "--seed", str(seed), "--out", str(run),
-                       "--quiet", "--device", "cpu")
+    seconds, _ = ganframe(
+        "train", "gaussian", "--preset", preset, "--seed", str(seed), "--out", str(run), "--quiet", "--device", "cpu"
+    )
     ganframe("sample", str(run), "-n", "10000", "-o", str(out))
     return seconds, np.load(out), hashlib.sha256(out.read_bytes()).hexdigest()
 

@@ -35,8 +35,13 @@ VARIANTS = {
     "bf16": {"train.precision": "bf16"},
     "bf16 + graph": {"train.precision": "bf16", "train.cuda_graph": True},
 }
-QUIET = {"logging.plots": False, "logging.report": False, "evaluation.metrics": [], "train.eval_every": 0,
-         "train.checkpoint_every": 0}
+QUIET = {
+    "logging.plots": False,
+    "logging.report": False,
+    "evaluation.metrics": [],
+    "train.eval_every": 0,
+    "train.checkpoint_every": 0,
+}
 
 
 class Turn:
@@ -91,14 +96,23 @@ def bench_setup(setup: str, extra: dict, variants: list[str], args, notes: list[
         for name in variants:
             turn = Turn()
             try:
-                built[name] = Experiment.from_setup(setup, seed=0, steps=total, device="cuda", callbacks=[turn],
-                                                    overrides={**QUIET, **extra, **VARIANTS[name]}), turn
+                built[name] = (
+                    Experiment.from_setup(
+                        setup,
+                        seed=0,
+                        steps=total,
+                        device="cuda",
+                        callbacks=[turn],
+                        overrides={**QUIET, **extra, **VARIANTS[name]},
+                    ),
+                    turn,
+                )
             except Exception as exc:  # a variant that cannot be built (bf16 on an old GPU): say so, go on
                 cells[name] = "failed"
                 notes.append(f"{setup}, {name}: {one_line(exc)}")
         for repeat in range(args.repeats + 1):  # the first turn is not counted
             order = list(built)
-            order = order[repeat % len(order):] + order[:repeat % len(order)] if order else order
+            order = order[repeat % len(order) :] + order[: repeat % len(order)] if order else order
             for name in order:
                 experiment, turn = built[name]
                 turn.first, turn.last = experiment.step + args.skip, experiment.step + args.skip + args.rounds
@@ -116,8 +130,11 @@ def bench_setup(setup: str, extra: dict, variants: list[str], args, notes: list[
                         notes.append(note)
                 if repeat:
                     rates[name].append(args.rounds / turn.seconds)
-                print(f"  {setup:8} {name:13} turn {repeat}: {args.rounds / turn.seconds:9.1f} rounds/s",
-                      file=sys.stderr, flush=True)
+                print(
+                    f"  {setup:8} {name:13} turn {repeat}: {args.rounds / turn.seconds:9.1f} rounds/s",
+                    file=sys.stderr,
+                    flush=True,
+                )
     finally:
         logging.getLogger("ganframe").removeHandler(handler)
         built.clear()
@@ -166,9 +183,11 @@ def main() -> int:
         rows.append(f"| {setup} | " + " | ".join(cells[name] for name in variants) + " |")
 
     device = torch.cuda.get_device_name()
-    print(f"Training rounds per second, default presets; {device}, PyTorch {torch.__version__}, "
-          f"{time.strftime('%Y-%m-%d')}; median of {args.repeats} turns of {args.rounds} rounds, interleaved "
-          f"({time.perf_counter() - started:.0f} s in all). In brackets: times eager.\n")
+    print(
+        f"Training rounds per second, default presets; {device}, PyTorch {torch.__version__}, "
+        f"{time.strftime('%Y-%m-%d')}; median of {args.repeats} turns of {args.rounds} rounds, interleaved "
+        f"({time.perf_counter() - started:.0f} s in all). In brackets: times eager.\n"
+    )
     print("| setup | " + " | ".join(variants) + " |")
     print("|---|" + "---|" * len(variants))
     for row in rows:

@@ -61,8 +61,7 @@ def complete(path: Path, wanted: list[int]) -> bool:
         summary = json.loads(path.read_text())
     except (OSError, ValueError):
         return False
-    return (sorted(summary.get("seeds", [])) == wanted
-            and all(run.get("completed") for run in summary.get("runs", [])))
+    return sorted(summary.get("seeds", [])) == wanted and all(run.get("completed") for run in summary.get("runs", []))
 
 
 def run(setup: str, preset: str, seeds_text: str, out: Path) -> None:
@@ -72,8 +71,9 @@ def run(setup: str, preset: str, seeds_text: str, out: Path) -> None:
     target = path.parent
     if target.exists():  # an interrupted earlier attempt: start that command again, cleanly
         shutil.rmtree(target)
-    seconds, _ = ganframe("train", setup, "--preset", preset, "--seeds", seeds_text, "--out", str(target),
-                          "--set", "train.threads=1")
+    seconds, _ = ganframe(
+        "train", setup, "--preset", preset, "--seeds", seeds_text, "--out", str(target), "--set", "train.threads=1"
+    )
     print(f"{setup} {preset}: {seconds:.0f} s", flush=True)
 
 
@@ -99,22 +99,32 @@ def mean_se(values: list[float], scale: float = 1.0, digits: int = 1) -> str:
 def table(setup: str, presets: list[str], out: Path) -> list[str]:
     """The Markdown table of one data set: our presets, then the published rows."""
     modes_total = 8 if setup == "ring" else 25
-    lines = [f"| {setup} | source | modes of {modes_total} (min–max) | every mode | high quality, % (min) "
-             "| reverse KL (max) | seconds a run |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        f"| {setup} | source | modes of {modes_total} (min–max) | every mode | high quality, % (min) "
+        "| reverse KL (max) | seconds a run |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for preset in presets:
         runs = reports(out, setup, preset)
         if not runs:
             continue
         modes = [run["metrics"]["modes"] for run in runs]
         quality = [run["metrics"]["high_quality"] for run in runs]
-        kl = [run["metrics"]["reverse_kl"] for run in runs if run["metrics"]["reverse_kl"] == run["metrics"]["reverse_kl"]]
-        shown_kl = (f"{mean_se(kl, digits=3)} ({max(kl):.3f})" + ("" if len(kl) == len(runs) else
-                    f", {len(runs) - len(kl)} runs without any") if kl else "–")
+        kl = [
+            run["metrics"]["reverse_kl"] for run in runs if run["metrics"]["reverse_kl"] == run["metrics"]["reverse_kl"]
+        ]
+        shown_kl = (
+            f"{mean_se(kl, digits=3)} ({max(kl):.3f})"
+            + ("" if len(kl) == len(runs) else f", {len(runs) - len(kl)} runs without any")
+            if kl
+            else "–"
+        )
         lines.append(
             f"| `{preset}` | ours, seeds {runs[0]['seed']}–{runs[-1]['seed']} | {mean_se(modes)} "
             f"({min(modes):.0f}–{max(modes):.0f}) | {sum(m == modes_total for m in modes)} of {len(runs)} seeds "
             f"| {mean_se(quality, 100)} ({100 * min(quality):.1f}) | {shown_kl} "
-            f"| {statistics.mean(run['seconds'] for run in runs):.0f} |")
+            f"| {statistics.mean(run['seconds'] for run in runs):.0f} |"
+        )
     for method, source, modes, quality, kl in PUBLISHED[setup]:
         lines.append(f"| {method} | {source} | {modes} | – | {quality} | {kl} | – |")
     return lines
@@ -131,8 +141,11 @@ def main() -> None:
     args = parser.parse_args()
     if not args.table_only:
         with ThreadPoolExecutor(args.jobs) as pool:
-            jobs = [pool.submit(run, setup, preset, args.seeds, args.out)
-                    for setup in args.setups for preset in args.presets]
+            jobs = [
+                pool.submit(run, setup, preset, args.seeds, args.out)
+                for setup in args.setups
+                for preset in args.presets
+            ]
             for job in jobs:
                 job.result()
     for setup in args.setups:

@@ -26,10 +26,9 @@ import tempfile
 import time
 from pathlib import Path
 
+import ganframe_mnist
 import numpy as np
 from _cli import ganframe, seeds, set_options
-
-import ganframe_mnist
 
 
 def batch_size(preset: str, overrides: list[str]) -> int:
@@ -63,8 +62,9 @@ def main() -> None:
     parser.add_argument("--seeds", type=seeds, default=seeds("0-2"))
     length = parser.add_mutually_exclusive_group()
     length.add_argument("--epochs", type=float, default=5, help="training length in passes over the 60,000 images")
-    length.add_argument("--minutes", type=float,
-                        help="train the preset's whole schedule, stopped with SIGTERM after this long")
+    length.add_argument(
+        "--minutes", type=float, help="train the preset's whole schedule, stopped with SIGTERM after this long"
+    )
     parser.add_argument("--keep", type=Path, help="keep run directories and sample grids here")
     parser.add_argument("--set", action="append", default=[], help="extra config override (repeatable)")
     args = parser.parse_args()
@@ -76,16 +76,31 @@ def main() -> None:
     else:
         print(f"preset {args.preset}, its whole schedule stopped after {args.minutes:g} minutes")
         length = []
-    print("| seed | FD | digit entropy (bits) | digits seen | rarest / commonest digit | epochs | s / epoch "
-          "| train wall s |")
+    print(
+        "| seed | FD | digit entropy (bits) | digits seen | rarest / commonest digit | epochs | s / epoch "
+        "| train wall s |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         where = args.keep or Path(tmp)
         where.mkdir(parents=True, exist_ok=True)
         for seed in args.seeds:
             run = where / f"mnist-{args.preset}-s{seed}"
-            train = ["train", "mnist", "--preset", args.preset, "--seed", str(seed), "--out", str(run), "--quiet",
-                     "--device", "cpu", *length, *set_options(args.set)]
+            train = [
+                "train",
+                "mnist",
+                "--preset",
+                args.preset,
+                "--seed",
+                str(seed),
+                "--out",
+                str(run),
+                "--quiet",
+                "--device",
+                "cpu",
+                *length,
+                *set_options(args.set),
+            ]
             wall = ganframe(*train)[0] if args.minutes is None else train_for(args.minutes, train)
             report = json.loads((run / "report.json").read_text())
             ganframe("sample", str(run), "-n", "10000", "-o", str(where / f"{run.name}.npy"))
@@ -95,9 +110,12 @@ def main() -> None:
             _, output = ganframe("evaluate", str(run), "--json")
             m = json.loads(output)
             epochs = report["steps"] / rounds_per_epoch
-            print(f"| {seed} | {m['fd']:.1f} | {m['digit_entropy']:.3f} | {m['digits_seen']:.0f} | "
-                  f"{m['digit_share_min']:.1%} / {m['digit_share_max']:.1%} | {epochs:.1f} | "
-                  f"{report['seconds'] / epochs:.1f} | {wall:.0f} |", flush=True)
+            print(
+                f"| {seed} | {m['fd']:.1f} | {m['digit_entropy']:.3f} | {m['digits_seen']:.0f} | "
+                f"{m['digit_share_min']:.1%} / {m['digit_share_max']:.1%} | {epochs:.1f} | "
+                f"{report['seconds'] / epochs:.1f} | {wall:.0f} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

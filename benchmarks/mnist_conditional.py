@@ -16,13 +16,13 @@ import json
 import tempfile
 from pathlib import Path
 
+import ganframe_mnist
 import torch
 from _cli import ganframe, seeds, set_options
+from ganframe_mnist.metrics import classifier_for
 from torchvision.utils import save_image
 
-import ganframe_mnist
 from ganframe import Experiment
-from ganframe_mnist.metrics import classifier_for
 
 PER_DIGIT = 1_000
 
@@ -44,8 +44,22 @@ def main() -> None:
         where.mkdir(parents=True, exist_ok=True)
         for seed in args.seeds:
             run = where / f"mnist-conditional-s{seed}"
-            ganframe("train", "mnist", "--preset", "conditional", "--seed", str(seed), "--out", str(run),
-                     "--quiet", "--device", "cpu", "--steps", str(steps), *set_options(args.set))
+            ganframe(
+                "train",
+                "mnist",
+                "--preset",
+                "conditional",
+                "--seed",
+                str(seed),
+                "--out",
+                str(run),
+                "--quiet",
+                "--device",
+                "cpu",
+                "--steps",
+                str(steps),
+                *set_options(args.set),
+            )
             report = json.loads((run / "report.json").read_text())
             experiment = Experiment.load(run, device="cpu")
             classifier = classifier_for(experiment.data)
@@ -57,8 +71,12 @@ def main() -> None:
                 rows.append(samples[:10])
             save_image(torch.cat(rows), where / f"{run.name}.png", nrow=10, padding=1)
             per_epoch = report["seconds"] / (report["steps"] / ganframe_mnist.rounds_per_epoch(batch))
-            print(f"| {seed} | " + " | ".join(f"{a:.1%}" for a in accuracy) +
-                  f" | {min(accuracy):.1%} | {report['metrics']['fd']:.1f} | {per_epoch:.1f} |", flush=True)
+            print(
+                f"| {seed} | "
+                + " | ".join(f"{a:.1%}" for a in accuracy)
+                + f" | {min(accuracy):.1%} | {report['metrics']['fd']:.1f} | {per_epoch:.1f} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -42,7 +42,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
     torch.set_num_threads(1)
-    print("| setup | network | parameters | for-loop µs | foreach µs | fused µs | fused speed-up over PyTorch's default |")
+    print(
+        "| setup | network | parameters | for-loop µs | foreach µs | fused µs | fused speed-up over PyTorch's default |"
+    )
     print("|---|---|---|---|---|---|---|")
     for setup in [s for s in args.setups.split(",") if s]:
         try:
@@ -61,8 +63,10 @@ def main() -> None:
             median = {name: statistics.median(values) for name, values in times.items()}
             # PyTorch's default on the CPU is the for-loop; on CUDA, foreach
             default = median["for-loop"]
-            print(f"| {setup} | {role} | {count:,} | {median['for-loop']:.0f} | {median['foreach']:.0f} | "
-                  f"{median['fused']:.0f} | {default / median['fused']:.1f}× |")
+            print(
+                f"| {setup} | {role} | {count:,} | {median['for-loop']:.0f} | {median['foreach']:.0f} | "
+                f"{median['fused']:.0f} | {default / median['fused']:.1f}× |"
+            )
 
 
 if __name__ == "__main__":

@@ -43,12 +43,12 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import equivalence  # noqa: E402
-from handwritten import even as hw_even  # noqa: E402
-from handwritten import gaussian as hw_gaussian  # noqa: E402
-from handwritten import gaussian2d as hw_gaussian2d  # noqa: E402
+import equivalence
+from handwritten import even as hw_even
+from handwritten import gaussian as hw_gaussian
+from handwritten import gaussian2d as hw_gaussian2d
 
-from ganframe import Experiment  # noqa: E402
+from ganframe import Experiment
 
 HANDWRITTEN = {"gaussian": hw_gaussian, "even": hw_even, "gaussian2d": hw_gaussian2d}
 
@@ -125,16 +125,27 @@ def overhead(setup: str, batch: int = 8, rounds: int = 1000, repeats: int = 3) -
     def fit(run_dir: bool, plots: bool) -> Callable[[], float]:
         def run() -> float:
             clock = RoundClock()
-            experiment = Experiment.from_setup(setup, seed=0, steps=rounds, device="cpu", callbacks=[clock],
-                                               overrides={**options, "logging.plots": plots})
+            experiment = Experiment.from_setup(
+                setup,
+                seed=0,
+                steps=rounds,
+                device="cpu",
+                callbacks=[clock],
+                overrides={**options, "logging.plots": plots},
+            )
             with tempfile.TemporaryDirectory() as tmp:
                 experiment.fit(Path(tmp) / "run" if run_dir else None)
             return clock.cpu_seconds / rounds
+
         return run
 
-    variants = {"hand-written loop": handwritten, "ganframe: the strategy's rounds alone": strategy,
-                "ganframe: `fit()`": fit(False, False), "ganframe: `fit(RUN_DIR)`, plots off": fit(True, False),
-                "ganframe: `fit(RUN_DIR)` with figures": fit(True, True)}
+    variants = {
+        "hand-written loop": handwritten,
+        "ganframe: the strategy's rounds alone": strategy,
+        "ganframe: `fit()`": fit(False, False),
+        "ganframe: `fit(RUN_DIR)`, plots off": fit(True, False),
+        "ganframe: `fit(RUN_DIR)` with figures": fit(True, True),
+    }
     times: dict[str, list[float]] = {name: [] for name in variants}
     for run in variants.values():  # warm up
         run()
@@ -165,26 +176,32 @@ def pieces(setup: str) -> list[tuple[str, str, float | str]]:
             plugin = experiment.hooks.get_plugin("ganframe.strategy")
             real, plugin.strategy = plugin.strategy, type("Noop", (), {"train_round": lambda self, t: logs})()
             runner = getattr(experiment, "_train_round", None) or (
-                lambda: experiment._call(experiment.hooks.hook.train_round, trainer=trainer))
+                lambda: experiment._call(experiment.hooks.hook.train_round, trainer=trainer)
+            )
             return lambda: runner(), lambda: setattr(plugin, "strategy", real)
 
         try:
             call, restore = noop_round()
-            rows.append(("`train_round` hook call (pluggy, precision context), the strategy aside", "1 a round",
-                         cpu_us(call)))
+            rows.append(
+                ("`train_round` hook call (pluggy, precision context), the strategy aside", "1 a round", cpu_us(call))
+            )
             restore()
         except Exception as exc:
             rows.append(("`train_round` hook call", "1 a round", f"n/a: {type(exc).__name__}: {exc}"))
         from ganframe.schedules import step_schedules
 
         schedules = _experiment(setup, steps=10**9).schedules.values()
-        measure("`step_schedules`: every role's `LambdaLR.step()` in `warnings.catch_warnings`", "1 a round",
-                lambda: lambda: step_schedules(schedules))
+        measure(
+            "`step_schedules`: every role's `LambdaLR.step()` in `warnings.catch_warnings`",
+            "1 a round",
+            lambda: lambda: step_schedules(schedules),
+        )
 
         def catch():
             with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message=r"Detected call of `lr_scheduler\.step\(\)` before",
-                                        category=UserWarning)
+                warnings.filterwarnings(
+                    "ignore", message=r"Detected call of `lr_scheduler\.step\(\)` before", category=UserWarning
+                )
 
         measure("   of which `warnings.catch_warnings` + `filterwarnings` alone", "1 a round", lambda: catch)
         groups = [group for optimizer in experiment.optimizers.values() for group in optimizer.param_groups]
@@ -201,29 +218,48 @@ def pieces(setup: str) -> list[tuple[str, str, float | str]]:
         quiet = 1 + max(train.log_every, 2) // 2  # a round that writes no row and takes no snapshot
         while any(quiet in getattr(c, "steps", ()) for c in callbacks) or quiet % train.log_every == 0:
             quiet += 1
-        measure("`on_step_end` hook, every plugin of `fit(RUN_DIR)` with figures (a round that writes nothing)",
-                "1 a round", lambda: lambda: experiment._call(experiment.hooks.hook.on_step_end, step=quiet, logs=logs))
+        measure(
+            "`on_step_end` hook, every plugin of `fit(RUN_DIR)` with figures (a round that writes nothing)",
+            "1 a round",
+            lambda: lambda: experiment._call(experiment.hooks.hook.on_step_end, step=quiet, logs=logs),
+        )
         for impl in experiment.hooks.hook.on_step_end.get_hookimpls():
-            arguments = {key: value for key, value in {"experiment": experiment, "step": quiet, "logs": logs}.items()
-                         if key in impl.argnames}
-            measure(f"   `{impl.plugin_name}` `on_step_end`", "1 a round",
-                    lambda impl=impl, arguments=arguments: lambda: impl.function(**arguments))
+            arguments = {
+                key: value
+                for key, value in {"experiment": experiment, "step": quiet, "logs": logs}.items()
+                if key in impl.argnames
+            }
+            measure(
+                f"   `{impl.plugin_name}` `on_step_end`",
+                "1 a round",
+                lambda impl=impl, arguments=arguments: lambda: impl.function(**arguments),
+            )
         measure("`epoch_log.add`", "1 a round", lambda: lambda: experiment.epoch_log.add(quiet, logs))
 
         # work every k rounds
         for callback in callbacks:
             if hasattr(callback, "snapshot") and getattr(callback, "steps", None):
                 every = train.steps / max(len(callback.steps) - 1, 1)
-                measure(f"figure snapshot (`{type(callback).__name__}.snapshot`)",
-                        f"every {every:,.0f} rounds of the full schedule", lambda c=callback: lambda: c.snapshot(quiet),
-                        calls=20)
+                measure(
+                    f"figure snapshot (`{type(callback).__name__}.snapshot`)",
+                    f"every {every:,.0f} rounds of the full schedule",
+                    lambda c=callback: lambda: c.snapshot(quiet),
+                    calls=20,
+                )
             if hasattr(callback, "flush_logs"):
-                measure("metrics row (`RunWriter.flush_logs`, after a round's logs were added)",
-                        f"every {train.log_every} rounds",
-                        lambda c=callback: lambda: (c._means.add(logs), c.flush_logs(quiet)), calls=200)
+                measure(
+                    "metrics row (`RunWriter.flush_logs`, after a round's logs were added)",
+                    f"every {train.log_every} rounds",
+                    lambda c=callback: lambda: (c._means.add(logs), c.flush_logs(quiet)),
+                    calls=200,
+                )
             if hasattr(callback, "_check_weights"):
-                measure("divergence guard's weight check (`_check_weights`)", f"every {train.log_every} rounds",
-                        lambda c=callback: lambda: c._check_weights(quiet), calls=200)
+                measure(
+                    "divergence guard's weight check (`_check_weights`)",
+                    f"every {train.log_every} rounds",
+                    lambda c=callback: lambda: c._check_weights(quiet),
+                    calls=200,
+                )
         experiment._call(experiment.hooks.hook.on_train_end, step=quiet)
         for callback in callbacks:
             experiment.hooks.unregister(callback)
@@ -237,32 +273,49 @@ def pieces(setup: str) -> list[tuple[str, str, float | str]]:
             with trainer.frozen(discriminator):
                 pass
 
-        measure("`trainer.frozen(discriminator)` enter and exit (D's parameters listed, flags flipped)",
-                "1 a G step", lambda: frozen)
+        measure(
+            "`trainer.frozen(discriminator)` enter and exit (D's parameters listed, flags flipped)",
+            "1 a G step",
+            lambda: frozen,
+        )
         names = ("discriminator",)
 
         def bookkeeping():
             optimizers = [trainer.optimizer(role) for role in names]
             parameters = [p for o in optimizers for group in o.param_groups for p in group["params"] if p.requires_grad]
-            [r for r, o in zip(names, optimizers) if not any(p.requires_grad for g in o.param_groups for p in g["params"])]
+            [
+                r
+                for r, o in zip(names, optimizers)
+                if not any(p.requires_grad for g in o.param_groups for p in g["params"])
+            ]
             all(p.grad is None for p in parameters)
 
-        measure("`trainer.update` bookkeeping (optimiser lookup, parameter list, frozen and no-gradient checks)",
-                "1 an update", lambda: bookkeeping)
+        measure(
+            "`trainer.update` bookkeeping (optimiser lookup, parameter list, frozen and no-gradient checks)",
+            "1 an update",
+            lambda: bookkeeping,
+        )
         measure("`trainer.noise_batch()`", "1 a G or D step", lambda: trainer.noise_batch)
         shape = trainer.noise_batch().shape
         measure("   against: `torch.randn` of that shape", "", lambda: lambda: torch.randn(shape))
         measure("`trainer.real_batch()`", "1 a D step", lambda: trainer.real_batch, calls=300)
         scores = torch.zeros(trainer.batch_size, 1)
-        measure("`torch.full_like` targets of a BCE loss (instead of tensors made once)", "3 a round",
-                lambda: lambda: torch.full_like(scores, 1.0))
+        measure(
+            "`torch.full_like` targets of a BCE loss (instead of tensors made once)",
+            "3 a round",
+            lambda: lambda: torch.full_like(scores, 1.0),
+        )
 
         # the setup's own
         judge = getattr(experiment.strategy, "judge", None)
         if judge is not None:
             real, fake = trainer.real_batch(), trainer.generate(grad=False)
-            measure("`straight-dope` judging D's accuracy: D twice more, in evaluation mode", "1 a round",
-                    lambda: lambda: judge(experiment.discriminator, real, fake), calls=300)
+            measure(
+                "`straight-dope` judging D's accuracy: D twice more, in evaluation mode",
+                "1 a round",
+                lambda: lambda: judge(experiment.discriminator, real, fake),
+                calls=300,
+            )
         if setup == "even":
             from ganframe.nn import minibatch_closeness
 
@@ -276,8 +329,13 @@ def pieces(setup: str) -> list[tuple[str, str, float | str]]:
                 m = (x @ weight).view(len(x), 8, 5).transpose(0, 1)
                 (torch.exp(-torch.cdist(m, m, p=1)).sum(2) - 1).sum().backward()
 
-            measure(f"minibatch discrimination forward + backward, batch {trainer.batch_size}, 8 × 5: ganframe's "
-                    "`minibatch_closeness`", "2-3 a round", lambda: ours, calls=300)
+            measure(
+                f"minibatch discrimination forward + backward, batch {trainer.batch_size}, 8 × 5: ganframe's "
+                "`minibatch_closeness`",
+                "2-3 a round",
+                lambda: ours,
+                calls=300,
+            )
             measure("   against: `torch.cdist(p=1)` + `exp`, the hand-written loop's", "", lambda: plain, calls=300)
     finally:
         torch.set_num_threads(threads)
@@ -295,16 +353,27 @@ def lines(setup: str) -> list[str]:
     rows = pieces(setup)
     small = overhead(setup)
     base = small[0][1]
-    return [f"### {setup}, default preset", "",
-            "ganframe's overhead per round: the same rounds at a batch of 8, where the arithmetic is "
-            "negligible (CPU µs per round, medians of 3 interleaved repetitions of 1,000 rounds):", "",
-            "| how | CPU µs per round | more than the hand-written loop |", "|---|---|---|",
-            *(f"| {name} | {us:.0f} | {us - base:+.0f} |" for name, us in small), "",
-            f"The strategy's round alone, `strategy.train_round(trainer)`: {ours:.0f} CPU µs, against "
-            f"{theirs:.0f} for the hand-written loop's round ({ours / theirs:.2f}×; medians of interleaved runs).", "",
-            "| what | how often | CPU µs per call |", "|---|---|---|",
-            *(f"| {what} | {often} | {value:.2f} |" if isinstance(value, float) else f"| {what} | {often} | {value} |"
-              for what, often, value in rows), ""]
+    return [
+        f"### {setup}, default preset",
+        "",
+        "ganframe's overhead per round: the same rounds at a batch of 8, where the arithmetic is "
+        "negligible (CPU µs per round, medians of 3 interleaved repetitions of 1,000 rounds):",
+        "",
+        "| how | CPU µs per round | more than the hand-written loop |",
+        "|---|---|---|",
+        *(f"| {name} | {us:.0f} | {us - base:+.0f} |" for name, us in small),
+        "",
+        f"The strategy's round alone, `strategy.train_round(trainer)`: {ours:.0f} CPU µs, against "
+        f"{theirs:.0f} for the hand-written loop's round ({ours / theirs:.2f}×; medians of interleaved runs).",
+        "",
+        "| what | how often | CPU µs per call |",
+        "|---|---|---|",
+        *(
+            f"| {what} | {often} | {value:.2f} |" if isinstance(value, float) else f"| {what} | {often} | {value} |"
+            for what, often, value in rows
+        ),
+        "",
+    ]
 
 
 def main() -> None:

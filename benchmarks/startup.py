@@ -34,10 +34,16 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
 from _cli import cpu_model
 
 COMMANDS = [
-    ["--version"], ["--help"], ["list"], ["plugins"], ["show", "setup", "gaussian"], ["show", "generator", "mlp"],
+    ["--version"],
+    ["--help"],
+    ["list"],
+    ["plugins"],
+    ["show", "setup", "gaussian"],
+    ["show", "generator", "mlp"],
 ]
 SETUPS = ["gaussian", "even", "gaussian2d"]
 
@@ -149,9 +155,22 @@ def train_table(setups: list[str], repeats: int, teardown: bool) -> list[str]:
                 marks_file = Path(tmp) / f"{setup}-{repeat}.json"
                 out = Path(tmp) / f"{setup}-{repeat}"
                 started = time.time()
-                wall, memory = run([sys.executable, "-c", TRAIN_PROBE, str(marks_file),
-                                    "teardown" if teardown else "prompt", "train", setup,
-                                    "--seed", "0", "--quiet", "--out", str(out)])
+                wall, memory = run(
+                    [
+                        sys.executable,
+                        "-c",
+                        TRAIN_PROBE,
+                        str(marks_file),
+                        "teardown" if teardown else "prompt",
+                        "train",
+                        setup,
+                        "--seed",
+                        "0",
+                        "--quiet",
+                        "--out",
+                        str(out),
+                    ]
+                )
                 ended = started + wall
                 marks = json.loads(marks_file.read_text())
                 report = json.loads((out / "report.json").read_text())
@@ -172,17 +191,21 @@ def train_table(setups: list[str], repeats: int, teardown: bool) -> list[str]:
     ]
     for setup, row in results.items():
         before = median(row["before"])
-        rows.append(f"| {setup} | {median(row['wall']):.2f} | {before:.2f} | {before - t_torch:+.2f} | "
-                    f"{before - t_hand:+.2f} | {median(row['training']):.2f} | {median(row['after']):.2f} | "
-                    f"{median(row['memory']):.0f} |")
+        rows.append(
+            f"| {setup} | {median(row['wall']):.2f} | {before:.2f} | {before - t_torch:+.2f} | "
+            f"{before - t_hand:+.2f} | {median(row['training']):.2f} | {median(row['after']):.2f} | "
+            f"{median(row['memory']):.0f} |"
+        )
     return rows
 
 
 def machine() -> str:
     import torch
 
-    return (f"{cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}, torch {torch.__version__}, "
-            f"{time.strftime('%Y-%m-%d')}")
+    return (
+        f"{cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}, torch {torch.__version__}, "
+        f"{time.strftime('%Y-%m-%d')}"
+    )
 
 
 def main() -> None:
@@ -190,11 +213,17 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--setups", default=",".join(SETUPS))
     parser.add_argument("--out", type=Path, help="also write the Markdown here")
-    parser.add_argument("--teardown", action="store_true",
-                        help="end the training processes with the interpreter's usual teardown")
+    parser.add_argument(
+        "--teardown", action="store_true", help="end the training processes with the interpreter's usual teardown"
+    )
     args = parser.parse_args()
-    lines = [f"Machine: {machine()}.", "", *commands_table(args.repeats), "",
-             *train_table([s for s in args.setups.split(",") if s], args.repeats, args.teardown)]
+    lines = [
+        f"Machine: {machine()}.",
+        "",
+        *commands_table(args.repeats),
+        "",
+        *train_table([s for s in args.setups.split(",") if s], args.repeats, args.teardown),
+    ]
     text = "\n".join(lines) + "\n"
     print(text)
     if args.out:

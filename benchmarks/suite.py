@@ -90,11 +90,11 @@ sys.path.insert(0, str(BENCHMARKS))
 import equivalence  # noqa: E402
 import round_costs  # noqa: E402
 from _cli import cpu_model  # noqa: E402
-from round_clock import RoundClock  # noqa: E402
 from handwritten import even as hw_even  # noqa: E402
 from handwritten import gaussian as hw_gaussian  # noqa: E402
 from handwritten import gaussian2d as hw_gaussian2d  # noqa: E402
 from handwritten import mnist as hw_mnist  # noqa: E402
+from round_clock import RoundClock  # noqa: E402
 
 from ganframe import Experiment, hookimpl  # noqa: E402
 
@@ -123,19 +123,31 @@ FULL = Plan(
     equivalence_rounds={"gaussian": 100, "even": 10, "gaussian2d": 300, "mnist": 10},
     rounds={"gaussian": 5000, "even": 500, "gaussian2d": 2000, "mnist": 937},
     repeats=3,
-    bars={("gaussian", "default"): (100, math.inf), ("gaussian", "tutorial"): (500, 150.0),
-          ("even", "default"): (10, math.inf), ("even", "tutorial"): (10, math.inf),
-          ("gaussian2d", "default"): (50, math.inf), ("gaussian2d", "tutorial"): (50, math.inf),
-          ("mnist", "default"): (468, 300.0), ("mnist", "tutorial"): (468, 90.0)},
+    bars={
+        ("gaussian", "default"): (100, math.inf),
+        ("gaussian", "tutorial"): (500, 150.0),
+        ("even", "default"): (10, math.inf),
+        ("even", "tutorial"): (10, math.inf),
+        ("gaussian2d", "default"): (50, math.inf),
+        ("gaussian2d", "tutorial"): (50, math.inf),
+        ("mnist", "default"): (468, 300.0),
+        ("mnist", "tutorial"): (468, 90.0),
+    },
 )
 QUICK = Plan(
     equivalence_rounds={"gaussian": 10, "even": 10, "gaussian2d": 10, "mnist": 3},
     rounds={"gaussian": 400, "even": 100, "gaussian2d": 200, "mnist": 30},
     repeats=2,
-    bars={("gaussian", "default"): (100, 8.0), ("gaussian", "tutorial"): (500, 4.0),
-          ("even", "default"): (10, math.inf), ("even", "tutorial"): (10, math.inf),
-          ("gaussian2d", "default"): (50, 8.0), ("gaussian2d", "tutorial"): (250, 4.0),
-          ("mnist", "default"): (100, 5.0), ("mnist", "tutorial"): (100, 5.0)},
+    bars={
+        ("gaussian", "default"): (100, 8.0),
+        ("gaussian", "tutorial"): (500, 4.0),
+        ("even", "default"): (10, math.inf),
+        ("even", "tutorial"): (10, math.inf),
+        ("gaussian2d", "default"): (50, 8.0),
+        ("gaussian2d", "tutorial"): (250, 4.0),
+        ("mnist", "default"): (100, 5.0),
+        ("mnist", "tutorial"): (100, 5.0),
+    },
 )
 
 
@@ -143,13 +155,16 @@ QUICK = Plan(
 def machine_lines() -> list[str]:
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     load = " ".join(f"{v:.2f}" for v in os.getloadavg())
-    return ["| machine | |", "|---|---|",
-            f"| CPU | {cpu_model()} |",
-            f"| cores | {os.cpu_count()} ({usable} usable by this process) |",
-            f"| PyTorch | {torch.__version__} (benchmarks run with 1 thread, as the presets' train.threads = 1) |",
-            f"| Python | {platform.python_version()} |",
-            f"| date | {datetime.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')} |",
-            f"| load average at start (1, 5, 15 min) | {load} |"]
+    return [
+        "| machine | |",
+        "|---|---|",
+        f"| CPU | {cpu_model()} |",
+        f"| cores | {os.cpu_count()} ({usable} usable by this process) |",
+        f"| PyTorch | {torch.__version__} (benchmarks run with 1 thread, as the presets' train.threads = 1) |",
+        f"| Python | {platform.python_version()} |",
+        f"| date | {datetime.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')} |",
+        f"| load average at start (1, 5, 15 min) | {load} |",
+    ]
 
 
 # -- timing ganframe's rounds: round_clock.RoundClock
@@ -181,8 +196,14 @@ def time_ganframe(setup: str, rounds: int, workdir: Path, *, plots: bool) -> Tim
     clock = RoundClock()
     run_dir = Path(tempfile.mkdtemp(dir=workdir)) / "run"
     started = time.perf_counter()
-    experiment = Experiment.from_setup(setup, seed=0, steps=rounds, device="cpu", callbacks=[clock],
-                                       overrides={"logging.plots": plots, **mnist_overrides(setup)})
+    experiment = Experiment.from_setup(
+        setup,
+        seed=0,
+        steps=rounds,
+        device="cpu",
+        callbacks=[clock],
+        overrides={"logging.plots": plots, **mnist_overrides(setup)},
+    )
     experiment.fit(run_dir)
     wall = time.perf_counter() - started
     shutil.rmtree(run_dir.parent, ignore_errors=True)
@@ -221,39 +242,49 @@ def median_ratio(ratios: list[float]) -> str:
     return f"{statistics.median(ratios):.2f} ({min(ratios):.2f}–{max(ratios):.2f})"
 
 
-def interleaved(setup: str, rounds: int, repeats: int, workdir: Path, images: torch.Tensor | None,
-                log: Callable[[str], None]) -> RoundsResult:
+def interleaved(
+    setup: str, rounds: int, repeats: int, workdir: Path, images: torch.Tensor | None, log: Callable[[str], None]
+) -> RoundsResult:
     """Every variant once per repetition, in an order that rotates, after one short warm-up of each."""
-    run = {"hand-written": lambda n: time_handwritten(setup, n, images),
-           "ganframe": lambda n: time_ganframe(setup, n, workdir, plots=True),
-           "ganframe, plots off": lambda n: time_ganframe(setup, n, workdir, plots=False)}
+    run = {
+        "hand-written": lambda n: time_handwritten(setup, n, images),
+        "ganframe": lambda n: time_ganframe(setup, n, workdir, plots=True),
+        "ganframe, plots off": lambda n: time_ganframe(setup, n, workdir, plots=False),
+    }
     for variant in VARIANTS:  # imports, first allocations, matplotlib: not what a round costs
         run[variant](min(rounds, 20))
     result = RoundsResult(setup, rounds, {variant: [] for variant in VARIANTS})
     for repeat in range(repeats):
-        order = VARIANTS[repeat % len(VARIANTS):] + VARIANTS[:repeat % len(VARIANTS)]
+        order = VARIANTS[repeat % len(VARIANTS) :] + VARIANTS[: repeat % len(VARIANTS)]
         for variant in order:
             timing = run[variant](rounds)
             result.runs[variant].append(timing)
-            log(f"  {setup} repetition {repeat + 1}/{repeats} {variant}: {1e3 * timing.per_round:.3f} ms/round "
-                f"({1e3 * timing.cpu_per_round:.3f} CPU), whole {timing.wall:.1f} s")
+            log(
+                f"  {setup} repetition {repeat + 1}/{repeats} {variant}: {1e3 * timing.per_round:.3f} ms/round "
+                f"({1e3 * timing.cpu_per_round:.3f} CPU), whole {timing.wall:.1f} s"
+            )
     return result
 
 
 def rounds_table(results: list[RoundsResult]) -> list[str]:
-    lines = ["| setup (default preset) | rounds timed | hand-written ms/round | ganframe ms/round | ratio | "
-             "ratio, CPU time | ganframe, plots off, ms/round | ratio | ratio, CPU time | goal ≤ 1.00 | "
-             "whole call s: hand-written / ganframe / plots off |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| setup (default preset) | rounds timed | hand-written ms/round | ganframe ms/round | ratio | "
+        "ratio, CPU time | ganframe, plots off, ms/round | ratio | ratio, CPU time | goal ≤ 1.00 | "
+        "whole call s: hand-written / ganframe / plots off |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in results:
         ms = {v: statistics.median(1e3 * t.per_round for t in r.runs[v]) for v in VARIANTS}
         wall = {v: statistics.median(t.wall for t in r.runs[v]) for v in VARIANTS}
         worst = max(statistics.median(r.ratios(v)) for v in VARIANTS[1:])
-        cells = [f"{ms[v]:.3f} | {median_ratio(r.ratios(v))} | {median_ratio(r.ratios(v, cpu=True))}"
-                 for v in VARIANTS[1:]]
-        lines.append(f"| {r.setup} | {r.rounds:,} | {ms['hand-written']:.3f} | {' | '.join(cells)} | "
-                     f"{'met' if worst <= 1.0 else 'not met'} | "
-                     f"{wall['hand-written']:.1f} / {wall['ganframe']:.1f} / {wall['ganframe, plots off']:.1f} |")
+        cells = [
+            f"{ms[v]:.3f} | {median_ratio(r.ratios(v))} | {median_ratio(r.ratios(v, cpu=True))}" for v in VARIANTS[1:]
+        ]
+        lines.append(
+            f"| {r.setup} | {r.rounds:,} | {ms['hand-written']:.3f} | {' | '.join(cells)} | "
+            f"{'met' if worst <= 1.0 else 'not met'} | "
+            f"{wall['hand-written']:.1f} / {wall['ganframe']:.1f} / {wall['ganframe, plots off']:.1f} |"
+        )
     return lines
 
 
@@ -287,26 +318,40 @@ class Bar:
 
 
 BARS = {
-    "gaussian": Bar("W1 ≤ 0.05 to N(4, 1.25²)", ("wasserstein",),
-                    met=lambda m: m["wasserstein"] <= 0.05,
-                    distance=lambda m: max(m["wasserstein"] - 0.05, 0.0),
-                    show=lambda m: f"W1 {m['wasserstein']:.4f}"),
-    "even": Bar("all 64 even values, 100 % even", ("even-fraction", "even-coverage", "even-kl"),
-                met=lambda m: m["coverage"] >= 64 and m["even_fraction"] >= 1.0,
-                distance=lambda m: (64 - m["coverage"]) + 64 * (1.0 - m["even_fraction"]),
-                show=lambda m: f"{m['coverage']:.0f} values, {100 * m['even_fraction']:.2f} % even"),
-    "gaussian2d": Bar(f"mean and covariance within the sample estimator's standard error of the training points' "
-                      f"(gap ≤ {100 * MEAN_SE:.1f} % and ≤ {100 * COV_SE:.1f} %)", ("gaussian-error",),
-                      met=lambda m: m["mean_gap"] <= MEAN_SE and m["cov_gap"] <= COV_SE,
-                      distance=lambda m: max(m["mean_gap"] / MEAN_SE, m["cov_gap"] / COV_SE, 1.0) - 1.0,
-                      show=lambda m: (f"gap {100 * m['mean_gap']:.1f} % / {100 * m['cov_gap']:.1f} %; error to the "
-                                      f"truth {100 * m['mean_error']:.1f} % / {100 * m['cov_error']:.1f} % "
-                                      f"(estimator {100 * m['estimator_mean_error']:.1f} % / "
-                                      f"{100 * m['estimator_cov_error']:.1f} %)")),
-    "mnist": Bar(f"FD ≤ {MNIST_FD} and digit entropy ≥ {MNIST_ENTROPY} bits", ("mnist-fd", "mnist-digits"),
-                 met=lambda m: m["fd"] <= MNIST_FD and m["digit_entropy"] >= MNIST_ENTROPY,
-                 distance=lambda m: max(m["fd"] / MNIST_FD, MNIST_ENTROPY / max(m["digit_entropy"], 1e-9), 1.0) - 1.0,
-                 show=lambda m: f"FD {m['fd']:.1f}, entropy {m['digit_entropy']:.2f} bits"),
+    "gaussian": Bar(
+        "W1 ≤ 0.05 to N(4, 1.25²)",
+        ("wasserstein",),
+        met=lambda m: m["wasserstein"] <= 0.05,
+        distance=lambda m: max(m["wasserstein"] - 0.05, 0.0),
+        show=lambda m: f"W1 {m['wasserstein']:.4f}",
+    ),
+    "even": Bar(
+        "all 64 even values, 100 % even",
+        ("even-fraction", "even-coverage", "even-kl"),
+        met=lambda m: m["coverage"] >= 64 and m["even_fraction"] >= 1.0,
+        distance=lambda m: (64 - m["coverage"]) + 64 * (1.0 - m["even_fraction"]),
+        show=lambda m: f"{m['coverage']:.0f} values, {100 * m['even_fraction']:.2f} % even",
+    ),
+    "gaussian2d": Bar(
+        f"mean and covariance within the sample estimator's standard error of the training points' "
+        f"(gap ≤ {100 * MEAN_SE:.1f} % and ≤ {100 * COV_SE:.1f} %)",
+        ("gaussian-error",),
+        met=lambda m: m["mean_gap"] <= MEAN_SE and m["cov_gap"] <= COV_SE,
+        distance=lambda m: max(m["mean_gap"] / MEAN_SE, m["cov_gap"] / COV_SE, 1.0) - 1.0,
+        show=lambda m: (
+            f"gap {100 * m['mean_gap']:.1f} % / {100 * m['cov_gap']:.1f} %; error to the "
+            f"truth {100 * m['mean_error']:.1f} % / {100 * m['cov_error']:.1f} % "
+            f"(estimator {100 * m['estimator_mean_error']:.1f} % / "
+            f"{100 * m['estimator_cov_error']:.1f} %)"
+        ),
+    ),
+    "mnist": Bar(
+        f"FD ≤ {MNIST_FD} and digit entropy ≥ {MNIST_ENTROPY} bits",
+        ("mnist-fd", "mnist-digits"),
+        met=lambda m: m["fd"] <= MNIST_FD and m["digit_entropy"] >= MNIST_ENTROPY,
+        distance=lambda m: max(m["fd"] / MNIST_FD, MNIST_ENTROPY / max(m["digit_entropy"], 1e-9), 1.0) - 1.0,
+        show=lambda m: f"FD {m['fd']:.1f}, entropy {m['digit_entropy']:.2f} bits",
+    ),
 }
 
 
@@ -370,8 +415,11 @@ class BarRun:
             step, seconds, metrics = w.met
             return f"{seconds:.2f} s ({step:,} rounds): {w.bar.show(metrics)}"
         last_step, last_seconds = (w.evaluations[-1][0], w.evaluations[-1][1]) if w.evaluations else (0, 0.0)
-        where = (f"its time cap ({self.cap:.0f} s: {last_step:,} of {self.planned:,} rounds)" if w.capped
-                 else f"its {self.planned:,} rounds ({last_seconds:.1f} s)")
+        where = (
+            f"its time cap ({self.cap:.0f} s: {last_step:,} of {self.planned:,} rounds)"
+            if w.capped
+            else f"its {self.planned:,} rounds ({last_seconds:.1f} s)"
+        )
         best = w.best()
         shown = f"; best {w.bar.show(best[2])} at round {best[0]:,}" if best else ""
         return f"never reaches it within {where}{shown}"
@@ -380,8 +428,14 @@ class BarRun:
 def run_bar(setup: str, preset: str, every: int, cap: float, log: Callable[[str], None]) -> BarRun:
     bar = BARS[setup]
     watcher = BarWatcher(bar, every, cap)
-    experiment = Experiment.from_setup(setup, preset, seed=0, device="cpu", callbacks=[watcher], overrides={
-        "train.eval_every": every, "evaluation.metrics": list(bar.metrics), **mnist_overrides(setup)})
+    experiment = Experiment.from_setup(
+        setup,
+        preset,
+        seed=0,
+        device="cpu",
+        callbacks=[watcher],
+        overrides={"train.eval_every": every, "evaluation.metrics": list(bar.metrics), **mnist_overrides(setup)},
+    )
     planned = experiment.config.train.steps
     experiment.fit()
     result = BarRun(setup, preset, planned, every, cap, watcher)
@@ -390,8 +444,11 @@ def run_bar(setup: str, preset: str, every: int, cap: float, log: Callable[[str]
 
 
 def bars_table(results: dict[tuple[str, str], BarRun]) -> list[str]:
-    lines = ["| setup | bar (evaluated every k rounds, k default / tutorial) | default: training s to the bar | "
-             "tutorial: training s to the bar | tutorial / default | goal ≥ 50× |", "|---|---|---|---|---|---|"]
+    lines = [
+        "| setup | bar (evaluated every k rounds, k default / tutorial) | default: training s to the bar | "
+        "tutorial: training s to the bar | tutorial / default | goal ≥ 50× |",
+        "|---|---|---|---|---|---|",
+    ]
     for setup in SETUPS:
         default, tutorial = results.get((setup, "default")), results.get((setup, "tutorial"))
         if default is None or tutorial is None:
@@ -408,14 +465,18 @@ def bars_table(results: dict[tuple[str, str], BarRun]) -> list[str]:
         else:
             factor = t.met[1] / d.met[1]
             ratio, goal = f"{factor:.1f}×", "met" if factor >= GOAL else "not met"
-        lines.append(f"| {setup} | {BARS[setup].text} (k {default.every} / {tutorial.every}) | {default.cell()} | "
-                     f"{tutorial.cell()} | {ratio} | {goal} |")
+        lines.append(
+            f"| {setup} | {BARS[setup].text} (k {default.every} / {tutorial.every}) | {default.cell()} | "
+            f"{tutorial.cell()} | {ratio} | {goal} |"
+        )
     return lines
 
 
 # -- other people's benchmarks --------------------------------------------------------------------------
-EXTERNAL = {"extras": ("extras.py", "per network extra: time per round with / without it at batch 256"),
-            "startup": ("startup.py", "the ganframe command's start-up and finish times")}
+EXTERNAL = {
+    "extras": ("extras.py", "per network extra: time per round with / without it at batch 256"),
+    "startup": ("startup.py", "the ganframe command's start-up and finish times"),
+}
 
 
 def external(section: str, quick: bool, log: Callable[[str], None]) -> list[str]:
@@ -423,8 +484,10 @@ def external(section: str, quick: bool, log: Callable[[str], None]) -> list[str]
     script, what = EXTERNAL[section]
     path = BENCHMARKS / script
     if not path.is_file():
-        return [f"*Hook point: `benchmarks/{script}` ({what}) is not in this tree yet; once it is, this section "
-                f"runs it and includes its tables.*"]
+        return [
+            f"*Hook point: `benchmarks/{script}` ({what}) is not in this tree yet; once it is, this section "
+            f"runs it and includes its tables.*"
+        ]
     helptext = subprocess.run([sys.executable, str(path), "--help"], capture_output=True, text=True).stdout
     args: list[str] = []
     if quick and "--quick" in helptext:
@@ -441,8 +504,13 @@ def external(section: str, quick: bool, log: Callable[[str], None]) -> list[str]
         took = time.perf_counter() - started
         if done.returncode != 0:
             tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
-            return [f"*`benchmarks/{script}` failed (exit {done.returncode}) after {took:.0f} s:*", "", "```",
-                    *tail, "```"]
+            return [
+                f"*`benchmarks/{script}` failed (exit {done.returncode}) after {took:.0f} s:*",
+                "",
+                "```",
+                *tail,
+                "```",
+            ]
         text = out.read_text() if out.is_file() else done.stdout
     return [f"`benchmarks/{script} {' '.join(args)}`, {took:.0f} s:", "", text.strip()]
 
@@ -470,7 +538,7 @@ def _where(function: tuple[str, int, str]) -> str:
     filename, line, name = function
     for marker in ("/ganframe/", "/site-packages/", "/benchmarks/"):
         if marker in filename:
-            filename = filename[filename.rindex(marker) + len(marker):]
+            filename = filename[filename.rindex(marker) + len(marker) :]
             break
     return f"{filename}:{line}({name})" if line else name
 
@@ -482,8 +550,9 @@ def profile_stats(setup: str, rounds: int, workdir: Path) -> tuple[pstats.Stats,
     plain_ganframe = time_ganframe(setup, rounds, workdir, plots=True).cpu_per_round
     clock = ProfiledRounds()
     run_dir = Path(tempfile.mkdtemp(dir=workdir)) / "run"
-    Experiment.from_setup(setup, seed=0, steps=rounds, device="cpu", callbacks=[clock],
-                          overrides=mnist_overrides(setup)).fit(run_dir)
+    Experiment.from_setup(
+        setup, seed=0, steps=rounds, device="cpu", callbacks=[clock], overrides=mnist_overrides(setup)
+    ).fit(run_dir)
     loop = HANDWRITTEN[setup].Loop("default", seed=0, total_steps=rounds)
     plain_loop = time_handwritten(setup, rounds, None).cpu_per_round
     profiler = cProfile.Profile(time.process_time)
@@ -498,40 +567,69 @@ def profile_lines(setup: str, rounds: int, workdir: Path, top: int = 25) -> list
     ganframe_stats, ganframe_round, loop_stats, loop_round = profile_stats(setup, rounds, workdir)
 
     def table(stats: pstats.Stats, key: int, only: Callable[[str], bool] = lambda where: True) -> list[str]:
-        rows = sorted(((values[key], values[1], _where(function)) for function, values in stats.stats.items()
-                       if only(_where(function))), reverse=True)[:top]
-        return ["| µs per round | calls per round | function |", "|---|---|---|",
-                *(f"| {1e6 * seconds / rounds:.1f} | {calls / rounds:.2f} | `{where}` |"
-                  for seconds, calls, where in rows)]
+        rows = sorted(
+            (
+                (values[key], values[1], _where(function))
+                for function, values in stats.stats.items()
+                if only(_where(function))
+            ),
+            reverse=True,
+        )[:top]
+        return [
+            "| µs per round | calls per round | function |",
+            "|---|---|---|",
+            *(f"| {1e6 * seconds / rounds:.1f} | {calls / rounds:.2f} | `{where}` |" for seconds, calls, where in rows),
+        ]
 
     def framework(where: str) -> bool:  # ganframe, pluggy, schedulers, reading a tensor's value
-        return (not where.startswith(("torch/", "<", "python3", "/")) or "lr_scheduler" in where
-                or where.startswith(("<method 'item'", "<built-in method builtins.float")))
+        return (
+            not where.startswith(("torch/", "<", "python3", "/"))
+            or "lr_scheduler" in where
+            or where.startswith(("<method 'item'", "<built-in method builtins.float"))
+        )
 
     profiled = {"ganframe": ganframe_stats.total_tt / rounds, "hand-written": loop_stats.total_tt / rounds}
-    return [f"{rounds:,} rounds of the default preset; only the rounds are profiled (ganframe: between "
-            "`on_experiment_start` and `on_train_end` of `fit(RUN_DIR)` with figures), in CPU time (less "
-            "disturbed than the wall clock by other work on the machine). Unprofiled: ganframe "
-            f"{1e3 * ganframe_round:.3f} CPU ms/round, hand-written {1e3 * loop_round:.3f} "
-            f"(ratio {ganframe_round / loop_round:.2f}); under cProfile {1e3 * profiled['ganframe']:.3f} and "
-            f"{1e3 * profiled['hand-written']:.3f}.", "",
-            "ganframe's own functions, pluggy, learning-rate schedulers (cumulative time, so nested rows "
-            "overlap):", "", *table(ganframe_stats, 3, framework), "",
-            "ganframe, every function by its own time:", "", *table(ganframe_stats, 2), "",
-            "hand-written loop, every function by its own time:", "", *table(loop_stats, 2), ""]
+    return [
+        f"{rounds:,} rounds of the default preset; only the rounds are profiled (ganframe: between "
+        "`on_experiment_start` and `on_train_end` of `fit(RUN_DIR)` with figures), in CPU time (less "
+        "disturbed than the wall clock by other work on the machine). Unprofiled: ganframe "
+        f"{1e3 * ganframe_round:.3f} CPU ms/round, hand-written {1e3 * loop_round:.3f} "
+        f"(ratio {ganframe_round / loop_round:.2f}); under cProfile {1e3 * profiled['ganframe']:.3f} and "
+        f"{1e3 * profiled['hand-written']:.3f}.",
+        "",
+        "ganframe's own functions, pluggy, learning-rate schedulers (cumulative time, so nested rows overlap):",
+        "",
+        *table(ganframe_stats, 3, framework),
+        "",
+        "ganframe, every function by its own time:",
+        "",
+        *table(ganframe_stats, 2),
+        "",
+        "hand-written loop, every function by its own time:",
+        "",
+        *table(loop_stats, 2),
+        "",
+    ]
 
 
 # -- the command ------------------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__
+    )
     parser.add_argument("--quick", action="store_true", help="a short smoke version (a few minutes)")
-    parser.add_argument("--only", default=",".join(DEFAULT_SECTIONS),
-                        help=f"comma-separated sections: {', '.join(SECTIONS)} (default: all but profile)")
+    parser.add_argument(
+        "--only",
+        default=",".join(DEFAULT_SECTIONS),
+        help=f"comma-separated sections: {', '.join(SECTIONS)} (default: all but profile)",
+    )
     parser.add_argument("--setups", default=",".join(SETUPS), help="comma-separated setups (default: all four)")
     parser.add_argument("--repeats", type=int, help="repetitions of the rounds section (default 3; --quick 2)")
-    parser.add_argument("--profile-setups", default="gaussian,even,gaussian2d",
-                        help="comma-separated setups the profile section looks at (not mnist)")
+    parser.add_argument(
+        "--profile-setups",
+        default="gaussian,even,gaussian2d",
+        help="comma-separated setups the profile section looks at (not mnist)",
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"the Markdown report (default {DEFAULT_OUT})")
     args = parser.parse_args(argv)
     sections = [s.strip() for s in args.only.split(",") if s.strip()]
@@ -565,30 +663,46 @@ def main(argv: list[str] | None = None) -> int:
             rows = []
             for setup in setups:
                 for preset in ("default", "tutorial"):
-                    result = equivalence.check(setup, preset, plan.equivalence_rounds[setup], 0,
-                                               equivalence.mnist_dir())
+                    result = equivalence.check(
+                        setup, preset, plan.equivalence_rounds[setup], 0, equivalence.mnist_dir()
+                    )
                     rows.append(result.row())
                     log("  " + result.row())
-            report += ["## Hand-written loops train exactly ganframe's presets", "",
-                       "Same seed (0), same rounds; ganframe's `fit()` against the hand-written loop "
-                       "(`benchmarks/equivalence.py`); `torch.equal` on every tensor. \"Within "
-                       f"{equivalence.TOLERANCE:g}\" would mean ganframe computes a layer with other operations "
-                       "than the loop's plain PyTorch (minibatch discrimination over 48 examples), equal up "
-                       "to float rounding, which training then amplifies round after round.", "",
-                       *equivalence.HEADER, *rows, "", f"({time.perf_counter() - section_started:.0f} s)", ""]
+            report += [
+                "## Hand-written loops train exactly ganframe's presets",
+                "",
+                "Same seed (0), same rounds; ganframe's `fit()` against the hand-written loop "
+                '(`benchmarks/equivalence.py`); `torch.equal` on every tensor. "Within '
+                f'{equivalence.TOLERANCE:g}" would mean ganframe computes a layer with other operations '
+                "than the loop's plain PyTorch (minibatch discrimination over 48 examples), equal up "
+                "to float rounding, which training then amplifies round after round.",
+                "",
+                *equivalence.HEADER,
+                *rows,
+                "",
+                f"({time.perf_counter() - section_started:.0f} s)",
+                "",
+            ]
             write()
         if "rounds" in sections:
             log("rounds: time per training round, interleaved")
             section_started = time.perf_counter()
             results = [interleaved(setup, plan.rounds[setup], repeats, workdir, images, log) for setup in setups]
-            report += ["## Time per training round: ganframe against hand-written PyTorch", "",
-                       f"Default presets, seed 0, one thread; medians over {repeats} interleaved repetitions, "
-                       "ratio = ganframe / hand-written within a repetition (median, min–max). ganframe: "
-                       "`Experiment.from_setup(SETUP).fit(RUN_DIR)` with run files, checkpoint, figures and "
-                       "report; *plots off*: `logging.plots = false`. Whole call: building, rounds and (ganframe) "
-                       "final evaluation, checkpoint, figures, report; the hand-written MNIST loop gets its "
-                       "images in memory.", "", *rounds_table(results), "",
-                       f"({time.perf_counter() - section_started:.0f} s)", ""]
+            report += [
+                "## Time per training round: ganframe against hand-written PyTorch",
+                "",
+                f"Default presets, seed 0, one thread; medians over {repeats} interleaved repetitions, "
+                "ratio = ganframe / hand-written within a repetition (median, min–max). ganframe: "
+                "`Experiment.from_setup(SETUP).fit(RUN_DIR)` with run files, checkpoint, figures and "
+                "report; *plots off*: `logging.plots = false`. Whole call: building, rounds and (ganframe) "
+                "final evaluation, checkpoint, figures, report; the hand-written MNIST loop gets its "
+                "images in memory.",
+                "",
+                *rounds_table(results),
+                "",
+                f"({time.perf_counter() - section_started:.0f} s)",
+                "",
+            ]
             write()
         if "bars" in sections:
             log("bars: training time to the quality bar, default against tutorial")
@@ -603,11 +717,18 @@ def main(argv: list[str] | None = None) -> int:
                 bar_results[(setup, "tutorial")] = run_bar(setup, "tutorial", every, cap, log)
             caps = ", ".join(f"{s} {p} {c:g} s" for (s, p), (_, c) in plan.bars.items() if c < math.inf and s in setups)
             caps += f"; a tutorial stops at {SHOWN}× the default's time to the bar when that is sooner"
-            report += ["## Time to the quality bar: default against tutorial preset", "",
-                       "Seed 0, `fit()` without a run directory, one thread; seconds of training (evaluations "
-                       f"excluded) until the first evaluation that meets the bar. Time caps: {caps or 'none'}; "
-                       "other runs go to the end of their schedule or stop at the bar.", "",
-                       *bars_table(bar_results), "", f"({time.perf_counter() - section_started:.0f} s)", ""]
+            report += [
+                "## Time to the quality bar: default against tutorial preset",
+                "",
+                "Seed 0, `fit()` without a run directory, one thread; seconds of training (evaluations "
+                f"excluded) until the first evaluation that meets the bar. Time caps: {caps or 'none'}; "
+                "other runs go to the end of their schedule or stop at the bar.",
+                "",
+                *bars_table(bar_results),
+                "",
+                f"({time.perf_counter() - section_started:.0f} s)",
+                "",
+            ]
             write()
         for section in ("extras", "startup"):
             if section in sections:
@@ -616,14 +737,22 @@ def main(argv: list[str] | None = None) -> int:
                 report += [f"## {title[section]}", "", *external(section, args.quick, log), ""]
                 write()
         if "profile" in sections:
-            report += ["## Where ganframe's time per round goes", "", "Each piece on its own "
-                       "(`benchmarks/round_costs.py`), then cProfile of the rounds.", ""]
+            report += [
+                "## Where ganframe's time per round goes",
+                "",
+                "Each piece on its own (`benchmarks/round_costs.py`), then cProfile of the rounds.",
+                "",
+            ]
             for setup in [s.strip() for s in args.profile_setups.split(",") if s.strip()]:
                 if setup not in round_costs.HANDWRITTEN:
                     parser.error(f"the profile section looks at {', '.join(round_costs.HANDWRITTEN)}, not {setup!r}")
                 log(f"profile: {setup}")
-                report += [*round_costs.lines(setup), f"#### cProfile, {setup}", "",
-                           *profile_lines(setup, plan.rounds[setup], workdir)]
+                report += [
+                    *round_costs.lines(setup),
+                    f"#### cProfile, {setup}",
+                    "",
+                    *profile_lines(setup, plan.rounds[setup], workdir),
+                ]
                 write()
     load = " ".join(f"{v:.2f}" for v in os.getloadavg())
     report += [f"Suite wall time {time.perf_counter() - started:.0f} s; load average at the end {load}."]

@@ -34,8 +34,9 @@ def config(strategy: dict, seed: int, steps: int) -> dict:
     """configs/ring.toml with this strategy, seed and length."""
     from ganframe.config import apply_overrides, read_toml
 
-    return apply_overrides(read_toml(CONFIG), {"strategy": strategy, "seed": seed, "train.steps": steps,
-                                                "device": "cpu"})
+    return apply_overrides(
+        read_toml(CONFIG), {"strategy": strategy, "seed": seed, "train.steps": steps, "device": "cpu"}
+    )
 
 
 def run(method: str, seed: int, steps: int) -> dict:
@@ -44,8 +45,13 @@ def run(method: str, seed: int, steps: int) -> dict:
     experiment = Experiment.from_dict(config(METHODS[method], seed, steps))
     started = time.perf_counter()
     report = experiment.fit()
-    return {"method": method, "seed": seed, "steps": steps, "seconds": time.perf_counter() - started,
-            **{key: report["metrics"][key] for key in ("modes", "high_quality", "reverse_kl")}}
+    return {
+        "method": method,
+        "seed": seed,
+        "steps": steps,
+        "seconds": time.perf_counter() - started,
+        **{key: report["metrics"][key] for key in ("modes", "high_quality", "reverse_kl")},
+    }
 
 
 def main() -> None:
@@ -75,8 +81,11 @@ def row(method: str, runs: list[dict]) -> str:
     shown_kl = f"{statistics.mean(kl):.3f}" + ("" if len(kl) == len(runs) else f" ({len(kl)} seeds)") if kl else "-"
     quality = statistics.mean(r["high_quality"] for r in runs)
     ms = 1000 * statistics.mean(r["seconds"] / r["steps"] for r in runs)
-    return (f"| {method} | {' '.join(map(str, modes))} | {statistics.mean(modes):.1f} | {quality:.3f} | "
-            f"{shown_kl} | {ms:.1f} |")
+    return (
+        f"| {method} | {' '.join(map(str, modes))} | {statistics.mean(modes):.1f} | {quality:.3f} | "
+        f"{shown_kl} | {ms:.1f} |"
+    )
+
 
 if __name__ == "__main__":
     main()

@@ -16,11 +16,17 @@ from .errors import (
     UnknownNameError,
 )
 from .hookimpl import hookimpl  # eager: the name is also its module's, which would shadow a lazy one
+
 #: Imported on first use (``ganframe.Experiment``...), so that ``import ganframe`` and the
 #: ``ganframe`` command start without loading PyTorch until they need it.
 _LAZY = {
-    "Trainer": ".components", "ExperimentConfig": ".config", "TrainConfig": ".config", "Dataset": ".data",
-    "Distribution": ".data", "Experiment": ".experiment", "NetworkCopy": ".network_copy",
+    "Trainer": ".components",
+    "ExperimentConfig": ".config",
+    "TrainConfig": ".config",
+    "Dataset": ".data",
+    "Distribution": ".data",
+    "Experiment": ".experiment",
+    "NetworkCopy": ".network_copy",
     "load_plugins": ".plugins",
 }
 
@@ -44,7 +50,6 @@ def __dir__() -> list[str]:
 logging.getLogger("ganframe").addHandler(logging.NullHandler())
 
 
-
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -53,8 +58,23 @@ def _version() -> str:
     except PackageNotFoundError:  # running from a source tree that is not installed
         return "0.0.0"
 
+
 __all__ = [
-    "ConfigError", "Dataset", "DivergedError", "Distribution", "DuplicateNameError", "Experiment", "ExperimentConfig",
-    "GanframeError", "NetworkCopy", "PluginError", "RunDirectoryError", "TrainConfig", "Trainer", "UnknownNameError",
-    "__version__", "hookimpl", "load_plugins",
+    "ConfigError",
+    "Dataset",
+    "Distribution",
+    "DivergedError",
+    "DuplicateNameError",
+    "Experiment",
+    "ExperimentConfig",
+    "GanframeError",
+    "NetworkCopy",
+    "PluginError",
+    "RunDirectoryError",
+    "TrainConfig",
+    "Trainer",
+    "UnknownNameError",
+    "__version__",
+    "hookimpl",
+    "load_plugins",
 ]

@@ -65,12 +65,16 @@ def check_precision(precision: str, device: torch.device) -> None:
         return
     if device.type == "cuda" and dtype is torch.bfloat16 and not _cuda_bf16(device):
         name = torch.cuda.get_device_name(device)
-        raise ConfigError(f"train.precision 'bf16' needs a GPU with bfloat16 arithmetic (compute capability 8.0 "
-                          f"or later); {name} has none: use 'fp16' or 'fp32'")
+        raise ConfigError(
+            f"train.precision 'bf16' needs a GPU with bfloat16 arithmetic (compute capability 8.0 "
+            f"or later); {name} has none: use 'fp16' or 'fp32'"
+        )
     if not _autocast_works(device.type, dtype):
-        raise ConfigError(f"train.precision {precision!r}: this PyTorch ({torch.__version__}) cannot autocast to "
-                          f"{str(dtype).removeprefix('torch.')} on the {device.type}: use 'fp32'"
-                          + (" or 'bf16'" if precision == "fp16" and _autocast_works(device.type, torch.bfloat16) else ""))
+        raise ConfigError(
+            f"train.precision {precision!r}: this PyTorch ({torch.__version__}) cannot autocast to "
+            f"{str(dtype).removeprefix('torch.')} on the {device.type}: use 'fp32'"
+            + (" or 'bf16'" if precision == "fp16" and _autocast_works(device.type, torch.bfloat16) else "")
+        )
 
 
 def _cuda_bf16(device: torch.device) -> bool:
@@ -116,8 +120,9 @@ def needs_double_backward(component: Any) -> bool:
     return bool(getattr(component, "needs_double_backward", False))
 
 
-def compile_networks(networks: Mapping[str, torch.nn.Module], setting: bool | str,
-                     components: Mapping[str, Any]) -> bool:
+def compile_networks(
+    networks: Mapping[str, torch.nn.Module], setting: bool | str, components: Mapping[str, Any]
+) -> bool:
     """Compile every network in place with ``train.compile``'s mode; True when they were.
 
     ``components`` maps how messages name a loss or strategy (``loss 'wasserstein-gp' (plugin
@@ -129,13 +134,19 @@ def compile_networks(networks: Mapping[str, torch.nn.Module], setting: bool | st
         return False
     needing = [who for who, component in components.items() if needs_double_backward(component)]
     if needing:
-        log.warning("train.compile is off for this run: %s needs double backward (gradients of gradients, "
-                    "as a gradient penalty takes), which torch.compile cannot differentiate; the networks "
-                    "run eagerly", " and ".join(needing))
+        log.warning(
+            "train.compile is off for this run: %s needs double backward (gradients of gradients, "
+            "as a gradient penalty takes), which torch.compile cannot differentiate; the networks "
+            "run eagerly",
+            " and ".join(needing),
+        )
         return False
     if not _dynamo_supported():
-        log.warning("train.compile is off for this run: torch.compile does not support this Python or "
-                    "platform (PyTorch %s); the networks run eagerly", torch.__version__)
+        log.warning(
+            "train.compile is off for this run: torch.compile does not support this Python or "
+            "platform (PyTorch %s); the networks run eagerly",
+            torch.__version__,
+        )
         return False
     for network in networks.values():
         network.compile(mode=mode)

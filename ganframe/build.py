@@ -35,12 +35,21 @@ class Builder:
         except GanframeError:
             raise
         except (Exception, SystemExit) as exc:  # SystemExit: a plugin's sys.exit() must not end the command
-            raise PluginError(f"building {SINGULAR[kind]} {spec.name!r} (plugin {component.plugin!r}) failed: "
-                              f"{type(exc).__name__}: {exc}") from exc
+            raise PluginError(
+                f"building {SINGULAR[kind]} {spec.name!r} (plugin {component.plugin!r}) failed: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
 
-    def make_checked(self, kind: str, spec: ComponentSpec | NetworkSpec, context: BuildContext, *,
-                     methods: tuple[str, ...] = (), instance_of: type | None = None,
-                     callable_: bool = False) -> Any:
+    def make_checked(
+        self,
+        kind: str,
+        spec: ComponentSpec | NetworkSpec,
+        context: BuildContext,
+        *,
+        methods: tuple[str, ...] = (),
+        instance_of: type | None = None,
+        callable_: bool = False,
+    ) -> Any:
         """:meth:`make`, then check that the factory returned what the kind needs: an instance of
         ``instance_of``, something callable, with ``methods``; otherwise one line naming the plugin."""
         made = self.make(kind, spec, context)
@@ -72,21 +81,30 @@ class Builder:
             context = attrs.evolve(context, network_shape=shape)
         network = self.make(kind, spec, context)
         if not isinstance(network, torch.nn.Module):
-            raise PluginError(f"{self.describe(kind, spec.name)} built a {type(network).__name__}, not a torch.nn.Module")
+            raise PluginError(
+                f"{self.describe(kind, spec.name)} built a {type(network).__name__}, not a torch.nn.Module"
+            )
         for extra, apply in extras:
             network = self._extra_call(extra, f"{where}.extras", context, lambda: apply(network))
             if not isinstance(network, torch.nn.Module):
-                raise PluginError(f"{where}.extras: network extra {extra.name!r} returned a {type(network).__name__}, "
-                                  "not a torch.nn.Module")
+                raise PluginError(
+                    f"{where}.extras: network extra {extra.name!r} returned a {type(network).__name__}, "
+                    "not a torch.nn.Module"
+                )
         return network
 
     def _make_extra(self, spec: ComponentSpec, context: BuildContext, where: str) -> Any:
         """The network extra ``spec``'s ``apply`` callable."""
-        apply = self._extra_call(spec, where, context, lambda: self.registry.component(
-            "network-extras", spec.name).factory(spec.config, context))
+        apply = self._extra_call(
+            spec,
+            where,
+            context,
+            lambda: self.registry.component("network-extras", spec.name).factory(spec.config, context),
+        )
         if not callable(apply):
-            raise PluginError(f"{where}: network extra {spec.name!r} built a {type(apply).__name__}, not a callable "
-                              "apply(network)")
+            raise PluginError(
+                f"{where}: network extra {spec.name!r} built a {type(apply).__name__}, not a callable apply(network)"
+            )
         return apply
 
     def _extra_call(self, spec: ComponentSpec, where: str, context: BuildContext, call: Callable[[], Any]) -> Any:
@@ -99,8 +117,9 @@ class Builder:
             raise ConfigError(f"{where}: {spec.name!r} cannot be applied to this {context.role}: {exc}") from exc
         except (Exception, SystemExit) as exc:
             plugin = self.registry.component("network-extras", spec.name).plugin
-            raise PluginError(f"{where}: network extra {spec.name!r} (plugin {plugin!r}) failed: "
-                              f"{type(exc).__name__}: {exc}") from exc
+            raise PluginError(
+                f"{where}: network extra {spec.name!r} (plugin {plugin!r}) failed: {type(exc).__name__}: {exc}"
+            ) from exc
 
     def check_roles(self, component: Any, kind: str, name: str, networks: Mapping[str, torch.nn.Module]) -> None:
         """A strategy's or loss's ``roles`` (what it uses besides G and D) must all exist."""

@@ -30,8 +30,13 @@ FORMAT = 2  # 2: networks, optimizers and schedules by role; 1 (ganframe 0.1): g
 CHECKSUM = "sha256"  # the key of the checksum of every other key's contents (absent before ganframe 0.3)
 #: What every checkpoint of format 2 holds, and of which type.
 REQUIRED: dict[str, type | tuple[type, ...]] = {
-    "step": int, "seconds": (int, float), "real_draws": int, "networks": dict, "optimizers": dict,
-    "schedules": dict, "rng": list,
+    "step": int,
+    "seconds": (int, float),
+    "real_draws": int,
+    "networks": dict,
+    "optimizers": dict,
+    "schedules": dict,
+    "rng": list,
 }
 
 
@@ -63,8 +68,10 @@ def check_finite(networks: Mapping[str, Mapping[str, Any]], what: str) -> None:
     for role, state in networks.items():
         for name, value in state.items():
             if torch.is_tensor(value) and value.is_floating_point() and not bool(torch.isfinite(value).all()):
-                raise DivergedError(f"{what}: the {role}'s weights are not finite ({name}); training diverged. "
-                                    "Lower the learning rates or check the data for NaN and infinity")
+                raise DivergedError(
+                    f"{what}: the {role}'s weights are not finite ({name}); training diverged. "
+                    "Lower the learning rates or check the data for NaN and infinity"
+                )
 
 
 def checksum(content: Mapping[str, Any]) -> str:
@@ -106,20 +113,24 @@ def read(directory: Path) -> dict[str, Any]:
         content = torch.load(source, map_location="cpu", weights_only=True)
     except Exception as exc:
         first = (str(exc).strip().splitlines() or [""])[0].split(". ")[0]  # torch's first sentence, not its advice
-        raise RunDirectoryError(f"cannot read checkpoint {str(source)!r} (damaged or not a checkpoint): "
-                                f"{type(exc).__name__}: {first}") from None
+        raise RunDirectoryError(
+            f"cannot read checkpoint {str(source)!r} (damaged or not a checkpoint): {type(exc).__name__}: {first}"
+        ) from None
     if not isinstance(content, dict) or content.get("format") not in (1, FORMAT):
         raise RunDirectoryError(f"{str(source)!r} is not a ganframe checkpoint of format {FORMAT}")
     if CHECKSUM in content and content[CHECKSUM] != checksum(content):
-        raise RunDirectoryError(f"checkpoint {str(source)!r} is damaged: its contents do not match its "
-                                "checksum; restore it from a copy or train again")
+        raise RunDirectoryError(
+            f"checkpoint {str(source)!r} is damaged: its contents do not match its "
+            "checksum; restore it from a copy or train again"
+        )
     content.pop(CHECKSUM, None)
     if content["format"] == 1:
         try:
             return upgrade(content)
         except (KeyError, TypeError, ValueError) as exc:
-            raise RunDirectoryError(f"{str(source)!r} is not a complete ganframe checkpoint of format 1: "
-                                    f"{type(exc).__name__}: {exc}") from None
+            raise RunDirectoryError(
+                f"{str(source)!r} is not a complete ganframe checkpoint of format 1: {type(exc).__name__}: {exc}"
+            ) from None
     return content
 
 
@@ -136,7 +147,9 @@ def check_layout(content: Mapping[str, Any], source: str) -> None:
             if not isinstance(value, Mapping):
                 raise RunDirectoryError(f"{source} is damaged: {key}[{role!r}] holds a {type(value).__name__}")
     if set(content["optimizers"]) != set(content["networks"]) or set(content["schedules"]) != set(content["networks"]):
-        raise RunDirectoryError(f"{source} is damaged: its networks, optimizers and schedules are not of the same roles")
+        raise RunDirectoryError(
+            f"{source} is damaged: its networks, optimizers and schedules are not of the same roles"
+        )
     for index, rng in enumerate(content["rng"]):
         if not isinstance(rng, Mapping) or not {"noise", "data", "torch"} <= set(rng):
             raise RunDirectoryError(f"{source} is damaged: the random states of process {index} are incomplete")
@@ -146,8 +159,9 @@ def upgrade(content: Mapping[str, Any]) -> dict[str, Any]:
     """A format-1 checkpoint (the two networks under fixed names) in format 2 (by role)."""
     roles = ("generator", "discriminator")
     old = dict(content)
-    new = {key: old.pop(key) for key in ("step", "seconds", "real_draws", "rng", "device_type", "epoch_log")
-           if key in old}
+    new = {
+        key: old.pop(key) for key in ("step", "seconds", "real_draws", "rng", "device_type", "epoch_log") if key in old
+    }
     new["format"] = FORMAT
     new["networks"] = {role: old[role] for role in roles}
     new["optimizers"] = dict(zip(roles, (old["g_optimizer"], old["d_optimizer"])))

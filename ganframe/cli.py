@@ -40,13 +40,19 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="ganframe", description="Train generative adversarial networks from plugins.")
     parser.add_argument("--version", action="version", version=f"ganframe {_version()}")
-    parser.add_argument("--disable-plugin", action="append", default=[], metavar="NAME",
-                        help="do not load this plugin (repeatable; also GANFRAME_DISABLE_PLUGINS=a,b)")
+    parser.add_argument(
+        "--disable-plugin",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="do not load this plugin (repeatable; also GANFRAME_DISABLE_PLUGINS=a,b)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what ganframe does (to stderr)")
     # -v also works after the command: ganframe train gaussian -v
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
-                        help="log what ganframe does (to stderr)")
+    common.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log what ganframe does (to stderr)"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
@@ -64,25 +70,47 @@ def build_parser() -> argparse.ArgumentParser:
 
     new_plugin = add_command("new-plugin", help="write ganframe-NAME/, a new plugin package to start from")
     new_plugin.add_argument("name", help="the plugin's name: lower-case letters, digits and '-', e.g. demo-gan")
-    new_plugin.add_argument("--dir", type=Path, default=Path("."),
-                            help="the folder to write ganframe-NAME into (default: the current folder)")
+    new_plugin.add_argument(
+        "--dir",
+        type=Path,
+        default=Path("."),
+        help="the folder to write ganframe-NAME into (default: the current folder)",
+    )
 
     train = add_command("train", help="train a setup (or a config file) and write a run directory")
     train.add_argument("setup", nargs="?", help="setup name, e.g. gaussian (see 'ganframe list setups')")
     train.add_argument("--preset", help="preset of the setup (its default preset when left out)")
     train.add_argument("--steps", type=int, help="training rounds (train.steps)")
     train.add_argument("--seed", type=int, help="the one seed everything random flows from")
-    train.add_argument("--seeds", metavar="LIST", help="one run per seed, e.g. 0-4 or 0,3,7, into OUT/seed-N, "
-                       "with a summary over seeds (OUT/summary.json, OUT/report.html)")
+    train.add_argument(
+        "--seeds",
+        metavar="LIST",
+        help="one run per seed, e.g. 0-4 or 0,3,7, into OUT/seed-N, "
+        "with a summary over seeds (OUT/summary.json, OUT/report.html)",
+    )
     train.add_argument("--device", help="cpu, cuda, cuda:N or auto")
     train.add_argument("--out", type=Path, help="run directory to create (default: runs/SETUP-PRESET-sSEED-TIME)")
     train.add_argument("--config", type=Path, help="TOML config file, applied on top of the setup's preset")
-    train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                       help="override one config value, e.g. --set generator.hidden=[64,64] (repeatable)")
+    train.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one config value, e.g. --set generator.hidden=[64,64] (repeatable)",
+    )
     train.add_argument("--resume", type=Path, metavar="RUN_DIR", help="continue a run from its last checkpoint")
-    train.add_argument("--quiet", action="store_true", help="no progress bar and no metrics summary (the run directory is still printed)")
-    train.add_argument("--progress-every", type=_seconds, default=30.0, metavar="SECONDS",
-                       help="when stderr is not a terminal, a progress line this often (default 30; 0: none)")
+    train.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress bar and no metrics summary (the run directory is still printed)",
+    )
+    train.add_argument(
+        "--progress-every",
+        type=_seconds,
+        default=30.0,
+        metavar="SECONDS",
+        help="when stderr is not a terminal, a progress line this often (default 30; 0: none)",
+    )
 
     sample = add_command("sample", help="write generated samples of a trained run to a file")
     sample.add_argument("run_dir", type=Path)
@@ -96,15 +124,25 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("run_dir", type=Path)
     evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
     evaluate.add_argument("--samples", type=int, help="number of samples (default: the config's)")
-    evaluate.add_argument("--metric", action="append", metavar="NAME",
-                          help="compute this metric instead of the run's (repeatable; e.g. two-sample)")
+    evaluate.add_argument(
+        "--metric",
+        action="append",
+        metavar="NAME",
+        help="compute this metric instead of the run's (repeatable; e.g. two-sample)",
+    )
     evaluate.add_argument("--device", help="cpu, cuda, cuda:N or auto")
 
     sweep = add_command("sweep", help="search hyperparameters with Optuna over a sweep file (needs ganframe[sweep])")
-    sweep.add_argument("sweep_file", type=Path, metavar="SWEEP.toml", help="the sweep: setup or config, space, objective")
+    sweep.add_argument(
+        "sweep_file", type=Path, metavar="SWEEP.toml", help="the sweep: setup or config, space, objective"
+    )
     sweep.add_argument("--out", type=Path, help="the sweep directory (default: sweeps/NAME)")
-    sweep.add_argument("--storage", metavar="URL", help="an Optuna storage shared by several sweeps "
-                       "(sqlite:///FILE, postgresql://..., journal:FILE; default: sqlite in the sweep directory)")
+    sweep.add_argument(
+        "--storage",
+        metavar="URL",
+        help="an Optuna storage shared by several sweeps "
+        "(sqlite:///FILE, postgresql://..., journal:FILE; default: sqlite in the sweep directory)",
+    )
     sweep.add_argument("--jobs", type=int, default=1, metavar="N", help="trials at once, in N local processes")
     sweep.add_argument("--trials", type=int, metavar="N", help="total trials of the study (default: the file's)")
 
@@ -315,11 +353,13 @@ def _plugins(args: argparse.Namespace, warn: bool = True):
     plugins = load_plugins(args.disable_plugin)
     if warn:
         for info in plugins.broken:
-            sys.stderr.write(f"ganframe: warning: plugin {info.name!r} is not loaded: {info.error} "
-                             "(see 'ganframe plugins')\n")
+            sys.stderr.write(
+                f"ganframe: warning: plugin {info.name!r} is not loaded: {info.error} (see 'ganframe plugins')\n"
+            )
         for name in sorted(plugins.unmatched_disabled):
-            sys.stderr.write(f"ganframe: warning: cannot disable {name!r}: no plugin has that name "
-                             "(see 'ganframe plugins')\n")
+            sys.stderr.write(
+                f"ganframe: warning: cannot disable {name!r}: no plugin has that name (see 'ganframe plugins')\n"
+            )
     return plugins
 
 
@@ -366,8 +406,7 @@ def _lifecycle_hooks(manager, plugin_name: str) -> list[str]:
     plugin = manager.get_plugin(plugin_name)
     if plugin is None:
         return []
-    return [caller.name for caller in manager.get_hookcallers(plugin) or []
-            if not caller.name.startswith("register_")]
+    return [caller.name for caller in manager.get_hookcallers(plugin) or [] if not caller.name.startswith("register_")]
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -390,8 +429,14 @@ def cmd_list(args: argparse.Namespace) -> int:
 # -- show ---------------------------------------------------------------------------------------
 #: Where a component of each kind takes its options in a config (``--set SECTION.OPTION=VALUE``).
 OPTION_SECTIONS = {
-    "data-sources": "data", "noise": "noise", "generators": "generator", "discriminators": "discriminator",
-    "losses": "loss", "strategies": "strategy", "optimizers": "ROLE.optimizer", "networks": "networks.ROLE",
+    "data-sources": "data",
+    "noise": "noise",
+    "generators": "generator",
+    "discriminators": "discriminator",
+    "losses": "loss",
+    "strategies": "strategy",
+    "optimizers": "ROLE.optimizer",
+    "networks": "networks.ROLE",
 }
 SHOW_WIDTH = 100  # descriptions are wrapped to this many characters
 
@@ -426,8 +471,10 @@ def _show_component(component) -> None:
     section = OPTION_SECTIONS.get(component.kind)
     where = f" (set in [{section}] or with --set {section}.OPTION=VALUE)" if section else ""
     if component.kind == "network-extras":
-        where = (f' (set as {{ name = "{component.name}", OPTION = VALUE }} in the extras of a network, '
-                 'e.g. discriminator.extras)')
+        where = (
+            f' (set as {{ name = "{component.name}", OPTION = VALUE }} in the extras of a network, '
+            "e.g. discriminator.extras)"
+        )
     print(f"options{where}:")
     indent = " " * 6
     for option in options:
@@ -505,17 +552,26 @@ def cmd_train(args: argparse.Namespace) -> int:
             return _train_seeds(args, seeds, overrides, plugins, context)
         if args.resume is not None:
             if args.setup or args.config or args.set or args.preset is not None or args.seed is not None or args.out:
-                raise ConfigError("--resume continues a run as it was configured; only --steps, --device "
-                                  "and --quiet may be given with it")
+                raise ConfigError(
+                    "--resume continues a run as it was configured; only --steps, --device "
+                    "and --quiet may be given with it"
+                )
             from .experiment import Experiment
 
             run_dir = args.resume
-            experiment = Experiment.load(run_dir, device=args.device, steps=args.steps, plugins=plugins,
-                                         callbacks=_console_callbacks(args, context.is_main),
-                                         before_first_checkpoint=True)
+            experiment = Experiment.load(
+                run_dir,
+                device=args.device,
+                steps=args.steps,
+                plugins=plugins,
+                callbacks=_console_callbacks(args, context.is_main),
+                before_first_checkpoint=True,
+            )
             if experiment.step >= experiment.config.train.steps and _reported(run_dir, experiment.step):
-                raise ConfigError(f"the run in {str(run_dir)!r} already finished {experiment.step} steps; "
-                                  "pass a larger --steps to train it further")
+                raise ConfigError(
+                    f"the run in {str(run_dir)!r} already finished {experiment.step} steps; "
+                    "pass a larger --steps to train it further"
+                )
         else:
             experiment = _new_experiment(args, overrides, args.seed, plugins, _console_callbacks(args, context.is_main))
             run_dir = _claim_run_dir(args.out, experiment, context)
@@ -583,8 +639,9 @@ def _finish_status(run_dir: Path, report: dict[str, Any], signum: int | None) ->
     """0 for a run that completed; for one stopped early, how to continue it and 128 + the signal's
     number (130 when a plugin stopped it)."""
     if not report["completed"]:
-        sys.stderr.write(f"ganframe: stopped at step {report['steps']}; continue with: "
-                         f"ganframe train --resume {run_dir}\n")
+        sys.stderr.write(
+            f"ganframe: stopped at step {report['steps']}; continue with: ganframe train --resume {run_dir}\n"
+        )
         return stopping.exit_status(signum) if signum is not None else EXIT_INTERRUPTED
     return 0
 
@@ -608,13 +665,24 @@ def _train_seeds(args: argparse.Namespace, seeds: list[int], overrides: dict[str
         report, signum = _fit_stoppable(experiment, run_dir)
         if context.is_main and not args.quiet:
             _print_report(run_dir, report)
-        runs.append({"seed": seed, "run_dir": run_dir.name, "metrics": report["metrics"],
-                     "seconds": report["seconds"], "completed": report["completed"]})
+        runs.append(
+            {
+                "seed": seed,
+                "run_dir": run_dir.name,
+                "metrics": report["metrics"],
+                "seconds": report["seconds"],
+                "completed": report["completed"],
+            }
+        )
         if not report["completed"]:
             break
     if context.is_main:
-        summary = summarize([run for run in runs if run["completed"]], setup=first.config.setup,
-                            preset=first.config.preset, metric_descriptions=report.get("metric_descriptions"))
+        summary = summarize(
+            [run for run in runs if run["completed"]],
+            setup=first.config.setup,
+            preset=first.config.preset,
+            metric_descriptions=report.get("metric_descriptions"),
+        )
         write_summary(base, summary)
         if first.config.logging.report:
             from .html_report import write_report
@@ -706,8 +774,10 @@ def _check_sample_size(n: int, experiment) -> None:
     size = 4 * n * math.prod(experiment.data.sample_shape)  # float32 in memory
     if size > MAX_SAMPLE_BYTES:
         most = max(1, MAX_SAMPLE_BYTES // (4 * math.prod(experiment.data.sample_shape)))
-        raise ConfigError(f"-n {n} samples of shape {tuple(experiment.data.sample_shape)} would take "
-                          f"{size / 2**30:.0f} GiB; write at most {most:,} at a time")
+        raise ConfigError(
+            f"-n {n} samples of shape {tuple(experiment.data.sample_shape)} would take "
+            f"{size / 2**30:.0f} GiB; write at most {most:,} at a time"
+        )
 
 
 def _check_seed(option: str, seed: int | None) -> None:
@@ -730,18 +800,28 @@ def _check_not_run_file(output: Path, run_dir: Path, allowed: Path | None = None
         target = output.resolve()
         if allowed is not None and target == allowed.resolve():
             return
-        runs = [Path(run_dir).resolve(), *(folder for folder in target.parents
-                                          if (folder / "config.toml").is_file() or (folder / "summary.json").is_file())]
+        runs = [
+            Path(run_dir).resolve(),
+            *(
+                folder
+                for folder in target.parents
+                if (folder / "config.toml").is_file() or (folder / "summary.json").is_file()
+            ),
+        ]
     except (OSError, RuntimeError):
         return  # an unresolvable path: writing it fails with its own message
     for run in runs:
         if run not in target.parents:
             continue
         parts = target.relative_to(run).parts
-        if (len(parts) == 1 and parts[0] in RUN_FILES) or (len(parts) > 1 and parts[0] in RUN_FOLDERS) or \
-                (len(parts) > 1 and parts[0].startswith("seed-")):
-            raise RunDirectoryError(f"-o {str(output)!r} is one of the files of the run {str(run)!r}; "
-                                    "write somewhere else")
+        if (
+            (len(parts) == 1 and parts[0] in RUN_FILES)
+            or (len(parts) > 1 and parts[0] in RUN_FOLDERS)
+            or (len(parts) > 1 and parts[0].startswith("seed-"))
+        ):
+            raise RunDirectoryError(
+                f"-o {str(output)!r} is one of the files of the run {str(run)!r}; write somewhere else"
+            )
 
 
 def _check_writable(output: Path) -> None:
@@ -779,8 +859,10 @@ def write_image_grid(samples, output: Path) -> None:
     from .rundir import write_atomically
 
     if samples.dim() != 4 or samples.shape[1] not in (1, 3):
-        raise ConfigError(f"a .png needs image samples of shape (N, 1 or 3, H, W); these have shape "
-                          f"{tuple(samples.shape[1:])}: write .npy or .pt instead")
+        raise ConfigError(
+            f"a .png needs image samples of shape (N, 1 or 3, H, W); these have shape "
+            f"{tuple(samples.shape[1:])}: write .npy or .pt instead"
+        )
     image = grid(samples, columns=math.ceil(math.sqrt(len(samples))))
     write_atomically(output, lambda handle: image.save(handle, format="PNG"))
 
@@ -793,8 +875,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         raise ConfigError(f"--samples must be from 1 to {MAX_EVALUATION_SAMPLES:,}, got {args.samples}")
     experiment = Experiment.load(args.run_dir, device=args.device, plugins=_plugins(args))
     if not experiment.metrics and not args.metric:
-        raise ConfigError(f"the run in {str(args.run_dir)!r} configures no metrics (evaluation.metrics); "
-                          "name some with --metric")
+        raise ConfigError(
+            f"the run in {str(args.run_dir)!r} configures no metrics (evaluation.metrics); name some with --metric"
+        )
     metrics = experiment.evaluate(args.samples, metrics=args.metric or None)
     if args.json:
         print(json.dumps(metrics, indent=2))
@@ -829,8 +912,16 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     spec = load_sweep(args.sweep_file)
     out = args.out if args.out is not None else Path("sweeps") / spec.name
     with stopping.handling(stopping.RaiseOnce()):  # a second Ctrl-C must not cut the first one's cleanup short
-        result = run_sweep(spec, out, storage=args.storage, jobs=args.jobs, trials=args.trials,
-                           plugins=_plugins(args), on_trial=print_trial, worker_progress=True)
+        result = run_sweep(
+            spec,
+            out,
+            storage=args.storage,
+            jobs=args.jobs,
+            trials=args.trials,
+            plugins=_plugins(args),
+            on_trial=print_trial,
+            worker_progress=True,
+        )
     print(f"sweep {spec.name!r}: {out}")
     print(format_table(result["rows"], spec.objective))
     print(f"report: {result['report']}")

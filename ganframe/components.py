@@ -32,17 +32,27 @@ GENERATOR, DISCRIMINATOR = "generator", "discriminator"
 class Register(Protocol):
     """The ``register`` callback of every registration hook but ``register_setups``."""
 
-    def __call__(self, name: str, factory: Callable[[Any, BuildContext], Any], *, config: type | None = None,
-                 description: str = "") -> None:
-        ...
+    def __call__(
+        self,
+        name: str,
+        factory: Callable[[Any, BuildContext], Any],
+        *,
+        config: type | None = None,
+        description: str = "",
+    ) -> None: ...
 
 
 class RegisterSetup(Protocol):
     """The ``register`` callback of ``register_setups``."""
 
-    def __call__(self, name: str, presets: Mapping[str, Mapping[str, Any]], *, default_preset: str = "default",
-                 description: str = "") -> None:
-        ...
+    def __call__(
+        self,
+        name: str,
+        presets: Mapping[str, Mapping[str, Any]],
+        *,
+        default_preset: str = "default",
+        description: str = "",
+    ) -> None: ...
 
 
 @attrs.frozen(kw_only=True)
@@ -89,8 +99,10 @@ def network_of(networks: Mapping[str, torch.nn.Module], role: str, who: str) -> 
     """``networks[role]``, or a ConfigError naming ``who`` asked, the role and the roles there are."""
     if role not in networks:
         hint = f"; add a [networks.{role}] section" if role not in (GENERATOR, DISCRIMINATOR) else ""
-        raise ConfigError(f"{who} needs the network role {role!r}, which this experiment does not have "
-                          f"(its roles: {', '.join(networks) or 'none yet'}){hint}")
+        raise ConfigError(
+            f"{who} needs the network role {role!r}, which this experiment does not have "
+            f"(its roles: {', '.join(networks) or 'none yet'}){hint}"
+        )
     return networks[role]
 
 
@@ -102,8 +114,7 @@ class NetworkExtra(Protocol):
     the previous one returned), and ``apply`` wraps it so that it takes the data's examples again.
     """
 
-    def __call__(self, network: torch.nn.Module) -> torch.nn.Module:
-        ...
+    def __call__(self, network: torch.nn.Module) -> torch.nn.Module: ...
 
 
 @runtime_checkable
@@ -176,12 +187,10 @@ class Trainer(Protocol):
         ...
 
     @property
-    def generator(self) -> torch.nn.Module:
-        ...
+    def generator(self) -> torch.nn.Module: ...
 
     @property
-    def discriminator(self) -> torch.nn.Module:
-        ...
+    def discriminator(self) -> torch.nn.Module: ...
 
     def network(self, role: str) -> torch.nn.Module:
         """The network of ``role``."""
@@ -251,12 +260,10 @@ class FigureSamples(Protocol):
     """What ``draw_figures`` receives: generated and real examples in data space, on the CPU."""
 
     @property
-    def generated(self) -> torch.Tensor:
-        ...
+    def generated(self) -> torch.Tensor: ...
 
     @property
-    def real(self) -> torch.Tensor:
-        ...
+    def real(self) -> torch.Tensor: ...
 
 
 @runtime_checkable
@@ -272,12 +279,10 @@ class ExperimentView(Protocol):
     step: int  # rounds done
 
     @property
-    def generator(self) -> torch.nn.Module:
-        ...
+    def generator(self) -> torch.nn.Module: ...
 
     @property
-    def discriminator(self) -> torch.nn.Module:
-        ...
+    def discriminator(self) -> torch.nn.Module: ...
 
     @property
     def seconds(self) -> float:
@@ -317,8 +322,7 @@ class MetricContext:
 class Metric(Protocol):
     """Scores generated samples (in data space): name → value."""
 
-    def __call__(self, samples: torch.Tensor, context: MetricContext) -> Mapping[str, float]:
-        ...
+    def __call__(self, samples: torch.Tensor, context: MetricContext) -> Mapping[str, float]: ...
 
 
 def discriminator_output(discriminator: Any) -> str:

@@ -35,8 +35,10 @@ def require_labels(data: DataSource, name: str) -> int:
     """The number of classes of a labelled data set; a ConfigError for any other data source."""
     labels, classes = getattr(data, "labels", None), getattr(data, "num_classes", None)
     if not isinstance(data, Dataset) or labels is None or not isinstance(classes, int) or classes < 2:
-        raise ConfigError(f"conditional = true needs a labelled data set (with labels and num_classes); "
-                          f"data source {name!r} has no labels")
+        raise ConfigError(
+            f"conditional = true needs a labelled data set (with labels and num_classes); "
+            f"data source {name!r} has no labels"
+        )
     if not isinstance(labels, torch.Tensor) or labels.shape != (len(data),):
         raise ConfigError(f"data source {name!r}: labels must be a tensor of {len(data)} class numbers")
     if len(labels) and (int(labels.min()) < 0 or int(labels.max()) >= classes):
@@ -111,8 +113,9 @@ class LabelledNoise:
         self.inner, self.classes = inner, classes
         self.dim = inner.dim + classes
 
-    def sample(self, n: int, *, generator: torch.Generator, device: torch.device,
-               labels: torch.Tensor | None = None) -> torch.Tensor:
+    def sample(
+        self, n: int, *, generator: torch.Generator, device: torch.device, labels: torch.Tensor | None = None
+    ) -> torch.Tensor:
         z = self.inner.sample(n, generator=generator, device=device)
         if labels is None:
             labels = torch.randint(self.classes, (n,), generator=generator, device=device)
@@ -138,15 +141,20 @@ class ProjectionDiscriminator(nn.Module):
         super().__init__()
         self.joined_input = joined_input  # inner judges [x, one-hot y] (conditional_input), else x
         if discriminator_output(inner) != "logits":
-            raise ConfigError(f"conditional = true needs a discriminator that outputs logits; "
-                              f"set the output of discriminator {name!r} to \"logits\"")
+            raise ConfigError(
+                f"conditional = true needs a discriminator that outputs logits; "
+                f'set the output of discriminator {name!r} to "logits"'
+            )
         try:
             _, _, head = last_linear(inner)
         except ValueError as exc:
-            raise ConfigError(f"conditional = true: discriminator {name!r} {exc}, which the label is joined to") from None
+            raise ConfigError(
+                f"conditional = true: discriminator {name!r} {exc}, which the label is joined to"
+            ) from None
         if head.out_features != 1:
-            raise ConfigError(f"conditional = true needs one score per example; discriminator {name!r} gives "
-                              f"{head.out_features}")
+            raise ConfigError(
+                f"conditional = true needs one score per example; discriminator {name!r} gives {head.out_features}"
+            )
         self.inner, self.data = inner, data
         self.output = "logits"
         self.embed = nn.Linear(data.classes, head.in_features, bias=False)  # one embedding per class

@@ -116,7 +116,7 @@ def constraint(text: str):
     return mark
 
 
-def at_most(limit: int | float):
+def at_most(limit: float):
     """attrs validator: a number no greater than ``limit`` (None passes). Combine it with
     ``positive``: ``validator=[positive, at_most(MAX_WIDTH)]``."""
 
@@ -130,7 +130,7 @@ def at_most(limit: int | float):
     return check
 
 
-def below(limit: int | float):
+def below(limit: float):
     """attrs validator: a number less than ``limit`` (None passes); ``[non_negative, below(1)]`` is a
     decay rate, a momentum or a dropout probability (1 would never forget, or drop everything)."""
 
@@ -168,8 +168,10 @@ def check_parameters(sizes: Any, where: str, extra: int = 0) -> None:
     sizes = [int(size) for size in sizes]
     total = extra + sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
     if total > MAX_PARAMETERS:
-        raise ConfigError(f"{where}: layers of sizes {sizes} would have {total} parameters; "
-                          f"a network may have at most {MAX_PARAMETERS}")
+        raise ConfigError(
+            f"{where}: layers of sizes {sizes} would have {total} parameters; "
+            f"a network may have at most {MAX_PARAMETERS}"
+        )
 
 
 def one_of(*choices: str):
@@ -200,8 +202,9 @@ COMPILE_MODES = ("default", "reduce-overhead", "max-autotune")
 def _compile_choice(instance: object, attribute: attrs.Attribute, value: Any) -> None:
     if isinstance(value, bool) or value in COMPILE_MODES:
         return
-    raise ValueError(f"'{attribute.name}' must be true, false or one of {', '.join(map(repr, COMPILE_MODES))}, "
-                     f"got {value!r}")
+    raise ValueError(
+        f"'{attribute.name}' must be true, false or one of {', '.join(map(repr, COMPILE_MODES))}, got {value!r}"
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -279,8 +282,11 @@ class NetworkSpec:
     extras: tuple[ComponentSpec, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        out = {"name": self.name, **unstructure(self.config),
-               "optimizer": {"name": self.optimizer.name, **unstructure(self.optimizer.config)}}
+        out = {
+            "name": self.name,
+            **unstructure(self.config),
+            "optimizer": {"name": self.optimizer.name, **unstructure(self.optimizer.config)},
+        }
         if self.extras:
             out["extras"] = [{"name": extra.name, **unstructure(extra.config)} for extra in self.extras]
         return out
@@ -315,8 +321,11 @@ class ExperimentConfig:
     def roles(self) -> dict[str, NetworkSpec]:
         """Every network role in the order they are built: generator, discriminator, then the
         ``[networks.ROLE]`` roles by name (so adding a role leaves G's and D's initial weights alone)."""
-        return {"generator": self.generator, "discriminator": self.discriminator,
-                **{role: self.networks[role] for role in sorted(self.networks)}}
+        return {
+            "generator": self.generator,
+            "discriminator": self.discriminator,
+            **{role: self.networks[role] for role in sorted(self.networks)},
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """The plain-dict (TOML) form of this config; ``resolve_config`` reads it back."""
@@ -331,8 +340,9 @@ class ExperimentConfig:
             out["preset"] = self.preset
         for section in COMPONENT_SECTIONS:
             spec = getattr(self, section)
-            out[section] = spec.to_dict() if isinstance(spec, NetworkSpec) else {"name": spec.name,
-                                                                                 **unstructure(spec.config)}
+            out[section] = (
+                spec.to_dict() if isinstance(spec, NetworkSpec) else {"name": spec.name, **unstructure(spec.config)}
+            )
         if self.networks:
             out[NETWORKS] = {role: self.networks[role].to_dict() for role in sorted(self.networks)}
         out["train"] = unstructure(self.train)
@@ -345,8 +355,17 @@ class ExperimentConfig:
 
 
 TOP_LEVEL_KEYS = (
-    "setup", "preset", "seed", "device", "conditional", "conditional_input", *COMPONENT_SECTIONS,
-    NETWORKS, "train", "evaluation", "logging",
+    "setup",
+    "preset",
+    "seed",
+    "device",
+    "conditional",
+    "conditional_input",
+    *COMPONENT_SECTIONS,
+    NETWORKS,
+    "train",
+    "evaluation",
+    "logging",
 )
 
 
@@ -370,8 +389,10 @@ def _finite_float(value: Any) -> float:
     every component is refused them here, where the message can name the option."""
     if isinstance(value, int) and not -MAX_INT - 1 <= value <= MAX_INT:
         # TOML's whole numbers are 64-bit; a larger one is a typo, or meant as a float: 1e20
-        raise ValueError(f"a whole number must be between {-MAX_INT - 1} and {MAX_INT} (write a larger number "
-                         f"as a float, such as 1e20), got {value!r}")
+        raise ValueError(
+            f"a whole number must be between {-MAX_INT - 1} and {MAX_INT} (write a larger number "
+            f"as a float, such as 1e20), got {value!r}"
+        )
     number = float(value)
     if not math.isfinite(number):
         raise ValueError(f"must be a finite number, got {value!r}")
@@ -614,8 +635,9 @@ def _networks(registry: Any, table: Any) -> dict[str, NetworkSpec]:
             raise ConfigError(f"[{where}]: a role name is lower-case letters, digits and '_', starting with a letter")
         options = dict(_section(table, role, where))
         if "name" not in options:
-            raise ConfigError(f"[{where}] needs a name; available: "
-                              f"{', '.join(registry.names(NETWORK_KIND)) or 'none installed'}")
+            raise ConfigError(
+                f"[{where}] needs a name; available: {', '.join(registry.names(NETWORK_KIND)) or 'none installed'}"
+            )
         roles[role] = _network(registry, NETWORK_KIND, where, options, None)
     return roles
 
@@ -625,13 +647,15 @@ def _extras(registry: Any, extras: Any, where: str) -> tuple[ComponentSpec, ...]
     if isinstance(extras, (str, Mapping)):
         extras = [extras]
     if not isinstance(extras, (list, tuple)):
-        raise ConfigError(f"{where} must be a list of extras such as [\"spectral-norm\"], got {extras!r}")
+        raise ConfigError(f'{where} must be a list of extras such as ["spectral-norm"], got {extras!r}')
     specs = []
     for index, extra in enumerate(extras):
         options = dict(_section({"extra": extra}, "extra", f"{where}[{index}]"))
         if "name" not in options:
-            raise ConfigError(f"{where}[{index}] needs a name; "
-                              f"available: {', '.join(registry.names('network-extras')) or 'none installed'}")
+            raise ConfigError(
+                f"{where}[{index}] needs a name; "
+                f"available: {', '.join(registry.names('network-extras')) or 'none installed'}"
+            )
         specs.append(ComponentSpec(*_component(registry, "network-extras", f"{where}[{index}]", options, None)))
     return tuple(specs)
 
@@ -651,16 +675,20 @@ def parse_value(text: str) -> Any:
     try:
         document = tomllib.loads(f"value = {text}")
     except tomllib.TOMLDecodeError:
-        if text and text[0] in "[{\"'" or not text.strip():
-            raise ConfigError(f"cannot read {_shorten(text)!r} as a value: use TOML syntax such as 3, 0.5, true, "
-                              "[64, 64] or \"text\"") from None
+        if (text and text[0] in "[{\"'") or not text.strip():
+            raise ConfigError(
+                f'cannot read {_shorten(text)!r} as a value: use TOML syntax such as 3, 0.5, true, [64, 64] or "text"'
+            ) from None
         return text
     except RecursionError:
-        raise ConfigError(f"cannot read {_shorten(text)!r} as a value: it is nested too deeply "
-                          f"(at most {MAX_NESTING} levels of lists and tables)") from None
+        raise ConfigError(
+            f"cannot read {_shorten(text)!r} as a value: it is nested too deeply "
+            f"(at most {MAX_NESTING} levels of lists and tables)"
+        ) from None
     if list(document) != ["value"]:  # "3\n[train]\nsteps = 5": more than one value
-        raise ConfigError(f"cannot read {_shorten(text)!r} as a value: it holds more than one; "
-                          "give one value per --set")
+        raise ConfigError(
+            f"cannot read {_shorten(text)!r} as a value: it holds more than one; give one value per --set"
+        )
     check_nesting(document["value"], f"the value {_shorten(text)!r}")
     return document["value"]
 
@@ -702,8 +730,11 @@ def is_network_table(path: tuple[str, ...]) -> bool:
 
 def is_component_table(path: tuple[str, ...]) -> bool:
     """Whether the table at ``path`` names a component (and may be written as just its name)."""
-    return ((len(path) == 1 and path[0] in COMPONENT_SECTIONS) or is_network_table(path)
-            or (len(path) > 1 and path[-1] == "optimizer" and is_network_table(path[:-1])))
+    return (
+        (len(path) == 1 and path[0] in COMPONENT_SECTIONS)
+        or is_network_table(path)
+        or (len(path) > 1 and path[-1] == "optimizer" and is_network_table(path[:-1]))
+    )
 
 
 def default_name(path: tuple[str, ...]) -> str | None:
@@ -816,8 +847,13 @@ def merge_configs(base: Mapping[str, Any], top: Mapping[str, Any], path: tuple[s
             below = {"name": below}
         if isinstance(value, str) and component:
             value = {"name": value}
-        if (component and isinstance(value, Mapping) and isinstance(below, Mapping)
-                and "name" in value and value["name"] != table_name(below, here)):
+        if (
+            component
+            and isinstance(value, Mapping)
+            and isinstance(below, Mapping)
+            and "name" in value
+            and value["name"] != table_name(below, here)
+        ):
             out[key] = merge_configs(renamed_table(below, value["name"], here), value, here)
         elif isinstance(value, Mapping) and isinstance(below, Mapping):
             out[key] = merge_configs(below, value, here)

@@ -97,8 +97,9 @@ def average_gradients(parameters: list[torch.nn.Parameter], context: Distributed
     if not context.enabled or not parameters:
         return
     grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in parameters]
-    present = torch.tensor([float(p.grad is not None) for p in parameters], dtype=grads[0].dtype,
-                           device=grads[0].device)
+    present = torch.tensor(
+        [float(p.grad is not None) for p in parameters], dtype=grads[0].dtype, device=grads[0].device
+    )
     flat = torch.cat([g.reshape(-1) for g in grads] + [present])
     dist.all_reduce(flat)
     flat /= context.world_size

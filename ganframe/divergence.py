@@ -76,24 +76,31 @@ class DivergenceGuard:
         first_bad = int(self._first_bad)
         if first_bad:
             what = ", ".join(bad_now) if bad_now else "a logged loss"
-            raise DivergedError(f"training diverged at step {first_bad}: {what} "
-                                f"{'are' if len(bad_now) > 1 else 'is'} not finite{self._weights_note()}; "
-                                f"{self._kept()}. Lower the learning rates or check the data for NaN and infinity")
+            raise DivergedError(
+                f"training diverged at step {first_bad}: {what} "
+                f"{'are' if len(bad_now) > 1 else 'is'} not finite{self._weights_note()}; "
+                f"{self._kept()}. Lower the learning rates or check the data for NaN and infinity"
+            )
 
     def _check_weights(self, step: int) -> None:
         from . import checkpoint
 
         try:
-            checkpoint.check_finite({role: network.state_dict() for role, network in self.experiment.networks.items()},
-                                    f"training diverged by step {step}")
+            checkpoint.check_finite(
+                {role: network.state_dict() for role, network in self.experiment.networks.items()},
+                f"training diverged by step {step}",
+            )
         except DivergedError as exc:
             raise DivergedError(f"{exc}; {self._kept()}") from None
 
     def _weights_note(self) -> str:
         import torch
 
-        bad = [role for role, network in self.experiment.networks.items()
-               if not all(bool(torch.isfinite(p).all()) for p in network.parameters())]
+        bad = [
+            role
+            for role, network in self.experiment.networks.items()
+            if not all(bool(torch.isfinite(p).all()) for p in network.parameters())
+        ]
         return f" and so are the weights of the {' and '.join(bad)}" if bad else ""
 
     def _kept(self) -> str:

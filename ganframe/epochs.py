@@ -45,8 +45,11 @@ class EpochLog:
 
     def state_dict(self) -> dict[str, Any]:
         """The closed epochs and the running sums of the open one, for checkpoints."""
-        return {"rows": [dict(row) for row in self.rows], "sums": {k: float(v) for k, v in self._sums.items()},
-                "counts": dict(self._counts)}
+        return {
+            "rows": [dict(row) for row in self.rows],
+            "sums": {k: float(v) for k, v in self._sums.items()},
+            "counts": dict(self._counts),
+        }
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         self.rows = [dict(row) for row in state["rows"]]

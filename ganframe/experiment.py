@@ -150,8 +150,14 @@ class Experiment:
         """
         plugins = plugins if plugins is not None else load_plugins()
         registry = plugins.registry
-        pieces = {"data": data, "generator": generator, "discriminator": discriminator,
-                  "noise": noise, "loss": loss, "strategy": strategy}
+        pieces = {
+            "data": data,
+            "generator": generator,
+            "discriminator": discriminator,
+            "noise": noise,
+            "loss": loss,
+            "strategy": strategy,
+        }
         raw: dict[str, Any] = {"seed": seed, "device": device}
         for section, value in pieces.items():
             if value is not None:
@@ -162,15 +168,23 @@ class Experiment:
                     registry, "optimizers", f"{section}.optimizer", value
                 )
         if networks:
-            raw["networks"] = {role: _component_dict(registry, NETWORK_KIND, f"networks.{role}", value)
-                               for role, value in networks.items()}
+            raw["networks"] = {
+                role: _component_dict(registry, NETWORK_KIND, f"networks.{role}", value)
+                for role, value in networks.items()
+            }
         raw["train"] = {"steps": steps, "batch_size": batch_size, **dict(train or {})}
         raw["evaluation"] = {"metrics": list(metrics)}
         return cls(raw, plugins=plugins, callbacks=callbacks)
 
     @classmethod
-    def from_dict(cls, raw: Mapping[str, Any], *, overrides: Mapping[str, Any] | None = None,
-                  plugins: Plugins | None = None, callbacks: Iterable[object] = ()) -> Experiment:
+    def from_dict(
+        cls,
+        raw: Mapping[str, Any],
+        *,
+        overrides: Mapping[str, Any] | None = None,
+        plugins: Plugins | None = None,
+        callbacks: Iterable[object] = (),
+    ) -> Experiment:
         """An experiment from a config dict (the TOML layout). A ``setup`` key starts from that
         setup's preset (``preset``, else its default one) and the rest of the dict overrides it.
 
@@ -194,8 +208,10 @@ class Experiment:
 
         self.data: DataSource = build.make("data-sources", cfg.data, context)
         if not isinstance(self.data, DataSource):
-            raise PluginError(f"{build.describe('data-sources', cfg.data.name)} built a {type(self.data).__name__}, "
-                              "not a ganframe.data.Distribution or Dataset")
+            raise PluginError(
+                f"{build.describe('data-sources', cfg.data.name)} built a {type(self.data).__name__}, "
+                "not a ganframe.data.Distribution or Dataset"
+            )
         self.noise = build.make_checked("noise", cfg.noise, context, methods=("dim", "sample"))
         # What the networks exchange ("model data"): the data set's examples, or in a conditional
         # experiment each example joined with its label (see ganframe.conditional).
@@ -209,16 +225,22 @@ class Experiment:
         self.networks: dict[str, torch.nn.Module] = self._build_networks(context)
         self._check_shapes(batch_size)
         self.optimizers: dict[str, torch.optim.Optimizer] = {
-            role: self._build_optimizer(role, spec, context) for role, spec in cfg.roles.items()}
-        self.schedules = {role: lr_schedule(optimizer, cfg.train.lr_decay, cfg.train.steps)
-                          for role, optimizer in self.optimizers.items()}
+            role: self._build_optimizer(role, spec, context) for role, spec in cfg.roles.items()
+        }
+        self.schedules = {
+            role: lr_schedule(optimizer, cfg.train.lr_decay, cfg.train.steps)
+            for role, optimizer in self.optimizers.items()
+        }
 
-        context = attrs.evolve(context, networks=MappingProxyType(self.networks),
-                               optimizers=MappingProxyType(self.optimizers))
+        context = attrs.evolve(
+            context, networks=MappingProxyType(self.networks), optimizers=MappingProxyType(self.optimizers)
+        )
         self.loss = build.make_checked("losses", cfg.loss, context, methods=("discriminator_loss", "generator_loss"))
         self.strategy = build.make_checked("strategies", cfg.strategy, context, methods=("train_round",))
-        for kind, name, component in (("losses", cfg.loss.name, self.loss),
-                                      ("strategies", cfg.strategy.name, self.strategy)):
+        for kind, name, component in (
+            ("losses", cfg.loss.name, self.loss),
+            ("strategies", cfg.strategy.name, self.strategy),
+        ):
             build.check_roles(component, kind, name, self.networks)
         self._context = context
         self.metrics = self._make_metrics(cfg.evaluation.metrics, "evaluation.metrics")
@@ -228,21 +250,35 @@ class Experiment:
         self.data_generator = _generator(self.device, stream_seed(cfg.seed, DATA_STREAM, rank))
         self.strategy_generator = _generator(self.device, stream_seed(cfg.seed, STRATEGY_STREAM, rank))
         real_batches = RealBatches(
-            self.model_data, batch_size=batch_size, seed=cfg.seed, rank=rank,
-            world_size=self.distributed.world_size, generator=self.data_generator, device=self.device,
+            self.model_data,
+            batch_size=batch_size,
+            seed=cfg.seed,
+            rank=rank,
+            world_size=self.distributed.world_size,
+            generator=self.data_generator,
+            device=self.device,
         )
         self.trainer = RoundTrainer(
-            networks=self.networks, optimizers=self.optimizers, loss=self.loss, noise=self.noise,
-            real_batches=real_batches, noise_generator=self.noise_generator, rng=self.strategy_generator,
-            device=self.device, distributed=self.distributed,
-            strategy=build.describe("strategies", cfg.strategy.name), scaler=self.acceleration.scaler,
+            networks=self.networks,
+            optimizers=self.optimizers,
+            loss=self.loss,
+            noise=self.noise,
+            real_batches=real_batches,
+            noise_generator=self.noise_generator,
+            rng=self.strategy_generator,
+            device=self.device,
+            distributed=self.distributed,
+            strategy=build.describe("strategies", cfg.strategy.name),
+            scaler=self.acceleration.scaler,
         )
         # the loss and the strategy by name, for what train.compile and train.cuda_graph say about them
         self._components = {build.describe("losses", cfg.loss.name): self.loss, self.trainer.strategy: self.strategy}
         acceleration.compile_networks(self.networks, cfg.train.compile, self._components)
         if cfg.train.epoch_logs and real_batches.steps_per_epoch is None:
-            raise ConfigError(f"train.epoch_logs needs a finite data set, but data source {cfg.data.name!r} "
-                              "is sampled afresh for every batch and has no epochs")
+            raise ConfigError(
+                f"train.epoch_logs needs a finite data set, but data source {cfg.data.name!r} "
+                "is sampled afresh for every batch and has no epochs"
+            )
         self.epoch_log = EpochLog(real_batches.steps_per_epoch if cfg.train.epoch_logs else None, self.distributed)
         self._global_rng_state = torch.Generator().manual_seed(stream_seed(cfg.seed, GLOBAL_STREAM, rank)).get_state()
 
@@ -263,7 +299,8 @@ class Experiment:
             if self.classes is not None:
                 networks[GENERATOR] = conditional.ConditionalGenerator(networks[GENERATOR], self.classes)
                 networks[DISCRIMINATOR] = conditional.ProjectionDiscriminator(
-                    networks[DISCRIMINATOR], self.model_data, cfg.discriminator.name, joined_input=cfg.conditional_input)
+                    networks[DISCRIMINATOR], self.model_data, cfg.discriminator.name, joined_input=cfg.conditional_input
+                )
         for network in networks.values():
             network.to(self.device)
         distributed.broadcast_parameters(networks.values(), self.distributed)
@@ -272,10 +309,16 @@ class Experiment:
     def _build_optimizer(self, role: str, spec: Any, context: BuildContext) -> torch.optim.Optimizer:
         parameters = list(self.networks[role].parameters())
         if not any(p.requires_grad for p in parameters):
-            raise ConfigError(f"the {role} network ({spec.name!r}) has no trainable parameters for its optimizer "
-                              f"{spec.optimizer.name!r} to train")
-        return self._builder.make_checked("optimizers", spec.optimizer, attrs.evolve(context, parameters=parameters, role=role),
-                                          instance_of=torch.optim.Optimizer)
+            raise ConfigError(
+                f"the {role} network ({spec.name!r}) has no trainable parameters for its optimizer "
+                f"{spec.optimizer.name!r} to train"
+            )
+        return self._builder.make_checked(
+            "optimizers",
+            spec.optimizer,
+            attrs.evolve(context, parameters=parameters, role=role),
+            instance_of=torch.optim.Optimizer,
+        )
 
     def _make_metrics(self, names: Iterable[str], where: str) -> dict[str, Any]:
         """The metrics called ``names``; an unknown name is a ConfigError listing the available ones."""
@@ -300,8 +343,10 @@ class Experiment:
                 try:
                     fake = self.generator(z)
                 except Exception as exc:
-                    raise PluginError(f"generator {self.config.generator.name!r} failed on noise of shape "
-                                      f"{tuple(z.shape)}: {type(exc).__name__}: {exc}") from exc
+                    raise PluginError(
+                        f"generator {self.config.generator.name!r} failed on noise of shape "
+                        f"{tuple(z.shape)}: {type(exc).__name__}: {exc}"
+                    ) from exc
                 expected = (batch_size, *self.model_data.sample_shape)
                 if tuple(fake.shape) != expected:
                     raise ConfigError(
@@ -311,8 +356,10 @@ class Experiment:
                 try:
                     self.discriminator(fake)
                 except Exception as exc:
-                    raise PluginError(f"discriminator {self.config.discriminator.name!r} failed on a batch of "
-                                      f"shape {expected}: {type(exc).__name__}: {exc}") from exc
+                    raise PluginError(
+                        f"discriminator {self.config.discriminator.name!r} failed on a batch of "
+                        f"shape {expected}: {type(exc).__name__}: {exc}"
+                    ) from exc
         finally:
             self.generator.train(was_training[0])
             self.discriminator.train(was_training[1])
@@ -480,12 +527,20 @@ class Experiment:
             "processes": self.distributed.world_size,
             "metrics": dict(metrics),
             # which metric (test) computed the values above, in its plugin's words
-            "metric_descriptions": {name: self.plugins.registry.component("metrics", name).description
-                                    for name in self.metrics},
+            "metric_descriptions": {
+                name: self.plugins.registry.component("metrics", name).description for name in self.metrics
+            },
             "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "versions": {"ganframe": __version__, "torch": torch.__version__, "python": platform.python_version(),
-                         "plugins": {info.name: info.version for info in self.plugins.infos  # installed ones
-                                     if info.distribution and info.distribution != "ganframe" and not info.broken}},
+            "versions": {
+                "ganframe": __version__,
+                "torch": torch.__version__,
+                "python": platform.python_version(),
+                "plugins": {
+                    info.name: info.version
+                    for info in self.plugins.infos  # installed ones
+                    if info.distribution and info.distribution != "ganframe" and not info.broken
+                },
+            },
         }
         if self.epoch_log.rounds_per_epoch is not None:  # train.epoch_logs: per-epoch means of the logs
             report["epochs"] = [dict(row) for row in self.epoch_log.rows]
@@ -536,16 +591,18 @@ class Experiment:
         finally:
             self.generator.train(was_training)
 
-    def _generate(self, n: int, generator: torch.Generator, chunk: int,
-                  labels: torch.Tensor | None = None) -> torch.Tensor:
+    def _generate(
+        self, n: int, generator: torch.Generator, chunk: int, labels: torch.Tensor | None = None
+    ) -> torch.Tensor:
         parts = []
         for start in range(0, n, chunk):
             size = min(chunk, n - start)
             if labels is None:
                 z = self.noise.sample(size, generator=generator, device=self.device)
             else:
-                z = self.noise.sample(size, generator=generator, device=self.device,
-                                      labels=labels[start : start + size])
+                z = self.noise.sample(
+                    size, generator=generator, device=self.device, labels=labels[start : start + size]
+                )
             parts.append(self.generate(z))
         return torch.cat(parts)
 
@@ -564,9 +621,12 @@ class Experiment:
         self._check_generator_finite()
         generator = _generator(self.device, stream_seed(self.config.seed, EVAL_STREAM))
         generated = self._generate(n, generator, 65_536)
-        context = MetricContext(data=self.data, generator=torch.Generator().manual_seed(
-            stream_seed(self.config.seed, EVAL_STREAM, 1)), device=self.device,
-            networks=MappingProxyType(self.networks))
+        context = MetricContext(
+            data=self.data,
+            generator=torch.Generator().manual_seed(stream_seed(self.config.seed, EVAL_STREAM, 1)),
+            device=self.device,
+            networks=MappingProxyType(self.networks),
+        )
         results: dict[str, float] = {}
         for name, metric in chosen.items():
             try:
@@ -574,7 +634,9 @@ class Experiment:
             except GanframeError:
                 raise
             except (Exception, SystemExit) as exc:
-                raise PluginError(f"{self._builder.describe('metrics', name)} failed: {type(exc).__name__}: {exc}") from exc
+                raise PluginError(
+                    f"{self._builder.describe('metrics', name)} failed: {type(exc).__name__}: {exc}"
+                ) from exc
             results.update(self._metric_values(name, values))
         return results
 
@@ -582,8 +644,9 @@ class Experiment:
         """A metric's result as ``{key: float}``; anything else is one line naming the metric and its plugin."""
         who = self._builder.describe("metrics", name)
         if not isinstance(values, Mapping):
-            raise PluginError(f"{who} returned a {type(values).__name__}, not a dict of named values "
-                              "such as {'ks': 0.1}")
+            raise PluginError(
+                f"{who} returned a {type(values).__name__}, not a dict of named values such as {{'ks': 0.1}}"
+            )
         results = {}
         for key, value in values.items():
             try:
@@ -601,8 +664,12 @@ class Experiment:
         """What a checkpoint holds: every role's network, optimiser and schedule, the training
         position, stateful strategies' and losses' state, and the random states of every process
         (gathered, so every process must call this)."""
-        rng = {"noise": self.noise_generator.get_state(), "data": self.data_generator.get_state(),
-               "strategy": self.strategy_generator.get_state(), "torch": torch.get_rng_state()}
+        rng = {
+            "noise": self.noise_generator.get_state(),
+            "data": self.data_generator.get_state(),
+            "strategy": self.strategy_generator.get_state(),
+            "torch": torch.get_rng_state(),
+        }
         if self.device.type == "cuda":  # dropout, instance noise... on the GPU draw from its generator
             rng["cuda"] = torch.cuda.get_rng_state(self.device)
         state: dict[str, Any] = {
@@ -633,9 +700,12 @@ class Experiment:
             raise RunDirectoryError(
                 f"{source} holds the network roles {', '.join(saved)}, but the config builds {', '.join(built)}"
                 + (f" (not in the checkpoint: {', '.join(missing)})" if missing else "")
-                + (f" (not in the config: {', '.join(extra)})" if extra else ""))
+                + (f" (not in the config: {', '.join(extra)})" if extra else "")
+            )
         if len(state["rng"]) != self.distributed.world_size:
-            raise RunDirectoryError(f"{source} was written by {len(state['rng'])} process(es); resume it with the same number")
+            raise RunDirectoryError(
+                f"{source} was written by {len(state['rng'])} process(es); resume it with the same number"
+            )
         for role in built:
             self._check_optimizer_fits(role, state["optimizers"][role], source)
         try:
@@ -650,8 +720,10 @@ class Experiment:
         except Exception as exc:  # whatever a damaged or foreign checkpoint makes torch raise
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise RunDirectoryError(f"{source} does not fit the networks its config builds: {first}") from None
-        for key, kind, name, component in (("strategy", "strategies", self.config.strategy.name, self.strategy),
-                                           ("loss", "losses", self.config.loss.name, self.loss)):
+        for key, kind, name, component in (
+            ("strategy", "strategies", self.config.strategy.name, self.strategy),
+            ("loss", "losses", self.config.loss.name, self.loss),
+        ):
             self._load_component_state(state, key, component, self._builder.describe(kind, name), source)
         rng = state["rng"][self.distributed.rank]
         if state.get("device_type") == self.device.type:
@@ -683,19 +755,22 @@ class Experiment:
             differ = sorted(set().union(*expected) ^ set().union(*found)) or ["the number of parameter groups"]
             raise RunDirectoryError(
                 f"{source} was trained with another {role} optimizer than {name!r} (they differ in "
-                f"{', '.join(differ)}); a run resumes with the optimizer it was trained with")
+                f"{', '.join(differ)}); a run resumes with the optimizer it was trained with"
+            )
 
     @staticmethod
     def _load_component_state(state: Mapping[str, Any], key: str, component: Any, who: str, source: str) -> None:
         stateful = isinstance(component, Stateful)
         if key not in state:
             if stateful:
-                raise RunDirectoryError(f"{source} holds no state for the {key}, but {who} keeps state; "
-                                        "was the run made with another one?")
+                raise RunDirectoryError(
+                    f"{source} holds no state for the {key}, but {who} keeps state; was the run made with another one?"
+                )
             return
         if not stateful:
-            raise RunDirectoryError(f"{source} holds state for the {key}, but {who} keeps none; "
-                                    "was the run made with another one?")
+            raise RunDirectoryError(
+                f"{source} holds state for the {key}, but {who} keeps none; was the run made with another one?"
+            )
         try:
             component.load_state_dict(state[key])
         except GanframeError:
@@ -711,8 +786,14 @@ class Experiment:
 
     @classmethod
     def load(
-        cls, directory: str | Path, *, device: str | None = None, steps: int | None = None,
-        plugins: Plugins | None = None, callbacks: Iterable[object] = (), before_first_checkpoint: bool = False,
+        cls,
+        directory: str | Path,
+        *,
+        device: str | None = None,
+        steps: int | None = None,
+        plugins: Plugins | None = None,
+        callbacks: Iterable[object] = (),
+        before_first_checkpoint: bool = False,
     ) -> Experiment:
         """An experiment saved with ``save`` or written by a run, at its last checkpoint.
 
@@ -753,8 +834,9 @@ def expand_config(raw: Mapping[str, Any], overrides: Mapping[str, Any] | None, r
         base["setup"], base["preset"] = setup.name, setup.default_preset if preset is None else preset
         raw = merge_configs(base, raw)
     elif raw.get("preset") is not None:
-        raise ConfigError(f"preset {raw['preset']!r} needs a setup: name one with setup = NAME "
-                          "(see 'ganframe list setups')")
+        raise ConfigError(
+            f"preset {raw['preset']!r} needs a setup: name one with setup = NAME (see 'ganframe list setups')"
+        )
     return apply_overrides(raw, overrides)
 
 
@@ -784,9 +866,7 @@ def _component_dict(registry: Any, kind: str, where: str, value: Any) -> dict[st
         return dict(value)
     if attrs.has(type(value)):
         return {"name": registry.name_for_config(kind, value), **unstructure(value)}
-    raise ConfigError(
-        f"{where} must be a name, (name, options), a dict with 'name', or a config object; got {value!r}"
-    )
+    raise ConfigError(f"{where} must be a name, (name, options), a dict with 'name', or a config object; got {value!r}")
 
 
 def _culprit(hook: Any, exc: BaseException) -> str | None:

@@ -159,8 +159,7 @@ class _SyncWatch(Watch):
 class Backend(Protocol):
     """Capture and replay of one round on one device type (see :data:`BACKENDS`)."""
 
-    def __init__(self, trainer: RoundTrainer) -> None:
-        ...
+    def __init__(self, trainer: RoundTrainer) -> None: ...
 
     def prepare(self, optimizers: Mapping[str, torch.optim.Optimizer], lr_decay: str) -> None:
         """Make the optimisers capturable, before the first warm-up round."""
@@ -220,10 +219,12 @@ class CudaGraph:
             if "synchroniz" in text.lower():
                 watching.reason = watching.reason or (
                     "the round waits for the GPU (a Python decision on a tensor's value, .item(), float() or "
-                    f"a copy to the CPU: {_first_line(text)}), and a graph would keep the first round's answer")
+                    f"a copy to the CPU: {_first_line(text)}), and a graph would keep the first round's answer"
+                )
             else:  # not ours: on to the user as usual
-                warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno,
-                                       source=warning.source)
+                warnings.warn_explicit(
+                    warning.message, warning.category, warning.filename, warning.lineno, source=warning.source
+                )
 
     def capture(self, run_round: Round) -> None:
         for generator in self.generators:
@@ -264,8 +265,7 @@ BACKENDS: dict[str, type[Backend]] = {"cuda": CudaGraph}
 
 
 # -- the rounds ------------------------------------------------------------------------------------
-def round_runner(run_round: Round, trainer: RoundTrainer, train: TrainConfig,
-                 components: Mapping[str, Any]) -> Round:
+def round_runner(run_round: Round, trainer: RoundTrainer, train: TrainConfig, components: Mapping[str, Any]) -> Round:
     """How the training loop runs rounds: ``run_round`` itself, or (``train.cuda_graph``) captured
     and replayed. ``components`` maps how messages name the loss and the strategy to them."""
     if not train.cuda_graph:
@@ -284,8 +284,10 @@ def why_not_capturable(trainer: RoundTrainer, train: TrainConfig, components: Ma
     if trainer.distributed.enabled:
         return "a data-parallel run (torchrun) averages gradients across processes, which is not captured"
     if train.precision == "fp16":
-        return ("train.precision 'fp16' checks every step's gradients for inf/NaN on the CPU (the gradient "
-                "scaler), which a graph cannot replay; 'bf16' needs no scaler")
+        return (
+            "train.precision 'fp16' checks every step's gradients for inf/NaN on the CPU (the gradient "
+            "scaler), which a graph cannot replay; 'bf16' needs no scaler"
+        )
     mode = compile_mode(train.compile)
     if mode in ("reduce-overhead", "max-autotune"):
         return f"train.compile {mode!r} makes CUDA graphs of its own; use train.compile = true with train.cuda_graph"
@@ -295,9 +297,11 @@ def why_not_capturable(trainer: RoundTrainer, train: TrainConfig, components: Ma
     if train.lr_decay != "constant":
         for role, optimizer in trainer.optimizers.items():
             if "capturable" not in optimizer.defaults:
-                return (f"train.lr_decay {train.lr_decay!r} changes the learning rate every round, and the {role}'s "
-                        f"optimizer ({type(optimizer).__name__}) cannot take it as a tensor (Adam, AdamW and "
-                        "RMSprop can); use lr_decay = 'constant'")
+                return (
+                    f"train.lr_decay {train.lr_decay!r} changes the learning rate every round, and the {role}'s "
+                    f"optimizer ({type(optimizer).__name__}) cannot take it as a tensor (Adam, AdamW and "
+                    "RMSprop can); use lr_decay = 'constant'"
+                )
     return None
 
 
@@ -308,8 +312,15 @@ class GraphedRounds:
     one warning, when the round turns out not to be capturable.
     """
 
-    def __init__(self, run_round: Round, trainer: RoundTrainer, backend: Backend, *, lr_decay: str = "constant",
-                 warmup: int = WARMUP_ROUNDS) -> None:
+    def __init__(
+        self,
+        run_round: Round,
+        trainer: RoundTrainer,
+        backend: Backend,
+        *,
+        lr_decay: str = "constant",
+        warmup: int = WARMUP_ROUNDS,
+    ) -> None:
         self.run_round, self.trainer, self.backend, self.warmup = run_round, trainer, backend, warmup
         self.phase = "warm-up"  # then "capture", "replay"; or "eager" after a fallback
         self.records: list[Recorder] = []
@@ -339,7 +350,7 @@ class GraphedRounds:
             with self.trainer.draws_through(recorder):
                 logs = self.run_round()
         self.records.append(recorder)
-        reason = (_unsafe(recorder) or watch.reason or _untensored(logs) or _changing(self.records))
+        reason = _unsafe(recorder) or watch.reason or _untensored(logs) or _changing(self.records)
         if reason is not None:
             self._fall_back(reason)
         elif len(self.records) >= self.warmup:
@@ -364,8 +375,12 @@ class GraphedRounds:
                 self.backend.capture(self.run_round)
         except Exception as exc:  # nothing ran: this round, and every later one, runs eagerly
             return self._eager_this_round(f"capturing the round failed: {_first_line(str(exc)) or type(exc).__name__}")
-        log.info("train.cuda_graph: the round is captured (%d draws: %s) and replayed from round %d on",
-                 len(self.draws), ", ".join(map(str, self.draws)) or "none", trainer.step + 1)
+        log.info(
+            "train.cuda_graph: the round is captured (%d draws: %s) and replayed from round %d on",
+            len(self.draws),
+            ", ".join(map(str, self.draws)) or "none",
+            trainer.step + 1,
+        )
         self.phase = "replay"
         return self._play()
 
@@ -385,12 +400,16 @@ class GraphedRounds:
         """This round's draws from the real sources, in the recorded order; a reason (str) when
         one does not fit its buffer (the draws are then kept in ``self.tensors``)."""
         trainer = self.trainer
-        self.tensors = [trainer.draw_real_batch() if draw.kind == "real" else trainer.draw_noise_batch(draw.n or 0)
-                        for draw in self.draws]
+        self.tensors = [
+            trainer.draw_real_batch() if draw.kind == "real" else trainer.draw_noise_batch(draw.n or 0)
+            for draw in self.draws
+        ]
         for draw, tensor in zip(self.draws, self.tensors):
             if Draw.of(draw.kind, tensor, draw.n) != draw:
-                return (f"the data changed shape: a {draw.kind} batch of {tuple(tensor.shape)} ({tensor.dtype}) where "
-                        f"the captured round takes {draw.shape} ({draw.dtype})")
+                return (
+                    f"the data changed shape: a {draw.kind} batch of {tuple(tensor.shape)} ({tensor.dtype}) where "
+                    f"the captured round takes {draw.shape} ({draw.dtype})"
+                )
         return self.tensors
 
     def _fill(self, tensors: list[torch.Tensor]) -> None:
@@ -422,8 +441,10 @@ def _warn(reason: str) -> None:
 def _unsafe(recorder: Recorder) -> str | None:
     if not recorder.unsafe_uses:
         return None
-    return (f"the round uses {recorder.unsafe_uses[0]}, which replaces tensors between rounds; declare "
-            "capturable = False on the strategy to say so up front")
+    return (
+        f"the round uses {recorder.unsafe_uses[0]}, which replaces tensors between rounds; declare "
+        "capturable = False on the strategy to say so up front"
+    )
 
 
 def _untensored(logs: Any) -> str | None:
@@ -439,9 +460,11 @@ def _changing(records: list[Recorder]) -> str | None:
     first, last = records[0].draws, records[-1].draws
     if first == last:
         return None
-    return (f"the round's draws change from round to round (data of changing shape, or draws that depend on "
-            f"the round): {', '.join(map(str, first)) or 'none'} in one, {', '.join(map(str, last)) or 'none'} "
-            "in another")
+    return (
+        f"the round's draws change from round to round (data of changing shape, or draws that depend on "
+        f"the round): {', '.join(map(str, first)) or 'none'} in one, {', '.join(map(str, last)) or 'none'} "
+        "in another"
+    )
 
 
 def _first_line(text: str) -> str:
@@ -475,8 +498,10 @@ def make_capturable(optimizer: torch.optim.Optimizer, *, tensor_lr: bool) -> Non
 def optimizer_options(optimizer: torch.optim.Optimizer) -> list[tuple[Any, torch.device | None]]:
     """What :func:`make_capturable` changes in each parameter group, as the optimiser has it now:
     ``capturable``, and the device of a tensor learning rate (None for a float)."""
-    return [(group.get("capturable"), group["lr"].device if isinstance(group["lr"], torch.Tensor) else None)
-            for group in optimizer.param_groups]
+    return [
+        (group.get("capturable"), group["lr"].device if isinstance(group["lr"], torch.Tensor) else None)
+        for group in optimizer.param_groups
+    ]
 
 
 def restore_optimizer_options(optimizer: torch.optim.Optimizer, options: list[tuple[Any, torch.device | None]]) -> None:

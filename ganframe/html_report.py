@@ -29,8 +29,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("ganframe")
 
 HTML = "report.html"
-MIME = {".png": "image/png", ".gif": "image/gif", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
-        ".svg": "image/svg+xml"}
+MIME = {".png": "image/png", ".gif": "image/gif", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
 
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; }
@@ -59,13 +58,15 @@ def write_report(directory: str | Path, output: str | Path | None = None) -> Pat
     elif (directory / SUMMARY).is_file():
         make_page, source = summary_page, SUMMARY
     else:
-        raise RunDirectoryError(f"{str(directory)!r} is neither a ganframe run (no {CONFIG}) "
-                                f"nor a multi-seed run (no {SUMMARY})")
+        raise RunDirectoryError(
+            f"{str(directory)!r} is neither a ganframe run (no {CONFIG}) nor a multi-seed run (no {SUMMARY})"
+        )
     try:
         page = make_page(directory)
     except (TypeError, AttributeError, KeyError, IndexError, ValueError) as exc:  # a file edited or cut short
-        raise RunDirectoryError(f"cannot write the report of {str(directory)!r}: its {source} is damaged "
-                                f"({type(exc).__name__}: {exc})") from None
+        raise RunDirectoryError(
+            f"cannot write the report of {str(directory)!r}: its {source} is damaged ({type(exc).__name__}: {exc})"
+        ) from None
     target = Path(output) if output is not None else directory / HTML
     data = page.encode()
     try:
@@ -106,14 +107,20 @@ def run_page(directory: Path) -> str:
     title = _run_title(report, directory)
     parts = [f"<h1>{_e(title)}</h1>"]
     if report is None:
-        parts.append(f'<p class="warning">This run has no {REPORT}: it has not finished (or it failed). '
-                     "What it wrote so far is shown.</p>")
+        parts.append(
+            f'<p class="warning">This run has no {REPORT}: it has not finished (or it failed). '
+            "What it wrote so far is shown.</p>"
+        )
     else:
         if not report.get("completed", True):
-            parts.append(f'<p class="warning">Stopped early, at step {report.get("steps")} of '
-                         f'{report.get("steps_planned")}.</p>')
-        parts += ["<h2>Metrics</h2>", _metrics_table(report.get("metrics", {})),
-                  _descriptions(report.get("metric_descriptions", {}))]
+            parts.append(
+                f'<p class="warning">Stopped early, at step {report.get("steps")} of {report.get("steps_planned")}.</p>'
+            )
+        parts += [
+            "<h2>Metrics</h2>",
+            _metrics_table(report.get("metrics", {})),
+            _descriptions(report.get("metric_descriptions", {})),
+        ]
         parts += ["<h2>Run</h2>", _metadata_table(report)]
     parts += ["<h2>Figures</h2>", _figures(directory)]
     parts += ["<h2>Configuration</h2>", f"<pre>{_e(config_text)}</pre>"]
@@ -131,8 +138,9 @@ def _run_title(report: dict | None, directory: Path) -> str:
 def _metrics_table(metrics: dict[str, Any]) -> str:
     if not metrics:
         return "<p>No metrics configured (evaluation.metrics).</p>"
-    rows = "".join(f"<tr><td>{_e(name)}</td><td class=\"number\">{_e(_format(value))}</td></tr>"
-                   for name, value in metrics.items())
+    rows = "".join(
+        f'<tr><td>{_e(name)}</td><td class="number">{_e(_format(value))}</td></tr>' for name, value in metrics.items()
+    )
     return f"<table><tr><th>metric</th><th>value</th></tr>{rows}</table>"
 
 
@@ -147,10 +155,13 @@ def _descriptions(descriptions: dict[str, str]) -> str:
 def _metadata_table(report: dict[str, Any]) -> str:
     versions = report.get("versions", {})
     facts = [
-        ("setup", report.get("setup")), ("preset", report.get("preset")), ("seed", report.get("seed")),
+        ("setup", report.get("setup")),
+        ("preset", report.get("preset")),
+        ("seed", report.get("seed")),
         ("steps", f"{report.get('steps')} of {report.get('steps_planned')}"),
         ("training time", f"{report.get('seconds', 0):.1f} s"),
-        ("device", report.get("device")), ("processes", report.get("processes")),
+        ("device", report.get("device")),
+        ("processes", report.get("processes")),
         ("finished", report.get("finished")),
         *((f"{name} version", version) for name, version in versions.items() if not isinstance(version, dict)),
         ("plugins", ", ".join(f"{name} {version}" for name, version in versions.get("plugins", {}).items()) or None),
@@ -174,17 +185,24 @@ def _figure(path: Path, caption: str) -> str:
 
     mime = MIME.get(path.suffix.lower(), "application/octet-stream")
     pixel_art = ' class="pixels"' if path.name in ("samples.png", "progress.gif") else ""
-    return (f'<figure><img{pixel_art} src="data:{mime};base64,{encoded}" alt="{_e(path.name)}">'
-            f"<figcaption><b>{_e(path.name)}</b>: {_e(caption)}</figcaption></figure>")
+    return (
+        f'<figure><img{pixel_art} src="data:{mime};base64,{encoded}" alt="{_e(path.name)}">'
+        f"<figcaption><b>{_e(path.name)}</b>: {_e(caption)}</figcaption></figure>"
+    )
 
 
 # -- several seeds ------------------------------------------------------------------------------
 def summary_page(directory: Path) -> str:
     summary = _read_json(directory / SUMMARY) or {}
     title = f"{summary.get('setup') or 'experiment'}: {len(summary.get('runs', []))} seeds"
-    parts = [f"<h1>{_e(title)}</h1>", "<h2>Summary over seeds</h2>", summary_table(summary),
-             _descriptions(summary.get("metric_descriptions", {})),
-             "<h2>Each seed</h2>", _seed_table(summary, directory)]
+    parts = [
+        f"<h1>{_e(title)}</h1>",
+        "<h2>Summary over seeds</h2>",
+        summary_table(summary),
+        _descriptions(summary.get("metric_descriptions", {})),
+        "<h2>Each seed</h2>",
+        _seed_table(summary, directory),
+    ]
     return _document(title, parts)
 
 
@@ -193,12 +211,16 @@ def summary_table(summary: dict[str, Any]) -> str:
     for name, stats in summary.get("metrics", {}).items():
         interval = stats.get("ci95")
         shown = f"[{_format(interval[0])}, {_format(interval[1])}]" if interval else "(one seed: none)"
-        rows.append(f"<tr><td>{_e(name)}</td><td class=\"number\">{_e(_format(stats.get('mean')))}</td>"
-                    f"<td class=\"number\">{_e(shown)}</td><td class=\"number\">{_e(stats.get('n'))}</td></tr>")
+        rows.append(
+            f'<tr><td>{_e(name)}</td><td class="number">{_e(_format(stats.get("mean")))}</td>'
+            f'<td class="number">{_e(shown)}</td><td class="number">{_e(stats.get("n"))}</td></tr>'
+        )
     if not rows:
         return "<p>No metrics.</p>"
-    return ("<table><tr><th>metric</th><th>mean</th><th>95 % confidence interval (Student t)</th>"
-            f"<th>seeds</th></tr>{''.join(rows)}</table>")
+    return (
+        "<table><tr><th>metric</th><th>mean</th><th>95 % confidence interval (Student t)</th>"
+        f"<th>seeds</th></tr>{''.join(rows)}</table>"
+    )
 
 
 def _seed_table(summary: dict[str, Any], directory: Path) -> str:
@@ -211,10 +233,9 @@ def _seed_table(summary: dict[str, Any], directory: Path) -> str:
         page = Path(link) / HTML
         seed = _e(run.get("seed"))
         cell = f'<a href="{_e(page.as_posix())}">{seed}</a>' if (directory / page).is_file() else seed
-        values = "".join(f"<td class=\"number\">{_e(_format(run.get('metrics', {}).get(n)))}</td>" for n in names)
-        rows.append(f"<tr><td>{cell}</td>{values}<td class=\"number\">{_e(_format(run.get('seconds')))}</td></tr>")
-    return (f'<div class="wide"><table><tr><th>seed</th>{header}<th>seconds</th></tr>{"".join(rows)}'
-            "</table></div>")
+        values = "".join(f'<td class="number">{_e(_format(run.get("metrics", {}).get(n)))}</td>' for n in names)
+        rows.append(f'<tr><td>{cell}</td>{values}<td class="number">{_e(_format(run.get("seconds")))}</td></tr>')
+    return f'<div class="wide"><table><tr><th>seed</th>{header}<th>seconds</th></tr>{"".join(rows)}</table></div>'
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -223,9 +244,11 @@ def _document(title: str, parts: list[str]) -> str:
 
     stamp = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     body = "\n".join(parts)
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{_e(title)}</title>'
-            f"<style>{STYLE}</style></head><body>\n{body}\n"
-            f"<p><small>Written by ganframe {_e(__version__)} on {_e(stamp)}.</small></p></body></html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{_e(title)}</title>'
+        f"<style>{STYLE}</style></head><body>\n{body}\n"
+        f"<p><small>Written by ganframe {_e(__version__)} on {_e(stamp)}.</small></p></body></html>\n"
+    )
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:

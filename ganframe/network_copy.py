@@ -25,8 +25,13 @@ class NetworkCopy:
     lookups the copy cannot answer (``output``, ``sample_shape``...) go to the original network.
     """
 
-    def __init__(self, network: torch.nn.Module, parameters: Mapping[str, torch.Tensor],
-                 buffers: Mapping[str, torch.Tensor], distributed: DistributedContext) -> None:
+    def __init__(
+        self,
+        network: torch.nn.Module,
+        parameters: Mapping[str, torch.Tensor],
+        buffers: Mapping[str, torch.Tensor],
+        distributed: DistributedContext,
+    ) -> None:
         self.network = network
         self.params = dict(parameters)
         self.buffers = dict(buffers)
@@ -35,7 +40,9 @@ class NetworkCopy:
     @classmethod
     def of(cls, network: torch.nn.Module, distributed: DistributedContext) -> NetworkCopy:
         """A copy of ``network`` as it is now; its parameters start detached from any graph."""
-        parameters = {name: p.detach().clone().requires_grad_(p.requires_grad) for name, p in network.named_parameters()}
+        parameters = {
+            name: p.detach().clone().requires_grad_(p.requires_grad) for name, p in network.named_parameters()
+        }
         buffers = {name: b.detach().clone() for name, b in network.named_buffers()}
         return cls(network, parameters, buffers, distributed)
 
@@ -57,8 +64,9 @@ class NetworkCopy:
         """d loss / d parameter for each trainable parameter, averaged across processes; with
         ``create_graph`` the gradients are themselves differentiable (needed to unroll exactly)."""
         names = [name for name, p in self.params.items() if p.requires_grad]
-        found = torch.autograd.grad(loss, [self.params[name] for name in names], create_graph=create_graph,
-                                    allow_unused=True)
+        found = torch.autograd.grad(
+            loss, [self.params[name] for name in names], create_graph=create_graph, allow_unused=True
+        )
         grads = [torch.zeros_like(self.params[name]) if g is None else g for name, g in zip(names, found)]
         return dict(zip(names, average_differentiably(grads, self.distributed)))
 
@@ -66,6 +74,7 @@ class NetworkCopy:
         """The copy with some parameters replaced (the others and the buffers are shared)."""
         unknown = set(parameters) - set(self.params)
         if unknown:
-            raise ConfigError(f"with_parameters: {', '.join(sorted(unknown))} is not a parameter of "
-                              f"{type(self.network).__name__}")
+            raise ConfigError(
+                f"with_parameters: {', '.join(sorted(unknown))} is not a parameter of {type(self.network).__name__}"
+            )
         return NetworkCopy(self.network, {**self.params, **parameters}, self.buffers, self.distributed)

@@ -19,8 +19,16 @@ def activation(name: str, negative_slope: float = 0.2) -> nn.Module:
     """An activation module by name (one of ``ACTIVATIONS``)."""
     if name == "leaky-relu":
         return nn.LeakyReLU(negative_slope)
-    modules = {"relu": nn.ReLU, "elu": nn.ELU, "selu": nn.SELU, "gelu": nn.GELU, "tanh": nn.Tanh,
-               "sigmoid": nn.Sigmoid, "silu": nn.SiLU, "none": nn.Identity}
+    modules = {
+        "relu": nn.ReLU,
+        "elu": nn.ELU,
+        "selu": nn.SELU,
+        "gelu": nn.GELU,
+        "tanh": nn.Tanh,
+        "sigmoid": nn.Sigmoid,
+        "silu": nn.SiLU,
+        "none": nn.Identity,
+    }
     if name not in modules:
         raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}")
     return modules[name]()

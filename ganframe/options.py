@@ -66,13 +66,15 @@ def describe_options(config_class: type | None) -> list[Option]:
             continue
         help_text = field.metadata.get(HELP) if isinstance(field.metadata, Mapping) else None
         description = str(help_text).strip() if help_text else comments.get(field.name, "")
-        options.append(Option(
-            name=field.name,
-            type=format_type(hints.get(field.name, field.type)),
-            default=_format_default(field),
-            description=description,
-            constraint=describe_validator(field.validator),
-        ))
+        options.append(
+            Option(
+                name=field.name,
+                type=format_type(hints.get(field.name, field.type)),
+                default=_format_default(field),
+                description=description,
+                constraint=describe_validator(field.validator),
+            )
+        )
     return options
 
 
@@ -181,8 +183,10 @@ def describe_validator(validator: Any) -> str:
         return "> 0"
     if validator is config.non_negative:
         return ">= 0"
-    if getattr(validator, "__qualname__", "") == "one_of.<locals>.check" and \
-            getattr(validator, "__module__", "") == config.__name__:
+    if (
+        getattr(validator, "__qualname__", "") == "one_of.<locals>.check"
+        and getattr(validator, "__module__", "") == config.__name__
+    ):
         choices = inspect.getclosurevars(validator).nonlocals.get("choices")
         return _one_of(choices) if choices else ""
     if isinstance(validator, (list, tuple)):
@@ -289,8 +293,13 @@ def _scan(source: str) -> _Comments:
         elif not in_statement:  # the first token of a statement
             in_statement = True
             following = tokens[index + 1] if index + 1 < len(tokens) else None
-            if (depth == 1 and kind == tokenize.NAME and following is not None
-                    and following.type == tokenize.OP and following.string in (":", "=")):
+            if (
+                depth == 1
+                and kind == tokenize.NAME
+                and following is not None
+                and following.type == tokenize.OP
+                and following.string in (":", "=")
+            ):
                 statement, above = token.string, pending
             pending = []
     return _Comments(frozenset(statements), described)

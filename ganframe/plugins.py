@@ -139,9 +139,7 @@ def load_plugins(
     plugin objects (modules or instances) registered after the installed ones, as a test or a
     notebook would.
     """
-    blocked = frozenset(disabled) | (
-        frozenset(disabled_from_environment()) if use_environment else frozenset()
-    )
+    blocked = frozenset(disabled) | (frozenset(disabled_from_environment()) if use_environment else frozenset())
     manager = pluggy.PluginManager("ganframe")
     manager.add_hookspecs(hookspecs)
     infos: list[PluginInfo] = []
@@ -244,11 +242,13 @@ def _drop_unknown_hooks(manager: pluggy.PluginManager) -> dict[str, str]:
             if not hook.has_spec():
                 if not impl.optionalhook:
                     problems[impl.plugin_name] = (
-                        f"implements {name!r}, which is not a ganframe hook; docs/hooks.md lists them")
+                        f"implements {name!r}, which is not a ganframe hook; docs/hooks.md lists them"
+                    )
             elif (impl.wrapper or impl.hookwrapper) and (name.startswith("register_") or name in CALLED_ONE_BY_ONE):
                 problems[impl.plugin_name] = (
                     f"implements {name!r} as a wrapper; ganframe calls that hook one plugin at a time, so it "
-                    "cannot be wrapped (drop wrapper=True)")
+                    "cannot be wrapped (drop wrapper=True)"
+                )
     for plugin_name in problems:
         plugin = manager.get_plugin(plugin_name)
         if plugin is not None:

@@ -24,8 +24,14 @@ class ProgressBar:
 
     @hookimpl
     def on_experiment_start(self, experiment, step: int) -> None:
-        self.bar = tqdm(total=experiment.config.train.steps, initial=step, unit="step", desc=self.label or None,
-                        dynamic_ncols=True, **self.options)
+        self.bar = tqdm(
+            total=experiment.config.train.steps,
+            initial=step,
+            unit="step",
+            desc=self.label or None,
+            dynamic_ncols=True,
+            **self.options,
+        )
 
     @hookimpl
     def on_step_end(self, experiment, step: int, logs: Mapping[str, torch.Tensor]) -> None:
@@ -60,8 +66,7 @@ class ProgressLines:
     output that is not a terminal (nohup, CI, a batch job's log), where a bar would be one
     ever-growing line or nothing at all."""
 
-    def __init__(self, every: float = 30.0, label: str = "", stream: Any = None,
-                 clock: Any = time.monotonic) -> None:
+    def __init__(self, every: float = 30.0, label: str = "", stream: Any = None, clock: Any = time.monotonic) -> None:
         self.every = every
         self.label = label  # e.g. "seed 3" in a multi-seed run
         self.stream = stream

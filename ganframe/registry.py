@@ -85,8 +85,10 @@ class Setup:
 
         chosen = self.default_preset if name is None else name
         if not isinstance(chosen, str):
-            raise ConfigError(f"a preset of setup {self.name!r} is named by a string, got {chosen!r}; "
-                              f"available: {', '.join(sorted(self.presets))}")
+            raise ConfigError(
+                f"a preset of setup {self.name!r} is named by a string, got {chosen!r}; "
+                f"available: {', '.join(sorted(self.presets))}"
+            )
         if chosen not in self.presets:  # "" included: an empty name is no way to ask for the default
             raise UnknownNameError(f"preset of setup {self.name!r}", chosen, self.presets)
         return copy.deepcopy(dict(self.presets[chosen]))
@@ -140,9 +142,7 @@ class Registry:
             if not callable(factory):
                 raise PluginError(f"{SINGULAR[kind]} {name!r} from plugin {plugin!r}: factory is not callable")
             if config is not None and not attrs.has(config):
-                raise PluginError(
-                    f"{SINGULAR[kind]} {name!r} from plugin {plugin!r}: config must be an attrs class"
-                )
+                raise PluginError(f"{SINGULAR[kind]} {name!r} from plugin {plugin!r}: config must be an attrs class")
             self._add(Component(kind, name, factory, config, description or _first_line(factory), plugin))
 
         return register
@@ -157,8 +157,10 @@ class Registry:
     def _add(self, entry: Component | Setup) -> None:
         entries = self._entries[entry.kind].setdefault(entry.name, [])
         if any(e.plugin == entry.plugin for e in entries):
-            raise PluginError(f"plugin {entry.plugin!r} registered the {SINGULAR[entry.kind]} {entry.name!r} twice; "
-                              "register each name once per kind")
+            raise PluginError(
+                f"plugin {entry.plugin!r} registered the {SINGULAR[entry.kind]} {entry.name!r} twice; "
+                "register each name once per kind"
+            )
         entries.append(entry)
 
     def remove_plugin(self, plugin: str) -> None:

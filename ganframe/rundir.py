@@ -143,6 +143,7 @@ def upgrade_config(raw: Mapping[str, Any], source: Path) -> dict[str, Any]:
                 if value != off:
                     raise ConfigError(
                         f"{str(source)!r} was written by ganframe 0.1 with {section}.{option} = {value!r}, an option "
-                        "that moved out of ganframe into the plugin that needed it; see CHANGELOG.md (0.2.0)")
+                        "that moved out of ganframe into the plugin that needed it; see CHANGELOG.md (0.2.0)"
+                    )
         out[section] = table
     return out

@@ -51,7 +51,8 @@ class RunLock:
                     os.close(descriptor)
                     raise RunDirectoryError(
                         f"{str(self.directory)!r} is in use by another ganframe process ({owner}); "
-                        "wait for it to finish, or stop it (it checkpoints when stopped) and try again")
+                        "wait for it to finish, or stop it (it checkpoints when stopped) and try again"
+                    )
                 if _same_file(descriptor, self.path):
                     break
                 os.close(descriptor)  # the holder released and removed it meanwhile: try the new file
@@ -59,8 +60,10 @@ class RunLock:
             if previous != "unknown":
                 log.info("took over the stale lock of %s in %s", previous, self.directory)
             os.ftruncate(descriptor, 0)
-            os.write(descriptor, f"pid {os.getpid()} on {socket.gethostname()} since "
-                                 f"{time.strftime('%Y-%m-%d %H:%M:%S')}\n".encode())
+            os.write(
+                descriptor,
+                f"pid {os.getpid()} on {socket.gethostname()} since {time.strftime('%Y-%m-%d %H:%M:%S')}\n".encode(),
+            )
         except OSError as exc:
             raise RunDirectoryError(f"cannot write {str(self.path)!r}: {exc.strerror or exc}") from None
         self._descriptor = descriptor

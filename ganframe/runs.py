@@ -54,8 +54,9 @@ class RunningMeans:
         """The means so far (empty when nothing was added), and start again."""
         import torch
 
-        means = {key: torch.stack([v.float().reshape(()) for v in values]).mean()
-                 for key, values in self._values.items()}
+        means = {
+            key: torch.stack([v.float().reshape(()) for v in values]).mean() for key, values in self._values.items()
+        }
         self._values, self.count = {}, 0
         return means
 
@@ -95,13 +96,19 @@ class RunWriter:
         resuming = step > 0 or (source is not None and _same_path(source, self.directory))
         if not resuming and (self.directory / CONFIG).exists():
             raise RunDirectoryError(
-                f"{str(self.directory)!r} already holds a run; continue it with --resume or choose another --out")
+                f"{str(self.directory)!r} already holds a run; continue it with --resume or choose another --out"
+            )
         remove_orphans(self.directory)  # temporary files of a writer that was killed mid-write
         write_config(self.directory, self.experiment.config.to_toml())
         self._open_metrics(keep_until=step)
-        log.info("training %s from step %d to %d on %s, writing %s",
-                 self.experiment.config.setup or self.experiment.config.data.name, step,
-                 self.experiment.config.train.steps, self.experiment.device, self.directory)
+        log.info(
+            "training %s from step %d to %d on %s, writing %s",
+            self.experiment.config.setup or self.experiment.config.data.name,
+            step,
+            self.experiment.config.train.steps,
+            self.experiment.device,
+            self.directory,
+        )
 
     def _open_metrics(self, keep_until: int) -> None:
         target = self.directory / METRICS
@@ -169,8 +176,12 @@ class RunWriter:
         try:
             if self.is_main:
                 write_json(self.directory / REPORT, dict(report))
-                log.info("step %d, %.1f s of training: %s", report["steps"], report["seconds"],
-                         ", ".join(f"{k} {v:.4g}" for k, v in report["metrics"].items()) or "no metrics")
+                log.info(
+                    "step %d, %.1f s of training: %s",
+                    report["steps"],
+                    report["seconds"],
+                    ", ".join(f"{k} {v:.4g}" for k, v in report["metrics"].items()) or "no metrics",
+                )
             self._close_metrics()
             return (yield)
         finally:

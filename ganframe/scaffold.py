@@ -55,8 +55,10 @@ def check_name(name: str) -> None:
     """A ScaffoldError unless ``name`` is lower-case letters and digits in words joined by '-',
     starting with a letter."""
     if not NAME_PATTERN.match(name):
-        raise ScaffoldError(f"cannot use {name!r} as a plugin name: use lower-case letters, digits and '-' "
-                            "between them, starting with a letter (e.g. demo-gan)")
+        raise ScaffoldError(
+            f"cannot use {name!r} as a plugin name: use lower-case letters, digits and '-' "
+            "between them, starting with a letter (e.g. demo-gan)"
+        )
 
 
 def check_not_installed(names: PluginNames) -> None:
@@ -66,8 +68,10 @@ def check_not_installed(names: PluginNames) -> None:
         if entry_point.name == names.name:
             dist = entry_point.dist
             origin = f"{dist.metadata['Name']} {dist.version}" if dist is not None else entry_point.value
-            raise ScaffoldError(f"a plugin called {names.name!r} is installed already ({origin}); "
-                                "choose another name (see 'ganframe plugins')")
+            raise ScaffoldError(
+                f"a plugin called {names.name!r} is installed already ({origin}); "
+                "choose another name (see 'ganframe plugins')"
+            )
     try:
         version = importlib.metadata.version(names.distribution)
     except importlib.metadata.PackageNotFoundError:
@@ -78,8 +82,12 @@ def check_not_installed(names: PluginNames) -> None:
 def plugin_files(name: str) -> dict[str, str]:
     """Path inside ``ganframe-NAME/`` → text of every file of the new package."""
     names = PluginNames.of(name)
-    values = {"name": names.name, "module": names.module, "import_name": names.import_name,
-              "distribution": names.distribution}
+    values = {
+        "name": names.name,
+        "module": names.module,
+        "import_name": names.import_name,
+        "distribution": names.distribution,
+    }
     return {
         "pyproject.toml": Template(PYPROJECT).substitute(values),
         f"{names.import_name}/__init__.py": Template(MODULE).substitute(values),

@@ -34,6 +34,8 @@ def step_schedules(schedules: Iterable[LambdaLR], first: bool = True) -> None:
             schedule.step()
         return
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=r"Detected call of `lr_scheduler\.step\(\)` before", category=UserWarning)
+        warnings.filterwarnings(
+            "ignore", message=r"Detected call of `lr_scheduler\.step\(\)` before", category=UserWarning
+        )
         for schedule in schedules:
             schedule.step()

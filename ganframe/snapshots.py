@@ -57,7 +57,8 @@ class FixedNoise:
     def __init__(self, experiment: Experiment, n: int) -> None:
         self.experiment = experiment
         generator = torch.Generator(device=experiment.device).manual_seed(
-            stream_seed(experiment.config.seed, SNAPSHOT_STREAM))
+            stream_seed(experiment.config.seed, SNAPSHOT_STREAM)
+        )
         if experiment.classes is None:
             self.z = experiment.noise.sample(n, generator=generator, device=experiment.device)
         else:

@@ -19,7 +19,8 @@ from types import FrameType
 
 #: The signals that stop a command, where the platform has them.
 STOP_SIGNALS: tuple[signal.Signals, ...] = tuple(
-    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 
 
 class Terminated(KeyboardInterrupt):
@@ -123,5 +124,7 @@ class StopAfterRound:
         if self.signum is not None or not self.request_stop():
             raise Terminated(signum)
         self.signum = signum
-        sys.stderr.write(f"\nganframe: {signal_name(signum)}: stopping after this round and writing a checkpoint "
-                         "(send it again to abort)\n")
+        sys.stderr.write(
+            f"\nganframe: {signal_name(signum)}: stopping after this round and writing a checkpoint "
+            "(send it again to abort)\n"
+        )

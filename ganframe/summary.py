@@ -62,8 +62,13 @@ def mean_interval(values: Sequence[float]) -> dict[str, Any]:
     return result
 
 
-def summarize(runs: Sequence[Mapping[str, Any]], *, setup: str | None = None, preset: str | None = None,
-              metric_descriptions: Mapping[str, str] | None = None) -> dict[str, Any]:
+def summarize(
+    runs: Sequence[Mapping[str, Any]],
+    *,
+    setup: str | None = None,
+    preset: str | None = None,
+    metric_descriptions: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
     """The summary of ``runs``, each ``{"seed", "run_dir", "metrics", "seconds", "completed"}``;
     ``metric_descriptions`` (metric → what it computes, as in report.json) is kept alongside."""
     names: list[str] = []
@@ -71,7 +76,9 @@ def summarize(runs: Sequence[Mapping[str, Any]], *, setup: str | None = None, pr
         names += [name for name in run.get("metrics", {}) if name not in names]
     metrics = {name: mean_interval([read_number(run.get("metrics", {}).get(name)) for run in runs]) for name in names}
     return {
-        "setup": setup, "preset": preset, "seeds": [run.get("seed") for run in runs],
+        "setup": setup,
+        "preset": preset,
+        "seeds": [run.get("seed") for run in runs],
         "interval": "95 % Student t interval for the mean over seeds",
         "metrics": metrics,
         "metric_descriptions": dict(metric_descriptions or {}),
@@ -96,4 +103,3 @@ def write_summary(directory: str | Path, summary: Mapping[str, Any]) -> Path:
     target = Path(directory) / SUMMARY
     write_json(target, dict(summary))
     return target
-

@@ -47,8 +47,10 @@ class TensorBoardWriter:
         try:
             from torch.utils.tensorboard import SummaryWriter
         except ImportError:
-            raise ConfigError("logging.tensorboard needs TensorBoard: pip install 'ganframe[tensorboard]' "
-                              "(or set logging.tensorboard = false)") from None
+            raise ConfigError(
+                "logging.tensorboard needs TensorBoard: pip install 'ganframe[tensorboard]' "
+                "(or set logging.tensorboard = false)"
+            ) from None
         self._summary_writer = SummaryWriter
         self.directory = Path(directory) / TENSORBOARD
         self.experiment = experiment

@@ -1,10 +1,10 @@
 """Helpers for plugin authors' tests: a fresh plugin manager, and a tiny end-to-end run.
 
-    from ganframe.testing import fresh_plugins, smoke_run
+from ganframe.testing import fresh_plugins, smoke_run
 
-    def test_my_setup_trains():
-        experiment = smoke_run("my-setup", preset="default")
-        assert experiment.step == 5
+def test_my_setup_trains():
+    experiment = smoke_run("my-setup", preset="default")
+    assert experiment.step == 5
 """
 
 from __future__ import annotations
@@ -41,8 +41,9 @@ def smoke_run(
     The right shape is that of real examples in data space, which differs from ``sample_shape``
     when the data source decodes model outputs (bits read back as integers, say).
     """
-    experiment = Experiment.from_setup(setup, preset, seed=seed, steps=steps, device="cpu",
-                                       overrides=overrides, plugins=plugins)
+    experiment = Experiment.from_setup(
+        setup, preset, seed=seed, steps=steps, device="cpu", overrides=overrides, plugins=plugins
+    )
     experiment.fit()
     samples = experiment.sample(4)
     real = experiment.data.reference_samples(1, torch.Generator().manual_seed(seed))

@@ -134,13 +134,23 @@ class RoundTrainer:
             raise PluginError(f"{self.strategy} passed update() {role!r}; it takes a role name or a tuple of them")
         named = " and ".join(roles)
         optimizers = [self.optimizer(r) for r in roles]
-        parameters = [p for optimizer in optimizers for group in optimizer.param_groups for p in group["params"]
-                      if p.requires_grad]
-        frozen = [r for r, optimizer in zip(roles, optimizers)
-                  if not any(p.requires_grad for group in optimizer.param_groups for p in group["params"])]
+        parameters = [
+            p
+            for optimizer in optimizers
+            for group in optimizer.param_groups
+            for p in group["params"]
+            if p.requires_grad
+        ]
+        frozen = [
+            r
+            for r, optimizer in zip(roles, optimizers)
+            if not any(p.requires_grad for group in optimizer.param_groups for p in group["params"])
+        ]
         if frozen:
-            raise PluginError(f"{self.strategy} updated the {frozen[0]} while it is frozen; update it outside "
-                              f"trainer.frozen({frozen[0]!r})")
+            raise PluginError(
+                f"{self.strategy} updated the {frozen[0]} while it is frozen; update it outside "
+                f"trainer.frozen({frozen[0]!r})"
+            )
         if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
             raise PluginError(f"{self.strategy} passed update({role!r}) a {_describe(loss)}; it takes a scalar loss")
         with autocast_off(self.device):  # autocast is for forward passes (train.precision)
@@ -150,16 +160,21 @@ class RoundTrainer:
                 scaled = loss if self.scaler is None else self.scaler.scale(loss)
                 torch.autograd.backward(scaled.reshape(()), inputs=parameters)
             if all(p.grad is None for p in parameters):
-                raise PluginError(f"{self.strategy} passed update({role!r}) a loss that does not depend on the "
-                                  f"{named}'s parameters (computed with a copy of the network, or under torch.no_grad?)")
+                raise PluginError(
+                    f"{self.strategy} passed update({role!r}) a loss that does not depend on the "
+                    f"{named}'s parameters (computed with a copy of the network, or under torch.no_grad?)"
+                )
             # Averaged while still scaled: every process then finds the same inf/NaN and skips alike.
             average_gradients(parameters, self.distributed)
             if self.scaler is None:
                 for optimizer in optimizers:
                     optimizer.step()
             else:  # an optimiser none of whose parameters got a gradient has nothing to step (as without a scaler)
-                stepping = [optimizer for optimizer in optimizers
-                            if any(p.grad is not None for group in optimizer.param_groups for p in group["params"])]
+                stepping = [
+                    optimizer
+                    for optimizer in optimizers
+                    if any(p.grad is not None for group in optimizer.param_groups for p in group["params"])
+                ]
                 for optimizer in stepping:
                     self.scaler.unscale_(optimizer)
                 for optimizer in stepping:
@@ -206,8 +221,13 @@ class RoundTrainer:
         """
         if self._tap is not None:
             self._tap.unsafe("trainer.rollback")
-        saved = {role: ({k: v.detach().clone() for k, v in self.network(role).state_dict().items()},
-                        copy.deepcopy(self.optimizer(role).state_dict())) for role in roles}
+        saved = {
+            role: (
+                {k: v.detach().clone() for k, v in self.network(role).state_dict().items()},
+                copy.deepcopy(self.optimizer(role).state_dict()),
+            )
+            for role in roles
+        }
         try:
             yield
         finally:

@@ -31,9 +31,21 @@ TINY: dict = {
 }
 
 #: Flags that shrink the gaussian setup's default preset for CLI runs.
-TINY_CLI = ["--device", "cpu", "--quiet", "--set", "train.batch_size=16", "--set", "train.log_every=2",
-            "--set", "evaluation.samples=500", "--set", "generator.hidden=[8]",
-            "--set", "discriminator.hidden=[8]"]
+TINY_CLI = [
+    "--device",
+    "cpu",
+    "--quiet",
+    "--set",
+    "train.batch_size=16",
+    "--set",
+    "train.log_every=2",
+    "--set",
+    "evaluation.samples=500",
+    "--set",
+    "generator.hidden=[8]",
+    "--set",
+    "discriminator.hidden=[8]",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -121,7 +133,8 @@ def snapshot(directory: Path) -> dict[str, str]:
     """Relative path → sha256 of every file under ``directory``: detects any change to a run."""
     return {
         str(path.relative_to(directory)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(directory.rglob("*")) if path.is_file()
+        for path in sorted(directory.rglob("*"))
+        if path.is_file()
     }
 
 
@@ -161,8 +174,7 @@ def argv_for() -> Callable[..., Sequence[str]]:
     """``argv_for(run_dir, seed=1, steps=6)``: a tiny ``ganframe train gaussian`` command line."""
 
     def build(out: Path, *, seed: int = 1, steps: int = 6, extra: Sequence[str] = ()) -> list[str]:
-        return ["train", "gaussian", "--seed", str(seed), "--steps", str(steps), "--out", str(out),
-                *TINY_CLI, *extra]
+        return ["train", "gaussian", "--seed", str(seed), "--steps", str(steps), "--out", str(out), *TINY_CLI, *extra]
 
     return build
 
@@ -213,11 +225,11 @@ def register_setups(register):
     register("myplug-setup", {"small": SMALL}, default_preset="small", description="myplug's own recipe")
 '''
 
-BROKEN_IMPORT = '''\
+BROKEN_IMPORT = """\
 raise RuntimeError("cannot find libfoo")
-'''
+"""
 
-BROKEN_HOOK = '''\
+BROKEN_HOOK = """\
 import torch
 
 import ganframe
@@ -227,36 +239,37 @@ import ganframe
 def register_generators(register):
     register("half-registered", lambda config, context: torch.nn.Identity())
     raise ValueError("bad generator table")
-'''
+"""
 
-BROKEN_ARGS = '''\
+BROKEN_ARGS = """\
 import ganframe
 
 
 @ganframe.hookimpl
 def register_noise(registrar):  # the hook's argument is called register
     pass
-'''
+"""
 
-BROKEN_TYPO = '''\
+BROKEN_TYPO = """\
 import ganframe
 
 
 @ganframe.hookimpl
 def register_generator(register):  # a typo: the hook is register_generators
     pass
-'''
+"""
 
 
-def _write_distribution(root: Path, name: str, version: str, modules: dict[str, str],
-                        entry_points: dict[str, str]) -> Path:
+def _write_distribution(
+    root: Path, name: str, version: str, modules: dict[str, str], entry_points: dict[str, str]
+) -> Path:
     root.mkdir(parents=True)
     points = "\n".join(f'{key} = "{value}"' for key, value in entry_points.items())
     (root / "pyproject.toml").write_text(
         '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n\n'
         f'[project]\nname = "{name}"\nversion = "{version}"\n\n'
-        f'[project.entry-points.ganframe]\n{points}\n\n'
-        f'[tool.setuptools]\npy-modules = {sorted(modules)!r}\n'.replace("'", '"')
+        f"[project.entry-points.ganframe]\n{points}\n\n"
+        f"[tool.setuptools]\npy-modules = {sorted(modules)!r}\n".replace("'", '"')
     )
     for module, text in modules.items():
         (root / f"{module}.py").write_text(text)
@@ -277,20 +290,45 @@ def installed_site(tmp_path_factory) -> Path:
     import sys
 
     base = tmp_path_factory.mktemp("dists")
-    good = _write_distribution(base / "myplug-dist", "ganframe-myplug", "0.3.1", {"myplug": MYPLUG},
-                               {"myplug": "myplug"})
+    good = _write_distribution(
+        base / "myplug-dist", "ganframe-myplug", "0.3.1", {"myplug": MYPLUG}, {"myplug": "myplug"}
+    )
     bad = _write_distribution(
-        base / "broken-dist", "ganframe-broken", "0.0.1",
-        {"broken_import": BROKEN_IMPORT, "broken_hook": BROKEN_HOOK, "broken_typo": BROKEN_TYPO,
-         "broken_args": BROKEN_ARGS},
-        {"broken-import": "broken_import", "broken-hook": "broken_hook", "broken-typo": "broken_typo",
-         "broken-args": "broken_args"},
+        base / "broken-dist",
+        "ganframe-broken",
+        "0.0.1",
+        {
+            "broken_import": BROKEN_IMPORT,
+            "broken_hook": BROKEN_HOOK,
+            "broken_typo": BROKEN_TYPO,
+            "broken_args": BROKEN_ARGS,
+        },
+        {
+            "broken-import": "broken_import",
+            "broken-hook": "broken_hook",
+            "broken-typo": "broken_typo",
+            "broken-args": "broken_args",
+        },
     )
     site = base / "site"
     completed = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-         "--no-index", "--target", str(site), str(good), str(bad)],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "--target",
+            str(site),
+            str(good),
+            str(bad),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     return site
@@ -342,10 +380,13 @@ class UserEnvironment:
         venv = folder / "venv"
         self._run([sys.executable, "-m", "venv", "--without-pip", venv])
         self.python = venv / "bin" / "python"
-        inner = Path(self._run([self.python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).stdout.strip())
+        inner = Path(
+            self._run([self.python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).stdout.strip()
+        )
         assert inner.is_relative_to(venv)
         (inner / "outer_environment.pth").write_text(
-            f"import site; site.addsitedir({sysconfig.get_paths()['purelib']!r})\n")
+            f"import site; site.addsitedir({sysconfig.get_paths()['purelib']!r})\n"
+        )
 
     def run(self, module: str, *args: str | Path, timeout: float = 300):
         """``python -m MODULE ARGS`` in the environment; fails the test, with the output, unless it exits 0."""
@@ -359,11 +400,20 @@ class UserEnvironment:
         import os
         import subprocess
 
-        environment = {key: value for key, value in os.environ.items()
-                       if not key.startswith(("PYTHON", "PIP_", "GANFRAME_", "VIRTUAL_ENV"))}
+        environment = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("PYTHON", "PIP_", "GANFRAME_", "VIRTUAL_ENV"))
+        }
         environment |= {"PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_INPUT": "1"}
-        done = subprocess.run([str(a) for a in args], cwd=cwd or self.cwd, env=environment, capture_output=True,
-                              text=True, timeout=timeout)
+        done = subprocess.run(
+            [str(a) for a in args],
+            cwd=cwd or self.cwd,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         assert done.returncode == 0, f"{' '.join(map(str, args))}\n{done.stdout}\n{done.stderr}"
         return done
 

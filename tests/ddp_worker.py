@@ -56,8 +56,9 @@ class SignalOnRank:
 
 
 def stop_one_process(run: Path, context: distributed.DistributedContext) -> tuple[int, int | None]:
-    experiment = Experiment.from_setup("gaussian", seed=3, steps=30, batch_size=64, device="cpu",
-                                       callbacks=[SignalOnRank(1, 7)])
+    experiment = Experiment.from_setup(
+        "gaussian", seed=3, steps=30, batch_size=64, device="cpu", callbacks=[SignalOnRank(1, 7)]
+    )
     handler = stopping.StopAfterRound(experiment.request_stop)
     with stopping.handling(handler):
         experiment.fit(run)
@@ -84,20 +85,44 @@ def main() -> None:
 
     plugins = fresh_plugins(ganframe_gaussian, family_plugin, entry_points=False)
     encoder = {"name": "mlp", "input": "data", "output": "noise", "hidden": [8]}
-    three = Experiment.from_setup("gaussian", seed=3, steps=20, batch_size=64, device="cpu", plugins=plugins,
-                                  overrides={"networks": {"encoder": encoder}, "strategy": "reconstruct"})
+    three = Experiment.from_setup(
+        "gaussian",
+        seed=3,
+        steps=20,
+        batch_size=64,
+        device="cpu",
+        plugins=plugins,
+        overrides={"networks": {"encoder": encoder}, "strategy": "reconstruct"},
+    )
     start = [p.detach().clone() for p in three.networks["encoder"].parameters()]
     three.fit()
     result["encoder_spread"] = parameters_spread(three)
-    result["encoder_trained"] = any(not torch.equal(a, b) for a, b in zip(start, three.networks["encoder"].parameters()))
+    result["encoder_trained"] = any(
+        not torch.equal(a, b) for a, b in zip(start, three.networks["encoder"].parameters())
+    )
 
     # SIGTERM reaches one process only (rank 1, after round 7): every process stops after that same
     # round, none waits forever for the others in the next round's gradient averaging.
     result["stopped_at"], result["stopped_by_signal"] = stop_one_process(out / "stopped-run", context)
 
     # The command line, as a user runs it under torchrun (it leaves the process group at the end).
-    result["cli_exit"] = cli_main(["train", "gaussian", "--steps", "40", "--seed", "1", "--device", "cpu",
-                                   "--out", str(out / "cli-run"), "--quiet", "--set", "train.checkpoint_every=20"])
+    result["cli_exit"] = cli_main(
+        [
+            "train",
+            "gaussian",
+            "--steps",
+            "40",
+            "--seed",
+            "1",
+            "--device",
+            "cpu",
+            "--out",
+            str(out / "cli-run"),
+            "--quiet",
+            "--set",
+            "train.checkpoint_every=20",
+        ]
+    )
     (out / f"rank-{context.rank}.json").write_text(json.dumps(result))
 
 

@@ -89,8 +89,12 @@ class Adaptive:
 @ganframe.hookimpl
 def register_strategies(register):
     register("reconstruct", lambda config, context: Reconstruct(), description="D, G, then the encoder")
-    register("adaptive", lambda config, context: Adaptive(config), config=AdaptiveConfig,
-             description="extra D updates when D's running loss is high; G skipped at random")
+    register(
+        "adaptive",
+        lambda config, context: Adaptive(config),
+        config=AdaptiveConfig,
+        description="extra D updates when D's running loss is high; G skipped at random",
+    )
 
 
 @ganframe.hookimpl

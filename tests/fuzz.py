@@ -98,8 +98,19 @@ from pathlib import Path
 from typing import Any
 
 CLASSES = ("cli-args", "config-file", "set-values", "run-dir-damage", "output-paths", "seeds")
-OUTCOMES = ("ok", "clear-error", "diverged", "rejected", "nonsense", "exit-1", "traceback", "hang", "lost", "other",
-            "skipped")
+OUTCOMES = (
+    "ok",
+    "clear-error",
+    "diverged",
+    "rejected",
+    "nonsense",
+    "exit-1",
+    "traceback",
+    "hang",
+    "lost",
+    "other",
+    "skipped",
+)
 GOOD = frozenset({"ok", "clear-error", "diverged", "skipped"})
 BAD = frozenset(OUTCOMES) - GOOD
 VALID, INVALID, UNKNOWN = "valid", "invalid", "unknown"
@@ -108,8 +119,7 @@ EXIT_USAGE = 2
 EXIT_DIVERGED = 3
 I64_MAX = 2**63 - 1
 #: Weights of the random classes (the fixed cases come on top of these).
-WEIGHTS = {"set-values": 36, "config-file": 20, "cli-args": 20, "run-dir-damage": 14, "output-paths": 7,
-           "seeds": 3}
+WEIGHTS = {"set-values": 36, "config-file": 20, "cli-args": 20, "run-dir-damage": 14, "output-paths": 7, "seeds": 3}
 #: Setups whose training costs a second or two with a couple of steps.
 CHEAP_SETUPS = ("gaussian", "even", "gaussian2d")
 #: Run directories made once per fuzz run by a real quick training, copied into each case.
@@ -147,7 +157,7 @@ class Case:
 
 def _short(text: str, limit: int = 100) -> str:
     text = text.encode("utf-8", "backslashreplace").decode("utf-8")
-    return text if len(text) <= limit else f"{text[:limit - 20]}…({len(text)} chars)"
+    return text if len(text) <= limit else f"{text[: limit - 20]}…({len(text)} chars)"
 
 
 class Raw(str):
@@ -254,8 +264,14 @@ class Schema:
     no_data: frozenset[str] = frozenset()  # setups whose data is not here (MNIST): training cannot start
 
 
-SECTION_KINDS = {"data": "data-sources", "noise": "noise", "generator": "generators",
-                 "discriminator": "discriminators", "loss": "losses", "strategy": "strategies"}
+SECTION_KINDS = {
+    "data": "data-sources",
+    "noise": "noise",
+    "generator": "generators",
+    "discriminator": "discriminators",
+    "loss": "losses",
+    "strategy": "strategies",
+}
 
 
 def collect_schema() -> Schema:
@@ -266,8 +282,19 @@ def collect_schema() -> Schema:
     from ganframe.plugins import load_plugins
 
     registry = load_plugins().registry
-    kinds = ("data-sources", "noise", "generators", "discriminators", "networks", "network-extras", "losses",
-             "strategies", "optimizers", "metrics", "setups")
+    kinds = (
+        "data-sources",
+        "noise",
+        "generators",
+        "discriminators",
+        "networks",
+        "network-extras",
+        "losses",
+        "strategies",
+        "optimizers",
+        "metrics",
+        "setups",
+    )
     names = {kind: list(registry.names(kind)) for kind in kinds}
     keys: dict[tuple[str, str], list[Key]] = {}
     defaults: dict[str, str] = {}
@@ -289,11 +316,14 @@ def collect_schema() -> Schema:
             raw["setup"], raw["preset"] = setup_name, preset
             config = resolve_config(raw, registry)
             resolved = config.to_dict()
-            found = [Key("seed", resolved.get("seed", 0), "int", ">= 0"),
-                     Key("device", resolved.get("device"), "str", 'one of "auto", "cpu", "cuda", "cuda:N"'),
-                     Key("conditional", resolved.get("conditional", False), "bool"),
-                     Key("conditional_input", resolved.get("conditional_input", False), "bool"),
-                     Key("setup", setup_name, "name:setups"), Key("preset", preset, "preset")]
+            found = [
+                Key("seed", resolved.get("seed", 0), "int", ">= 0"),
+                Key("device", resolved.get("device"), "str", 'one of "auto", "cpu", "cuda", "cuda:N"'),
+                Key("conditional", resolved.get("conditional", False), "bool"),
+                Key("conditional_input", resolved.get("conditional_input", False), "bool"),
+                Key("setup", setup_name, "name:setups"),
+                Key("preset", preset, "preset"),
+            ]
             for section, kind in SECTION_KINDS.items():
                 spec = getattr(config, section)
                 table = resolved.get(section, {})
@@ -314,20 +344,56 @@ def collect_schema() -> Schema:
     except (ImportError, RuntimeError):
         cuda = False
     # The fuzz runs point MNIST at an empty folder: a setup on MNIST cannot start training here.
-    no_data = frozenset(name for name in names["setups"]
-                        if any(dict(preset.get("data") or {}).get("name") == "mnist"
-                               for preset in registry.setup(name).presets.values()))
+    no_data = frozenset(
+        name
+        for name in names["setups"]
+        if any(
+            dict(preset.get("data") or {}).get("name") == "mnist" for preset in registry.setup(name).presets.values()
+        )
+    )
     return Schema(keys, names, defaults, tuple(sorted(activations)), cuda, no_data)
 
 
 # -- judging a value against a key ---------------------------------------------------------------
 #: Leaves whose numbers are counts or sizes: 0 or less is meaningless there (beyond what
 #: `ganframe show` documents).
-POSITIVE_LEAVES = {"hidden", "dim", "batch_size", "steps", "log_every", "samples", "snapshots", "size",
-                   "outputs", "kernels", "kernel_dims", "minibatch_kernel_dims", "pack", "lr", "eps", "std",
-                   "max_int", "threads", "d_steps", "g_steps"}
-NON_NEGATIVE_LEAVES = {"seed", "data_seed", "eval_every", "checkpoint_every", "weight_decay", "momentum",
-                       "minibatch_kernels", "dropout", "r1", "clip", "gp_weight", "unroll_steps", "alpha"}
+POSITIVE_LEAVES = {
+    "hidden",
+    "dim",
+    "batch_size",
+    "steps",
+    "log_every",
+    "samples",
+    "snapshots",
+    "size",
+    "outputs",
+    "kernels",
+    "kernel_dims",
+    "minibatch_kernel_dims",
+    "pack",
+    "lr",
+    "eps",
+    "std",
+    "max_int",
+    "threads",
+    "d_steps",
+    "g_steps",
+}
+NON_NEGATIVE_LEAVES = {
+    "seed",
+    "data_seed",
+    "eval_every",
+    "checkpoint_every",
+    "weight_decay",
+    "momentum",
+    "minibatch_kernels",
+    "dropout",
+    "r1",
+    "clip",
+    "gp_weight",
+    "unroll_steps",
+    "alpha",
+}
 #: Leaves that are probabilities or fractions: outside [0, 1] is meaningless.
 UNIT_LEAVES = {"flip", "decay", "dropout", "momentum", "alpha"}
 #: Leaves that count rounds or updates: a huge but valid value is a long run, not a hang.
@@ -507,12 +573,35 @@ def _judge_extras(value: Any, schema: Schema) -> str:
 def bad_values(key: Key) -> list[tuple[str, Any]]:
     """(tag, value) candidates for ``key``: type swaps, special numbers, edge sizes and strings."""
     out: list[tuple[str, Any]] = [
-        ("string", "abc"), ("empty-string", ""), ("unicode", "ünï\u00e7ødé 😀"), ("true", True), ("false", False),
-        ("float", 1.5), ("nan", math.nan), ("inf", math.inf), ("-inf", -math.inf), ("-1", -1), ("0", 0), ("1", 1),
-        ("2**63", 2**63), ("2**64", 2**64), ("-2**63-1", -(2**63) - 1), ("list", [1, 2]), ("table", {"a": 1}),
-        ("empty-list", []), ("nested-list", [[1]]), ("-0.5", -0.5), ("1e300", 1e300), ("long-string", "x" * 5000),
-        ("huge-list", ["x"] * 100_000), ("list-of-nan", [math.nan, 1.0]), ("list-of-neg", [-1]),
-        ("list-of-0", [0]), ("list-of-2**64", [2**64]), ("list-of-str", ["abc"]), ("2.0", 2.0),
+        ("string", "abc"),
+        ("empty-string", ""),
+        ("unicode", "ünï\u00e7ødé 😀"),
+        ("true", True),
+        ("false", False),
+        ("float", 1.5),
+        ("nan", math.nan),
+        ("inf", math.inf),
+        ("-inf", -math.inf),
+        ("-1", -1),
+        ("0", 0),
+        ("1", 1),
+        ("2**63", 2**63),
+        ("2**64", 2**64),
+        ("-2**63-1", -(2**63) - 1),
+        ("list", [1, 2]),
+        ("table", {"a": 1}),
+        ("empty-list", []),
+        ("nested-list", [[1]]),
+        ("-0.5", -0.5),
+        ("1e300", 1e300),
+        ("long-string", "x" * 5000),
+        ("huge-list", ["x"] * 100_000),
+        ("list-of-nan", [math.nan, 1.0]),
+        ("list-of-neg", [-1]),
+        ("list-of-0", [0]),
+        ("list-of-2**64", [2**64]),
+        ("list-of-str", ["abc"]),
+        ("2.0", 2.0),
     ]
     if key.leaf not in LONG_RUNNING_LEAVES:
         out.append(("i64max", I64_MAX))  # a huge count is a long run for these, not a bug
@@ -523,8 +612,14 @@ def bad_values(key: Key) -> list[tuple[str, Any]]:
     choices = re.findall(r'"([^"]*)"', key.constraint) if key.constraint.startswith("one of") else []
     out += [("choice", c) for c in choices[:3]]
     if key.type.startswith("list of"):
-        out += [("huge-list-valid-items", [key.value[0]] * 2000)] if isinstance(key.value, list) and key.value \
-            and not isinstance(key.value[0], list) and key.leaf not in ("hidden",) else []
+        out += (
+            [("huge-list-valid-items", [key.value[0]] * 2000)]
+            if isinstance(key.value, list)
+            and key.value
+            and not isinstance(key.value[0], list)
+            and key.leaf not in ("hidden",)
+            else []
+        )
     # One past the documented limit (the limit itself is a valid but slow size: not a finding).
     upper = re.search(r"(?:<=|to) (\d+)", key.constraint)
     if upper:
@@ -570,8 +665,11 @@ class Generator:
         group = "cheap" if self.rng.random() < 0.9 or not self._others else "others"
         queue = self._queues.setdefault(group, [])
         if not queue:
-            queue += [(setup, preset, key) for setup, preset in (self.cheap if group == "cheap" else self._others)
-                      for key in self.schema.keys[(setup, preset)]]
+            queue += [
+                (setup, preset, key)
+                for setup, preset in (self.cheap if group == "cheap" else self._others)
+                for key in self.schema.keys[(setup, preset)]
+            ]
             self.rng.shuffle(queue)
         return queue.pop()
 
@@ -589,21 +687,58 @@ class Generator:
         roll = self.rng.random()
         if roll < 0.08:  # an unknown key somewhere
             section = key.path.rsplit(".", 1)[0] if "." in key.path else ""
-            bad = self.pick([f"{section}.nope" if section else "nope", f"{key.path}x", f"{key.path}.deeper",
-                             key.path.upper(), f"networks.{key.leaf}", f"{key.path}. x"])
+            bad = self.pick(
+                [
+                    f"{section}.nope" if section else "nope",
+                    f"{key.path}x",
+                    f"{key.path}.deeper",
+                    key.path.upper(),
+                    f"networks.{key.leaf}",
+                    f"{key.path}. x",
+                ]
+            )
             return Case("set-values", argv + ["--set", f"{bad}=1"], INVALID, "set an unknown key")
         if roll < 0.14:  # a malformed item
-            item = self.pick(["noequals", "=3", "train..steps=1", "train.steps=", "train.steps=[1,",
-                              "train.steps='", "train.steps={", 'train.steps="open', ".=1", "train.=1",
-                              "train.steps = [ ", f"{key.path}=" + "[" * 5000])
+            item = self.pick(
+                [
+                    "noequals",
+                    "=3",
+                    "train..steps=1",
+                    "train.steps=",
+                    "train.steps=[1,",
+                    "train.steps='",
+                    "train.steps={",
+                    'train.steps="open',
+                    ".=1",
+                    "train.=1",
+                    "train.steps = [ ",
+                    f"{key.path}=" + "[" * 5000,
+                ]
+            )
             return Case("set-values", argv + ["--set", item], INVALID, "malformed --set item")
         if roll < 0.2:  # a whole section as a value, or a component replaced by its name
-            section = self.pick(["train", "evaluation", "logging", "networks", "loss", "strategy", "generator",
-                                 "data", "generator.optimizer"])
+            section = self.pick(
+                [
+                    "train",
+                    "evaluation",
+                    "logging",
+                    "networks",
+                    "loss",
+                    "strategy",
+                    "generator",
+                    "data",
+                    "generator.optimizer",
+                ]
+            )
             value = self.pick(["3", "nope", "true", "[1, 2]", "{}", "mlp", "hinge", "sgd", "minimax"])
             parsed = parse_set_value(value)[1]
-            kinds = {"loss": "losses", "strategy": "strategies", "generator": "generators", "data": "data-sources",
-                     "generator.optimizer": "optimizers"}
+            kinds = {
+                "loss": "losses",
+                "strategy": "strategies",
+                "generator": "generators",
+                "data": "data-sources",
+                "generator.optimizer": "optimizers",
+            }
             if section in ("train", "evaluation", "logging", "networks"):
                 if value == "{}":
                     value = "[]"  # an empty table would drop --steps: a long run, not a finding
@@ -637,11 +772,21 @@ class Generator:
 
     def component_swap(self, setup: str, preset: str, argv: list[str]) -> Case:
         names = self.schema.names
-        section, kind = self.pick([("loss", "losses"), ("strategy", "strategies"), ("generator", "generators"),
-                                   ("discriminator", "discriminators"), ("noise", "noise"),
-                                   ("generator.optimizer", "optimizers"), ("discriminator.optimizer", "optimizers"),
-                                   ("discriminator.extras", "network-extras"), ("generator.extras", "network-extras"),
-                                   ("evaluation.metrics", "metrics"), ("networks.extra", "networks")])
+        section, kind = self.pick(
+            [
+                ("loss", "losses"),
+                ("strategy", "strategies"),
+                ("generator", "generators"),
+                ("discriminator", "discriminators"),
+                ("noise", "noise"),
+                ("generator.optimizer", "optimizers"),
+                ("discriminator.optimizer", "optimizers"),
+                ("discriminator.extras", "network-extras"),
+                ("generator.extras", "network-extras"),
+                ("evaluation.metrics", "metrics"),
+                ("networks.extra", "networks"),
+            ]
+        )
         if section.endswith("extras"):
             chosen = self.rng.sample(names[kind], self.rng.randint(1, min(2, len(names[kind]))))
             value = "[" + ", ".join(toml_string(n) for n in chosen) + "]"
@@ -656,7 +801,11 @@ class Generator:
             chosen = [self.pick(names[kind])]
             item = f"{section}={chosen[0]}" if self.rng.random() < 0.5 else f"{section}.name={chosen[0]}"
         verdict = UNKNOWN
-        if section == "evaluation.metrics" and any(m.startswith("mnist") for m in chosen) and setup not in self.schema.no_data:
+        if (
+            section == "evaluation.metrics"
+            and any(m.startswith("mnist") for m in chosen)
+            and setup not in self.schema.no_data
+        ):
             verdict = INVALID  # MNIST's classifier on other data
         if section in ("generator", "discriminator") and chosen == ["mnist-conv"] and setup not in self.schema.no_data:
             verdict = INVALID  # a convolutional network of 28x28 images on other data
@@ -675,14 +824,48 @@ class Generator:
         if roll < 0.45:  # a key set to a bad value in the file
             tag, value, verdict = self.mutation(key, setup)
             doc = _set_path(base, key.path, value)
-            return Case("config-file", argv, _worst(verdict, *unknown), f"file {key.path} <- {tag}",
-                        prep=[("write", "cfg.toml", toml_document(doc).encode())])
-        kinds = ["random-bytes", "non-utf8", "utf16", "nul", "deep-array", "deep-table", "deep-inline",
-                 "huge-int", "unknown-top", "unknown-section-key", "empty", "empty-no-setup", "bom",
-                 "duplicate", "array-of-tables", "section-string", "cr-only", "valid", "valid-crlf",
-                 "big-comments", "setup-type", "setup-empty", "preset-empty", "setup-nope", "data-nope",
-                 "template-config", "template-no-setup", "float-steps", "lone-surrogate-escape",
-                 "latin1", "inf-steps", "negative-seed", "setup-arg-differs"]
+            return Case(
+                "config-file",
+                argv,
+                _worst(verdict, *unknown),
+                f"file {key.path} <- {tag}",
+                prep=[("write", "cfg.toml", toml_document(doc).encode())],
+            )
+        kinds = [
+            "random-bytes",
+            "non-utf8",
+            "utf16",
+            "nul",
+            "deep-array",
+            "deep-table",
+            "deep-inline",
+            "huge-int",
+            "unknown-top",
+            "unknown-section-key",
+            "empty",
+            "empty-no-setup",
+            "bom",
+            "duplicate",
+            "array-of-tables",
+            "section-string",
+            "cr-only",
+            "valid",
+            "valid-crlf",
+            "big-comments",
+            "setup-type",
+            "setup-empty",
+            "preset-empty",
+            "setup-nope",
+            "data-nope",
+            "template-config",
+            "template-no-setup",
+            "float-steps",
+            "lone-surrogate-escape",
+            "latin1",
+            "inf-steps",
+            "negative-seed",
+            "setup-arg-differs",
+        ]
         kind = self.pick(kinds)
         text = toml_document(base)
         valid_doc = text.encode()
@@ -693,7 +876,7 @@ class Generator:
         if kind == "random-bytes":
             content = bytes(self.rng.randrange(256) for _ in range(self.rng.randrange(1, 400))) + b"\xff\xfe"
         elif kind == "non-utf8":
-            content = valid_doc + b'# caf\xe9\n[logging]\nplots = false\n'
+            content = valid_doc + b"# caf\xe9\n[logging]\nplots = false\n"
         elif kind == "utf16":
             content = text.encode("utf-16")
         elif kind == "nul":
@@ -714,8 +897,11 @@ class Generator:
         elif kind == "unknown-section-key":
             content = valid_doc + self.pick([b"stepz = 3\n", b"[logging]\nplotz = true\n", b"[nope]\nx = 1\n"])
         elif kind == "empty":
-            content, argv, verdict = b"", ["train", setup, "--config", "cfg.toml", "--steps", str(steps), "--out",
-                                           "run", "--quiet"], _worst(VALID, *unknown)
+            content, argv, verdict = (
+                b"",
+                ["train", setup, "--config", "cfg.toml", "--steps", str(steps), "--out", "run", "--quiet"],
+                _worst(VALID, *unknown),
+            )
         elif kind == "empty-no-setup":
             content = self.pick([b"", b"# nothing\n", b"\n\n   \n"])
         elif kind == "bom":
@@ -752,8 +938,7 @@ class Generator:
                 prep.append(("toml-del", "cfg.toml", "setup"))
                 prep.append(("toml-del", "cfg.toml", "preset"))
             argv = ["train", "--config", "cfg.toml", "--steps", str(steps), "--out", "run", "--quiet"]
-            return Case("config-file", argv, VALID, f"file: a run's config.toml ({kind})", prep=prep,
-                        needs=needs)
+            return Case("config-file", argv, VALID, f"file: a run's config.toml ({kind})", prep=prep, needs=needs)
         elif kind == "float-steps":
             content = valid_doc.replace(f"steps = {steps}".encode(), b"steps = 2.0", 1)
         elif kind == "lone-surrogate-escape":
@@ -770,25 +955,54 @@ class Generator:
             content, verdict = valid_doc, UNKNOWN
         else:  # pragma: no cover
             raise AssertionError(kind)
-        return Case("config-file", argv, verdict, f"file: {kind}", prep=[("write", "cfg.toml", content)] + prep,
-                    needs=needs)
+        return Case(
+            "config-file", argv, verdict, f"file: {kind}", prep=[("write", "cfg.toml", content)] + prep, needs=needs
+        )
 
     def cli_args(self) -> Case:
         setup = self.pick(CHEAP_SETUPS)
         s = self.steps()
-        kinds = ["no-command", "unknown-command", "steps-bad", "seed-bad", "device-bad", "preset-bad",
-                 "setup-bad", "train-nothing", "preset-without-setup", "resume-combo", "list", "show",
-                 "plugins", "version", "help", "new-plugin", "disable-plugin", "verbose", "sample-n-bad",
-                 "evaluate-samples-bad", "evaluate-metric", "sample-seed-bad", "sample-label", "unknown-option",
-                 "abbrev", "missing-value", "duplicated-option", "env-disable", "report-bad", "sample-device",
-                 "sample-format"]
+        kinds = [
+            "no-command",
+            "unknown-command",
+            "steps-bad",
+            "seed-bad",
+            "device-bad",
+            "preset-bad",
+            "setup-bad",
+            "train-nothing",
+            "preset-without-setup",
+            "resume-combo",
+            "list",
+            "show",
+            "plugins",
+            "version",
+            "help",
+            "new-plugin",
+            "disable-plugin",
+            "verbose",
+            "sample-n-bad",
+            "evaluate-samples-bad",
+            "evaluate-metric",
+            "sample-seed-bad",
+            "sample-label",
+            "unknown-option",
+            "abbrev",
+            "missing-value",
+            "duplicated-option",
+            "env-disable",
+            "report-bad",
+            "sample-device",
+            "sample-format",
+        ]
         kind = self.pick(kinds)
         run = lambda: ("gaussian", [("copy", "gaussian", "R")])
         if kind == "no-command":
             return Case("cli-args", self.pick([[], ["-v"], ["--disable-plugin", "x"]]), INVALID, "no command")
         if kind == "unknown-command":
-            return Case("cli-args", [self.pick(["trian", "TRAIN", "", "--", "sampel", "ünï"])], INVALID,
-                        "unknown command")
+            return Case(
+                "cli-args", [self.pick(["trian", "TRAIN", "", "--", "sampel", "ünï"])], INVALID, "unknown command"
+            )
         if kind in ("steps-bad", "seed-bad"):
             option = "--steps" if kind == "steps-bad" else "--seed"
             # Python's int() reads " 2", "+2", "2_0" and the Arabic-Indic "٣" (3): argparse takes them.
@@ -809,54 +1023,139 @@ class Generator:
             return Case("cli-args", argv, verdict, f"{option} {value!r}")
         if kind == "device-bad":
             value = self.pick(["gpu", "", "cuda", "cuda:99", "cuda:x", "CPU", "mps", "cpu:0", "cuda:-1", "auto", "cpu"])
-            verdict = VALID if value in ("auto", "cpu") else (UNKNOWN if self.schema.cuda and value.startswith("cuda")
-                                                               else INVALID)
+            verdict = (
+                VALID
+                if value in ("auto", "cpu")
+                else (UNKNOWN if self.schema.cuda and value.startswith("cuda") else INVALID)
+            )
             if value == "cpu:0":
                 verdict = INVALID  # not in the README's list: auto, cpu, cuda, cuda:N
-            return Case("cli-args", ["train", setup, "--steps", s, "--out", "run", "--quiet", "--device", value],
-                        verdict, f"--device {value!r}")
+            return Case(
+                "cli-args",
+                ["train", setup, "--steps", s, "--out", "run", "--quiet", "--device", value],
+                verdict,
+                f"--device {value!r}",
+            )
         if kind == "preset-bad":
             value = self.pick(["", "nope", "DEFAULT", "default ", "tutorial", " ", "ünï"])
             verdict = UNKNOWN if value == "tutorial" else INVALID
-            return Case("cli-args", ["train", setup, "--steps", s, "--out", "run", "--quiet", "--preset", value],
-                        verdict, f"--preset {value!r}")
+            return Case(
+                "cli-args",
+                ["train", setup, "--steps", s, "--out", "run", "--quiet", "--preset", value],
+                verdict,
+                f"--preset {value!r}",
+            )
         if kind == "setup-bad":
-            value = self.pick(["nope", "Gaussian", "gaussian ", "gauss", "ünï", "-", "gaussian:gaussian",
-                               "nope:gaussian", "gaussian/../even"])
+            value = self.pick(
+                [
+                    "nope",
+                    "Gaussian",
+                    "gaussian ",
+                    "gauss",
+                    "ünï",
+                    "-",
+                    "gaussian:gaussian",
+                    "nope:gaussian",
+                    "gaussian/../even",
+                ]
+            )
             verdict = UNKNOWN if value == "gaussian:gaussian" else INVALID
-            return Case("cli-args", ["train", value, "--steps", s, "--out", "run", "--quiet"], verdict,
-                        f"setup {value!r}")
+            return Case(
+                "cli-args", ["train", value, "--steps", s, "--out", "run", "--quiet"], verdict, f"setup {value!r}"
+            )
         if kind == "train-nothing":
-            return Case("cli-args", self.pick([["train"], ["train", "--steps", "2"], ["train", ""]]), INVALID,
-                        "train without a setup")
+            return Case(
+                "cli-args",
+                self.pick([["train"], ["train", "--steps", "2"], ["train", ""]]),
+                INVALID,
+                "train without a setup",
+            )
         if kind == "preset-without-setup":
             return Case("cli-args", ["train", "--preset", "default", "--steps", s], INVALID, "--preset without setup")
         if kind == "resume-combo":
-            extra = self.pick([["--seed", "1"], ["--set", "train.steps=5"], ["--preset", "default"],
-                               ["--out", "other"], ["--config", "R/config.toml"], ["gaussian"], ["--seeds", "0-1"]])
+            extra = self.pick(
+                [
+                    ["--seed", "1"],
+                    ["--set", "train.steps=5"],
+                    ["--preset", "default"],
+                    ["--out", "other"],
+                    ["--config", "R/config.toml"],
+                    ["gaussian"],
+                    ["--seeds", "0-1"],
+                ]
+            )
             name, prep = run()
             argv = ["train", "--resume", "R", "--steps", "3", "--quiet", *extra]
             if extra[0] == "gaussian":
                 argv = ["train", "gaussian", "--resume", "R", "--steps", "3", "--quiet"]
-            return Case("cli-args", argv, INVALID, f"--resume with {extra[0]}", prep=prep, watch=["R"],
-                        needs=(name,))
+            return Case("cli-args", argv, INVALID, f"--resume with {extra[0]}", prep=prep, watch=["R"], needs=(name,))
         if kind == "list":
-            value = self.pick(["setups", "setup", "loss", "losses", "data-source", "network-extras", "nope", "",
-                               "Setups", "metric", "optimizers", "network", None])
+            value = self.pick(
+                [
+                    "setups",
+                    "setup",
+                    "loss",
+                    "losses",
+                    "data-source",
+                    "network-extras",
+                    "nope",
+                    "",
+                    "Setups",
+                    "metric",
+                    "optimizers",
+                    "network",
+                    None,
+                ]
+            )
             argv = ["list"] + ([value] if value is not None else [])
-            known = {"setups", "setup", "loss", "losses", "data-source", "network-extras", "metric", "optimizers",
-                     "network", None}
+            known = {
+                "setups",
+                "setup",
+                "loss",
+                "losses",
+                "data-source",
+                "network-extras",
+                "metric",
+                "optimizers",
+                "network",
+                None,
+            }
             return Case("cli-args", argv, VALID if value in known else INVALID, f"list {value!r}")
         if kind == "show":
-            kind_word, name = self.pick([("setup", "gaussian"), ("loss", "hinge"), ("loss", "extras:hinge"),
-                                         ("generator", "mlp"), ("setups", "even"), ("network-extra", "ema"),
-                                         ("optimizer", "sgd"), ("metric", "two-sample"), ("loss", "nope"),
-                                         ("nope", "mlp"), ("setup", ""), ("loss", "nope:hinge"),
-                                         ("data-source", "file"), ("strategy", "unrolled"), ("network", "mlp"),
-                                         ("loss", ":hinge"), ("generator", "discriminator")])
-            ok = {("setup", "gaussian"), ("loss", "hinge"), ("loss", "extras:hinge"), ("generator", "mlp"),
-                  ("setups", "even"), ("network-extra", "ema"), ("optimizer", "sgd"), ("metric", "two-sample"),
-                  ("data-source", "file"), ("strategy", "unrolled"), ("network", "mlp")}
+            kind_word, name = self.pick(
+                [
+                    ("setup", "gaussian"),
+                    ("loss", "hinge"),
+                    ("loss", "extras:hinge"),
+                    ("generator", "mlp"),
+                    ("setups", "even"),
+                    ("network-extra", "ema"),
+                    ("optimizer", "sgd"),
+                    ("metric", "two-sample"),
+                    ("loss", "nope"),
+                    ("nope", "mlp"),
+                    ("setup", ""),
+                    ("loss", "nope:hinge"),
+                    ("data-source", "file"),
+                    ("strategy", "unrolled"),
+                    ("network", "mlp"),
+                    ("loss", ":hinge"),
+                    ("generator", "discriminator"),
+                ]
+            )
+            ok = {
+                ("setup", "gaussian"),
+                ("loss", "hinge"),
+                ("loss", "extras:hinge"),
+                ("generator", "mlp"),
+                ("setups", "even"),
+                ("network-extra", "ema"),
+                ("optimizer", "sgd"),
+                ("metric", "two-sample"),
+                ("data-source", "file"),
+                ("strategy", "unrolled"),
+                ("network", "mlp"),
+            }
             verdict = VALID if (kind_word, name) in ok else INVALID
             return Case("cli-args", ["show", kind_word, name], verdict, f"show {kind_word} {name!r}")
         if kind == "plugins":
@@ -864,12 +1163,31 @@ class Generator:
         if kind == "version":
             return Case("cli-args", ["--version"], VALID, "--version")
         if kind == "help":
-            command = self.pick([[], ["train"], ["sample"], ["evaluate"], ["report"], ["list"], ["show"],
-                                 ["new-plugin"], ["plugins"]])
+            command = self.pick(
+                [[], ["train"], ["sample"], ["evaluate"], ["report"], ["list"], ["show"], ["new-plugin"], ["plugins"]]
+            )
             return Case("cli-args", [*command, "--help"], VALID, "--help")
         if kind == "new-plugin":
-            name = self.pick(["demo-gan", "demo", "Demo", "1abc", "a b", "", "-x", "a" * 300, "x/y", "ünï",
-                              "demo_gan", "demo-", "ganframe", "a--b", "..", "a.b"])
+            name = self.pick(
+                [
+                    "demo-gan",
+                    "demo",
+                    "Demo",
+                    "1abc",
+                    "a b",
+                    "",
+                    "-x",
+                    "a" * 300,
+                    "x/y",
+                    "ünï",
+                    "demo_gan",
+                    "demo-",
+                    "ganframe",
+                    "a--b",
+                    "..",
+                    "a.b",
+                ]
+            )
             # The documented rule: lower-case letters, digits and '-'.
             allowed = bool(re.fullmatch(r"[a-z0-9-]+", name)) and not name.startswith("-") and len(name) < 200
             verdict = VALID if name in ("demo-gan", "demo") else (UNKNOWN if allowed else INVALID)
@@ -877,27 +1195,48 @@ class Generator:
             prep = [("mkdir", "plugins-here")]
             return Case("cli-args", argv, verdict, f"new-plugin {name[:20]!r}", prep=prep)
         if kind == "disable-plugin":
-            name, command, verdict = self.pick([
-                ("gaussian", ["train", "gaussian", "--steps", s, "--out", "run", "--quiet"], INVALID),
-                ("nope", ["list", "setups"], VALID),
-                ("", ["list", "setups"], UNKNOWN),
-                ("ganframe.builtin.losses", ["list", "losses"], VALID),
-                ("ganframe.builtin.losses", ["train", "gaussian", "--steps", s, "--out", "run", "--quiet"], INVALID),
-                ("ganframe.plots.writer", ["train", "gaussian", "--steps", s, "--out", "run", "--quiet"], VALID),
-                ("ganframe.html_report", ["train", "even", "--steps", s, "--out", "run", "--quiet"], VALID),
-                ("extras", ["show", "loss", "hinge"], INVALID),
-            ])
+            name, command, verdict = self.pick(
+                [
+                    ("gaussian", ["train", "gaussian", "--steps", s, "--out", "run", "--quiet"], INVALID),
+                    ("nope", ["list", "setups"], VALID),
+                    ("", ["list", "setups"], UNKNOWN),
+                    ("ganframe.builtin.losses", ["list", "losses"], VALID),
+                    (
+                        "ganframe.builtin.losses",
+                        ["train", "gaussian", "--steps", s, "--out", "run", "--quiet"],
+                        INVALID,
+                    ),
+                    ("ganframe.plots.writer", ["train", "gaussian", "--steps", s, "--out", "run", "--quiet"], VALID),
+                    ("ganframe.html_report", ["train", "even", "--steps", s, "--out", "run", "--quiet"], VALID),
+                    ("extras", ["show", "loss", "hinge"], INVALID),
+                ]
+            )
             return Case("cli-args", ["--disable-plugin", name, *command], verdict, f"--disable-plugin {name!r}")
         if kind == "env-disable":
-            value, command, verdict = self.pick([
-                ("gaussian", ["list", "setups"], VALID), (",,", ["list"], UNKNOWN), ("x,,y", ["plugins"], VALID),
-                ("gaussian", ["train", "gaussian", "--steps", s, "--out", "run", "--quiet"], INVALID),
-                ("ganframe.runs", ["train", "gaussian", "--steps", s, "--out", "run", "--quiet"], UNKNOWN)])
-            return Case("cli-args", command, verdict, f"GANFRAME_DISABLE_PLUGINS={value!r}",
-                        env={"GANFRAME_DISABLE_PLUGINS": value})
+            value, command, verdict = self.pick(
+                [
+                    ("gaussian", ["list", "setups"], VALID),
+                    (",,", ["list"], UNKNOWN),
+                    ("x,,y", ["plugins"], VALID),
+                    ("gaussian", ["train", "gaussian", "--steps", s, "--out", "run", "--quiet"], INVALID),
+                    ("ganframe.runs", ["train", "gaussian", "--steps", s, "--out", "run", "--quiet"], UNKNOWN),
+                ]
+            )
+            return Case(
+                "cli-args",
+                command,
+                verdict,
+                f"GANFRAME_DISABLE_PLUGINS={value!r}",
+                env={"GANFRAME_DISABLE_PLUGINS": value},
+            )
         if kind == "verbose":
-            argv = self.pick([["-v", "train", setup, "--steps", s, "--out", "run", "--quiet"],
-                              ["train", setup, "-v", "--steps", s, "--out", "run"], ["-v", "list", "losses"]])
+            argv = self.pick(
+                [
+                    ["-v", "train", setup, "--steps", s, "--out", "run", "--quiet"],
+                    ["train", setup, "-v", "--steps", s, "--out", "run"],
+                    ["-v", "list", "losses"],
+                ]
+            )
             return Case("cli-args", argv, VALID, "-v")
         if kind in ("sample-n-bad", "sample-seed-bad", "sample-label", "sample-device", "sample-format"):
             name, prep = run()
@@ -914,12 +1253,17 @@ class Generator:
                 prep = [("copy", name, "R")]
                 value = self.pick([".npy", ".pt", ".png"])
                 verdict = INVALID if value == ".png" else VALID  # no image data in these setups
-                argv, sig = ["sample", "R", "-n", self.pick(["1", "9", "1000"]), "-o", f"out{value}"], \
-                    f"sample {name} -o {value}"
+                argv, sig = (
+                    ["sample", "R", "-n", self.pick(["1", "9", "1000"]), "-o", f"out{value}"],
+                    f"sample {name} -o {value}",
+                )
             elif kind == "sample-label":
                 value = self.pick(["0", "3", "-1", "99", "abc"])
-                argv, verdict, sig = ["sample", "R", "-n", "5", "-o", "out.npy", "--label", value], INVALID, \
-                    "sample --label on an unconditional run"
+                argv, verdict, sig = (
+                    ["sample", "R", "-n", "5", "-o", "out.npy", "--label", value],
+                    INVALID,
+                    "sample --label on an unconditional run",
+                )
             else:
                 value = self.pick(["cpu", "auto", "gpu", "", "cuda:7"])
                 verdict = VALID if value in ("cpu", "auto") else INVALID
@@ -929,15 +1273,24 @@ class Generator:
             name, prep = run()
             value = self.pick(["0", "-1", "abc", "1.5", str(2**64), "2000"])
             verdict = UNKNOWN if value == "2000" else INVALID
-            return Case("cli-args", ["evaluate", "R", "--samples", value], verdict, f"evaluate --samples {value!r}",
-                        prep=prep, watch=["R"], needs=(name,))
+            return Case(
+                "cli-args",
+                ["evaluate", "R", "--samples", value],
+                verdict,
+                f"evaluate --samples {value!r}",
+                prep=prep,
+                watch=["R"],
+                needs=(name,),
+            )
         if kind == "evaluate-metric":
             template = self.pick(["gaussian", "gaussian", "even", "gaussian2d"])
             metric = self.pick(["nope", "", "MOMENTS", "two-sample", *self.schema.names["metrics"]])
             # What each setup's data allows, from the metrics' descriptions ("(1-D)", "(even-numbers)"...).
-            own = {"gaussian": {"moments", "wasserstein", "ks", "two-sample"},
-                   "even": {"even-fraction", "even-coverage", "even-kl", "two-sample"},
-                   "gaussian2d": {"gaussian-error", "mean-cov", "two-sample"}}[template]
+            own = {
+                "gaussian": {"moments", "wasserstein", "ks", "two-sample"},
+                "even": {"even-fraction", "even-coverage", "even-kl", "two-sample"},
+                "gaussian2d": {"gaussian-error", "mean-cov", "two-sample"},
+            }[template]
             wrong = {"nope", "", "MOMENTS", "mnist-fd", "mnist-digits"}
             wrong |= {"gaussian-error"} - own  # needs the gaussian-2d data source's A and b
             wrong |= {"even-fraction", "even-coverage", "even-kl"} - own if template != "even" else set()
@@ -947,40 +1300,97 @@ class Generator:
             argv = ["evaluate", "R", "--metric", metric] + (["--json"] if self.rng.random() < 0.5 else [])
             if self.rng.random() < 0.3:
                 argv += ["--metric", self.pick(sorted(own))]
-            return Case("cli-args", argv, verdict, f"evaluate {template} --metric {metric!r}",
-                        prep=[("copy", template, "R")], watch=["R"], needs=(template,))
+            return Case(
+                "cli-args",
+                argv,
+                verdict,
+                f"evaluate {template} --metric {metric!r}",
+                prep=[("copy", template, "R")],
+                watch=["R"],
+                needs=(template,),
+            )
         if kind == "report-bad":
             target = self.pick(["nope", "", "R/checkpoints", "R/config.toml", "/dev/zero", "R"])
             name, prep = run()
             verdict = VALID if target == "R" else INVALID
-            return Case("cli-args", ["report", target], verdict, f"report {target!r}", prep=prep, watch=["R"],
-                        needs=(name,))
+            return Case(
+                "cli-args", ["report", target], verdict, f"report {target!r}", prep=prep, watch=["R"], needs=(name,)
+            )
         if kind == "unknown-option":
-            argv = self.pick([["train", setup, "--stepz", "2"], ["sample", "R", "-n", "1", "-o", "x.npy", "--nope"],
-                              ["list", "--all"], ["train", setup, "--steps", s, "extra-arg"], ["plugins", "x"]])
+            argv = self.pick(
+                [
+                    ["train", setup, "--stepz", "2"],
+                    ["sample", "R", "-n", "1", "-o", "x.npy", "--nope"],
+                    ["list", "--all"],
+                    ["train", setup, "--steps", s, "extra-arg"],
+                    ["plugins", "x"],
+                ]
+            )
             return Case("cli-args", argv, INVALID, "unknown option or argument")
         if kind == "abbrev":
-            return Case("cli-args", ["train", setup, "--ste", s, "--out", "run", "--qui"], UNKNOWN,
-                        "abbreviated options")
+            return Case(
+                "cli-args", ["train", setup, "--ste", s, "--out", "run", "--qui"], UNKNOWN, "abbreviated options"
+            )
         if kind == "missing-value":
-            argv = self.pick([["train", setup, "--steps"], ["train", setup, "--set"], ["sample", "R", "-n"],
-                              ["sample", "R", "-o", "x.npy"], ["sample"], ["evaluate"], ["report"], ["show", "loss"],
-                              ["new-plugin"], ["train", setup, "--out"]])
+            argv = self.pick(
+                [
+                    ["train", setup, "--steps"],
+                    ["train", setup, "--set"],
+                    ["sample", "R", "-n"],
+                    ["sample", "R", "-o", "x.npy"],
+                    ["sample"],
+                    ["evaluate"],
+                    ["report"],
+                    ["show", "loss"],
+                    ["new-plugin"],
+                    ["train", setup, "--out"],
+                ]
+            )
             return Case("cli-args", argv, INVALID, "missing value")
         if kind == "duplicated-option":
-            return Case("cli-args", ["train", setup, "--steps", "500000", "--steps", s, "--out", "run", "--quiet"],
-                        UNKNOWN, "--steps twice (the last one wins)")
+            return Case(
+                "cli-args",
+                ["train", setup, "--steps", "500000", "--steps", s, "--out", "run", "--quiet"],
+                UNKNOWN,
+                "--steps twice (the last one wins)",
+            )
         raise AssertionError(kind)  # pragma: no cover
 
     def run_dir_damage(self) -> Case:
         template = self.pick(["gaussian", "gaussian", "gaussian", "even", "gaussian2d"])
         prep: list[tuple] = [("copy", template, "R")]
-        damages = ["none", "truncate", "flip", "ckpt-drop", "ckpt-set", "ckpt-replace", "ckpt-text", "ckpt-missing",
-                   "ckpt-dir", "checkpoints-missing", "config-missing", "config-garbage", "config-optimizer",
-                   "config-hidden", "config-unknown-key", "config-steps-down", "config-steps-up", "config-setup-nope",
-                   "config-lr", "metrics-garbage", "metrics-missing", "report-json-garbage", "plots-file",
-                   "run-is-file", "run-missing", "run-empty", "config-empty", "config-dir", "lock-garbage",
-                   "tmp-leftover"]
+        damages = [
+            "none",
+            "truncate",
+            "flip",
+            "ckpt-drop",
+            "ckpt-set",
+            "ckpt-replace",
+            "ckpt-text",
+            "ckpt-missing",
+            "ckpt-dir",
+            "checkpoints-missing",
+            "config-missing",
+            "config-garbage",
+            "config-optimizer",
+            "config-hidden",
+            "config-unknown-key",
+            "config-steps-down",
+            "config-steps-up",
+            "config-setup-nope",
+            "config-lr",
+            "metrics-garbage",
+            "metrics-missing",
+            "report-json-garbage",
+            "plots-file",
+            "run-is-file",
+            "run-missing",
+            "run-empty",
+            "config-empty",
+            "config-dir",
+            "lock-garbage",
+            "tmp-leftover",
+        ]
         damage = self.pick(damages)
         ops = ["sample", "evaluate", "report", "resume"]
         op = self.pick(ops)
@@ -994,11 +1404,26 @@ class Generator:
             prep.append(("flip", "R/checkpoints/last.pt", self.rng.random()))
             # The README: checkpoints carry a SHA-256 checksum; a flipped bit is reported, never loaded.
         elif damage == "ckpt-drop":
-            path = self.pick([["networks"], ["optimizers"], ["schedules"], ["rng"], ["step"], ["seconds"],
-                              ["real_draws"], ["format"], ["networks", "generator"], ["optimizers", "discriminator"],
-                              ["schedules", "generator"], ["epoch_log"], ["device_type"],
-                              ["networks", "generator", "net.0.weight"], ["optimizers", "generator", "state"],
-                              ["optimizers", "generator", "param_groups"]])
+            path = self.pick(
+                [
+                    ["networks"],
+                    ["optimizers"],
+                    ["schedules"],
+                    ["rng"],
+                    ["step"],
+                    ["seconds"],
+                    ["real_draws"],
+                    ["format"],
+                    ["networks", "generator"],
+                    ["optimizers", "discriminator"],
+                    ["schedules", "generator"],
+                    ["epoch_log"],
+                    ["device_type"],
+                    ["networks", "generator", "net.0.weight"],
+                    ["optimizers", "generator", "state"],
+                    ["optimizers", "generator", "param_groups"],
+                ]
+            )
             prep.append(("ckpt", "R", "drop", path, None))
             if path in (["epoch_log"], ["device_type"]):
                 load_verdict = UNKNOWN  # optional: older checkpoints lack them
@@ -1006,18 +1431,40 @@ class Generator:
                 load_verdict = UNKNOWN  # sampling needs the networks only
             damage = f"ckpt-drop {'.'.join(path)}"
         elif damage == "ckpt-set":
-            path, value = self.pick([
-                (["step"], "abc"), (["step"], -5), (["step"], 2**70), (["step"], None), (["step"], 1.5),
-                (["step"], 10**9), (["seconds"], "x"), (["real_draws"], None), (["real_draws"], -1),
-                (["format"], 3), (["format"], "2"), (["networks"], {}), (["networks"], []),
-                (["networks", "generator"], "x"), (["networks", "generator"], {}), (["rng"], []),
-                (["rng"], "x"), (["rng"], [{}]), (["optimizers"], None), (["optimizers", "generator"], {}),
-                (["schedules", "generator"], {}), (["schedules"], 3), (["networks", "generator", "net.0.weight"],
-                                                                         {"__tensor__": [3, 3]}),
-                (["networks", "generator", "net.0.weight"], "x"), (["device_type"], "cuda"), (["device_type"], 7),
-                (["epoch_log"], "x"), (["rng", 0, "noise"], {"__tensor__": [3]}),
-                (["optimizers", "generator", "param_groups"], []), (["networks", "extra_role"], {}),
-            ])
+            path, value = self.pick(
+                [
+                    (["step"], "abc"),
+                    (["step"], -5),
+                    (["step"], 2**70),
+                    (["step"], None),
+                    (["step"], 1.5),
+                    (["step"], 10**9),
+                    (["seconds"], "x"),
+                    (["real_draws"], None),
+                    (["real_draws"], -1),
+                    (["format"], 3),
+                    (["format"], "2"),
+                    (["networks"], {}),
+                    (["networks"], []),
+                    (["networks", "generator"], "x"),
+                    (["networks", "generator"], {}),
+                    (["rng"], []),
+                    (["rng"], "x"),
+                    (["rng"], [{}]),
+                    (["optimizers"], None),
+                    (["optimizers", "generator"], {}),
+                    (["schedules", "generator"], {}),
+                    (["schedules"], 3),
+                    (["networks", "generator", "net.0.weight"], {"__tensor__": [3, 3]}),
+                    (["networks", "generator", "net.0.weight"], "x"),
+                    (["device_type"], "cuda"),
+                    (["device_type"], 7),
+                    (["epoch_log"], "x"),
+                    (["rng", 0, "noise"], {"__tensor__": [3]}),
+                    (["optimizers", "generator", "param_groups"], []),
+                    (["networks", "extra_role"], {}),
+                ]
+            )
             prep.append(("ckpt", "R", "set", path, value))
             if path == ["device_type"]:
                 load_verdict = UNKNOWN  # documented: another device type's random state is not used
@@ -1046,8 +1493,9 @@ class Generator:
         elif damage == "config-missing":
             prep.append(("remove", "R/config.toml"))
         elif damage == "config-garbage":
-            prep.append(("write", "R/config.toml", self.pick([b"\xff\xfe\x00garbage", b"[[[", b"seed = 'x'\n",
-                                                              b"nope = 1\n"])))
+            prep.append(
+                ("write", "R/config.toml", self.pick([b"\xff\xfe\x00garbage", b"[[[", b"seed = 'x'\n", b"nope = 1\n"]))
+            )
         elif damage == "config-empty":
             prep.append(("write", "R/config.toml", b""))
         elif damage == "config-dir":
@@ -1077,9 +1525,23 @@ class Generator:
             load_verdict = UNKNOWN if (value == 0.01) else INVALID
             damage = f"config.toml generator.optimizer.lr={value}"
         elif damage == "metrics-garbage":
-            prep.append(("write", "R/metrics.jsonl", self.pick([b"{not json\n", b"\xff\xfe\n", b"[1, 2]\n",
-                                                                b'{"step": "x"}\n', b'{"step": 2, "metrics": 5}\n',
-                                                                b"null\n", b"{" * 100_000 + b"\n"])))
+            prep.append(
+                (
+                    "write",
+                    "R/metrics.jsonl",
+                    self.pick(
+                        [
+                            b"{not json\n",
+                            b"\xff\xfe\n",
+                            b"[1, 2]\n",
+                            b'{"step": "x"}\n',
+                            b'{"step": 2, "metrics": 5}\n',
+                            b"null\n",
+                            b"{" * 100_000 + b"\n",
+                        ]
+                    ),
+                )
+            )
             load_verdict = UNKNOWN
         elif damage == "metrics-missing":
             prep.append(("remove", "R/metrics.jsonl"))
@@ -1091,8 +1553,15 @@ class Generator:
             prep += [("remove", "R/plots"), ("write", "R/plots", b"not a folder")]
             load_verdict = UNKNOWN
         elif damage == "lock-garbage":  # a lock file nobody holds (the README: taken over)
-            prep.append(("write", "R/.lock", self.pick([b"", b"\xff\xfe garbage", b"1 nowhere\n", b"999999999 x\n",
-                                                        b'{"pid": 1, "host": "elsewhere"}'])))
+            prep.append(
+                (
+                    "write",
+                    "R/.lock",
+                    self.pick(
+                        [b"", b"\xff\xfe garbage", b"1 nowhere\n", b"999999999 x\n", b'{"pid": 1, "host": "elsewhere"}']
+                    ),
+                )
+            )
             load_verdict, report_verdict = VALID, VALID
         elif damage == "tmp-leftover":  # a killed write's temporary file
             prep.append(("write", "R/checkpoints/.last.pt.tmp", b"partial"))
@@ -1121,20 +1590,61 @@ class Generator:
             argv, verdict = ["train", "--resume", "R", "--steps", "3", "--quiet"], load_verdict
             if damage == "config-steps-down" or (damage == "config-steps-up" and self.rng.random() < 0.5):
                 argv = ["train", "--resume", "R", "--quiet"]
-        return Case("run-dir-damage", argv, verdict, f"{op} after {damage}", prep=prep, watch=["R"],
-                    resume="R" if op == "resume" else None, needs=needs)
+        return Case(
+            "run-dir-damage",
+            argv,
+            verdict,
+            f"{op} after {damage}",
+            prep=prep,
+            watch=["R"],
+            resume="R" if op == "resume" else None,
+            needs=needs,
+        )
 
     def output_paths(self) -> Case:
         long_name = "n" * 300
         s = self.steps()
-        kinds = ["out-long", "out-file", "out-under-file", "out-deep", "out-empty-dir", "out-nonempty", "out-empty",
-                 "out-surrogate", "out-long-path", "o-long", "o-dir", "o-missing-parent", "o-under-file",
-                 "o-suffix", "o-empty", "o-existing", "o-checkpoints", "o-png", "o-run-config", "report-o-config",
-                 "report-o-checkpoint", "report-o-metrics", "report-o-report-json", "report-o-long", "report-o-dir",
-                 "report-o-missing", "report-o-valid", "report-o-figure", "report-o-own", "config-long", "config-dir",
-                 "config-missing", "config-loop",
-                 "config-empty-name", "new-plugin-dir-file", "new-plugin-dir-long", "o-trailing-slash",
-                 "o-upper-suffix", "report-o-checkpoints-dir"]
+        kinds = [
+            "out-long",
+            "out-file",
+            "out-under-file",
+            "out-deep",
+            "out-empty-dir",
+            "out-nonempty",
+            "out-empty",
+            "out-surrogate",
+            "out-long-path",
+            "o-long",
+            "o-dir",
+            "o-missing-parent",
+            "o-under-file",
+            "o-suffix",
+            "o-empty",
+            "o-existing",
+            "o-checkpoints",
+            "o-png",
+            "o-run-config",
+            "report-o-config",
+            "report-o-checkpoint",
+            "report-o-metrics",
+            "report-o-report-json",
+            "report-o-long",
+            "report-o-dir",
+            "report-o-missing",
+            "report-o-valid",
+            "report-o-figure",
+            "report-o-own",
+            "config-long",
+            "config-dir",
+            "config-missing",
+            "config-loop",
+            "config-empty-name",
+            "new-plugin-dir-file",
+            "new-plugin-dir-long",
+            "o-trailing-slash",
+            "o-upper-suffix",
+            "report-o-checkpoints-dir",
+        ]
         kind = self.pick(kinds)
         train = ["train", "gaussian", "--steps", s, "--quiet"]
         sample = ["sample", "R", "-n", "5"]
@@ -1162,15 +1672,31 @@ class Generator:
                 out, verdict = "run-\udcff", UNKNOWN
             else:  # out-long-path: 300 characters over short components
                 out, verdict = "/".join(["abcdefghi"] * 30), UNKNOWN
-            return Case("output-paths", train + ["--out", out], verdict, f"train --out ({kind})", prep=prep,
-                        watch=watch, needs=needs)
+            return Case(
+                "output-paths",
+                train + ["--out", out],
+                verdict,
+                f"train --out ({kind})",
+                prep=prep,
+                watch=watch,
+                needs=needs,
+            )
         if kind.startswith("o-"):
             prep, verdict = list(run_prep), INVALID
-            out = {"o-long": long_name + ".npy", "o-dir": "adir.npy", "o-missing-parent": "missing/x.npy",
-                   "o-under-file": "afile/x.npy", "o-suffix": self.pick(["x.txt", "x", "x.npz", "x.npy.tmp"]),
-                   "o-empty": "", "o-existing": "exists.npy", "o-checkpoints": "R/checkpoints/x.npy",
-                   "o-png": "x.png", "o-run-config": "R/config.toml", "o-trailing-slash": "x.npy/",
-                   "o-upper-suffix": "x.NPY"}[kind]
+            out = {
+                "o-long": long_name + ".npy",
+                "o-dir": "adir.npy",
+                "o-missing-parent": "missing/x.npy",
+                "o-under-file": "afile/x.npy",
+                "o-suffix": self.pick(["x.txt", "x", "x.npz", "x.npy.tmp"]),
+                "o-empty": "",
+                "o-existing": "exists.npy",
+                "o-checkpoints": "R/checkpoints/x.npy",
+                "o-png": "x.png",
+                "o-run-config": "R/config.toml",
+                "o-trailing-slash": "x.npy/",
+                "o-upper-suffix": "x.NPY",
+            }[kind]
             if kind == "o-dir":
                 prep.append(("mkdir", "adir.npy"))
             if kind == "o-under-file":
@@ -1180,46 +1706,101 @@ class Generator:
                 verdict = VALID
             if kind in ("o-trailing-slash", "o-upper-suffix"):
                 verdict = UNKNOWN
-            return Case("output-paths", sample + ["-o", out], verdict, f"sample -o ({kind})", prep=prep, watch=["R"],
-                        needs=("gaussian",))
+            return Case(
+                "output-paths",
+                sample + ["-o", out],
+                verdict,
+                f"sample -o ({kind})",
+                prep=prep,
+                watch=["R"],
+                needs=("gaussian",),
+            )
         if kind.startswith("report-o"):
             prep, verdict = list(run_prep), INVALID
-            out = {"report-o-config": "R/config.toml", "report-o-checkpoint": "R/checkpoints/last.pt",
-                   "report-o-metrics": "R/metrics.jsonl", "report-o-report-json": "R/report.json",
-                   "report-o-long": long_name + ".html", "report-o-dir": "R/plots",
-                   "report-o-missing": "missing/page.html", "report-o-valid": "page.html",
-                   "report-o-checkpoints-dir": "R/checkpoints/page.html", "report-o-figure": "R/plots/losses.png",
-                   "report-o-own": "R/report.html"}[kind]
+            out = {
+                "report-o-config": "R/config.toml",
+                "report-o-checkpoint": "R/checkpoints/last.pt",
+                "report-o-metrics": "R/metrics.jsonl",
+                "report-o-report-json": "R/report.json",
+                "report-o-long": long_name + ".html",
+                "report-o-dir": "R/plots",
+                "report-o-missing": "missing/page.html",
+                "report-o-valid": "page.html",
+                "report-o-checkpoints-dir": "R/checkpoints/page.html",
+                "report-o-figure": "R/plots/losses.png",
+                "report-o-own": "R/report.html",
+            }[kind]
             if kind == "report-o-own":
                 verdict = VALID  # the README: the report's own file is fine
             if kind == "report-o-valid":
                 verdict = VALID
-            return Case("output-paths", ["report", "R", "-o", out], verdict, f"report -o ({kind})", prep=prep,
-                        watch=["R"], needs=("gaussian",))
+            return Case(
+                "output-paths",
+                ["report", "R", "-o", out],
+                verdict,
+                f"report -o ({kind})",
+                prep=prep,
+                watch=["R"],
+                needs=("gaussian",),
+            )
         if kind.startswith("config-"):
             prep = []
-            value = {"config-long": long_name + ".toml", "config-dir": "adir", "config-missing": "missing.toml",
-                     "config-loop": "loop.toml", "config-empty-name": ""}[kind]
+            value = {
+                "config-long": long_name + ".toml",
+                "config-dir": "adir",
+                "config-missing": "missing.toml",
+                "config-loop": "loop.toml",
+                "config-empty-name": "",
+            }[kind]
             if kind == "config-dir":
                 prep.append(("mkdir", "adir"))
             if kind == "config-loop":
                 prep.append(("symlink", "loop.toml", "loop.toml"))
-            return Case("output-paths", ["train", "gaussian", "--config", value, "--steps", s, "--out", "run",
-                                         "--quiet"], INVALID, f"train --config ({kind})", prep=prep)
+            return Case(
+                "output-paths",
+                ["train", "gaussian", "--config", value, "--steps", s, "--out", "run", "--quiet"],
+                INVALID,
+                f"train --config ({kind})",
+                prep=prep,
+            )
         # new-plugin --dir
         if kind == "new-plugin-dir-file":
-            return Case("output-paths", ["new-plugin", "demo", "--dir", "afile"], INVALID, "new-plugin --dir a file",
-                        prep=[("write", "afile", b"x")])
+            return Case(
+                "output-paths",
+                ["new-plugin", "demo", "--dir", "afile"],
+                INVALID,
+                "new-plugin --dir a file",
+                prep=[("write", "afile", b"x")],
+            )
         return Case("output-paths", ["new-plugin", "demo", "--dir", long_name], INVALID, "new-plugin --dir 300 chars")
 
     def seeds(self) -> Case:
-        value, verdict = self.pick([
-            ("0-1", VALID), ("0,2", VALID), ("3", VALID), ("1-0", INVALID), ("", INVALID), ("a", INVALID),
-            ("-1", INVALID), ("0,0", INVALID), ("0-2,1", INVALID), ("1e3", INVALID), ("0x10", INVALID),
-            ("0-", INVALID), ("-", INVALID), (",", INVALID), ("0,,1", INVALID), (" 1", UNKNOWN), ("00", UNKNOWN),
-            ("99999999999999999999", INVALID), ("0-99999999999999999999", INVALID), ("٣", UNKNOWN),
-            ("0–1", INVALID), (str(I64_MAX), UNKNOWN),
-        ])
+        value, verdict = self.pick(
+            [
+                ("0-1", VALID),
+                ("0,2", VALID),
+                ("3", VALID),
+                ("1-0", INVALID),
+                ("", INVALID),
+                ("a", INVALID),
+                ("-1", INVALID),
+                ("0,0", INVALID),
+                ("0-2,1", INVALID),
+                ("1e3", INVALID),
+                ("0x10", INVALID),
+                ("0-", INVALID),
+                ("-", INVALID),
+                (",", INVALID),
+                ("0,,1", INVALID),
+                (" 1", UNKNOWN),
+                ("00", UNKNOWN),
+                ("99999999999999999999", INVALID),
+                ("0-99999999999999999999", INVALID),
+                ("٣", UNKNOWN),
+                ("0–1", INVALID),
+                (str(I64_MAX), UNKNOWN),
+            ]
+        )
         argv = ["train", "gaussian", "--seeds", value, "--steps", "1", "--out", "multi", "--quiet"]
         extra = self.rng.random()
         prep: list[tuple] = []
@@ -1245,72 +1826,276 @@ class Generator:
     # -- fixed cases: every specific input the brief names, once each ----------------------------
     def fixed(self) -> list[Case]:
         cases = [
-            Case("config-file", ["train", "gaussian", "--config", "/dev/zero", "--steps", "1", "--out", "run"],
-                 INVALID, "--config /dev/zero"),
-            Case("config-file", ["train", "gaussian", "--config", "/dev/null", "--steps", "1", "--out", "run",
-                                 "--quiet"], UNKNOWN, "--config /dev/null (empty, not a regular file)"),
-            Case("config-file", ["train", "--config", "/dev/null", "--steps", "1"], INVALID,
-                 "--config /dev/null without a setup"),
-            Case("set-values", ["train", "gaussian", "--steps", "2", "--out", "run", "--quiet", "--set",
-                                f"logging.snapshots={I64_MAX}"], UNKNOWN, "set logging.snapshots <- i64max"),
-            Case("set-values", ["train", "gaussian", "--steps", "2", "--out", "run", "--quiet", "--set",
-                                f"evaluation.samples={I64_MAX}"], UNKNOWN, "set evaluation.samples <- i64max"),
-            Case("set-values", ["train", "gaussian", "--steps", "2", "--out", "run", "--quiet", "--set",
-                                "evaluation.samples=1000000000000"], UNKNOWN, "set evaluation.samples <- 1e12"),
-            Case("set-values", ["train", "gaussian", "--steps", "2", "--out", "run", "--quiet", "--set",
-                                "discriminator.optimizer.name=sgd"], VALID, "set discriminator.optimizer.name <- sgd"),
-            Case("set-values", ["train", "gaussian", "--steps", "2", "--out", "run", "--quiet", "--set",
-                                "setup=nope"], INVALID, "set setup <- nope"),
-            Case("set-values", ["train", "gaussian", "--steps", "2", "--out", "run", "--quiet", "--set",
-                                "preset=nope"], INVALID, "set preset <- nope"),
-            Case("cli-args", ["train", "gaussian", "--preset", "", "--steps", "2", "--out", "run", "--quiet"],
-                 INVALID, "--preset ''"),
-            Case("cli-args", ["train", "gaussian", "--steps", str(2**64), "--out", "run", "--quiet"], INVALID,
-                 "--steps 2**64"),
-            Case("seeds", ["train", "gaussian", "--seeds", "0-100000000000", "--steps", "1", "--out", "multi",
-                           "--quiet"], UNKNOWN, "--seeds 0-100000000000"),
-            Case("run-dir-damage", ["sample", "R", "-n", "1000000000000", "-o", "big.npy"], UNKNOWN,
-                 "sample -n 1000000000000", prep=[("copy", "gaussian", "R")], watch=["R"], needs=("gaussian",)),
-            Case("run-dir-damage", ["sample", "R", "-n", "3", "-o", "s.npy", "--seed", "-1"], INVALID,
-                 "sample --seed -1", prep=[("copy", "gaussian", "R")], watch=["R"], needs=("gaussian",)),
-            Case("run-dir-damage", ["evaluate", "R", "--samples", str(I64_MAX)], UNKNOWN,
-                 "evaluate --samples i64max", prep=[("copy", "gaussian", "R")], watch=["R"], needs=("gaussian",)),
-            Case("output-paths", ["report", "R", "-o", "R/checkpoints/last.pt"], INVALID,
-                 "report -o RUN/checkpoints/last.pt", prep=[("copy", "gaussian", "R")], watch=["R"],
-                 needs=("gaussian",)),
-            Case("output-paths", ["report", "R", "-o", "R/config.toml"], INVALID, "report -o RUN/config.toml",
-                 prep=[("copy", "gaussian", "R")], watch=["R"], needs=("gaussian",)),
-            Case("output-paths", ["sample", "R", "-n", "3", "-o", "R/config.toml"], INVALID,
-                 "sample -o RUN/config.toml", prep=[("copy", "gaussian", "R")], watch=["R"], needs=("gaussian",)),
-            Case("run-dir-damage", ["train", "--resume", "R", "--steps", "3", "--quiet"], INVALID,
-                 "resume after config.toml discriminator.optimizer -> sgd",
-                 prep=[("copy", "gaussian", "R"),
-                       ("toml-set", "R/config.toml", "discriminator.optimizer", {"name": "sgd", "lr": 0.001})],
-                 watch=["R"], resume="R", needs=("gaussian",)),
-            Case("run-dir-damage", ["train", "--resume", "R", "--steps", "3", "--quiet"], VALID, "resume a run",
-                 prep=[("copy", "gaussian", "R")], watch=["R"], resume="R", needs=("gaussian",)),
-            Case("run-dir-damage", ["train", "--resume", "R", "--quiet"], INVALID, "resume a finished run",
-                 prep=[("copy", "gaussian", "R")], watch=["R"], resume="R", needs=("gaussian",)),
-            Case("run-dir-damage", ["report", "S"], VALID, "report a --seeds run", prep=[("copy", "seeds", "S")],
-                 watch=["S"], needs=("seeds",)),
-            Case("run-dir-damage", ["sample", "S", "-n", "3", "-o", "x.npy"], INVALID, "sample a --seeds run",
-                 prep=[("copy", "seeds", "S")], watch=["S"], needs=("seeds",)),
-            Case("run-dir-damage", ["train", "--resume", "S", "--steps", "3", "--quiet"], INVALID,
-                 "resume a --seeds run", prep=[("copy", "seeds", "S")], watch=["S"], resume="S", needs=("seeds",)),
-            Case("output-paths", ["report", "S", "-o", "S/seed-0/report.html"], INVALID,
-                 "report -o over a --seeds run's own run", prep=[("copy", "seeds", "S")], watch=["S"],
-                 needs=("seeds",)),
-            Case("output-paths", ["sample", "S/seed-1", "-n", "3", "-o", "S/seed-0/checkpoints/last.pt"], INVALID,
-                 "sample -o over another seed's checkpoint", prep=[("copy", "seeds", "S")], watch=["S"],
-                 needs=("seeds",)),
-            Case("output-paths", ["sample", "R", "-n", "3", "-o", "R/checkpoints/last.pt"], INVALID,
-                 "sample -o RUN/checkpoints/last.pt", prep=[("copy", "gaussian", "R")], watch=["R"],
-                 needs=("gaussian",)),
-            Case("run-dir-damage", ["report", "S"], UNKNOWN, "report a --seeds run with a garbage summary.json",
-                 prep=[("copy", "seeds", "S"), ("write", "S/summary.json", b"{\"runs\": 5}")], watch=["S"],
-                 needs=("seeds",)),
-            Case("config-file", ["train", "--config", "cfg.toml", "--quiet"], INVALID, "file: deep nesting 100000",
-                 prep=[("write", "cfg.toml", b'setup = "gaussian"\nx = ' + b"[" * 100_000 + b"]" * 100_000 + b"\n")]),
+            Case(
+                "config-file",
+                ["train", "gaussian", "--config", "/dev/zero", "--steps", "1", "--out", "run"],
+                INVALID,
+                "--config /dev/zero",
+            ),
+            Case(
+                "config-file",
+                ["train", "gaussian", "--config", "/dev/null", "--steps", "1", "--out", "run", "--quiet"],
+                UNKNOWN,
+                "--config /dev/null (empty, not a regular file)",
+            ),
+            Case(
+                "config-file",
+                ["train", "--config", "/dev/null", "--steps", "1"],
+                INVALID,
+                "--config /dev/null without a setup",
+            ),
+            Case(
+                "set-values",
+                [
+                    "train",
+                    "gaussian",
+                    "--steps",
+                    "2",
+                    "--out",
+                    "run",
+                    "--quiet",
+                    "--set",
+                    f"logging.snapshots={I64_MAX}",
+                ],
+                UNKNOWN,
+                "set logging.snapshots <- i64max",
+            ),
+            Case(
+                "set-values",
+                [
+                    "train",
+                    "gaussian",
+                    "--steps",
+                    "2",
+                    "--out",
+                    "run",
+                    "--quiet",
+                    "--set",
+                    f"evaluation.samples={I64_MAX}",
+                ],
+                UNKNOWN,
+                "set evaluation.samples <- i64max",
+            ),
+            Case(
+                "set-values",
+                [
+                    "train",
+                    "gaussian",
+                    "--steps",
+                    "2",
+                    "--out",
+                    "run",
+                    "--quiet",
+                    "--set",
+                    "evaluation.samples=1000000000000",
+                ],
+                UNKNOWN,
+                "set evaluation.samples <- 1e12",
+            ),
+            Case(
+                "set-values",
+                [
+                    "train",
+                    "gaussian",
+                    "--steps",
+                    "2",
+                    "--out",
+                    "run",
+                    "--quiet",
+                    "--set",
+                    "discriminator.optimizer.name=sgd",
+                ],
+                VALID,
+                "set discriminator.optimizer.name <- sgd",
+            ),
+            Case(
+                "set-values",
+                ["train", "gaussian", "--steps", "2", "--out", "run", "--quiet", "--set", "setup=nope"],
+                INVALID,
+                "set setup <- nope",
+            ),
+            Case(
+                "set-values",
+                ["train", "gaussian", "--steps", "2", "--out", "run", "--quiet", "--set", "preset=nope"],
+                INVALID,
+                "set preset <- nope",
+            ),
+            Case(
+                "cli-args",
+                ["train", "gaussian", "--preset", "", "--steps", "2", "--out", "run", "--quiet"],
+                INVALID,
+                "--preset ''",
+            ),
+            Case(
+                "cli-args",
+                ["train", "gaussian", "--steps", str(2**64), "--out", "run", "--quiet"],
+                INVALID,
+                "--steps 2**64",
+            ),
+            Case(
+                "seeds",
+                ["train", "gaussian", "--seeds", "0-100000000000", "--steps", "1", "--out", "multi", "--quiet"],
+                UNKNOWN,
+                "--seeds 0-100000000000",
+            ),
+            Case(
+                "run-dir-damage",
+                ["sample", "R", "-n", "1000000000000", "-o", "big.npy"],
+                UNKNOWN,
+                "sample -n 1000000000000",
+                prep=[("copy", "gaussian", "R")],
+                watch=["R"],
+                needs=("gaussian",),
+            ),
+            Case(
+                "run-dir-damage",
+                ["sample", "R", "-n", "3", "-o", "s.npy", "--seed", "-1"],
+                INVALID,
+                "sample --seed -1",
+                prep=[("copy", "gaussian", "R")],
+                watch=["R"],
+                needs=("gaussian",),
+            ),
+            Case(
+                "run-dir-damage",
+                ["evaluate", "R", "--samples", str(I64_MAX)],
+                UNKNOWN,
+                "evaluate --samples i64max",
+                prep=[("copy", "gaussian", "R")],
+                watch=["R"],
+                needs=("gaussian",),
+            ),
+            Case(
+                "output-paths",
+                ["report", "R", "-o", "R/checkpoints/last.pt"],
+                INVALID,
+                "report -o RUN/checkpoints/last.pt",
+                prep=[("copy", "gaussian", "R")],
+                watch=["R"],
+                needs=("gaussian",),
+            ),
+            Case(
+                "output-paths",
+                ["report", "R", "-o", "R/config.toml"],
+                INVALID,
+                "report -o RUN/config.toml",
+                prep=[("copy", "gaussian", "R")],
+                watch=["R"],
+                needs=("gaussian",),
+            ),
+            Case(
+                "output-paths",
+                ["sample", "R", "-n", "3", "-o", "R/config.toml"],
+                INVALID,
+                "sample -o RUN/config.toml",
+                prep=[("copy", "gaussian", "R")],
+                watch=["R"],
+                needs=("gaussian",),
+            ),
+            Case(
+                "run-dir-damage",
+                ["train", "--resume", "R", "--steps", "3", "--quiet"],
+                INVALID,
+                "resume after config.toml discriminator.optimizer -> sgd",
+                prep=[
+                    ("copy", "gaussian", "R"),
+                    ("toml-set", "R/config.toml", "discriminator.optimizer", {"name": "sgd", "lr": 0.001}),
+                ],
+                watch=["R"],
+                resume="R",
+                needs=("gaussian",),
+            ),
+            Case(
+                "run-dir-damage",
+                ["train", "--resume", "R", "--steps", "3", "--quiet"],
+                VALID,
+                "resume a run",
+                prep=[("copy", "gaussian", "R")],
+                watch=["R"],
+                resume="R",
+                needs=("gaussian",),
+            ),
+            Case(
+                "run-dir-damage",
+                ["train", "--resume", "R", "--quiet"],
+                INVALID,
+                "resume a finished run",
+                prep=[("copy", "gaussian", "R")],
+                watch=["R"],
+                resume="R",
+                needs=("gaussian",),
+            ),
+            Case(
+                "run-dir-damage",
+                ["report", "S"],
+                VALID,
+                "report a --seeds run",
+                prep=[("copy", "seeds", "S")],
+                watch=["S"],
+                needs=("seeds",),
+            ),
+            Case(
+                "run-dir-damage",
+                ["sample", "S", "-n", "3", "-o", "x.npy"],
+                INVALID,
+                "sample a --seeds run",
+                prep=[("copy", "seeds", "S")],
+                watch=["S"],
+                needs=("seeds",),
+            ),
+            Case(
+                "run-dir-damage",
+                ["train", "--resume", "S", "--steps", "3", "--quiet"],
+                INVALID,
+                "resume a --seeds run",
+                prep=[("copy", "seeds", "S")],
+                watch=["S"],
+                resume="S",
+                needs=("seeds",),
+            ),
+            Case(
+                "output-paths",
+                ["report", "S", "-o", "S/seed-0/report.html"],
+                INVALID,
+                "report -o over a --seeds run's own run",
+                prep=[("copy", "seeds", "S")],
+                watch=["S"],
+                needs=("seeds",),
+            ),
+            Case(
+                "output-paths",
+                ["sample", "S/seed-1", "-n", "3", "-o", "S/seed-0/checkpoints/last.pt"],
+                INVALID,
+                "sample -o over another seed's checkpoint",
+                prep=[("copy", "seeds", "S")],
+                watch=["S"],
+                needs=("seeds",),
+            ),
+            Case(
+                "output-paths",
+                ["sample", "R", "-n", "3", "-o", "R/checkpoints/last.pt"],
+                INVALID,
+                "sample -o RUN/checkpoints/last.pt",
+                prep=[("copy", "gaussian", "R")],
+                watch=["R"],
+                needs=("gaussian",),
+            ),
+            Case(
+                "run-dir-damage",
+                ["report", "S"],
+                UNKNOWN,
+                "report a --seeds run with a garbage summary.json",
+                prep=[("copy", "seeds", "S"), ("write", "S/summary.json", b'{"runs": 5}')],
+                watch=["S"],
+                needs=("seeds",),
+            ),
+            Case(
+                "config-file",
+                ["train", "--config", "cfg.toml", "--quiet"],
+                INVALID,
+                "file: deep nesting 100000",
+                prep=[("write", "cfg.toml", b'setup = "gaussian"\nx = ' + b"[" * 100_000 + b"]" * 100_000 + b"\n")],
+            ),
         ]
         for setup, preset in self.cheap:  # each cheap preset trains once, valid
             argv = ["train", setup, "--preset", preset, "--steps", "1", "--out", "run", "--quiet"]
@@ -1321,8 +2106,14 @@ class Generator:
         fixed = self.fixed()
         if count < len(fixed) * 2:  # small samples take a share of the fixed cases
             fixed = self.rng.sample(fixed, max(1, count // 4))
-        makers = {"set-values": self.set_values, "config-file": self.config_file, "cli-args": self.cli_args,
-                  "run-dir-damage": self.run_dir_damage, "output-paths": self.output_paths, "seeds": self.seeds}
+        makers = {
+            "set-values": self.set_values,
+            "config-file": self.config_file,
+            "cli-args": self.cli_args,
+            "run-dir-damage": self.run_dir_damage,
+            "output-paths": self.output_paths,
+            "seeds": self.seeds,
+        }
         classes = list(WEIGHTS)
         weights = [WEIGHTS[c] for c in classes]
         made = [makers[self.rng.choices(classes, weights)[0]]() for _ in range(max(0, count - len(fixed)))]
@@ -1544,8 +2335,15 @@ def classify(case: Case, status: Mapping[str, Any], changed: Sequence[str]) -> t
     return "other", f"exit status {rc!r}"
 
 
-def _child(case: Case, case_dir: Path, templates: Path, timeout: float, memory: int | None, result_file: Path,
-           env: Mapping[str, str]) -> None:
+def _child(
+    case: Case,
+    case_dir: Path,
+    templates: Path,
+    timeout: float,
+    memory: int | None,
+    result_file: Path,
+    env: Mapping[str, str],
+) -> None:
     """The forked process of one case: never returns."""
     code = 0
     try:
@@ -1582,8 +2380,17 @@ def _child(case: Case, case_dir: Path, templates: Path, timeout: float, memory: 
 class Runner:
     """Runs cases in forked children, ``jobs`` at a time, each in a fresh directory under ``root``."""
 
-    def __init__(self, root: Path, *, timeout: float, jobs: int = 1, memory_gib: float = 6.0, fork: bool = True,
-                 keep: bool = False, progress: bool = False) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        timeout: float,
+        jobs: int = 1,
+        memory_gib: float = 6.0,
+        fork: bool = True,
+        keep: bool = False,
+        progress: bool = False,
+    ) -> None:
         self.root = root
         self.templates = root / "templates"
         self.cases_dir = root / "cases"
@@ -1598,8 +2405,12 @@ class Runner:
         empty = root / "no-mnist-data"
         empty.mkdir(exist_ok=True)
         # No case may download or read the real MNIST: it fails fast and the same everywhere.
-        self.env = {"GANFRAME_MNIST_DIR": str(empty), "GANFRAME_CACHE": str(root / "cache"),
-                    "MPLBACKEND": "Agg", "COLUMNS": "100"}
+        self.env = {
+            "GANFRAME_MNIST_DIR": str(empty),
+            "GANFRAME_CACHE": str(root / "cache"),
+            "MPLBACKEND": "Agg",
+            "COLUMNS": "100",
+        }
         self.ready: dict[str, Result] = {}
 
     def prepare_templates(self, names: Iterable[str]) -> dict[str, Result]:
@@ -1647,8 +2458,12 @@ class Runner:
                             with contextlib.suppress(ProcessLookupError):
                                 os.killpg(pid, signal.SIGKILL)
                             os.waitpid(pid, 0)
-                            results[slot] = Result(case, "hang", seconds=elapsed,
-                                                   detail=f"killed after {elapsed:.0f} s (stuck outside Python code)")
+                            results[slot] = Result(
+                                case,
+                                "hang",
+                                seconds=elapsed,
+                                detail=f"killed after {elapsed:.0f} s (stuck outside Python code)",
+                            )
                         else:
                             continue
                     else:
@@ -1663,8 +2478,11 @@ class Runner:
                     with contextlib.suppress(FileNotFoundError):
                         Path(str(result_file) + ".fd").unlink()
                     if self.progress and done % 50 == 0:
-                        print(f"fuzz: {done}/{len(cases)} cases, {time.monotonic() - started:.0f} s",
-                              file=sys.stderr, flush=True)
+                        print(
+                            f"fuzz: {done}/{len(cases)} cases, {time.monotonic() - started:.0f} s",
+                            file=sys.stderr,
+                            flush=True,
+                        )
                 if running:
                     time.sleep(0.005)
         finally:
@@ -1686,15 +2504,24 @@ class Runner:
             status = None
         if status is None:
             if os.WIFSIGNALED(wait_status):
-                return Result(case, "other", seconds=elapsed,
-                              detail=f"the process died of signal {os.WTERMSIG(wait_status)}")
+                return Result(
+                    case, "other", seconds=elapsed, detail=f"the process died of signal {os.WTERMSIG(wait_status)}"
+                )
             return Result(case, "other", seconds=elapsed, detail=f"no result (exit {os.WEXITSTATUS(wait_status)})")
         if "fuzzer_error" in status:
             raise RuntimeError(f"the fuzzer failed on case {case.index} ({case.shell()}):\n{status['fuzzer_error']}")
         outcome, detail = classify(case, status, status.get("changed", []))
-        return Result(case, outcome, rc=status.get("rc"), stderr=status.get("stderr", ""),
-                      stdout=status.get("stdout", ""), seconds=status.get("seconds", elapsed), detail=detail,
-                      trace=status.get("escaped") or "", wall=elapsed)
+        return Result(
+            case,
+            outcome,
+            rc=status.get("rc"),
+            stderr=status.get("stderr", ""),
+            stdout=status.get("stdout", ""),
+            seconds=status.get("seconds", elapsed),
+            detail=detail,
+            trace=status.get("escaped") or "",
+            wall=elapsed,
+        )
 
     def _in_process(self, case: Case, case_dir: Path, result_file: Path) -> Result:
         """``--no-fork``: the case in this process, with cwd and environment put back afterwards."""
@@ -1716,8 +2543,15 @@ class Runner:
         outcome, detail = classify(case, status, changed)
         if status.get("escaped"):
             detail = status["escaped"]
-        return Result(case, outcome, rc=status.get("rc"), stderr=status.get("stderr", ""),
-                      stdout=status.get("stdout", ""), seconds=status.get("seconds", 0.0), detail=detail)
+        return Result(
+            case,
+            outcome,
+            rc=status.get("rc"),
+            stderr=status.get("stderr", ""),
+            stdout=status.get("stdout", ""),
+            seconds=status.get("seconds", 0.0),
+            detail=detail,
+        )
 
 
 def _address_space() -> int:
@@ -1731,10 +2565,16 @@ def _address_space() -> int:
     return 4 * 2**30
 
 
-PROBE = (["train", "gaussian", "--steps", "1", "--device", "cpu", "--out", "p"],
-         ["sample", "p", "-n", "3", "-o", "s.npy"], ["evaluate", "p", "--json"], ["report", "p"],
-         ["train", "--resume", "p", "--steps", "2", "--quiet"],
-         ["train", "even", "--steps", "1", "--quiet", "--out", "q"], ["show", "loss", "hinge"], ["plugins"])
+PROBE = (
+    ["train", "gaussian", "--steps", "1", "--device", "cpu", "--out", "p"],
+    ["sample", "p", "-n", "3", "-o", "s.npy"],
+    ["evaluate", "p", "--json"],
+    ["report", "p"],
+    ["train", "--resume", "p", "--steps", "2", "--quiet"],
+    ["train", "even", "--steps", "1", "--quiet", "--out", "q"],
+    ["show", "loss", "hinge"],
+    ["plugins"],
+)
 
 
 def warm_up(root: Path | None = None) -> None:
@@ -1803,9 +2643,20 @@ class Report:
         return table
 
 
-def fuzz(cases: int = 250, seed: int = 0, *, timeout: float = 20.0, jobs: int = 1, memory_gib: float = 6.0,
-         fork: bool = True, keep: bool = False, only: Sequence[int] = (), progress: bool = False,
-         where: bool = False, root: Path | None = None) -> Report:
+def fuzz(
+    cases: int = 250,
+    seed: int = 0,
+    *,
+    timeout: float = 20.0,
+    jobs: int = 1,
+    memory_gib: float = 6.0,
+    fork: bool = True,
+    keep: bool = False,
+    only: Sequence[int] = (),
+    progress: bool = False,
+    where: bool = False,
+    root: Path | None = None,
+) -> Report:
     """Generate ``cases`` cases from ``seed`` and run them (``only``: just those indexes)."""
     started = time.monotonic()
     own_root = root is None
@@ -1817,15 +2668,22 @@ def fuzz(cases: int = 250, seed: int = 0, *, timeout: float = 20.0, jobs: int = 
         if only:
             made = [made[i] for i in only]
         if progress:
-            print(f"fuzz: {len(made)} cases generated, ganframe warmed up in {time.monotonic() - started:.0f} s",
-                  file=sys.stderr, flush=True)
-        runner = Runner(root, timeout=timeout, jobs=jobs, memory_gib=memory_gib, fork=fork, keep=keep,
-                        progress=progress)
+            print(
+                f"fuzz: {len(made)} cases generated, ganframe warmed up in {time.monotonic() - started:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
+        runner = Runner(
+            root, timeout=timeout, jobs=jobs, memory_gib=memory_gib, fork=fork, keep=keep, progress=progress
+        )
         needed = sorted({t for case in made for t in case.needs})
         templates = runner.prepare_templates(needed) if needed else {}
         if progress:
-            print(f"fuzz: run directories {', '.join(needed)} ready at {time.monotonic() - started:.0f} s",
-                  file=sys.stderr, flush=True)
+            print(
+                f"fuzz: run directories {', '.join(needed)} ready at {time.monotonic() - started:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
         results = runner.run(made)
         if where:
             locate(runner, [r for r in results if r.outcome == "exit-1"])
@@ -1861,10 +2719,14 @@ def signature(result: Result) -> str:
     if result.outcome in ("nonsense", "hang", "lost"):
         return f"{result.outcome}: {_mask_sig(result.case.sig)}"
     text = result.first_line.removeprefix("ganframe: error: ")
-    if result.outcome == "other" and result.rc in (EXIT_USAGE, EXIT_DIVERGED) and "ganframe: error: " not in \
-            result.first_line:
-        prefix = re.sub(r"^ganframe \S+: error:", "ganframe COMMAND: error:", result.first_line.split(" error: ")[0]
-                        + " error:")
+    if (
+        result.outcome == "other"
+        and result.rc in (EXIT_USAGE, EXIT_DIVERGED)
+        and "ganframe: error: " not in result.first_line
+    ):
+        prefix = re.sub(
+            r"^ganframe \S+: error:", "ganframe COMMAND: error:", result.first_line.split(" error: ")[0] + " error:"
+        )
         return f"other: exit {result.rc}, the line starts with {prefix!r}, not 'ganframe: error: '"
     if result.outcome == "traceback":
         text = result.detail or text
@@ -1890,15 +2752,19 @@ def format_report(report: Report, *, limit: int = 60) -> str:
     for klass in CLASSES:
         row = counts.get(klass, Counter())
         total.update(row)
-        lines.append(klass.ljust(width) + "".join(str(row[o]).rjust(12) for o in outcomes)
-                     + str(sum(row.values())).rjust(8))
-    lines.append("all".ljust(width) + "".join(str(total[o]).rjust(12) for o in outcomes)
-                 + str(sum(total.values())).rjust(8))
+        lines.append(
+            klass.ljust(width) + "".join(str(row[o]).rjust(12) for o in outcomes) + str(sum(row.values())).rjust(8)
+        )
+    lines.append(
+        "all".ljust(width) + "".join(str(total[o]).rjust(12) for o in outcomes) + str(sum(total.values())).rjust(8)
+    )
     lines.append(f"{len(report.results)} cases in {report.seconds:.0f} s")
     bad_templates = [r for r in report.templates.values() if r.outcome in BAD]
     for result in bad_templates:
-        lines.append(f"PREPARING A RUN DIRECTORY FAILED ({result.outcome}): {result.case.shell()}: "
-                     f"{_short(result.first_line or result.detail, 200)}")
+        lines.append(
+            f"PREPARING A RUN DIRECTORY FAILED ({result.outcome}): {result.case.shell()}: "
+            f"{_short(result.first_line or result.detail, 200)}"
+        )
     groups: dict[str, list[Result]] = defaultdict(list)
     for result in report.results:
         if result.outcome in BAD:
@@ -1930,8 +2796,7 @@ def compact_failures(report: Report, limit: int = 40) -> str:
     """One line per failing case (at most ``limit``): outcome, argv and stderr's first line."""
     lines = []
     for result in report.failures[:limit]:
-        lines.append(f"[{result.outcome}] {result.case.shell(90)} -> "
-                     f"{_short(result.first_line or result.detail, 150)}")
+        lines.append(f"[{result.outcome}] {result.case.shell(90)} -> {_short(result.first_line or result.detail, 150)}")
     if len(report.failures) > limit:
         lines.append(f"... {len(report.failures) - limit} more")
     return "\n".join(lines)
@@ -1943,8 +2808,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="the generator's seed (default 0)")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds before a case counts as a hang (60)")
     parser.add_argument("--jobs", type=int, default=1, help="cases run at the same time (default 1)")
-    parser.add_argument("--memory-gib", type=float, default=6.0,
-                        help="address space a case may add to this process's (default 6 GiB; 0: no limit)")
+    parser.add_argument(
+        "--memory-gib",
+        type=float,
+        default=6.0,
+        help="address space a case may add to this process's (default 6 GiB; 0: no limit)",
+    )
     parser.add_argument("--only", type=int, action="append", default=[], help="run only this case index (repeatable)")
     parser.add_argument("--show", action="store_true", help="print the cases (argv, validity, files) and stop")
     parser.add_argument("--no-fork", action="store_true", help="run cases in this process (to debug one case)")
@@ -1963,20 +2832,44 @@ def main(argv: Sequence[str] | None = None) -> int:
             if case.env:
                 print("    env:", case.env)
         return 0
-    report = fuzz(args.cases, args.seed, timeout=args.timeout, jobs=args.jobs, memory_gib=args.memory_gib,
-                  fork=not args.no_fork, keep=args.keep, only=args.only, progress=True, where=not args.no_where)
+    report = fuzz(
+        args.cases,
+        args.seed,
+        timeout=args.timeout,
+        jobs=args.jobs,
+        memory_gib=args.memory_gib,
+        fork=not args.no_fork,
+        keep=args.keep,
+        only=args.only,
+        progress=True,
+        where=not args.no_where,
+    )
     print(format_report(report, limit=args.groups))
     if args.json:
-        rows = [{"index": r.case.index, "class": r.case.klass, "argv": r.case.argv, "validity": r.case.validity,
-                 "tried": r.case.sig, "outcome": r.outcome, "rc": r.rc, "stderr": r.stderr[-4000:],
-                 "detail": r.detail[-4000:], "where": r.where[-4000:], "seconds": round(r.seconds, 3),
-                 "wall": round(r.wall, 3)}
-                for r in [*report.templates.values(), *report.results]]
+        rows = [
+            {
+                "index": r.case.index,
+                "class": r.case.klass,
+                "argv": r.case.argv,
+                "validity": r.case.validity,
+                "tried": r.case.sig,
+                "outcome": r.outcome,
+                "rc": r.rc,
+                "stderr": r.stderr[-4000:],
+                "detail": r.detail[-4000:],
+                "where": r.where[-4000:],
+                "seconds": round(r.seconds, 3),
+                "wall": round(r.wall, 3),
+            }
+            for r in [*report.templates.values(), *report.results]
+        ]
         args.json.write_text(json.dumps(rows, indent=1, ensure_ascii=True))
     if args.only and args.no_fork:
         for result in report.results:
-            print(f"\n--- case {result.case.index}: {result.outcome} (rc {result.rc})\nstdout:\n{result.stdout}"
-                  f"\nstderr:\n{result.stderr}\n{result.detail}")
+            print(
+                f"\n--- case {result.case.index}: {result.outcome} (rc {result.rc})\nstdout:\n{result.stdout}"
+                f"\nstderr:\n{result.stderr}\n{result.detail}"
+            )
     return 1 if report.failures else 0
 
 

@@ -33,9 +33,12 @@ class Probe:
         fake = trainer.generate()
         d_loss = trainer.discriminator_step(trainer.real_batch(), fake)
         g_loss = trainer.generator_step(fake)
-        return {"d_loss": d_loss, "g_loss": g_loss,
-                "autocast": torch.tensor(float(torch.is_autocast_enabled("cpu"))),
-                "fake_is_bf16": torch.tensor(float(fake.dtype == torch.bfloat16))}
+        return {
+            "d_loss": d_loss,
+            "g_loss": g_loss,
+            "autocast": torch.tensor(float(torch.is_autocast_enabled("cpu"))),
+            "fake_is_bf16": torch.tensor(float(fake.dtype == torch.bfloat16)),
+        }
 
 
 class SeesUpdates:
@@ -75,7 +78,13 @@ class Varying:
 class Strategies:
     @ganframe.hookimpl
     def register_strategies(self, register):
-        for name, cls in (("probe", Probe), ("sees-updates", SeesUpdates), ("rolls-back", RollsBack), ("declared", Declared), ("varying", Varying)):
+        for name, cls in (
+            ("probe", Probe),
+            ("sees-updates", SeesUpdates),
+            ("rolls-back", RollsBack),
+            ("declared", Declared),
+            ("varying", Varying),
+        ):
             register(name, lambda config, context, cls=cls: cls(), description=name)
 
 
@@ -98,21 +107,42 @@ def make(plugins, tiny):
 
 # -- validation ------------------------------------------------------------------------------------
 def test_an_unknown_precision_is_one_line_from_the_command_line(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "ganframe", "train", "gaussian", "--device", "cpu", "--quiet",
-                           "--set", "train.precision=fp8", "--out", str(tmp_path / "run")],
-                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ganframe",
+            "train",
+            "gaussian",
+            "--device",
+            "cpu",
+            "--quiet",
+            "--set",
+            "train.precision=fp8",
+            "--out",
+            str(tmp_path / "run"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
     assert done.returncode == 2, done.stderr
-    assert done.stderr == ("ganframe: error: train: 'precision' must be one of 'fp32', 'bf16', 'fp16', "
-                           "got 'fp8'\n")
+    assert done.stderr == ("ganframe: error: train: 'precision' must be one of 'fp32', 'bf16', 'fp16', got 'fp8'\n")
     assert not (tmp_path / "run").exists()
 
 
-@pytest.mark.parametrize(("option", "message"), [
-    ("train.compile=fast", "train: 'compile' must be true, false or one of 'default', 'reduce-overhead', "
-                           "'max-autotune', got 'fast'"),
-    ("train.compile=3", "train: compile: expected true, false or a name, got 3"),
-    ("train.cuda_graph=\"yes\"", "train: cuda_graph: expected bool, got 'yes'"),
-])
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (
+            "train.compile=fast",
+            "train: 'compile' must be true, false or one of 'default', 'reduce-overhead', 'max-autotune', got 'fast'",
+        ),
+        ("train.compile=3", "train: compile: expected true, false or a name, got 3"),
+        ('train.cuda_graph="yes"', "train: cuda_graph: expected bool, got 'yes'"),
+    ],
+)
 def test_other_bad_values_are_one_line_too(cli, assert_usage_error, tiny_cli, tmp_path, option, message):
     line = assert_usage_error(cli("train", "gaussian", "--out", tmp_path / "run", *tiny_cli, "--set", option))
     assert line == f"ganframe: error: {message}"
@@ -120,8 +150,11 @@ def test_other_bad_values_are_one_line_too(cli, assert_usage_error, tiny_cli, tm
 
 def test_a_precision_the_device_cannot_run_is_a_config_error(make, monkeypatch):
     monkeypatch.setattr(acceleration, "_autocast_works", lambda device_type, dtype: False)
-    with pytest.raises(ConfigError, match=r"^train.precision 'bf16': this PyTorch \(.*\) cannot autocast to "
-                                          r"bfloat16 on the cpu: use 'fp32'$"):
+    with pytest.raises(
+        ConfigError,
+        match=r"^train.precision 'bf16': this PyTorch \(.*\) cannot autocast to "
+        r"bfloat16 on the cpu: use 'fp32'$",
+    ):
         make(train__precision="bf16")
 
 
@@ -235,8 +268,13 @@ def test_a_loss_that_needs_double_backward_keeps_the_networks_eager_and_says_so(
         experiment = make(loss=loss, train__compile=True, train__steps=2, **dotted)
     warnings = [record for record in caplog.records if record.levelno == logging.WARNING]
     assert len(warnings) == 1
-    assert warnings[0].getMessage().startswith(
-        f"train.compile is off for this run: loss '{loss}' (plugin 'ganframe_extras') needs double backward")
+    assert (
+        warnings[0]
+        .getMessage()
+        .startswith(
+            f"train.compile is off for this run: loss '{loss}' (plugin 'ganframe_extras') needs double backward"
+        )
+    )
     assert all(network._compiled_call_impl is None for network in experiment.networks.values())
     experiment.fit()  # the penalty trains, eagerly
 
@@ -272,11 +310,15 @@ def spy_draws(experiment: Experiment) -> list[tuple[str, torch.Tensor]]:
     return seen
 
 
-@pytest.mark.parametrize("options", [
-    {},
-    # G first, so G's feature-matching loss reads the previous round's last real batch; two D steps
-    {"strategy.order": "g-first", "strategy.d_steps": 2, "loss": "feature-matching", "train.lr_decay": "linear"},
-], ids=["alternating", "g-first-feature-matching"])
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        # G first, so G's feature-matching loss reads the previous round's last real batch; two D steps
+        {"strategy.order": "g-first", "strategy.d_steps": 2, "loss": "feature-matching", "train.lr_decay": "linear"},
+    ],
+    ids=["alternating", "g-first-feature-matching"],
+)
 def test_buffered_rounds_match_eager_ones_bit_for_bit_and_draw_in_the_same_order(make, stand_in, caplog, options):
     dotted = {key.replace(".", "__"): value for key, value in options.items()}
     kept = KeepTensors()
@@ -305,15 +347,23 @@ def test_a_buffered_run_resumes_bit_for_bit(make, plugins, stand_in, tmp_path):
     assert_identical(resumed, whole)
 
 
-@pytest.mark.parametrize(("strategy", "options", "reason"), [
-    ("declared", {}, "strategy 'declared' (plugin 'extra-2-Strategies') declares capturable = False"),
-    ("rolls-back", {}, "the round uses trainer.rollback, which replaces tensors between rounds"),
-    ("varying", {}, "the round's draws change from round to round"),
-    ("alternating", {"train.precision": "fp16"}, "train.precision 'fp16' checks every step's gradients"),
-    ("alternating", {"train.compile": "reduce-overhead"}, "train.compile 'reduce-overhead' makes CUDA graphs of its own"),
-])
-def test_a_round_that_cannot_be_captured_runs_eagerly_with_one_warning(make, stand_in, caplog, strategy, options,
-                                                                        reason):
+@pytest.mark.parametrize(
+    ("strategy", "options", "reason"),
+    [
+        ("declared", {}, "strategy 'declared' (plugin 'extra-2-Strategies') declares capturable = False"),
+        ("rolls-back", {}, "the round uses trainer.rollback, which replaces tensors between rounds"),
+        ("varying", {}, "the round's draws change from round to round"),
+        ("alternating", {"train.precision": "fp16"}, "train.precision 'fp16' checks every step's gradients"),
+        (
+            "alternating",
+            {"train.compile": "reduce-overhead"},
+            "train.compile 'reduce-overhead' makes CUDA graphs of its own",
+        ),
+    ],
+)
+def test_a_round_that_cannot_be_captured_runs_eagerly_with_one_warning(
+    make, stand_in, caplog, strategy, options, reason
+):
     dotted = {key.replace(".", "__"): value for key, value in options.items()}
     eager = make(strategy=strategy, train__steps=6, **dotted)
     graphed = make(strategy=strategy, train__steps=6, train__cuda_graph=True, **dotted)
@@ -335,7 +385,8 @@ def test_cuda_graph_on_a_device_without_a_backend_warns_and_trains_eagerly(make,
         graphed.fit()
     assert [record.getMessage() for record in caplog.records] == [
         "train.cuda_graph: training rounds run eagerly, not captured: CUDA graphs need a CUDA device, and this "
-        "run trains on the cpu"]
+        "run trains on the cpu"
+    ]
     assert_identical(graphed, eager)
 
 

@@ -56,8 +56,9 @@ def test_handwritten_loop_trains_exactly_the_preset(case, mnist_options):
     setup, preset = case
     rounds = 3 if setup == "mnist" else 6
     data_dir = mnist_options["data_dir"] if setup == "mnist" else None
-    overrides = ({"data.cache_dir": mnist_options["cache_dir"]}
-                 if setup == "mnist" and "cache_dir" in mnist_options else None)
+    overrides = (
+        {"data.cache_dir": mnist_options["cache_dir"]} if setup == "mnist" and "cache_dir" in mnist_options else None
+    )
     result = equivalence.check(setup, preset, rounds, seed=1, data_dir=data_dir, overrides=overrides)
     assert result.compared and "d_loss" in result.compared and "g_loss" in result.compared
     assert result.initial == 0.0, f"{setup} {preset}: the hand-written networks start from other weights"
@@ -72,8 +73,12 @@ def test_handwritten_loop_has_the_presets_schedule(case, mnist_options):
     import importlib
 
     setup, preset = case
-    config = Experiment.from_setup(setup, preset, device="cpu", overrides={
-        "data.data_dir": mnist_options["data_dir"]} if setup == "mnist" else None).config
+    config = Experiment.from_setup(
+        setup,
+        preset,
+        device="cpu",
+        overrides={"data.data_dir": mnist_options["data_dir"]} if setup == "mnist" else None,
+    ).config
     module = importlib.import_module(f"handwritten.{setup}")
     if setup == "mnist":
         loop = module.Loop(preset, images=torch.zeros(60_000, 28, 28, dtype=torch.uint8))
@@ -103,8 +108,9 @@ def tiny(**overrides) -> dict:
 def test_round_clock_times_the_rounds_only(tmp_path):
     clock = suite.RoundClock()
     started = time.perf_counter()
-    Experiment.from_setup("gaussian", seed=0, steps=7, device="cpu", callbacks=[clock],
-                          overrides=tiny()).fit(tmp_path / "run")
+    Experiment.from_setup("gaussian", seed=0, steps=7, device="cpu", callbacks=[clock], overrides=tiny()).fit(
+        tmp_path / "run"
+    )
     wall = time.perf_counter() - started
     assert clock.rounds == 7
     assert 0 < clock.seconds < wall
@@ -118,11 +124,18 @@ def test_bar_watcher_stops_at_the_bar_and_leaves_evaluations_out():
         calls.append(metrics)
         return len(calls) >= 2  # the second evaluation meets the bar
 
-    bar = suite.Bar("test", ("wasserstein",), met=met, distance=lambda m: m["wasserstein"],
-                    show=lambda m: f"W1 {m['wasserstein']:.3f}")
+    bar = suite.Bar(
+        "test",
+        ("wasserstein",),
+        met=met,
+        distance=lambda m: m["wasserstein"],
+        show=lambda m: f"W1 {m['wasserstein']:.3f}",
+    )
     watcher = suite.BarWatcher(bar, every=3, cap=math.inf)
     options = tiny(**{"train.eval_every": 3, "evaluation.metrics": ["wasserstein"]})
-    experiment = Experiment.from_setup("gaussian", seed=0, steps=30, device="cpu", callbacks=[watcher], overrides=options)
+    experiment = Experiment.from_setup(
+        "gaussian", seed=0, steps=30, device="cpu", callbacks=[watcher], overrides=options
+    )
     experiment.fit()
     assert watcher.met is not None and watcher.met[0] == 6
     assert experiment.step == 6  # stopped after the round that met the bar
@@ -136,11 +149,14 @@ def test_bar_watcher_stops_at_the_bar_and_leaves_evaluations_out():
 
 def test_bar_watcher_stops_at_the_cap_and_reports_the_best_value():
     values = iter([0.5, 0.2, 0.3])
-    bar = suite.Bar("never", ("wasserstein",), met=lambda m: False, distance=lambda m: next(values),
-                    show=lambda m: "shown")
+    bar = suite.Bar(
+        "never", ("wasserstein",), met=lambda m: False, distance=lambda m: next(values), show=lambda m: "shown"
+    )
     watcher = suite.BarWatcher(bar, every=2, cap=0.0)
     options = tiny(**{"train.eval_every": 2, "evaluation.metrics": ["wasserstein"]})
-    experiment = Experiment.from_setup("gaussian", seed=0, steps=20, device="cpu", callbacks=[watcher], overrides=options)
+    experiment = Experiment.from_setup(
+        "gaussian", seed=0, steps=20, device="cpu", callbacks=[watcher], overrides=options
+    )
     experiment.fit()
     assert watcher.capped and watcher.met is None and experiment.step == 2
     cell = suite.BarRun("gaussian", "tutorial", 20, 2, 0.0, watcher).cell()
@@ -155,31 +171,41 @@ def _watcher(met_seconds: float | None, last_seconds: float, capped: bool) -> su
     return watcher
 
 
-@pytest.mark.parametrize("tutorial, ratio, goal", [
-    ((None, 9.0, False), "∞ (tutorial never reaches it)", "met"),
-    ((None, 9.0, True), "> 90× (tutorial capped)", "met"),
-    ((None, 3.0, True), "> 30× (tutorial capped)", "at least 30× shown (cap)"),
-    ((2.0, 2.0, False), "20.0×", "not met"),
-])
+@pytest.mark.parametrize(
+    "tutorial, ratio, goal",
+    [
+        ((None, 9.0, False), "∞ (tutorial never reaches it)", "met"),
+        ((None, 9.0, True), "> 90× (tutorial capped)", "met"),
+        ((None, 3.0, True), "> 30× (tutorial capped)", "at least 30× shown (cap)"),
+        ((2.0, 2.0, False), "20.0×", "not met"),
+    ],
+)
 def test_bars_table_ratio(tutorial, ratio, goal):
     default = suite.BarRun("gaussian", "default", 10, 10, math.inf, _watcher(0.1, 0.1, False))
-    results = {("gaussian", "default"): default,
-               ("gaussian", "tutorial"): suite.BarRun("gaussian", "tutorial", 10, 10, 1.0, _watcher(*tutorial))}
+    results = {
+        ("gaussian", "default"): default,
+        ("gaussian", "tutorial"): suite.BarRun("gaussian", "tutorial", 10, 10, 1.0, _watcher(*tutorial)),
+    }
     row = suite.bars_table(results)[2]
     assert row.startswith("| gaussian | W1 ≤ 0.05")
     assert row.endswith(f"| {ratio} | {goal} |")
 
 
 def test_rounds_table_takes_the_median_of_paired_ratios():
-    result = suite.RoundsResult("even", 100, {
-        "hand-written": [suite.Timing(100, s, 1.0, 2.0) for s in (1.0, 2.0, 1.0)],
-        "ganframe": [suite.Timing(100, s, c, 3.0) for s, c in ((1.1, 1.2), (1.8, 1.1), (1.5, 1.3))],
-        "ganframe, plots off": [suite.Timing(100, 0.9, 0.9, 3.0)] * 3,
-    })
+    result = suite.RoundsResult(
+        "even",
+        100,
+        {
+            "hand-written": [suite.Timing(100, s, 1.0, 2.0) for s in (1.0, 2.0, 1.0)],
+            "ganframe": [suite.Timing(100, s, c, 3.0) for s, c in ((1.1, 1.2), (1.8, 1.1), (1.5, 1.3))],
+            "ganframe, plots off": [suite.Timing(100, 0.9, 0.9, 3.0)] * 3,
+        },
+    )
     assert result.ratios("ganframe") == pytest.approx([1.1, 0.9, 1.5])
     row = suite.rounds_table([result])[2]
-    assert row.startswith("| even | 100 | 10.000 | 15.000 | 1.10 (0.90–1.50) | 1.20 (1.10–1.30) | "
-                          "9.000 | 0.90 (0.45–0.90) |")
+    assert row.startswith(
+        "| even | 100 | 10.000 | 15.000 | 1.10 (0.90–1.50) | 1.20 (1.10–1.30) | 9.000 | 0.90 (0.45–0.90) |"
+    )
     assert "| not met |" in row
 
 
@@ -203,7 +229,8 @@ def test_external_benchmark_is_included_or_named(tmp_path, monkeypatch):
     assert "Hook point" in missing[0] and "benchmarks/extras.py" in missing[0]
     (tmp_path / "startup.py").write_text(
         "import argparse\np = argparse.ArgumentParser()\np.add_argument('--repeats')\np.add_argument('--out')\n"
-        "a = p.parse_args()\nopen(a.out, 'w').write(f'| repeats | {a.repeats} |')\n")
+        "a = p.parse_args()\nopen(a.out, 'w').write(f'| repeats | {a.repeats} |')\n"
+    )
     lines = suite.external("startup", quick=True, log=lambda message: None)
     assert lines[-1] == "| repeats | 1 |"
 

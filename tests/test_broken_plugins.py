@@ -55,8 +55,21 @@ def test_plugins_command_reports_each_broken_plugin_and_exits_zero(with_installe
 
 
 def test_other_commands_warn_once_per_broken_plugin_and_still_work(with_installed, cli, tmp_path):
-    result = cli("train", "gaussian", "--steps", "2", "--device", "cpu", "--quiet", "--out", tmp_path / "run",
-                 "--set", "train.batch_size=16", "--set", "evaluation.samples=200")
+    result = cli(
+        "train",
+        "gaussian",
+        "--steps",
+        "2",
+        "--device",
+        "cpu",
+        "--quiet",
+        "--out",
+        tmp_path / "run",
+        "--set",
+        "train.batch_size=16",
+        "--set",
+        "evaluation.samples=200",
+    )
     assert result.code == 0
     assert result.out.strip() == str(tmp_path / "run")
     warnings = result.err.splitlines()
@@ -105,7 +118,10 @@ def test_registration_errors_of_plugin_objects_are_one_line_each_and_name_the_pl
         "plugin 'extra-1-BadName' registered the noise name 'Bad Name'; names are lower-case letters, "
         "digits, '-', '_' and '.'"
     )
-    assert errors["extra-2-NotCallable"] == "noise 'not-callable' from plugin 'extra-2-NotCallable': factory is not callable"
+    assert (
+        errors["extra-2-NotCallable"]
+        == "noise 'not-callable' from plugin 'extra-2-NotCallable': factory is not callable"
+    )
     assert errors["extra-3-WrongArgument"].startswith("cannot register: ")
     assert "registrar" in errors["extra-3-WrongArgument"]
     assert all("\n" not in error for error in errors.values())

@@ -42,4 +42,5 @@ def test_an_option_that_left_ganframe_is_one_clear_line(old_run, plugins):
         Experiment.load(old_run, plugins=plugins)
     assert str(caught.value) == (
         f"{str(old_run / 'config.toml')!r} was written by ganframe 0.1 with discriminator.batch_input = 'moments', "
-        "an option that moved out of ganframe into the plugin that needed it; see CHANGELOG.md (0.2.0)")
+        "an option that moved out of ganframe into the plugin that needed it; see CHANGELOG.md (0.2.0)"
+    )

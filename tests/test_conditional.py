@@ -42,10 +42,15 @@ class BlobsPlugin:
         register("unlabelled-blobs", lambda config, context: Blobs(labelled=False), description="no labels")
 
 
-BLOBS = {"data": {"name": "blobs"}, "conditional": True, "noise": {"name": "normal", "dim": 2},
-         "generator": {"name": "mlp", "hidden": [32, 32], "optimizer": {"lr": 2e-3, "betas": [0.5, 0.999]}},
-         "discriminator": {"name": "mlp", "hidden": [32, 32], "optimizer": {"lr": 2e-3, "betas": [0.5, 0.999]}},
-         "train": {"steps": 600, "batch_size": 64, "threads": 1}, "device": "cpu"}
+BLOBS = {
+    "data": {"name": "blobs"},
+    "conditional": True,
+    "noise": {"name": "normal", "dim": 2},
+    "generator": {"name": "mlp", "hidden": [32, 32], "optimizer": {"lr": 2e-3, "betas": [0.5, 0.999]}},
+    "discriminator": {"name": "mlp", "hidden": [32, 32], "optimizer": {"lr": 2e-3, "betas": [0.5, 0.999]}},
+    "train": {"steps": 600, "batch_size": 64, "threads": 1},
+    "device": "cpu",
+}
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +87,10 @@ def test_both_networks_see_the_label(trained):
         assert as_zero[0, -2:].tolist() == [1.0, 0.0] and as_one[0, -2:].tolist() == [0.0, 1.0]
         point = torch.tensor([[3.0, 0.0]])
         d = experiment.discriminator
-        right, wrong = d(torch.cat([point, torch.tensor([[0.0, 1.0]])], 1)), d(torch.cat([point, torch.tensor([[1.0, 0.0]])], 1))
+        right, wrong = (
+            d(torch.cat([point, torch.tensor([[0.0, 1.0]])], 1)),
+            d(torch.cat([point, torch.tensor([[1.0, 0.0]])], 1)),
+        )
         # The label reaches D's score through its trained class embedding (zero before training).
         assert right.item() != wrong.item() and d.embed.weight.abs().sum() > 0
 
@@ -91,8 +99,9 @@ def test_the_label_has_no_say_in_d_before_training(plugins):
     d = Experiment.from_dict(BLOBS, plugins=plugins).discriminator
     point = torch.tensor([[3.0, 0.0]])
     with torch.no_grad():
-        assert torch.equal(d(torch.cat([point, torch.tensor([[0.0, 1.0]])], 1)),
-                           d(torch.cat([point, torch.tensor([[1.0, 0.0]])], 1)))
+        assert torch.equal(
+            d(torch.cat([point, torch.tensor([[0.0, 1.0]])], 1)), d(torch.cat([point, torch.tensor([[1.0, 0.0]])], 1))
+        )
 
 
 def test_the_run_keeps_the_condition_and_resamples_the_same(trained, plugins, capsys):
@@ -103,12 +112,15 @@ def test_the_run_keeps_the_condition_and_resamples_the_same(trained, plugins, ca
     assert not torch.equal(loaded.sample(50, labels=1), loaded.sample(50, labels=0))
 
 
-@pytest.mark.parametrize(("labels", "message"), [
-    (2, r"labels must lie in 0\.\.1, got \[2\]"),
-    ([0, 1], r"give one label or one per sample: 2 labels for 3 samples"),
-    (0.5, r"labels must be class numbers 0\.\.1"),
-    (-1, r"labels must lie in 0\.\.1"),
-])
+@pytest.mark.parametrize(
+    ("labels", "message"),
+    [
+        (2, r"labels must lie in 0\.\.1, got \[2\]"),
+        ([0, 1], r"give one label or one per sample: 2 labels for 3 samples"),
+        (0.5, r"labels must be class numbers 0\.\.1"),
+        (-1, r"labels must lie in 0\.\.1"),
+    ],
+)
 def test_bad_labels_are_clear_errors(trained, labels, message):
     experiment, _ = trained
     with pytest.raises(ConfigError, match=message):
@@ -121,8 +133,10 @@ def test_label_tensor_accepts_one_label_or_one_per_sample():
 
 
 def test_conditional_needs_labels_and_logits(plugins):
-    with pytest.raises(ConfigError, match="conditional = true needs a labelled data set .* "
-                                          "data source 'unlabelled-blobs' has no labels"):
+    with pytest.raises(
+        ConfigError,
+        match="conditional = true needs a labelled data set .* data source 'unlabelled-blobs' has no labels",
+    ):
         Experiment.from_dict({**BLOBS, "data": {"name": "unlabelled-blobs"}}, plugins=plugins)
     with pytest.raises(ConfigError, match="conditional = true needs a discriminator that outputs logits"):
         Experiment.from_dict({**BLOBS, "discriminator": {"name": "mlp", "output": "probabilities"}}, plugins=plugins)

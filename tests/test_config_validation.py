@@ -10,10 +10,10 @@ import math
 import os
 import sys
 import time
-import tomllib
 
 import attrs
 import pytest
+import tomllib
 
 from ganframe import ConfigError, Experiment, GanframeError, UnknownNameError
 from ganframe.builtin.noise import UniformNoiseConfig
@@ -57,34 +57,52 @@ def refused(plugins, raw, overrides=None) -> str:
 
 
 # -- 1. infinity and NaN ---------------------------------------------------------------------------
-@pytest.mark.parametrize(("overrides", "message"), [
-    ({"generator.optimizer.lr": math.inf}, "generator.optimizer: lr: must be a finite number, got inf"),
-    ({"discriminator.optimizer.lr": math.nan}, "discriminator.optimizer: lr: must be a finite number, got nan"),
-    ({"generator.optimizer.eps": math.inf}, "generator.optimizer: eps: must be a finite number, got inf"),
-    ({"generator.optimizer.betas": [0.5, math.nan]}, "generator.optimizer: betas: must be a finite number, got nan"),
-    ({"generator.optimizer.name": "rmsprop", "generator.optimizer.eps": math.inf},
-     "generator.optimizer: eps: must be a finite number, got inf"),
-    ({"data.std": math.inf}, "data: std: must be a finite number, got inf"),
-    ({"data.mean": math.nan}, "data: mean: must be a finite number, got nan"),
-    ({"data.mean": -math.inf}, "data: mean: must be a finite number, got -inf"),
-    ({"data.mean": 1e300 * 1e10}, "data: mean: must be a finite number, got inf"),
-    # whole numbers are 64-bit in TOML, whatever the option
-    ({"data.mean": 2**64}, "data: mean: a whole number must be between -9223372036854775808 and "
-                           "9223372036854775807 (write a larger number as a float, such as 1e20), got 18446744073709551616"),
-    ({"generator.negative_slope": -2**63 - 1}, "generator: negative_slope: a whole number must be between "
-                                                "-9223372036854775808 and 9223372036854775807 (write a larger number as "
-                                                "a float, such as 1e20), got -9223372036854775809"),
-    ({"generator.negative_slope": math.nan}, "generator: negative_slope: must be a finite number, got nan"),
-    ({"discriminator.negative_slope": math.inf}, "discriminator: negative_slope: must be a finite number, got inf"),
-    ({"generator.init_std": math.inf}, "generator: init_std: must be a finite number, got inf"),
-    ({"noise": "uniform", "noise.low": -math.inf}, "noise: low: must be a finite number, got -inf"),
-    ({"noise": "uniform", "noise.high": math.inf}, "noise: high: must be a finite number, got inf"),
-    ({"noise": "uniform", "noise.low": -1e308, "noise.high": 1e308},
-     "noise: 'high' - 'low' must be a finite number, got 1e+308 - -1e+308"),
-    ({"discriminator.extras": [{"name": "instance-noise", "std": math.inf}]},
-     "discriminator.extras[0]: std: must be a finite number, got inf"),
-    ({"loss": "wasserstein", "loss.clip": math.nan}, "loss: clip: must be a finite number, got nan"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"generator.optimizer.lr": math.inf}, "generator.optimizer: lr: must be a finite number, got inf"),
+        ({"discriminator.optimizer.lr": math.nan}, "discriminator.optimizer: lr: must be a finite number, got nan"),
+        ({"generator.optimizer.eps": math.inf}, "generator.optimizer: eps: must be a finite number, got inf"),
+        (
+            {"generator.optimizer.betas": [0.5, math.nan]},
+            "generator.optimizer: betas: must be a finite number, got nan",
+        ),
+        (
+            {"generator.optimizer.name": "rmsprop", "generator.optimizer.eps": math.inf},
+            "generator.optimizer: eps: must be a finite number, got inf",
+        ),
+        ({"data.std": math.inf}, "data: std: must be a finite number, got inf"),
+        ({"data.mean": math.nan}, "data: mean: must be a finite number, got nan"),
+        ({"data.mean": -math.inf}, "data: mean: must be a finite number, got -inf"),
+        ({"data.mean": 1e300 * 1e10}, "data: mean: must be a finite number, got inf"),
+        # whole numbers are 64-bit in TOML, whatever the option
+        (
+            {"data.mean": 2**64},
+            "data: mean: a whole number must be between -9223372036854775808 and "
+            "9223372036854775807 (write a larger number as a float, such as 1e20), got 18446744073709551616",
+        ),
+        (
+            {"generator.negative_slope": -(2**63) - 1},
+            "generator: negative_slope: a whole number must be between "
+            "-9223372036854775808 and 9223372036854775807 (write a larger number as "
+            "a float, such as 1e20), got -9223372036854775809",
+        ),
+        ({"generator.negative_slope": math.nan}, "generator: negative_slope: must be a finite number, got nan"),
+        ({"discriminator.negative_slope": math.inf}, "discriminator: negative_slope: must be a finite number, got inf"),
+        ({"generator.init_std": math.inf}, "generator: init_std: must be a finite number, got inf"),
+        ({"noise": "uniform", "noise.low": -math.inf}, "noise: low: must be a finite number, got -inf"),
+        ({"noise": "uniform", "noise.high": math.inf}, "noise: high: must be a finite number, got inf"),
+        (
+            {"noise": "uniform", "noise.low": -1e308, "noise.high": 1e308},
+            "noise: 'high' - 'low' must be a finite number, got 1e+308 - -1e+308",
+        ),
+        (
+            {"discriminator.extras": [{"name": "instance-noise", "std": math.inf}]},
+            "discriminator.extras[0]: std: must be a finite number, got inf",
+        ),
+        ({"loss": "wasserstein", "loss.clip": math.nan}, "loss: clip: must be a finite number, got nan"),
+    ],
+)
 def test_infinity_and_nan_are_refused_for_every_float_option(every_plugin, tiny, overrides, message):
     assert refused(every_plugin, tiny, overrides) == message
 
@@ -92,11 +110,14 @@ def test_infinity_and_nan_are_refused_for_every_float_option(every_plugin, tiny,
 def test_ranges_still_apply_to_finite_values(plugins, tiny):
     assert refused(plugins, tiny, {"generator.optimizer.eps": 0}) == "generator.optimizer: 'eps' must be > 0, got 0.0"
     assert refused(plugins, tiny, {"noise": "uniform", "noise.low": 2, "noise.high": 2}) == (
-        "noise: 'high' (2.0) must be greater than 'low' (2.0)")
+        "noise: 'high' (2.0) must be greater than 'low' (2.0)"
+    )
     assert refused(plugins, tiny, {"generator.optimizer.name": "sgd", "generator.optimizer.momentum": 1.0}) == (
-        "generator.optimizer: 'momentum' must be below 1, got 1.0")
+        "generator.optimizer: 'momentum' must be below 1, got 1.0"
+    )
     assert refused(plugins, tiny, {"generator.optimizer.name": "rmsprop", "generator.optimizer.alpha": 1.5}) == (
-        "generator.optimizer: 'alpha' must be below 1, got 1.5")
+        "generator.optimizer: 'alpha' must be below 1, got 1.5"
+    )
 
 
 def test_configs_built_in_python_refuse_infinity_too():
@@ -109,31 +130,51 @@ def test_configs_built_in_python_refuse_infinity_too():
 def test_cli_refuses_an_infinite_learning_rate(cli, assert_usage_error, tmp_path):
     out = tmp_path / "run"
     for value in ("inf", "nan", "-inf"):
-        line = assert_usage_error(cli("train", "gaussian", "--steps", "3", "--out", out, "--device", "cpu",
-                                      "--quiet", "--set", f"generator.optimizer.lr={value}"))
+        line = assert_usage_error(
+            cli(
+                "train",
+                "gaussian",
+                "--steps",
+                "3",
+                "--out",
+                out,
+                "--device",
+                "cpu",
+                "--quiet",
+                "--set",
+                f"generator.optimizer.lr={value}",
+            )
+        )
         assert line == f"ganframe: error: generator.optimizer: lr: must be a finite number, got {value}"
     assert not out.exists()
 
 
 # -- 2. limits on counts and sizes ------------------------------------------------------------------
-@pytest.mark.parametrize(("key", "value", "message"), [
-    ("train.batch_size", BIG, f"train: 'batch_size' must be at most 1000000, got {BIG}"),
-    ("train.batch_size", 1_000_001, "train: 'batch_size' must be at most 1000000, got 1000001"),
-    ("train.threads", BIG, f"train: 'threads' must be at most 1024, got {BIG}"),
-    ("train.steps", BIG, f"train: 'steps' must be at most 1000000000000, got {BIG}"),
-    ("train.steps", 2**63, f"train: 'steps' must be at most 1000000000000, got {2**63}"),
-    ("train.log_every", BIG, f"train: 'log_every' must be at most 1000000000000, got {BIG}"),
-    ("train.eval_every", BIG, f"train: 'eval_every' must be at most 1000000000000, got {BIG}"),
-    ("train.checkpoint_every", BIG, f"train: 'checkpoint_every' must be at most 1000000000000, got {BIG}"),
-    ("logging.snapshots", 2**63, f"logging: 'snapshots' must be at most 10000, got {2**63}"),
-    ("evaluation.samples", 10**12, "evaluation: 'samples' must be at most 10000000, got 1000000000000"),
-    ("noise.dim", BIG, f"noise: 'dim' must be at most 1000000, got {BIG}"),
-    ("generator.hidden", [10_000_000_000], "generator: 'hidden' sizes must be at most 1000000, got [10000000000]"),
-    ("discriminator.outputs", BIG, f"discriminator: 'outputs' must be at most 1000000, got {BIG}"),
-    ("discriminator.minibatch_kernels", BIG, f"discriminator: 'minibatch_kernels' must be at most 1000000, got {BIG}"),
-    ("strategy.d_steps", BIG, f"strategy: 'd_steps' must be at most 10000, got {BIG}"),
-    ("seed", BIG, f"'seed' must be at most {MAX_INT}, got {BIG}"),
-])
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("train.batch_size", BIG, f"train: 'batch_size' must be at most 1000000, got {BIG}"),
+        ("train.batch_size", 1_000_001, "train: 'batch_size' must be at most 1000000, got 1000001"),
+        ("train.threads", BIG, f"train: 'threads' must be at most 1024, got {BIG}"),
+        ("train.steps", BIG, f"train: 'steps' must be at most 1000000000000, got {BIG}"),
+        ("train.steps", 2**63, f"train: 'steps' must be at most 1000000000000, got {2**63}"),
+        ("train.log_every", BIG, f"train: 'log_every' must be at most 1000000000000, got {BIG}"),
+        ("train.eval_every", BIG, f"train: 'eval_every' must be at most 1000000000000, got {BIG}"),
+        ("train.checkpoint_every", BIG, f"train: 'checkpoint_every' must be at most 1000000000000, got {BIG}"),
+        ("logging.snapshots", 2**63, f"logging: 'snapshots' must be at most 10000, got {2**63}"),
+        ("evaluation.samples", 10**12, "evaluation: 'samples' must be at most 10000000, got 1000000000000"),
+        ("noise.dim", BIG, f"noise: 'dim' must be at most 1000000, got {BIG}"),
+        ("generator.hidden", [10_000_000_000], "generator: 'hidden' sizes must be at most 1000000, got [10000000000]"),
+        ("discriminator.outputs", BIG, f"discriminator: 'outputs' must be at most 1000000, got {BIG}"),
+        (
+            "discriminator.minibatch_kernels",
+            BIG,
+            f"discriminator: 'minibatch_kernels' must be at most 1000000, got {BIG}",
+        ),
+        ("strategy.d_steps", BIG, f"strategy: 'd_steps' must be at most 10000, got {BIG}"),
+        ("seed", BIG, f"'seed' must be at most {MAX_INT}, got {BIG}"),
+    ],
+)
 def test_counts_and_sizes_have_limits_named_in_the_message(plugins, tiny, key, value, message):
     assert refused(plugins, tiny, {key: value}) == message
 
@@ -141,10 +182,13 @@ def test_counts_and_sizes_have_limits_named_in_the_message(plugins, tiny, key, v
 def test_a_network_too_large_to_allocate_is_refused_before_it_is(plugins, tiny):
     started = time.perf_counter()
     message = refused(plugins, tiny, {"generator.hidden": [1_000_000, 1_000_000]})
-    assert message == ("generator: layers of sizes [2, 1000000, 1000000, 1] would have 1000005000001 parameters; "
-                       "a network may have at most 1000000000")
+    assert message == (
+        "generator: layers of sizes [2, 1000000, 1000000, 1] would have 1000005000001 parameters; "
+        "a network may have at most 1000000000"
+    )
     assert refused(plugins, tiny, {"networks.encoder": {"name": "mlp", "hidden": [1_000_000, 1_000_000]}}).startswith(
-        "networks.encoder: layers of sizes [1, 1000000, 1000000, 2] would have ")
+        "networks.encoder: layers of sizes [1, 1000000, 1000000, 2] would have "
+    )
     assert time.perf_counter() - started < 10
 
 
@@ -163,8 +207,21 @@ def test_an_option_without_a_limit_still_fits_in_64_bits():
 
 def test_cli_refuses_a_batch_size_past_64_bits(cli, assert_usage_error, tmp_path):
     for key in ("train.batch_size", "train.threads"):
-        line = assert_usage_error(cli("train", "gaussian", "--steps", "3", "--out", tmp_path / "run", "--quiet",
-                                      "--device", "cpu", "--set", f"{key}={BIG}"))
+        line = assert_usage_error(
+            cli(
+                "train",
+                "gaussian",
+                "--steps",
+                "3",
+                "--out",
+                tmp_path / "run",
+                "--quiet",
+                "--device",
+                "cpu",
+                "--set",
+                f"{key}={BIG}",
+            )
+        )
         assert line.startswith(f"ganframe: error: train: '{key.split('.')[1]}' must be at most ")
         assert line.endswith(f", got {BIG}")
 
@@ -178,8 +235,19 @@ def test_snapshots_never_iterate_past_the_steps():
 
 
 def test_many_snapshots_and_few_steps_train_at_once(cli, tiny_cli, tmp_path):
-    result = cli("train", "gaussian", "--steps", "3", "--out", tmp_path / "run", *tiny_cli,
-                 "--set", "logging.snapshots=10000", "--set", "logging.report=false")
+    result = cli(
+        "train",
+        "gaussian",
+        "--steps",
+        "3",
+        "--out",
+        tmp_path / "run",
+        *tiny_cli,
+        "--set",
+        "logging.snapshots=10000",
+        "--set",
+        "logging.report=false",
+    )
     assert result.code == 0, result.err
 
 
@@ -202,7 +270,8 @@ def test_show_a_component_with_limits(cli):
 
 def test_one_activation_per_hidden_layer(plugins, tiny):
     assert refused(plugins, tiny, {"generator.hidden": [8, 8], "generator.activation": ["elu"]}) == (
-        "generator: 'activation' names 1 activations for 2 hidden layers; give one name, or one per hidden layer")
+        "generator: 'activation' names 1 activations for 2 hidden layers; give one name, or one per hidden layer"
+    )
 
 
 # -- 3. presets --------------------------------------------------------------------------------------
@@ -218,14 +287,18 @@ def test_an_unknown_or_empty_preset_lists_the_presets(plugins, preset):
 def test_a_preset_is_named_by_a_string(plugins, preset):
     with pytest.raises(ConfigError, match=r"^'preset' must be a string, the name of a preset, got "):
         Experiment.from_dict({"setup": "gaussian", "preset": preset}, plugins=plugins)
-    with pytest.raises(ConfigError, match=r"^a preset of setup 'gaussian' is named by a string, got .*; "
-                                          r"available: default, tutorial, tutorial-moments$"):
+    with pytest.raises(
+        ConfigError,
+        match=r"^a preset of setup 'gaussian' is named by a string, got .*; "
+        r"available: default, tutorial, tutorial-moments$",
+    ):
         plugins.registry.setup("gaussian").preset(preset)
 
 
 def test_cli_refuses_an_empty_preset(cli, assert_usage_error, tmp_path):
-    line = assert_usage_error(cli("train", "gaussian", "--preset", "", "--steps", "1", "--out", tmp_path / "r",
-                                  "--quiet", "--device", "cpu"))
+    line = assert_usage_error(
+        cli("train", "gaussian", "--preset", "", "--steps", "1", "--out", tmp_path / "r", "--quiet", "--device", "cpu")
+    )
     assert line.endswith("available: default, tutorial, tutorial-moments")
 
 
@@ -239,39 +312,64 @@ def test_a_preset_override_chooses_the_preset(every_plugin):
 
 
 def test_a_setup_override_chooses_the_setup(every_plugin):
-    experiment = Experiment.from_dict({"setup": "gaussian"}, overrides={"setup": "even", "train.steps": 2},
-                                      plugins=every_plugin)
+    experiment = Experiment.from_dict(
+        {"setup": "gaussian"}, overrides={"setup": "even", "train.steps": 2}, plugins=every_plugin
+    )
     assert (experiment.config.setup, experiment.config.preset, experiment.config.data.name) == (
-        "even", "default", "even-numbers")
+        "even",
+        "default",
+        "even-numbers",
+    )
     experiment = Experiment.from_dict({}, overrides={"setup": "gaussian", "preset": "tutorial"}, plugins=every_plugin)
     assert (experiment.config.setup, experiment.config.preset) == ("gaussian", "tutorial")
 
 
 def test_a_preset_needs_a_setup(plugins, tiny):
     assert refused(plugins, tiny, {"preset": "tutorial"}) == (
-        "preset 'tutorial' needs a setup: name one with setup = NAME (see 'ganframe list setups')")
+        "preset 'tutorial' needs a setup: name one with setup = NAME (see 'ganframe list setups')"
+    )
 
 
-@pytest.mark.parametrize(("key", "value", "start"), [
-    ("setup", "nope", "unknown setup 'nope'; "),
-    ("preset", "nope", "unknown preset of setup 'gaussian' 'nope'; "),
-    ("setup", "3", "'setup' must be a string, the name of a setup, got 3"),
-    ("setup", "", "cannot read '' as a value"),
-    ("preset", "[1]", "'preset' must be a string, the name of a preset, got [1]"),
-])
+@pytest.mark.parametrize(
+    ("key", "value", "start"),
+    [
+        ("setup", "nope", "unknown setup 'nope'; "),
+        ("preset", "nope", "unknown preset of setup 'gaussian' 'nope'; "),
+        ("setup", "3", "'setup' must be a string, the name of a setup, got 3"),
+        ("setup", "", "cannot read '' as a value"),
+        ("preset", "[1]", "'preset' must be a string, the name of a preset, got [1]"),
+    ],
+)
 def test_cli_unknown_setup_or_preset_override_is_one_line(cli, assert_usage_error, tmp_path, key, value, start):
     out = tmp_path / "run"
-    line = assert_usage_error(cli("train", "gaussian", "--steps", "1", "--out", out, "--quiet", "--device", "cpu",
-                                  "--set", f"{key}={value}"))
+    line = assert_usage_error(
+        cli("train", "gaussian", "--steps", "1", "--out", out, "--quiet", "--device", "cpu", "--set", f"{key}={value}")
+    )
     assert line.startswith(f"ganframe: error: {start}")
     assert not out.exists()
 
 
 def test_cli_preset_override_is_what_the_run_records_and_uses(cli, tmp_path):
     out = tmp_path / "run"
-    result = cli("train", "gaussian", "--steps", "1", "--out", out, "--quiet", "--device", "cpu",
-                 "--set", "preset=tutorial-moments", "--set", "evaluation.samples=200",
-                 "--set", "logging.plots=false", "--set", "logging.report=false")
+    result = cli(
+        "train",
+        "gaussian",
+        "--steps",
+        "1",
+        "--out",
+        out,
+        "--quiet",
+        "--device",
+        "cpu",
+        "--set",
+        "preset=tutorial-moments",
+        "--set",
+        "evaluation.samples=200",
+        "--set",
+        "logging.plots=false",
+        "--set",
+        "logging.report=false",
+    )
     assert result.code == 0, result.err
     config = tomllib.loads((out / "config.toml").read_text())
     assert (config["setup"], config["preset"]) == ("gaussian", "tutorial-moments")
@@ -282,9 +380,16 @@ def test_cli_preset_override_is_what_the_run_records_and_uses(cli, tmp_path):
 
 
 # -- 5. every spelling of naming a component means the same ----------------------------------------------
-SPELLED = {"noise": "noise", "loss": "losses", "strategy": "strategies", "generator": "generators",
-           "discriminator": "discriminators", "generator.optimizer": "optimizers",
-           "discriminator.optimizer": "optimizers", "data": "data-sources"}
+SPELLED = {
+    "noise": "noise",
+    "loss": "losses",
+    "strategy": "strategies",
+    "generator": "generators",
+    "discriminator": "discriminators",
+    "generator.optimizer": "optimizers",
+    "discriminator.optimizer": "optimizers",
+    "data": "data-sources",
+}
 
 
 def _nested(key: str, value):
@@ -326,15 +431,21 @@ def test_every_spelling_of_naming_a_component_resolves_the_same(every_plugin, se
 
 def test_options_set_with_a_new_name_apply_whatever_their_order():
     raw = {"discriminator": {"name": "mlp", "optimizer": {"name": "adam", "betas": [0.5, 0.9], "lr": 0.5}}}
-    for overrides in ({"discriminator.optimizer": "sgd", "discriminator.optimizer.lr": 0.1},
-                      {"discriminator.optimizer.lr": 0.1, "discriminator.optimizer": "sgd"},
-                      {"discriminator.optimizer.lr": 0.1, "discriminator.optimizer": {"name": "sgd"}},
-                      {"discriminator.optimizer.lr": 0.1, "discriminator.optimizer.name": "sgd"}):
+    for overrides in (
+        {"discriminator.optimizer": "sgd", "discriminator.optimizer.lr": 0.1},
+        {"discriminator.optimizer.lr": 0.1, "discriminator.optimizer": "sgd"},
+        {"discriminator.optimizer.lr": 0.1, "discriminator.optimizer": {"name": "sgd"}},
+        {"discriminator.optimizer.lr": 0.1, "discriminator.optimizer.name": "sgd"},
+    ):
         out = apply_overrides(raw, overrides)
         assert out["discriminator"]["optimizer"] == {"name": "sgd", "lr": 0.1}, overrides
     # naming the component a table already names keeps its options, however it is spelled
-    for overrides in ({"discriminator.optimizer": "adam"}, {"discriminator.optimizer.name": "adam"},
-                      {"discriminator": "mlp"}, {"discriminator": {"name": "mlp"}}):
+    for overrides in (
+        {"discriminator.optimizer": "adam"},
+        {"discriminator.optimizer.name": "adam"},
+        {"discriminator": "mlp"},
+        {"discriminator": {"name": "mlp"}},
+    ):
         assert apply_overrides(raw, overrides) == raw, overrides
     # a section left without a name names its default component
     assert apply_overrides({"noise": {"dim": 3}}, {"noise": "normal"}) == {"noise": {"dim": 3, "name": "normal"}}
@@ -345,8 +456,21 @@ def test_cli_renames_an_optimizer_either_way_with_the_same_result(cli, tiny_cli,
     configs = []
     for index, item in enumerate(["discriminator.optimizer.name=sgd", "discriminator.optimizer=sgd"]):
         out = tmp_path / f"run{index}"
-        result = cli("train", "gaussian", "--steps", "2", "--out", out, *tiny_cli, "--set", item,
-                     "--set", "logging.plots=false", "--set", "logging.report=false")
+        result = cli(
+            "train",
+            "gaussian",
+            "--steps",
+            "2",
+            "--out",
+            out,
+            *tiny_cli,
+            "--set",
+            item,
+            "--set",
+            "logging.plots=false",
+            "--set",
+            "logging.report=false",
+        )
         assert result.code == 0, result.err
         configs.append(tomllib.loads((out / "config.toml").read_text()))
     assert configs[0] == configs[1]
@@ -355,12 +479,15 @@ def test_cli_renames_an_optimizer_either_way_with_the_same_result(cli, tiny_cli,
 
 
 # -- 6. config files and --set values ---------------------------------------------------------------------
-@pytest.mark.parametrize("text", [
-    "a = " + "[" * 5000 + "]" * 5000,
-    "x = " + "{a=" * 3000 + "1" + "}" * 3000,
-    "x = " + "[" * (MAX_NESTING + 1) + "]" * (MAX_NESTING + 1),
-    "[" + ".".join(["a"] * (MAX_NESTING + 1)) + "]\nb = 1\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a = " + "[" * 5000 + "]" * 5000,
+        "x = " + "{a=" * 3000 + "1" + "}" * 3000,
+        "x = " + "[" * (MAX_NESTING + 1) + "]" * (MAX_NESTING + 1),
+        "[" + ".".join(["a"] * (MAX_NESTING + 1)) + "]\nb = 1\n",
+    ],
+)
 def test_a_config_nested_too_deeply_is_refused(tmp_path, text):
     path = tmp_path / "deep.toml"
     path.write_text(text)
@@ -385,8 +512,11 @@ def test_a_huge_config_file_is_refused(tmp_path):
     path = tmp_path / "huge.toml"
     with path.open("wb") as handle:
         handle.truncate(MAX_CONFIG_BYTES + 1)  # sparse: quick to make
-    with pytest.raises(ConfigError, match=rf"^config file '.*huge.toml' is too large: a config file may have at "
-                                          rf"most {MAX_CONFIG_BYTES} bytes$"):
+    with pytest.raises(
+        ConfigError,
+        match=rf"^config file '.*huge.toml' is too large: a config file may have at "
+        rf"most {MAX_CONFIG_BYTES} bytes$",
+    ):
         read_toml(path)
 
 
@@ -426,9 +556,12 @@ def test_cli_config_errors_are_one_line(cli, assert_usage_error, tmp_path):
     deep.write_text("a = " + "[" * 5000 + "]" * 5000)
     latin = tmp_path / "latin.toml"
     latin.write_bytes(b"\xff\xfe")
-    for path, tail in ((deep, "is nested too deeply: at most 64 levels of tables and lists"),
-                       (latin, "is not UTF-8 text (byte 0xff at offset 0)"),
-                       ("/dev/zero", "is not a regular file or a pipe"), (tmp_path, "is a directory")):
+    for path, tail in (
+        (deep, "is nested too deeply: at most 64 levels of tables and lists"),
+        (latin, "is not UTF-8 text (byte 0xff at offset 0)"),
+        ("/dev/zero", "is not a regular file or a pipe"),
+        (tmp_path, "is a directory"),
+    ):
         line = assert_usage_error(cli("train", "--config", path, "--steps", "1", "--quiet", "--out", tmp_path / "r"))
         assert line == f"ganframe: error: config file {str(path)!r} {tail}"
 
@@ -442,8 +575,11 @@ def test_a_set_value_nested_too_deeply_is_refused():
 
 
 def test_a_set_value_is_one_value():
-    with pytest.raises(ConfigError, match=r"^cannot read '3\\n\[train\]\\nsteps = 5' as a value: it holds more "
-                                          r"than one; give one value per --set$"):
+    with pytest.raises(
+        ConfigError,
+        match=r"^cannot read '3\\n\[train\]\\nsteps = 5' as a value: it holds more "
+        r"than one; give one value per --set$",
+    ):
         parse_value("3\n[train]\nsteps = 5")
     assert parse_value("[1,\n2]") == [1, 2]
 
@@ -455,12 +591,17 @@ def test_a_config_dict_nested_too_deeply_or_in_itself_is_refused(plugins, tiny):
         node["a"] = {}
         node = node["a"]
     assert refused(plugins, {**tiny, "data": {**tiny["data"], "x": deep}}) == (
-        "the config is nested too deeply: at most 64 levels of tables and lists")
+        "the config is nested too deeply: at most 64 levels of tables and lists"
+    )
     loop: dict = {}
     loop["loop"] = loop
-    assert refused(plugins, {**tiny, "train": loop}) == "the config is nested too deeply: at most 64 levels of tables and lists"
+    assert (
+        refused(plugins, {**tiny, "train": loop})
+        == "the config is nested too deeply: at most 64 levels of tables and lists"
+    )
     assert refused(plugins, {"setup": "gaussian"}, {"data.x": deep}) == (
-        "the value of data.x is nested too deeply: at most 64 levels of tables and lists")
+        "the value of data.x is nested too deeply: at most 64 levels of tables and lists"
+    )
 
 
 # -- 7. wrong types anywhere ----------------------------------------------------------------------------
@@ -468,7 +609,7 @@ WRONG_TYPES = [
     ('[train]\nsteps = "ten"', "train: steps: expected int, got 'ten'"),
     ("generator = 3", "[generator] must be a table, got 3"),
     ("networks = 5", "[networks] must be a table of roles such as [networks.encoder], got 5"),
-    ('networks = { encoder = 5 }', "[networks.encoder] must be a table, got 5"),
+    ("networks = { encoder = 5 }", "[networks.encoder] must be a table, got 5"),
     ('[evaluation]\nmetrics = "x"', "evaluation: metrics: expected a list, got 'x'"),
     ("[evaluation]\nmetrics = [1]", "evaluation: metrics: expected str, got 1"),
     ('[data]\nname = ["a"]', "data.name must be a string, got ['a']"),
@@ -510,13 +651,24 @@ def test_cli_wrong_types_in_a_config_file_are_exit_2(cli, assert_usage_error, tm
     assert not (tmp_path / "run").exists()
 
 
-@pytest.mark.parametrize(("raw", "overrides", "message"), [
-    (3, None, "a config must be a table of sections, got int"),
-    ({"setup": "gaussian"}, ["train.steps"], "overrides must be a dict of dotted keys, got list"),
-    ({"setup": "gaussian"}, {"train..steps": 3}, "an override's key is a dotted name such as train.steps, got 'train..steps'"),
-    ({"setup": "gaussian"}, {3: 3}, "an override's key is a dotted name such as train.steps, got 3"),
-    ({"setup": "gaussian"}, {"train.steps.x": 3}, "cannot set train.steps.x: train.steps is a value (5000), not a section"),
-])
+@pytest.mark.parametrize(
+    ("raw", "overrides", "message"),
+    [
+        (3, None, "a config must be a table of sections, got int"),
+        ({"setup": "gaussian"}, ["train.steps"], "overrides must be a dict of dotted keys, got list"),
+        (
+            {"setup": "gaussian"},
+            {"train..steps": 3},
+            "an override's key is a dotted name such as train.steps, got 'train..steps'",
+        ),
+        ({"setup": "gaussian"}, {3: 3}, "an override's key is a dotted name such as train.steps, got 3"),
+        (
+            {"setup": "gaussian"},
+            {"train.steps.x": 3},
+            "cannot set train.steps.x: train.steps is a value (5000), not a section",
+        ),
+    ],
+)
 def test_wrong_types_through_the_python_api_are_config_errors(plugins, raw, overrides, message):
     assert refused(plugins, raw, overrides) == message
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import torch
 
 
-
 def weights(experiment) -> list[torch.Tensor]:
-    return [t.detach().clone() for net in (experiment.generator, experiment.discriminator)
-            for t in net.state_dict().values()]
+    return [
+        t.detach().clone()
+        for net in (experiment.generator, experiment.discriminator)
+        for t in net.state_dict().values()
+    ]
 
 
 def all_equal(a: list[torch.Tensor], b: list[torch.Tensor]) -> bool:

@@ -36,7 +36,9 @@ def test_a_builtin_plugin_is_disabled_by_its_module_name():
 
 def test_environment_variable_is_read_as_a_comma_separated_list(monkeypatch):
     assert disabled_from_environment({DISABLE_ENV: " gaussian, ,ganframe.builtin.metrics ,"}) == {
-        "gaussian", "ganframe.builtin.metrics"}
+        "gaussian",
+        "ganframe.builtin.metrics",
+    }
     monkeypatch.setenv(DISABLE_ENV, "gaussian,ganframe.builtin.metrics")
     plugins = load_plugins()
     assert not {"gaussian", "ganframe.builtin.metrics"} & loaded(plugins)
@@ -87,8 +89,9 @@ def test_other_commands_warn_about_a_name_that_matched_no_plugin(cli):
     # Probably a typo: the plugin the user meant to switch off is still loaded.
     listing = cli("--disable-plugin", "gausian", "list", "setups")
     assert listing.code == 0
-    assert listing.err == ("ganframe: warning: cannot disable 'gausian': no plugin has that name "
-                           "(see 'ganframe plugins')\n")
+    assert listing.err == (
+        "ganframe: warning: cannot disable 'gausian': no plugin has that name (see 'ganframe plugins')\n"
+    )
     assert "gaussian" in listing.out
 
 

@@ -20,7 +20,10 @@ def ddp_run(tmp_path_factory):
     env["OMP_NUM_THREADS"] = "1"
     completed = subprocess.run(
         [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", str(WORKER), str(out)],
-        capture_output=True, text=True, timeout=300, env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
     results = [json.loads((out / f"rank-{rank}.json").read_text()) for rank in (0, 1)]

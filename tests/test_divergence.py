@@ -8,8 +8,7 @@ import pytest
 import torch
 
 import ganframe
-from ganframe import DivergedError, Experiment
-from ganframe import checkpoint
+from ganframe import DivergedError, Experiment, checkpoint
 from ganframe.testing import fresh_plugins
 
 
@@ -59,9 +58,12 @@ def poisoned(tiny: dict, after: int, **train) -> dict:
 def test_nan_data_stops_the_run_at_that_step_and_keeps_the_last_good_checkpoint(poison_plugins, tiny, tmp_path):
     run, good = tmp_path / "run", tmp_path / "good"
     config = poisoned(tiny, after=5, steps=10, checkpoint_every=2)
-    with pytest.raises(DivergedError, match=r"training diverged at step 6: d_loss, g_loss are not finite and so are "
-                                            r"the weights of the generator and discriminator; "
-                                            r"the last good checkpoint is kept in"):
+    with pytest.raises(
+        DivergedError,
+        match=r"training diverged at step 6: d_loss, g_loss are not finite and so are "
+        r"the weights of the generator and discriminator; "
+        r"the last good checkpoint is kept in",
+    ):
         Experiment.from_dict(config, plugins=poison_plugins).fit(run)
     saved = checkpoint_state(run)
     assert saved["step"] == 4
@@ -73,7 +75,9 @@ def test_nan_data_stops_the_run_at_that_step_and_keeps_the_last_good_checkpoint(
 
 
 def test_divergence_before_any_checkpoint_says_so(poison_plugins, tiny, tmp_path):
-    with pytest.raises(DivergedError, match="step 1: d_loss, g_loss are not finite.*; no checkpoint had been written yet"):
+    with pytest.raises(
+        DivergedError, match="step 1: d_loss, g_loss are not finite.*; no checkpoint had been written yet"
+    ):
         Experiment.from_dict(poisoned(tiny, after=0), plugins=poison_plugins).fit(tmp_path / "run")
     assert not (tmp_path / "run" / "checkpoints" / "last.pt").exists()
 
@@ -94,7 +98,9 @@ def test_the_guard_can_be_disabled_but_no_nan_checkpoint_is_ever_written(poison_
     plugins = fresh_plugins(ganframe_gaussian, PoisonPlugin(), entry_points=False, disabled=["ganframe.divergence"])
     run = tmp_path / "run"
     config = poisoned(tiny, after=3, steps=8, checkpoint_every=2, log_every=1)
-    with pytest.raises(DivergedError, match="not writing a checkpoint at step 4: the generator's weights are not finite"):
+    with pytest.raises(
+        DivergedError, match="not writing a checkpoint at step 4: the generator's weights are not finite"
+    ):
         Experiment.from_dict(config, plugins=plugins).fit(run)
     assert checkpoint_state(run)["step"] == 2
 
@@ -136,5 +142,7 @@ def test_on_a_device_the_first_bad_step_is_named_when_it_is_read(make_experiment
         guard.on_step_end(step, {"d_loss": good, "g_loss": good})
     guard.on_step_end(6, {"d_loss": good, "g_loss": bad})
     guard.on_step_end(7, {"d_loss": good, "g_loss": good})  # a finite round after: the first bad one counts
-    with pytest.raises(DivergedError, match="training diverged at step 6: a logged loss is not finite; nothing was saved"):
+    with pytest.raises(
+        DivergedError, match="training diverged at step 6: a logged loss is not finite; nothing was saved"
+    ):
         guard.on_step_end(8, {"d_loss": good, "g_loss": good})

@@ -11,8 +11,9 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
 def hook_names() -> list[str]:
-    return sorted(name for name, value in vars(hookspecs).items()
-                  if callable(value) and hasattr(value, "ganframe_spec"))
+    return sorted(
+        name for name, value in vars(hookspecs).items() if callable(value) and hasattr(value, "ganframe_spec")
+    )
 
 
 def test_every_hook_has_a_section_in_the_hook_reference():
@@ -38,7 +39,10 @@ def test_the_hook_reference_names_every_bundled_component_of_the_kinds_it_lists(
 
     text = (DOCS / "hooks.md").read_text()
     registry = fresh_plugins().registry
-    missing = [f"{kind} {name}" for kind in ("networks", "network-extras", "losses", "strategies", "noise",
-                                             "optimizers")
-               for name in registry.names(kind) if f"`{name}`" not in text]
+    missing = [
+        f"{kind} {name}"
+        for kind in ("networks", "network-extras", "losses", "strategies", "noise", "optimizers")
+        for name in registry.names(kind)
+        if f"`{name}`" not in text
+    ]
     assert not missing, f"docs/hooks.md does not mention: {', '.join(missing)}"

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import torch
-
 import pytest
+import torch
 
 import ganframe
 from ganframe import DuplicateNameError, Experiment
@@ -37,7 +36,9 @@ def test_loading_keeps_both_registrations_and_reports_the_conflict():
     assert plugins.broken == []  # neither plugin is at fault on its own
     assert plugins.registry.conflicts() == {("generators", "mlp"): ["ganframe.builtin.networks", "extra-0-OtherMLP"]}
     assert [entry.plugin for entry in plugins.registry.entries("generators") if entry.name == "mlp"] == [
-        "ganframe.builtin.networks", "extra-0-OtherMLP"]
+        "ganframe.builtin.networks",
+        "extra-0-OtherMLP",
+    ]
 
 
 def test_using_the_name_raises_an_error_naming_both_plugins(tiny):
@@ -79,12 +80,15 @@ def test_plugins_command_prints_the_conflict(cli, monkeypatch):
     from ganframe import plugins as plugins_module
 
     real = plugins_module.load_plugins
-    monkeypatch.setattr(plugins_module, "load_plugins",
-                        lambda disabled=(), **kw: real(disabled, extra=[OtherMLP()], **kw))
+    monkeypatch.setattr(
+        plugins_module, "load_plugins", lambda disabled=(), **kw: real(disabled, extra=[OtherMLP()], **kw)
+    )
     result = cli("plugins")
     assert result.code == 0
-    assert ("CONFLICT: generator 'mlp' is registered by ganframe.builtin.networks, extra-0-OtherMLP"
-            in result.out.splitlines())
+    assert (
+        "CONFLICT: generator 'mlp' is registered by ganframe.builtin.networks, extra-0-OtherMLP"
+        in result.out.splitlines()
+    )
 
 
 def test_a_qualified_name_picks_one_plugins_registration(tiny):
@@ -97,8 +101,10 @@ def test_a_qualified_name_picks_one_plugins_registration(tiny):
     assert "ganframe.builtin.networks:mlp" in experiment.config.to_toml()  # the run reloads the same choice
     with pytest.raises(ganframe.ConfigError) as caught:
         Experiment.from_dict(dict(tiny, generator={"name": "nobody:mlp"}), plugins=plugins)
-    assert str(caught.value) == ("generator.name: unknown plugin for the generator 'mlp': 'nobody'; available: "
-                                 "extra-0-OtherMLP, ganframe.builtin.networks")
+    assert str(caught.value) == (
+        "generator.name: unknown plugin for the generator 'mlp': 'nobody'; available: "
+        "extra-0-OtherMLP, ganframe.builtin.networks"
+    )
 
 
 def test_registering_a_name_twice_in_one_plugin_says_so():

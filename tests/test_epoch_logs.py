@@ -22,8 +22,11 @@ def points(tmp_path) -> Path:
 
 def on_points(points: Path, plugins, callbacks=(), discriminator=None, **train) -> Experiment:
     raw = {
-        "seed": 0, "device": "cpu", "data": {"name": "file", "path": str(points)},
-        "noise": {"name": "normal", "dim": 2}, "generator": {"name": "mlp", "hidden": [8]},
+        "seed": 0,
+        "device": "cpu",
+        "data": {"name": "file", "path": str(points)},
+        "noise": {"name": "normal", "dim": 2},
+        "generator": {"name": "mlp", "hidden": [8]},
         "discriminator": discriminator or {"name": "mlp", "hidden": [8]},
         "train": {"steps": 8, "batch_size": 16, "log_every": 2, **train},
     }
@@ -59,7 +62,8 @@ def test_epoch_logs_hold_the_mean_of_each_epochs_rounds(points, plugins, tmp_pat
     assert json.loads((run / "report.json").read_text())["epochs"] == report["epochs"]
     rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert [row for row in rows if "epoch" in row] == [
-        {"step": step, "epoch": epoch, "logs": means} for step, epoch, means in recorder.epochs]
+        {"step": step, "epoch": epoch, "logs": means} for step, epoch, means in recorder.epochs
+    ]
 
 
 def test_without_epoch_logs_there_are_no_epochs(points, plugins):

@@ -30,9 +30,26 @@ def fuzz_results(tmp_path_factory) -> list[dict]:
     out = tmp_path_factory.mktemp("fuzz") / "results.json"
     env = {k: v for k, v in os.environ.items() if k not in ("GANFRAME_TRACEBACK", "GANFRAME_DISABLE_PLUGINS")}
     proc = subprocess.run(
-        [sys.executable, "-m", "tests.fuzz", "--cases", str(CASES), "--seed", str(SEED), "--timeout", str(TIMEOUT),
-         "--no-where", "--json", str(out)],
-        check=False, cwd=REPO, env=env, capture_output=True, text=True, timeout=900,
+        [
+            sys.executable,
+            "-m",
+            "tests.fuzz",
+            "--cases",
+            str(CASES),
+            "--seed",
+            str(SEED),
+            "--timeout",
+            str(TIMEOUT),
+            "--no-where",
+            "--json",
+            str(out),
+        ],
+        check=False,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     if not out.exists():
         pytest.fail(f"the fuzzer did not finish (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
@@ -59,8 +76,11 @@ def test_no_bad_outcome(fuzz_results, outcome):
     if failing:
         shown = "\n".join(_line(row) for row in failing[:25])
         more = f"\n  ... and {len(failing) - 25} more" if len(failing) > 25 else ""
-        pytest.fail(f"{len(failing)} case(s) ended as {outcome!r} (reproduce one: python -m tests.fuzz --cases "
-                    f"{CASES} --seed {SEED} --only INDEX --no-fork):\n{shown}{more}", pytrace=False)
+        pytest.fail(
+            f"{len(failing)} case(s) ended as {outcome!r} (reproduce one: python -m tests.fuzz --cases "
+            f"{CASES} --seed {SEED} --only INDEX --no-fork):\n{shown}{more}",
+            pytrace=False,
+        )
 
 
 def test_every_class_ran(fuzz_results):

@@ -42,7 +42,6 @@ def test_checkpoint_written_on_cuda_loads_on_cpu(tmp_path):
     assert torch.allclose(on_cpu.sample(50), experiment.sample(50), atol=1e-5)
 
 
-
 # -- train.precision, train.compile and train.cuda_graph on the GPU (docs/gpu.md) --------------------
 QUIET = {"logging.plots": False, "logging.report": False}
 
@@ -51,8 +50,6 @@ def assert_identical(a: Experiment, b: Experiment) -> None:
     first, second = training_state(a), training_state(b)
     assert first.keys() == second.keys()
     assert not [name for name in first if not torch.equal(first[name], second[name])]
-
-
 
 
 def spy_draws(experiment: Experiment) -> list[tuple[str, torch.Tensor]]:
@@ -104,8 +101,14 @@ def test_captured_runs_repeat_and_resume_bit_for_bit(tmp_path):
     first.fit(tmp_path / "first")
     second.fit()
     assert_identical(first, second)
-    stopped = Experiment.from_setup("gaussian", seed=0, steps=20, device="cuda", callbacks=[StopAt(9)],
-                                    overrides={**QUIET, "train.cuda_graph": True})
+    stopped = Experiment.from_setup(
+        "gaussian",
+        seed=0,
+        steps=20,
+        device="cuda",
+        callbacks=[StopAt(9)],
+        overrides={**QUIET, "train.cuda_graph": True},
+    )
     stopped.fit(tmp_path / "stopped")
     resumed = Experiment.load(tmp_path / "stopped")  # warms up and captures again
     resumed.fit(tmp_path / "stopped")
@@ -116,8 +119,9 @@ def test_captured_runs_repeat_and_resume_bit_for_bit(tmp_path):
 
 def test_setups_with_extras_capture_their_rounds(caplog):
     """ring's default: EMA of G, minibatch std in D; mnist-free, so it runs anywhere."""
-    experiment = Experiment.from_setup("ring", seed=0, steps=8, device="cuda",
-                                       overrides={**QUIET, "train.cuda_graph": True, "train.batch_size": 64})
+    experiment = Experiment.from_setup(
+        "ring", seed=0, steps=8, device="cuda", overrides={**QUIET, "train.cuda_graph": True, "train.batch_size": 64}
+    )
     with caplog.at_level(logging.INFO, logger="ganframe"):
         experiment.fit()
     assert any("the round is captured" in record.getMessage() for record in caplog.records)
@@ -143,8 +147,14 @@ class GpuStrategies:
 def test_a_round_that_waits_for_the_gpu_runs_eagerly_with_a_warning(caplog):
     from ganframe.testing import fresh_plugins
 
-    experiment = Experiment.from_setup("gaussian", seed=0, steps=6, device="cuda", plugins=fresh_plugins(GpuStrategies()),
-                                       overrides={**QUIET, "train.cuda_graph": True, "strategy": "waits-for-the-gpu"})
+    experiment = Experiment.from_setup(
+        "gaussian",
+        seed=0,
+        steps=6,
+        device="cuda",
+        plugins=fresh_plugins(GpuStrategies()),
+        overrides={**QUIET, "train.cuda_graph": True, "strategy": "waits-for-the-gpu"},
+    )
     with caplog.at_level(logging.WARNING, logger="ganframe"):
         experiment.fit()
     messages = [record.getMessage() for record in caplog.records]
@@ -155,8 +165,14 @@ def test_fp16_on_cuda_trains_and_resumes_bit_for_bit_with_its_scaler(tmp_path):
     whole = gaussian(**{"train.precision": "fp16"})
     whole.fit(tmp_path / "whole")
     assert "scaler" in whole.state_dict()
-    stopped = Experiment.from_setup("gaussian", seed=0, steps=20, device="cuda", callbacks=[StopAt(9)],
-                                    overrides={**QUIET, "train.precision": "fp16"})
+    stopped = Experiment.from_setup(
+        "gaussian",
+        seed=0,
+        steps=20,
+        device="cuda",
+        callbacks=[StopAt(9)],
+        overrides={**QUIET, "train.precision": "fp16"},
+    )
     stopped.fit(tmp_path / "stopped")
     resumed = Experiment.load(tmp_path / "stopped")
     resumed.fit(tmp_path / "stopped")

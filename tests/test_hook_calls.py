@@ -97,19 +97,22 @@ def test_a_failing_strategy_is_named_with_its_round(make_experiment):
 
     with pytest.raises(PluginError) as caught:
         make_experiment(callbacks=[Breaks()], train__steps=4).fit()
-    assert str(caught.value).startswith("strategy 'alternating' (plugin 'ganframe.builtin.strategies') failed in "
-                                        "round 3: AttributeError:")
+    assert str(caught.value).startswith(
+        "strategy 'alternating' (plugin 'ganframe.builtin.strategies') failed in round 3: AttributeError:"
+    )
 
 
 @pytest.mark.parametrize("hook", ["register_losses", "on_exception", "draw_figures"])
 def test_wrappers_on_hooks_called_one_plugin_at_a_time_are_refused(hook):
     namespace: dict = {}
-    exec(f"def {hook}():\n    yield\n", namespace)  # noqa: S102 - a hook implementation made by name
+    exec(f"def {hook}():\n    yield\n", namespace)
     plugin = type("Wrapping", (), {hook: staticmethod(ganframe.hookimpl(wrapper=True)(namespace[hook]))})()
     plugins = fresh_plugins(plugin, entry_points=False)
     (broken,) = plugins.broken
-    assert broken.error == (f"implements {hook!r} as a wrapper; ganframe calls that hook one plugin at a time, so it "
-                            "cannot be wrapped (drop wrapper=True)")
+    assert broken.error == (
+        f"implements {hook!r} as a wrapper; ganframe calls that hook one plugin at a time, so it "
+        "cannot be wrapped (drop wrapper=True)"
+    )
 
 
 class Notes:
@@ -138,8 +141,9 @@ def test_a_plugin_adds_an_output_of_its_own(tmp_path):
     import ganframe_gaussian
 
     plugins = fresh_plugins(ganframe_gaussian, Notes(), entry_points=False)
-    experiment = Experiment.from_setup("gaussian", steps=3, device="cpu", plugins=plugins,
-                                       overrides={"evaluation.samples": 100})
+    experiment = Experiment.from_setup(
+        "gaussian", steps=3, device="cpu", plugins=plugins, overrides={"evaluation.samples": 100}
+    )
     experiment.fit(tmp_path / "run")
     assert (tmp_path / "run" / "notes.txt").read_text() == "round 1\nround 2\nround 3\n"
     assert not any(isinstance(p, NotesWriter) for p in experiment.hooks.get_plugins())  # gone after the fit
@@ -150,10 +154,12 @@ def test_a_plugin_adds_an_output_of_its_own(tmp_path):
 def test_ganframes_own_outputs_are_plugins_that_can_be_disabled(tmp_path):
     import ganframe_gaussian
 
-    plugins = fresh_plugins(ganframe_gaussian, disabled=["ganframe.plots.writer", "ganframe.html_report"],
-                            entry_points=False)
-    Experiment.from_setup("gaussian", steps=3, device="cpu", plugins=plugins,
-                          overrides={"evaluation.samples": 100}).fit(tmp_path / "run")
+    plugins = fresh_plugins(
+        ganframe_gaussian, disabled=["ganframe.plots.writer", "ganframe.html_report"], entry_points=False
+    )
+    Experiment.from_setup(
+        "gaussian", steps=3, device="cpu", plugins=plugins, overrides={"evaluation.samples": 100}
+    ).fit(tmp_path / "run")
     written = sorted(p.name for p in (tmp_path / "run").iterdir())
     assert written == ["checkpoints", "config.toml", "metrics.jsonl", "report.json"]
 
@@ -171,15 +177,39 @@ def _imports(path: Path) -> set[str]:
 OUTPUTS = ("runs", "plots", "html_report", "tensorboard", "progress", "summary", "snapshots")
 
 
-@pytest.mark.parametrize("module", ["experiment", "trainer", "build", "checkpoint", "components", "config",
-                                    "hookspecs", "plugins", "registry", "data", "distributed", "epochs"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "experiment",
+        "trainer",
+        "build",
+        "checkpoint",
+        "components",
+        "config",
+        "hookspecs",
+        "plugins",
+        "registry",
+        "data",
+        "distributed",
+        "epochs",
+    ],
+)
 def test_the_loop_and_what_it_stands_on_import_no_output_writer(module):
     imported = _imports(CORE / f"{module}.py")
-    offending = {name for name in imported for output in OUTPUTS
-                 if name.lstrip(".").split(".")[0] == output or f"ganframe.{output}" in name}
+    offending = {
+        name
+        for name in imported
+        for output in OUTPUTS
+        if name.lstrip(".").split(".")[0] == output or f"ganframe.{output}" in name
+    }
     assert not offending, f"ganframe/{module}.py imports {sorted(offending)}"
 
 
 def test_the_outputs_are_builtin_plugins():
-    assert {"ganframe.runs", "ganframe.plots.writer", "ganframe.plots.figures", "ganframe.html_report",
-            "ganframe.tensorboard"} <= set(BUILTIN_PLUGINS)
+    assert {
+        "ganframe.runs",
+        "ganframe.plots.writer",
+        "ganframe.plots.figures",
+        "ganframe.html_report",
+        "ganframe.tensorboard",
+    } <= set(BUILTIN_PLUGINS)

@@ -83,10 +83,13 @@ def test_report_off_writes_no_page(make_experiment, tmp_path):
     assert not (run / "report.html").exists() and (run / "plots" / "losses.png").is_file()
 
 
-@pytest.mark.parametrize("make_target, message", [
-    (lambda tmp: tmp / "missing", "is not a directory"),
-    (lambda tmp: tmp, "is neither a ganframe run"),
-])
+@pytest.mark.parametrize(
+    "make_target, message",
+    [
+        (lambda tmp: tmp / "missing", "is not a directory"),
+        (lambda tmp: tmp, "is neither a ganframe run"),
+    ],
+)
 def test_report_errors_are_one_line(cli, assert_usage_error, tmp_path, make_target, message):
     line = assert_usage_error(cli("report", make_target(tmp_path)))
     assert message in line
@@ -104,8 +107,9 @@ def _chromium() -> tuple[str, str] | None:
     return (browser, driver) if browser and driver else None
 
 
-needs_chromium = pytest.mark.skipif(_chromium() is None, reason="needs Chromium and ChromeDriver "
-                                    "(Debian: apt-get install chromium chromium-driver)")
+needs_chromium = pytest.mark.skipif(
+    _chromium() is None, reason="needs Chromium and ChromeDriver (Debian: apt-get install chromium chromium-driver)"
+)
 
 
 @needs_chromium
@@ -114,14 +118,21 @@ def test_report_renders_in_headless_chromium(trained_run, tmp_path):
     browser, driver_path = _chromium()
     options = webdriver.ChromeOptions()
     options.binary_location = browser
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1200,900"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1200,900",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=driver_path))
     try:
         driver.get((trained_run / "report.html").resolve().as_uri())
         images = driver.execute_script(
             "return Array.from(document.images).map(i => [i.complete, i.naturalWidth, i.naturalHeight,"
-            " i.getBoundingClientRect().width]);")
+            " i.getBoundingClientRect().width]);"
+        )
         headings = driver.execute_script("return Array.from(document.querySelectorAll('h2')).map(h => h.textContent);")
         driver.save_screenshot(str(tmp_path / "report.png"))
     finally:

@@ -66,8 +66,16 @@ def test_hooks_are_called_in_order_with_the_right_steps(make_experiment):
     recorder = Recorder()
     report = make_experiment(callbacks=[recorder], train__steps=5, train__eval_every=2).fit()
     assert recorder.calls == [
-        ("start", 0), ("step", 1), ("step", 2), ("evaluation", 2), ("step", 3), ("step", 4), ("evaluation", 4),
-        ("step", 5), ("evaluation", 5), ("end", 5),
+        ("start", 0),
+        ("step", 1),
+        ("step", 2),
+        ("evaluation", 2),
+        ("step", 3),
+        ("step", 4),
+        ("evaluation", 4),
+        ("step", 5),
+        ("evaluation", 5),
+        ("end", 5),
     ]
     assert recorder.report == report and report["steps"] == 5
     assert recorder.metrics[-1] == report["metrics"]
@@ -147,7 +155,10 @@ def test_a_callback_implementing_an_unknown_hook_is_refused(make_experiment):
 
     with pytest.raises(PluginError) as caught:
         make_experiment(callbacks=[Typo()])
-    assert str(caught.value) == "callback Typo implements 'on_step_ended', which is not a ganframe hook; docs/hooks.md lists them"
+    assert (
+        str(caught.value)
+        == "callback Typo implements 'on_step_ended', which is not a ganframe hook; docs/hooks.md lists them"
+    )
 
 
 def test_a_callback_with_a_wrong_argument_is_refused_in_one_line(make_experiment):

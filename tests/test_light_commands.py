@@ -40,8 +40,9 @@ print(json.dumps({{"code": code, "out": out.getvalue(), "err": err.getvalue(), "
 
 def run_python(code: str, *args: str) -> str:
     env = {key: value for key, value in os.environ.items() if key != DISABLE_ENV}
-    completed = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env,
-                               timeout=120, check=False)
+    completed = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
     assert completed.returncode == 0, completed.stderr
     return completed.stdout
 
@@ -71,8 +72,10 @@ def test_list(cli):
     lines = check_light(cli, "list").splitlines()
     assert [line for line in lines if not line.startswith("  ")] == [f"{kind}:" for kind in KIND_HOOKS]
     assert "  mlp  [ganframe.builtin.networks]  fully connected generator for any sample shape" in lines
-    assert ("  gaussian  [gaussian]  learn N(4, 1.25) in 1-D (Nag, 'GANs in 50 lines of code')  presets: default "
-            "(used by default), tutorial, tutorial-moments") in lines
+    assert (
+        "  gaussian  [gaussian]  learn N(4, 1.25) in 1-D (Nag, 'GANs in 50 lines of code')  presets: default "
+        "(used by default), tutorial, tutorial-moments"
+    ) in lines
 
 
 @pytest.mark.parametrize("kind", list(KIND_HOOKS))
@@ -105,7 +108,8 @@ def test_show_a_generator(cli):
 
 def test_show_a_component_without_options(cli):
     assert check_light(cli, "show", "metric", "moments") == (
-        "metric moments  [ganframe.builtin.metrics]  mean, std, skew, excess kurtosis (1-D)\ntakes no options\n")
+        "metric moments  [ganframe.builtin.metrics]  mean, std, skew, excess kurtosis (1-D)\ntakes no options\n"
+    )
 
 
 @pytest.mark.parametrize("kind", list(KIND_HOOKS))
@@ -117,11 +121,13 @@ def test_show_one_of_each_kind(cli, registry, kind):
 
 def test_show_every_registered_component(registry):
     """Every component of every installed plugin, shown one after the other in one interpreter."""
-    commands = [["show", SINGULAR[kind].replace(" ", "-"), entry.name]
-                for kind in KIND_HOOKS for entry in registry.entries(kind)]
+    commands = [
+        ["show", SINGULAR[kind].replace(" ", "-"), entry.name]
+        for kind in KIND_HOOKS
+        for entry in registry.entries(kind)
+    ]
     assert len(commands) > 60
-    code = PROBE.replace("code = main(sys.argv[1:])",
-                         "code = max(main(argv) for argv in json.loads(sys.argv[1]))")
+    code = PROBE.replace("code = main(sys.argv[1:])", "code = max(main(argv) for argv in json.loads(sys.argv[1]))")
     result = json.loads(run_python(code, json.dumps(commands)))
     assert result["heavy"] == [], result["heavy"]
     assert result["code"] == 0 and result["err"] == "", result["err"]

@@ -76,17 +76,23 @@ def test_bce_losses_on_probabilities(make_loss):
     d = Scores("probabilities")
     expected_d = -mean(math.log(p) for p in real) - mean(math.log(1 - p) for p in fake)
     assert make_loss("non-saturating").discriminator_loss(d, column(real), column(fake)).item() == pytest.approx(
-        expected_d, rel=1e-12)
+        expected_d, rel=1e-12
+    )
     assert make_loss("non-saturating").generator_loss(d, column(fake)).item() == pytest.approx(
-        -mean(math.log(p) for p in fake), rel=1e-12)
+        -mean(math.log(p) for p in fake), rel=1e-12
+    )
     assert make_loss("minimax").generator_loss(d, column(fake)).item() == pytest.approx(
-        mean(math.log(1 - p) for p in fake), rel=1e-12)
+        mean(math.log(1 - p) for p in fake), rel=1e-12
+    )
 
 
-@pytest.mark.parametrize(("loss", "discriminator"), [
-    ("minimax", {"name": "mlp", "hidden": [8]}),
-    ("non-saturating", {"name": "mlp", "hidden": [8], "output": "probabilities"}),
-])
+@pytest.mark.parametrize(
+    ("loss", "discriminator"),
+    [
+        ("minimax", {"name": "mlp", "hidden": [8]}),
+        ("non-saturating", {"name": "mlp", "hidden": [8], "output": "probabilities"}),
+    ],
+)
 def test_every_loss_trains_with_a_matching_discriminator(make_experiment, loss, discriminator):
     experiment = make_experiment(loss=loss, discriminator=discriminator, train__steps=3)
     experiment.fit()

@@ -35,9 +35,9 @@ def test_the_closeness_sum_matches_the_papers_formula():
     layer = MinibatchDiscrimination(in_features=3, kernels=2, kernel_dims=4, init_std=0.5)
     x = torch.randn(6, 3)
     m = (x @ layer.weight).view(6, 2, 4)  # (N, B, C)
-    expected = torch.stack([
-        sum(torch.exp(-(m[i] - m[j]).abs().sum(dim=1)) for j in range(6) if j != i) for i in range(6)
-    ])  # (N, B)
+    expected = torch.stack(
+        [sum(torch.exp(-(m[i] - m[j]).abs().sum(dim=1)) for j in range(6) if j != i) for i in range(6)]
+    )  # (N, B)
     assert torch.allclose(layer(x)[:, 3:], expected, atol=1e-6)
 
 
@@ -55,8 +55,9 @@ def test_the_mlp_discriminator_adds_it_before_its_last_layer(make_experiment):
 def test_it_is_off_by_default_and_works_without_hidden_layers(make_experiment):
     plain = make_experiment()
     assert not any(isinstance(layer, MinibatchDiscrimination) for layer in plain.discriminator.modules())
-    bare = make_experiment(discriminator__hidden=[], discriminator__minibatch_kernels=2,
-                           discriminator__output="probabilities")
+    bare = make_experiment(
+        discriminator__hidden=[], discriminator__minibatch_kernels=2, discriminator__output="probabilities"
+    )
     kinds = [type(layer) for layer in bare.discriminator.net]
     assert kinds == [MinibatchDiscrimination, nn.Linear, nn.Sigmoid]
     assert bare.discriminator(torch.randn(5, 1)).shape == (5, 1)
@@ -83,8 +84,16 @@ def closeness_and_gradient(function, m: torch.Tensor, weights: torch.Tensor):
 
 
 # (examples, kernels, kernel_dims, block of pairs): blocks of whole kernels, partial blocks, rows of one kernel
-SHAPES = [(1, 3, 2, None), (2, 1, 1, None), (7, 4, 3, None), (6, 5, 2, 64), (20, 3, 4, 64), (256, 20, 5, None),
-          (300, 50, 5, None), (800, 2, 3, None)]
+SHAPES = [
+    (1, 3, 2, None),
+    (2, 1, 1, None),
+    (7, 4, 3, None),
+    (6, 5, 2, 64),
+    (20, 3, 4, 64),
+    (256, 20, 5, None),
+    (300, 50, 5, None),
+    (800, 2, 3, None),
+]
 
 
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
@@ -114,7 +123,9 @@ def test_small_batches_take_the_cdist_formula_itself():
         out, grad = closeness_and_gradient(minibatch_closeness, m, weights)
         assert torch.equal(out, expected) and torch.equal(grad, expected_grad)
     m = torch.randn(ganframe.nn._SMALL_BATCH + 1, 6, 5, generator=torch.Generator().manual_seed(0))
-    assert not torch.equal(minibatch_closeness(m), reference_closeness(m))  # the blocked kernel (exp2): last bits differ
+    assert not torch.equal(
+        minibatch_closeness(m), reference_closeness(m)
+    )  # the blocked kernel (exp2): last bits differ
     torch.testing.assert_close(minibatch_closeness(m), reference_closeness(m))
 
 

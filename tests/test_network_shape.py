@@ -57,8 +57,11 @@ def plugins():
 
 
 def build(plugins, tiny, extras):
-    return Experiment.from_dict(tiny, plugins=plugins, overrides={
-        "discriminator": {"name": "recording", "extras": extras, "optimizer": {"name": "adam"}}})
+    return Experiment.from_dict(
+        tiny,
+        plugins=plugins,
+        overrides={"discriminator": {"name": "recording", "extras": extras, "optimizer": {"name": "adam"}}},
+    )
 
 
 def test_the_factory_is_built_for_the_shape_the_extras_ask_for(plugins, tiny):
@@ -73,8 +76,11 @@ def test_the_factory_is_built_for_the_shape_the_extras_ask_for(plugins, tiny):
 
 
 def test_a_shape_that_is_not_a_shape_is_one_line_naming_the_extra(plugins, tiny):
-    with pytest.raises(ConfigError, match=r"^discriminator.extras: 'bad-shape' cannot be applied to this "
-                                          r"discriminator: network_shape gave \(0, 'x'\), not a shape"):
+    with pytest.raises(
+        ConfigError,
+        match=r"^discriminator.extras: 'bad-shape' cannot be applied to this "
+        r"discriminator: network_shape gave \(0, 'x'\), not a shape",
+    ):
         build(plugins, tiny, ["bad-shape"])
 
 
@@ -84,6 +90,9 @@ def test_an_extra_factory_that_returns_no_callable_is_a_plugin_error(tiny):
         def register_network_extras(self, register):
             register("broken", lambda config, context: 42)
 
-    with pytest.raises(PluginError, match=r"^discriminator.extras: network extra 'broken' built a int, not a "
-                                          r"callable apply\(network\)$"):
+    with pytest.raises(
+        PluginError,
+        match=r"^discriminator.extras: network extra 'broken' built a int, not a "
+        r"callable apply\(network\)$",
+    ):
         Experiment.from_dict(tiny, plugins=fresh_plugins(Broken()), overrides={"discriminator.extras": ["broken"]})

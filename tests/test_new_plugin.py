@@ -23,11 +23,25 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 REPOSITORY = Path(__file__).resolve().parents[1]
-FILES = ["README.md", "ganframe_demo_gan/__init__.py", "ganframe_demo_gan/components.py", "pyproject.toml",
-         "tests/test_demo_gan.py"]
+FILES = [
+    "README.md",
+    "ganframe_demo_gan/__init__.py",
+    "ganframe_demo_gan/components.py",
+    "pyproject.toml",
+    "tests/test_demo_gan.py",
+]
 #: What the generated modules may import: ganframe's public API, attrs and torch (the package's own
 #: modules aside); the entry-point module, which every ganframe command imports, no torch.
-PUBLIC_IMPORTS = {"__future__", "typing", "math", "attrs", "torch", "ganframe", "ganframe.components", "ganframe.config"}
+PUBLIC_IMPORTS = {
+    "__future__",
+    "typing",
+    "math",
+    "attrs",
+    "torch",
+    "ganframe",
+    "ganframe.components",
+    "ganframe.config",
+}
 
 
 def files_under(folder: Path) -> list[str]:
@@ -63,9 +77,14 @@ def test_new_plugin_writes_a_complete_package(cli, tmp_path):
     result = cli("new-plugin", "demo-gan", "--dir", tmp_path)
     assert result.code == 0, result.err
     package = tmp_path / "ganframe-demo-gan"
-    assert files_under(tmp_path) == sorted(["ganframe-demo-gan", "ganframe-demo-gan/tests",
-                                            "ganframe-demo-gan/ganframe_demo_gan",
-                                            *(f"ganframe-demo-gan/{name}" for name in FILES)])
+    assert files_under(tmp_path) == sorted(
+        [
+            "ganframe-demo-gan",
+            "ganframe-demo-gan/tests",
+            "ganframe-demo-gan/ganframe_demo_gan",
+            *(f"ganframe-demo-gan/{name}" for name in FILES),
+        ]
+    )
     project = tomllib.loads((package / "pyproject.toml").read_text())
     bundled = tomllib.loads((REPOSITORY / "plugins" / "ganframe-gaussian" / "pyproject.toml").read_text())
     assert project["build-system"] == bundled["build-system"]
@@ -76,8 +95,13 @@ def test_new_plugin_writes_a_complete_package(cli, tmp_path):
     assert meta["entry-points"] == {"ganframe": {"demo-gan": "ganframe_demo_gan"}}
     assert project["tool"]["setuptools"] == {"packages": ["ganframe_demo_gan"]}
     readme = (package / "README.md").read_text()
-    for text in ("pip install -e ./ganframe-demo-gan", "ganframe train demo-gan",
-                 "python -m pytest ganframe-demo-gan/tests", "docs/writing-a-plugin.md", "docs/hooks.md"):
+    for text in (
+        "pip install -e ./ganframe-demo-gan",
+        "ganframe train demo-gan",
+        "python -m pytest ganframe-demo-gan/tests",
+        "docs/writing-a-plugin.md",
+        "docs/hooks.md",
+    ):
         assert text in readme
     # what was written, and what to run next
     for name in FILES:
@@ -101,7 +125,10 @@ def test_the_package_is_a_small_complete_plugin_on_the_public_api(package, modul
     plugins = fresh_plugins(module, entry_points=False)
     assert not plugins.broken
     assert plugins.registry.by_plugin()["ganframe_demo_gan"] == [
-        ("data-sources", "demo-gan-data"), ("strategies", "demo-gan-round"), ("setups", "demo-gan")]
+        ("data-sources", "demo-gan-data"),
+        ("strategies", "demo-gan-round"),
+        ("setups", "demo-gan"),
+    ]
     config = Experiment.from_setup("demo-gan", device="cpu", plugins=plugins).config
     assert (config.generator.name, config.discriminator.name) == ("mlp", "mlp")
     assert (config.data.name, config.strategy.name) == ("demo-gan-data", "demo-gan-round")
@@ -114,9 +141,11 @@ def test_the_strategy_updates_d_then_g_through_the_trainer(module):
     calls = []
     trainer = experiment.trainer
     for method in ("discriminator_step", "generator_step"):
+
         def spy(*args, _method=getattr(trainer, method), _name=method):
             calls.append(_name)
             return _method(*args)
+
         setattr(trainer, method, spy)
     logs = experiment.strategy.train_round(trainer)
     assert calls == ["discriminator_step", "generator_step"]
@@ -128,9 +157,15 @@ def test_new_plugin_writes_into_the_current_folder_by_default(cli, tmp_path):
     assert Path.cwd() == tmp_path  # conftest's autouse fixture
     result = cli("new-plugin", "gan2-x")
     assert result.code == 0, result.err
-    assert files_under(tmp_path / "ganframe-gan2-x") == ["README.md", "ganframe_gan2_x", "ganframe_gan2_x/__init__.py",
-                                                         "ganframe_gan2_x/components.py", "pyproject.toml", "tests",
-                                                         "tests/test_gan2_x.py"]
+    assert files_under(tmp_path / "ganframe-gan2-x") == [
+        "README.md",
+        "ganframe_gan2_x",
+        "ganframe_gan2_x/__init__.py",
+        "ganframe_gan2_x/components.py",
+        "pyproject.toml",
+        "tests",
+        "tests/test_gan2_x.py",
+    ]
     assert "  pip install -e ./ganframe-gan2-x\n" in result.out
 
 
@@ -141,20 +176,25 @@ def test_new_plugin_fills_an_empty_folder(cli, tmp_path):
 
 
 # -- refused: nothing written ------------------------------------------------------------------------
-@pytest.mark.parametrize("name", ["Demo", "9lives", "demo_gan", "demo gan", "demo-", "demo--gan", "démo",
-                                  "../evil", "demo/gan", ""])
+@pytest.mark.parametrize(
+    "name", ["Demo", "9lives", "demo_gan", "demo gan", "demo-", "demo--gan", "démo", "../evil", "demo/gan", ""]
+)
 def test_new_plugin_refuses_a_bad_name(cli, assert_usage_error, tmp_path, name):
     line = assert_usage_error(cli("new-plugin", name, "--dir", tmp_path))
-    assert line == (f"ganframe: error: cannot use {name!r} as a plugin name: use lower-case letters, digits and "
-                    "'-' between them, starting with a letter (e.g. demo-gan)")
+    assert line == (
+        f"ganframe: error: cannot use {name!r} as a plugin name: use lower-case letters, digits and "
+        "'-' between them, starting with a letter (e.g. demo-gan)"
+    )
     assert files_under(tmp_path) == []
 
 
 def test_new_plugin_refuses_the_name_of_an_installed_plugin(cli, assert_usage_error, tmp_path):
     line = assert_usage_error(cli("new-plugin", "gaussian", "--dir", tmp_path))
     version = importlib.metadata.version("ganframe-gaussian")
-    assert line == (f"ganframe: error: a plugin called 'gaussian' is installed already (ganframe-gaussian {version}); "
-                    "choose another name (see 'ganframe plugins')")
+    assert line == (
+        f"ganframe: error: a plugin called 'gaussian' is installed already (ganframe-gaussian {version}); "
+        "choose another name (see 'ganframe plugins')"
+    )
     assert files_under(tmp_path) == []
 
 
@@ -195,8 +235,10 @@ def test_a_failure_half_way_leaves_no_half_package(cli, assert_usage_error, tmp_
 
     monkeypatch.setattr(Path, "write_text", fail_on_the_third_file)
     line = assert_usage_error(cli("new-plugin", "demo-gan", "--dir", tmp_path))
-    assert line == (f"ganframe: error: cannot write the plugin package {str(tmp_path / 'ganframe-demo-gan')!r}: "
-                    "No space left on device")
+    assert line == (
+        f"ganframe: error: cannot write the plugin package {str(tmp_path / 'ganframe-demo-gan')!r}: "
+        "No space left on device"
+    )
     assert len(written) == 3
     assert files_under(tmp_path) == []  # neither the package nor the folder it was written in first
 
@@ -205,8 +247,17 @@ def test_a_failure_half_way_leaves_no_half_package(cli, assert_usage_error, tmp_
 @pytest.mark.slow  # 19-25 s here: a pip install and three fresh Python processes that import torch
 def test_the_package_installs_trains_and_passes_its_own_tests(cli, tmp_path, user_environment):
     assert cli("new-plugin", "demo-gan", "--dir", tmp_path).code == 0
-    user_environment.run("pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
-                         "--no-cache-dir", "-e", tmp_path / "ganframe-demo-gan")
+    user_environment.run(
+        "pip",
+        "install",
+        "--quiet",
+        "--no-deps",
+        "--no-build-isolation",
+        "--no-index",
+        "--no-cache-dir",
+        "-e",
+        tmp_path / "ganframe-demo-gan",
+    )
 
     user_environment.run("ganframe", "train", "demo-gan", "--out", tmp_path / "run", "--quiet")
     report = json.loads((tmp_path / "run" / "report.json").read_text())

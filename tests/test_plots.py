@@ -73,7 +73,8 @@ def image_plugins():
 
 
 IMAGES = {
-    "seed": 0, "device": "cpu",
+    "seed": 0,
+    "device": "cpu",
     "data": {"name": "squares", "size": 32},
     "noise": {"name": "normal", "dim": 4},
     "generator": {"name": "mlp", "hidden": [16], "output_activation": "tanh"},
@@ -124,8 +125,15 @@ def test_two_dimensional_runs_get_a_scatter_and_the_logged_accuracy(tmp_path):
 
     plugins = fresh_plugins(ganframe_gaussian2d, entry_points=False)
     run = tmp_path / "run"
-    Experiment.from_setup("gaussian2d", "tutorial", seed=0, steps=500, device="cpu", plugins=plugins,
-                          overrides={"evaluation.samples": 1000}).fit(run)
+    Experiment.from_setup(
+        "gaussian2d",
+        "tutorial",
+        seed=0,
+        steps=500,
+        device="cpu",
+        plugins=plugins,
+        overrides={"evaluation.samples": 1000},
+    ).fit(run)
     figures = _figures(run)
     assert list(figures) == ["losses.png", "logged.png", "scatter.png"]  # logged: the strategy's D accuracy
     assert "per epoch" in figures["logged.png"]  # the tutorial preset keeps per-epoch means
@@ -300,13 +308,21 @@ def test_data_from_a_file_gets_figures_against_the_real_data(tmp_path, plugins):
 
     np.save(tmp_path / "points.npy", np.random.default_rng(0).normal(size=(500, 2)).astype("float32"))
     np.save(tmp_path / "values.npy", np.random.default_rng(0).normal(size=(500, 1)).astype("float32"))
-    for name, figures in (("points", ["losses.png", "scatter.png"]),
-                          ("values", ["losses.png", "moments.png", "histogram.png"])):
+    for name, figures in (
+        ("points", ["losses.png", "scatter.png"]),
+        ("values", ["losses.png", "moments.png", "histogram.png"]),
+    ):
         run = tmp_path / name
-        Experiment.compose(data=("file", {"path": str(tmp_path / f"{name}.npy")}), steps=4, batch_size=50,
-                           device="cpu", plugins=plugins).fit(run)
+        Experiment.compose(
+            data=("file", {"path": str(tmp_path / f"{name}.npy")}),
+            steps=4,
+            batch_size=50,
+            device="cpu",
+            plugins=plugins,
+        ).fit(run)
         assert list(_figures(run)) == figures
         assert sorted(p.name for p in (run / "plots").iterdir()) == sorted(
-            [*figures, "figures.json", *(["moments.jsonl"] if name == "values" else [])])
+            [*figures, "figures.json", *(["moments.jsonl"] if name == "values" else [])]
+        )
     assert "real data (500 samples)" in _figures(tmp_path / "values")["moments.png"]
     assert "real data's histogram" in _figures(tmp_path / "values")["histogram.png"]

@@ -19,8 +19,9 @@ def ganframe(site: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GANFRAME_")}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), env.get("PYTHONPATH")]))
     env["OMP_NUM_THREADS"] = "1"
-    return subprocess.run([sys.executable, "-m", "ganframe", *args], capture_output=True, text=True,
-                          timeout=120, env=env, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "ganframe", *args], capture_output=True, text=True, timeout=120, env=env, cwd=cwd
+    )
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +38,7 @@ def section(output: str, plugin: str) -> list[str]:
     starts = [i for i, line in enumerate(lines) if line.split("  [")[0] == plugin]
     assert len(starts) == 1, f"{plugin!r} is not listed once in:\n{output}"
     block = [lines[starts[0]]]
-    for line in lines[starts[0] + 1:]:
+    for line in lines[starts[0] + 1 :]:
         if not line.startswith("    "):
             break
         block.append(line.strip())
@@ -73,8 +74,9 @@ def test_list_command_shows_the_plugins_components_with_their_owner(installed_si
 
 def test_the_installed_plugins_setup_trains_from_the_command_line(installed_site, tmp_path):
     run = tmp_path / "run"
-    completed = ganframe(installed_site, "train", "myplug-setup", "--out", str(run), "--quiet", "--device", "cpu",
-                         cwd=tmp_path)
+    completed = ganframe(
+        installed_site, "train", "myplug-setup", "--out", str(run), "--quiet", "--device", "cpu", cwd=tmp_path
+    )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip() == str(run)
     report = json.loads((run / "report.json").read_text())
@@ -88,7 +90,10 @@ def test_entry_point_plugins_are_found_in_process_with_their_distribution(with_i
     plugins = fresh_plugins()
     infos = {info.name: info for info in plugins.infos}
     assert (infos["myplug"].distribution, infos["myplug"].version, infos["myplug"].error) == (
-        "ganframe-myplug", "0.3.1", None)
+        "ganframe-myplug",
+        "0.3.1",
+        None,
+    )
     assert plugins.registry.component("data-sources", "myplug-constant").plugin == "myplug"
     experiment = Experiment.from_setup("myplug-setup", plugins=plugins, device="cpu", steps=2)
     experiment.fit()

@@ -32,11 +32,14 @@ class Hang(BaseException):
     """Not an Exception: what some libraries raise to unwind."""
 
 
-@pytest.mark.parametrize(("failure", "error"), [
-    (SystemExit(3), "failed to import exits_module: called sys.exit(3)"),
-    (KeyboardInterrupt("no"), "failed to import exits_module: raised KeyboardInterrupt (not a signal): no"),
-    (Hang("unwinding"), "failed to import exits_module: Hang: unwinding"),
-])
+@pytest.mark.parametrize(
+    ("failure", "error"),
+    [
+        (SystemExit(3), "failed to import exits_module: called sys.exit(3)"),
+        (KeyboardInterrupt("no"), "failed to import exits_module: raised KeyboardInterrupt (not a signal): no"),
+        (Hang("unwinding"), "failed to import exits_module: Hang: unwinding"),
+    ],
+)
 def test_a_plugin_that_exits_or_interrupts_at_import_is_a_broken_plugin(failure, error, monkeypatch, cli):
     from ganframe import plugins as plugins_module
 
@@ -90,23 +93,40 @@ def plugin_name(wrong_plugins) -> str:
     return next(info.name for info in wrong_plugins.infos if "WrongThings" in info.name)
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    ({"strategy": "not-a-strategy"}, "strategy 'not-a-strategy' (plugin '{p}') built a object, without train_round"),
-    ({"generator": {"name": "mlp", "hidden": [8], "optimizer": "not-an-optimizer"}},
-     "optimizer 'not-an-optimizer' (plugin '{p}') built a dict, not a torch.optim.optimizer.Optimizer"),
-    ({"evaluation": {"metrics": ["not-callable"]}}, "metric 'not-callable' (plugin '{p}') built a int, not callable"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"strategy": "not-a-strategy"},
+            "strategy 'not-a-strategy' (plugin '{p}') built a object, without train_round",
+        ),
+        (
+            {"generator": {"name": "mlp", "hidden": [8], "optimizer": "not-an-optimizer"}},
+            "optimizer 'not-an-optimizer' (plugin '{p}') built a dict, not a torch.optim.optimizer.Optimizer",
+        ),
+        (
+            {"evaluation": {"metrics": ["not-callable"]}},
+            "metric 'not-callable' (plugin '{p}') built a int, not callable",
+        ),
+    ],
+)
 def test_a_factory_returning_the_wrong_type_names_component_and_plugin(change, message, wrong_plugins, tiny):
     with pytest.raises(PluginError) as caught:
         Experiment.from_dict(tiny | change, plugins=wrong_plugins)
     assert str(caught.value) == message.format(p=plugin_name(wrong_plugins))
 
 
-@pytest.mark.parametrize(("metric", "message"), [
-    ("a-float", "metric 'a-float' (plugin '{p}') returned a float, not a dict of named values such as {{'ks': 0.1}}"),
-    ("a-string-value", "metric 'a-string-value' (plugin '{p}') returned 'mean': str, not a number"),
-    ("exits", "metric 'exits' (plugin '{p}') failed: SystemExit: 1"),
-])
+@pytest.mark.parametrize(
+    ("metric", "message"),
+    [
+        (
+            "a-float",
+            "metric 'a-float' (plugin '{p}') returned a float, not a dict of named values such as {{'ks': 0.1}}",
+        ),
+        ("a-string-value", "metric 'a-string-value' (plugin '{p}') returned 'mean': str, not a number"),
+        ("exits", "metric 'exits' (plugin '{p}') failed: SystemExit: 1"),
+    ],
+)
 def test_a_metric_returning_the_wrong_values_says_so(metric, message, wrong_plugins, tiny):
     experiment = Experiment.from_dict(tiny, plugins=wrong_plugins)
     with pytest.raises(PluginError) as caught:
@@ -130,9 +150,23 @@ def test_the_cli_reports_a_plugin_metric_failure_in_one_line(cli, monkeypatch, t
     from ganframe import plugins as plugins_module
 
     real = plugins_module.load_plugins
-    monkeypatch.setattr(plugins_module, "load_plugins",
-                        lambda *args, **kwargs: real(*args, **{**kwargs, "extra": [WrongThings()]}))
-    line = assert_usage_error(cli("train", "gaussian", "--steps", "2", "--out", tmp_path / "run", "--quiet",
-                                  "--set", "evaluation.metrics=['a-float']", "--set", "train.batch_size=16"))
+    monkeypatch.setattr(
+        plugins_module, "load_plugins", lambda *args, **kwargs: real(*args, **{**kwargs, "extra": [WrongThings()]})
+    )
+    line = assert_usage_error(
+        cli(
+            "train",
+            "gaussian",
+            "--steps",
+            "2",
+            "--out",
+            tmp_path / "run",
+            "--quiet",
+            "--set",
+            "evaluation.metrics=['a-float']",
+            "--set",
+            "train.batch_size=16",
+        )
+    )
     assert "metric 'a-float'" in line and "returned a float" in line
     assert torch.load(tmp_path / "run" / "checkpoints" / "last.pt", weights_only=True)["step"] == 2

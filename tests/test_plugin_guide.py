@@ -69,8 +69,9 @@ def test_the_plugin_guide_runs_as_written(guide, tmp_path, user_environment):
         if words[:2] == ["pip", "install"] and words[2] == "pytest":
             return ""  # the test environment has it
         if words[:2] == ["pip", "install"]:  # offline and with the setuptools this environment has
-            output = env.run("pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
-                             *words[2:]).stdout
+            output = env.run(
+                "pip", "install", "--quiet", "--no-deps", "--no-build-isolation", "--no-index", *words[2:]
+            ).stdout
         elif words[0] == "ganframe":
             output = env.run("ganframe", *words[1:]).stdout
         elif words[:3] == ["python", "-m", "pytest"]:
@@ -93,8 +94,10 @@ def test_the_plugin_guide_runs_as_written(guide, tmp_path, user_environment):
         for command in commands(section(guide, number)):
             run(command)
     plugins = ran["ganframe plugins"]
-    assert ("bimodal  [ganframe-bimodal 0.1.0]\n    data source: two-gaussians\n    loss: least-squares-targets\n"
-            "    metric: balance\n    setup: bimodal\n") in plugins
+    assert (
+        "bimodal  [ganframe-bimodal 0.1.0]\n    data source: two-gaussians\n    loss: least-squares-targets\n"
+        "    metric: balance\n    setup: bimodal\n"
+    ) in plugins
     assert "CONFLICT" not in plugins and "BROKEN" not in plugins
     assert "bimodal  [bimodal]  learn an even mixture" in ran["ganframe list setups"]
     assert "real_target: float = 1.0" in ran["ganframe show loss least-squares-targets"]

@@ -52,8 +52,12 @@ def test_the_program_trains_and_reports_through_it(tmp_path: Path, command: list
     program = command or [str(Path(sys.executable).with_name("ganframe"))]
     argv = [sys.executable, *command] if command else program
     out = tmp_path / "run"
-    done = subprocess.run([*argv, "train", "gaussian", "--steps", "20", "--quiet", "--out", str(out)],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [*argv, "train", "gaussian", "--steps", "20", "--quiet", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str(out)  # --quiet prints the run directory only
     assert (out / "report.json").is_file() and (out / "report.html").is_file()

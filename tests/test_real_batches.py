@@ -49,8 +49,15 @@ class Numbers(Dataset):
 
 
 def batches_of(data: Dataset, *, batch_size: int = 3, seed: int = 5, rank: int = 0, world_size: int = 1) -> RealBatches:
-    return RealBatches(data, batch_size=batch_size, seed=seed, rank=rank, world_size=world_size,
-                       generator=torch.Generator(), device=torch.device("cpu"))
+    return RealBatches(
+        data,
+        batch_size=batch_size,
+        seed=seed,
+        rank=rank,
+        world_size=world_size,
+        generator=torch.Generator(),
+        device=torch.device("cpu"),
+    )
 
 
 def test_consecutive_draws_come_from_one_stream_in_order_across_epochs():
@@ -100,7 +107,8 @@ def test_the_default_load_batches_is_get_for_each_batch():
 
     batches = batches_of(Plain(), batch_size=2)
     assert [batches.batch(d).tolist() for d in range(4)] == [
-        (reference_indices(7, 2, 5, 0, 1, d).float() * 10).tolist() for d in range(4)]
+        (reference_indices(7, 2, 5, 0, 1, d).float() * 10).tolist() for d in range(4)
+    ]
 
 
 def test_close_ends_the_stream_and_the_next_draw_opens_another():

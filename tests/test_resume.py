@@ -16,8 +16,6 @@ from ganframe import Experiment, PluginError
 from ganframe.testing import StopAt
 
 
-
-
 class CrashAt:
     """Raises in round ``step``: the process dies between two checkpoints."""
 
@@ -50,7 +48,9 @@ def assert_same_training_state(a: dict, b: dict) -> None:
     assert a["networks"].keys() == b["networks"].keys() == a["optimizers"].keys()
     for role in a["networks"]:
         assert a["networks"][role].keys() == b["networks"][role].keys()
-        assert all(torch.equal(a["networks"][role][name], b["networks"][role][name]) for name in a["networks"][role]), role
+        assert all(torch.equal(a["networks"][role][name], b["networks"][role][name]) for name in a["networks"][role]), (
+            role
+        )
         for index, param_state in a["optimizers"][role]["state"].items():
             for name, value in param_state.items():
                 assert torch.equal(value, b["optimizers"][role]["state"][index][name]), (role, index, name)
@@ -128,8 +128,11 @@ def test_extending_a_finished_run_matches_training_longer_from_the_start(make_ex
 def test_a_data_set_resumes_in_the_same_order(make_experiment, tmp_path):
     examples = np.random.default_rng(0).normal(4.0, 1.25, size=(40, 1)).astype(np.float32)
     np.save(tmp_path / "examples.npy", examples)
-    data = {"data": {"name": "file", "path": str(tmp_path / "examples.npy")},
-            "train.steps": 7, "train.checkpoint_every": 1}  # 2 full batches of 16 per epoch: 3 epochs and more
+    data = {
+        "data": {"name": "file", "path": str(tmp_path / "examples.npy")},
+        "train.steps": 7,
+        "train.checkpoint_every": 1,
+    }  # 2 full batches of 16 per epoch: 3 epochs and more
     whole = make_experiment(overrides=data)
     whole.fit(tmp_path / "whole")
     with pytest.raises(PluginError):
@@ -142,7 +145,8 @@ def test_a_data_set_resumes_in_the_same_order(make_experiment, tmp_path):
 
 
 def test_ctrl_c_on_the_command_line_stops_cleanly_and_resume_matches_an_uninterrupted_run(
-        cli, argv_for, trained_run, monkeypatch, tmp_path):
+    cli, argv_for, trained_run, monkeypatch, tmp_path
+):
     from ganframe import cli as cli_module
 
     run = tmp_path / "interrupted"
@@ -154,7 +158,9 @@ def test_ctrl_c_on_the_command_line_stops_cleanly_and_resume_matches_an_uninterr
     stopped = cli(*argv_for(run))  # the same command that trained `trained_run` for 6 steps
     assert stopped.code == 130
     assert stopped.err.splitlines()[-1] == f"ganframe: stopped at step 4; continue with: ganframe train --resume {run}"
-    assert "ganframe: SIGINT: stopping after this round and writing a checkpoint (send it again to abort)" in stopped.err
+    assert (
+        "ganframe: SIGINT: stopping after this round and writing a checkpoint (send it again to abort)" in stopped.err
+    )
     assert state(run)["step"] == 4
     assert json.loads((run / "report.json").read_text())["completed"] is False
 
@@ -172,7 +178,7 @@ def test_resume_with_more_steps_on_the_command_line(cli, run_copy):
     result = cli("train", "--resume", run_copy, "--steps", "8", "--quiet")
     assert result.code == 0
     assert state(run_copy)["step"] == 8
-    assert 'steps = 8' in (run_copy / "config.toml").read_text()
+    assert "steps = 8" in (run_copy / "config.toml").read_text()
     report = json.loads((run_copy / "report.json").read_text())
     assert (report["steps"], report["steps_planned"], report["completed"]) == (8, 8, True)
     assert [row["step"] for row in loss_rows(run_copy)] == [2, 4, 6, 8]

@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import copy
 
+import family_plugin
 import pytest
 import torch
 
-import family_plugin
 import ganframe
 from ganframe import ConfigError, Experiment, RunDirectoryError
 from ganframe.testing import fresh_plugins
 
-ENCODER = {"name": "mlp", "input": "data", "output": "noise", "hidden": [8],
-           "optimizer": {"name": "adam", "lr": 1e-2}}
+ENCODER = {"name": "mlp", "input": "data", "output": "noise", "hidden": [8], "optimizer": {"name": "adam", "lr": 1e-2}}
 
 
 @pytest.fixture(scope="module")
@@ -96,13 +95,17 @@ def test_a_strategy_needing_a_role_the_experiment_lacks_fails_when_built(family,
         Experiment.from_dict(raw, plugins=family)
     assert str(caught.value) == (
         "strategy 'reconstruct' (plugin 'family_plugin') needs the network role 'encoder', which this experiment "
-        "does not have (its roles: generator, discriminator); add a [networks.encoder] section")
+        "does not have (its roles: generator, discriminator); add a [networks.encoder] section"
+    )
 
 
 def test_a_metric_asking_for_a_missing_role_fails_when_built(family, tiny):
     raw = copy.deepcopy(tiny) | {"evaluation": {"metrics": ["code-norm"]}}
-    with pytest.raises(ConfigError, match=r"^metric 'code-norm' \(plugin 'family_plugin'\) needs the network role "
-                                          r"'encoder', which this experiment does not have"):
+    with pytest.raises(
+        ConfigError,
+        match=r"^metric 'code-norm' \(plugin 'family_plugin'\) needs the network role "
+        r"'encoder', which this experiment does not have",
+    ):
         Experiment.from_dict(raw, plugins=family)
 
 
@@ -122,7 +125,8 @@ def test_a_loss_asking_for_a_missing_role_is_one_line(tiny):
         Experiment.from_dict(copy.deepcopy(tiny) | {"loss": "critic-loss"}, plugins=plugins)
     assert str(caught.value) == (
         "loss 'critic-loss' (plugin 'extra-1-NeedsCritic') needs the network role 'critic', which this experiment "
-        "does not have (its roles: generator, discriminator); add a [networks.critic] section")
+        "does not have (its roles: generator, discriminator); add a [networks.critic] section"
+    )
 
 
 def test_a_checkpoint_whose_roles_differ_from_the_config_is_refused(family, tiny, tmp_path, snapshot_of):
@@ -136,13 +140,16 @@ def test_a_checkpoint_whose_roles_differ_from_the_config_is_refused(family, tiny
     before = snapshot_of(run)
     with pytest.raises(RunDirectoryError) as caught:
         Experiment.load(run, plugins=family)
-    assert str(caught.value).endswith("holds the network roles discriminator, encoder, generator, but the config "
-                                      "builds discriminator, generator (not in the config: encoder)")
+    assert str(caught.value).endswith(
+        "holds the network roles discriminator, encoder, generator, but the config "
+        "builds discriminator, generator (not in the config: encoder)"
+    )
     assert snapshot_of(run) == before
 
 
-def test_an_unknown_role_at_training_time_is_one_line_on_the_command_line(cli, assert_usage_error, tmp_path,
-                                                                          monkeypatch, snapshot_of):
+def test_an_unknown_role_at_training_time_is_one_line_on_the_command_line(
+    cli, assert_usage_error, tmp_path, monkeypatch, snapshot_of
+):
     class UpdatesCritic:
         @ganframe.hookimpl
         def register_strategies(self, register):
@@ -155,13 +162,29 @@ def test_an_unknown_role_at_training_time_is_one_line_on_the_command_line(cli, a
     from ganframe import plugins as plugins_module
 
     real = plugins_module.load_plugins
-    monkeypatch.setattr(plugins_module, "load_plugins",
-                        lambda disabled=(), **kw: real(disabled, extra=[UpdatesCritic()], **kw))
-    line = assert_usage_error(cli("train", "gaussian", "--steps", "2", "--device", "cpu", "--quiet",
-                                  "--set", "strategy=critic-round", "--out", tmp_path / "run"))
-    assert line == ("ganframe: error: strategy 'critic-round' (plugin 'extra-0-UpdatesCritic') needs the network "
-                    "role 'critic', which this experiment does not have (its roles: generator, discriminator); add "
-                    "a [networks.critic] section")
+    monkeypatch.setattr(
+        plugins_module, "load_plugins", lambda disabled=(), **kw: real(disabled, extra=[UpdatesCritic()], **kw)
+    )
+    line = assert_usage_error(
+        cli(
+            "train",
+            "gaussian",
+            "--steps",
+            "2",
+            "--device",
+            "cpu",
+            "--quiet",
+            "--set",
+            "strategy=critic-round",
+            "--out",
+            tmp_path / "run",
+        )
+    )
+    assert line == (
+        "ganframe: error: strategy 'critic-round' (plugin 'extra-0-UpdatesCritic') needs the network "
+        "role 'critic', which this experiment does not have (its roles: generator, discriminator); add "
+        "a [networks.critic] section"
+    )
 
 
 def test_a_network_without_trainable_parameters_cannot_have_an_optimizer(family, tiny):
@@ -184,8 +207,11 @@ def test_a_network_without_trainable_parameters_cannot_have_an_optimizer(family,
 
     plugins = fresh_plugins(ganframe_gaussian, family_plugin, Frozen(), entry_points=False)
     raw["networks"]["encoder"] = {"name": "frozen"}
-    with pytest.raises(ConfigError, match=r"^the encoder network \('frozen'\) has no trainable parameters for its "
-                                          r"optimizer 'adam' to train$"):
+    with pytest.raises(
+        ConfigError,
+        match=r"^the encoder network \('frozen'\) has no trainable parameters for its "
+        r"optimizer 'adam' to train$",
+    ):
         Experiment.from_dict(raw, plugins=plugins)
 
 
@@ -199,7 +225,10 @@ def test_a_third_role_takes_extras_like_any_network(tiny):
     experiment = Experiment.from_dict(raw, plugins=plugins)
     normalised = [m for m in experiment.networks["encoder"].modules() if hasattr(m, "parametrizations")]
     assert normalised and experiment.fit()["steps"] == 6
-    with pytest.raises(ConfigError, match=r"^networks.encoder.extras: 'minibatch-std' cannot be applied to this "
-                                          r"encoder: "):
+    with pytest.raises(
+        ConfigError,
+        match=r"^networks.encoder.extras: 'minibatch-std' cannot be applied to this "
+        r"encoder: ",
+    ):
         raw["networks"]["encoder"] = dict(ENCODER, extras=["minibatch-std"])
         Experiment.from_dict(raw, plugins=plugins)

@@ -21,8 +21,17 @@ def checkpoint_state(run: Path) -> dict:
 
 
 # -- 1: no command writes over a run's own files ----------------------------------------------------
-@pytest.mark.parametrize("target", ["checkpoints/last.pt", "config.toml", "metrics.jsonl", "report.json",
-                                    "plots/losses.png", "checkpoints/other.html"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "checkpoints/last.pt",
+        "config.toml",
+        "metrics.jsonl",
+        "report.json",
+        "plots/losses.png",
+        "checkpoints/other.html",
+    ],
+)
 def test_report_refuses_to_write_over_the_runs_own_files(target, cli, run_copy, assert_usage_error, snapshot_of):
     before = snapshot_of(run_copy)
     line = assert_usage_error(cli("report", run_copy, "-o", run_copy / target))
@@ -60,8 +69,10 @@ def test_a_run_being_written_cannot_be_resumed_at_the_same_time(cli, run_copy, a
 
 def test_a_lock_left_by_a_killed_process_is_taken_over(cli, run_copy):
     """A process holding the lock is killed with SIGKILL: its .lock file stays, its lock does not."""
-    script = ("import os, sys\nfrom ganframe.runlock import RunLock\n"
-              f"RunLock({str(run_copy)!r}).acquire()\nprint('locked', flush=True)\nos.kill(os.getpid(), 9)\n")
+    script = (
+        "import os, sys\nfrom ganframe.runlock import RunLock\n"
+        f"RunLock({str(run_copy)!r}).acquire()\nprint('locked', flush=True)\nos.kill(os.getpid(), 9)\n"
+    )
     killed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert killed.returncode == -9 and killed.stdout == "locked\n"
     assert (run_copy / ".lock").read_text().startswith("pid ")
@@ -81,8 +92,9 @@ def test_two_processes_cannot_hold_one_lock(tmp_path):
 
 
 # -- 6: no dead ends after a crash ----------------------------------------------------------------
-def test_a_run_killed_before_its_first_checkpoint_resumes_from_step_0(cli, argv_for, trained_run, tmp_path,
-                                                                      assert_usage_error):
+def test_a_run_killed_before_its_first_checkpoint_resumes_from_step_0(
+    cli, argv_for, trained_run, tmp_path, assert_usage_error
+):
     run = tmp_path / "run"
     run.mkdir()
     (run / "config.toml").write_text((trained_run / "config.toml").read_text())  # and then: kill -9
@@ -91,8 +103,11 @@ def test_a_run_killed_before_its_first_checkpoint_resumes_from_step_0(cli, argv_
     assert "continue a run there with --resume" in line
     resumed = cli("train", "--resume", run, "--quiet")
     assert resumed.code == 0, resumed.err
-    assert all(torch.equal(checkpoint_state(run)["networks"][role][name], value)
-               for role, state in checkpoint_state(trained_run)["networks"].items() for name, value in state.items())
+    assert all(
+        torch.equal(checkpoint_state(run)["networks"][role][name], value)
+        for role, state in checkpoint_state(trained_run)["networks"].items()
+        for name, value in state.items()
+    )
     assert (run / "metrics.jsonl").read_text() == (trained_run / "metrics.jsonl").read_text()
 
 
@@ -105,8 +120,11 @@ def test_sample_and_evaluate_still_need_a_checkpoint(cli, trained_run, tmp_path,
 
 
 def test_orphan_temporary_files_of_a_killed_writer_are_removed(cli, run_copy):
-    orphans = [run_copy / "checkpoints" / ".last.pt.k2j4_x9a", run_copy / ".config.toml.abcdefgh",
-               run_copy / "plots" / ".losses.png.0a1b2c3d"]
+    orphans = [
+        run_copy / "checkpoints" / ".last.pt.k2j4_x9a",
+        run_copy / ".config.toml.abcdefgh",
+        run_copy / "plots" / ".losses.png.0a1b2c3d",
+    ]
     for orphan in orphans:
         orphan.write_bytes(b"half a file")
     keep = run_copy / "checkpoints" / "notes.txt"
@@ -125,6 +143,7 @@ class FailingMetricPlugin:
         def failing(config, context):
             def metric(samples, context):
                 raise RuntimeError("out of memory")
+
             return metric
 
         register("fails", failing)
@@ -132,8 +151,9 @@ class FailingMetricPlugin:
 
 
 def test_a_failing_final_metric_keeps_the_run_resumable_and_evaluable(tiny, tmp_path):
-    from ganframe.testing import fresh_plugins
     import ganframe_gaussian
+
+    from ganframe.testing import fresh_plugins
 
     plugins = fresh_plugins(ganframe_gaussian, FailingMetricPlugin(), entry_points=False)
     tiny["evaluation"]["metrics"] = ["fails"]
@@ -176,19 +196,21 @@ def test_every_flipped_byte_of_a_checkpoint_is_reported_not_loaded(cli, run_copy
         assert_usage_error(result)
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    (lambda state: state.pop("networks"), "is incomplete: it has no 'networks'"),
-    (lambda state: state.pop("rng"), "is incomplete: it has no 'rng'"),
-    (lambda state: state.update(step="six"), "'step' holds a str"),
-    (lambda state: state.update(networks=[1, 2]), "'networks' holds a list"),
-    (lambda state: state["optimizers"].update(generator=3), "optimizers['generator'] holds a int"),
-    (lambda state: state["optimizers"].pop("generator"), "not of the same roles"),
-    (lambda state: state["rng"][0].pop("noise"), "random states of process 0 are incomplete"),
-    (lambda state: state["networks"]["generator"].popitem(), "does not fit the networks its config builds"),
-    (lambda state: state["optimizers"]["generator"].pop("param_groups"), "holds no optimizer state"),
-])
-def test_checkpoints_with_missing_or_wrong_typed_keys_are_one_line(change, message, cli, run_copy,
-                                                                  assert_usage_error):
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda state: state.pop("networks"), "is incomplete: it has no 'networks'"),
+        (lambda state: state.pop("rng"), "is incomplete: it has no 'rng'"),
+        (lambda state: state.update(step="six"), "'step' holds a str"),
+        (lambda state: state.update(networks=[1, 2]), "'networks' holds a list"),
+        (lambda state: state["optimizers"].update(generator=3), "optimizers['generator'] holds a int"),
+        (lambda state: state["optimizers"].pop("generator"), "not of the same roles"),
+        (lambda state: state["rng"][0].pop("noise"), "random states of process 0 are incomplete"),
+        (lambda state: state["networks"]["generator"].popitem(), "does not fit the networks its config builds"),
+        (lambda state: state["optimizers"]["generator"].pop("param_groups"), "holds no optimizer state"),
+    ],
+)
+def test_checkpoints_with_missing_or_wrong_typed_keys_are_one_line(change, message, cli, run_copy, assert_usage_error):
     from ganframe.checkpoint import CHECKSUM
 
     state = checkpoint_state(run_copy)
@@ -239,8 +261,22 @@ def test_report_of_a_damaged_summary_is_one_line(cli, tmp_path, assert_usage_err
 
 def test_a_run_directory_that_is_not_utf8_is_printed_as_given(tmp_path, tiny_cli):
     out = os.fsencode(tmp_path) + b"/run-\xff"
-    result = subprocess.run([os.fsencode(sys.executable), b"-m", b"ganframe", b"train", b"gaussian", b"--steps", b"2",
-                             b"--out", out, *map(os.fsencode, tiny_cli)], capture_output=True, timeout=120)
+    result = subprocess.run(
+        [
+            os.fsencode(sys.executable),
+            b"-m",
+            b"ganframe",
+            b"train",
+            b"gaussian",
+            b"--steps",
+            b"2",
+            b"--out",
+            out,
+            *map(os.fsencode, tiny_cli),
+        ],
+        capture_output=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout == out + b"\n"
     assert os.path.isfile(out + b"/checkpoints/last.pt")

@@ -15,8 +15,22 @@ import torch
 from ganframe import Experiment, RunDirectoryError
 from ganframe.config import read_toml, resolve_config
 
-METRIC_ORDER = ["mean", "std", "skew", "kurtosis", "wasserstein", "ks",  # moments, wasserstein, ks
-                "energy_distance", "energy_p_value", "energy_n_generated", "energy_n_real", "ks_statistic_max", "ks_p_value_min", "ks_n_generated", "ks_n_real"]  # two-sample
+METRIC_ORDER = [
+    "mean",
+    "std",
+    "skew",
+    "kurtosis",
+    "wasserstein",
+    "ks",  # moments, wasserstein, ks
+    "energy_distance",
+    "energy_p_value",
+    "energy_n_generated",
+    "energy_n_real",
+    "ks_statistic_max",
+    "ks_p_value_min",
+    "ks_n_generated",
+    "ks_n_real",
+]  # two-sample
 METRIC_NAMES = set(METRIC_ORDER)
 
 
@@ -26,9 +40,18 @@ def rows(run: Path) -> list[dict]:
 
 def test_a_run_holds_exactly_its_parts(trained_run):
     files = sorted(str(p.relative_to(trained_run)) for p in trained_run.rglob("*") if p.is_file())
-    assert files == ["checkpoints/last.pt", "config.toml", "metrics.jsonl", "plots/figures.json",
-                     "plots/histogram.png", "plots/losses.png", "plots/moments.jsonl", "plots/moments.png",
-                     "report.html", "report.json"]  # no temporary files
+    assert files == [
+        "checkpoints/last.pt",
+        "config.toml",
+        "metrics.jsonl",
+        "plots/figures.json",
+        "plots/histogram.png",
+        "plots/losses.png",
+        "plots/moments.jsonl",
+        "plots/moments.png",
+        "report.html",
+        "report.json",
+    ]  # no temporary files
 
 
 def test_config_toml_is_fully_resolved_and_loads_back(trained_run, plugins):
@@ -61,7 +84,11 @@ def test_metrics_jsonl_has_a_row_per_logging_step_then_the_final_metrics(trained
 def test_intermediate_evaluations_are_logged(make_experiment, tmp_path):
     make_experiment(train__steps=5, train__eval_every=2, train__log_every=5).fit(tmp_path / "run")
     assert [(row["step"], "metrics" in row) for row in rows(tmp_path / "run")] == [
-        (2, True), (4, True), (5, False), (5, True)]
+        (2, True),
+        (4, True),
+        (5, False),
+        (5, True),
+    ]
 
 
 def test_the_checkpoint_holds_the_training_position(trained_run):
@@ -77,16 +104,36 @@ def test_the_checkpoint_holds_the_training_position(trained_run):
 
 def test_report_json(trained_run, plugins):
     report = json.loads((trained_run / "report.json").read_text())
-    assert set(report) == {"setup", "preset", "seed", "steps", "steps_planned", "completed", "seconds", "device",
-                           "processes", "metrics", "metric_descriptions", "versions", "finished"}
+    assert set(report) == {
+        "setup",
+        "preset",
+        "seed",
+        "steps",
+        "steps_planned",
+        "completed",
+        "seconds",
+        "device",
+        "processes",
+        "metrics",
+        "metric_descriptions",
+        "versions",
+        "finished",
+    }
     assert list(report["metric_descriptions"]) == ["moments", "wasserstein", "ks", "two-sample"]
     assert "energy-distance permutation test" in report["metric_descriptions"]["two-sample"]
     assert (report["setup"], report["preset"], report["seed"], report["steps"], report["steps_planned"]) == (
-        "gaussian", "default", 1, 6, 6)
+        "gaussian",
+        "default",
+        1,
+        6,
+        6,
+    )
     assert report["completed"] is True and report["device"] == "cpu" and report["processes"] == 1
     assert report["seconds"] >= 0
     assert set(report["versions"]) == {"ganframe", "torch", "python", "plugins"}
-    assert report["versions"]["torch"] == torch.__version__ and report["versions"]["python"] == platform.python_version()
+    assert (
+        report["versions"]["torch"] == torch.__version__ and report["versions"]["python"] == platform.python_version()
+    )
     plugins_seen = report["versions"]["plugins"]  # installed plugin distributions, not the built-in modules
     assert plugins_seen["gaussian"] and not any(name.startswith("ganframe.builtin") for name in plugins_seen)
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4}", report["finished"])
@@ -146,8 +193,20 @@ def test_evaluate_prints_one_line_per_metric(cli, trained_run):
 
 
 def test_train_prints_a_summary_and_names_a_run_directory_when_none_is_given(cli, tmp_path):
-    result = cli("train", "gaussian", "--seed", "2", "--steps", "2", "--device", "cpu",
-                 "--set", "train.batch_size=16", "--set", "evaluation.samples=200")
+    result = cli(
+        "train",
+        "gaussian",
+        "--seed",
+        "2",
+        "--steps",
+        "2",
+        "--device",
+        "cpu",
+        "--set",
+        "train.batch_size=16",
+        "--set",
+        "evaluation.samples=200",
+    )
     assert result.code == 0, result.err
     lines = result.out.splitlines()
     match = re.fullmatch(r"run directory: (runs/gaussian-default-s2-\d{8}-\d{6})", lines[0])

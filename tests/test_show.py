@@ -24,8 +24,9 @@ def test_show_a_generator_lists_every_option_with_its_type_default_and_descripti
     assert "options (set in [generator] or with --set generator.OPTION=VALUE):" in lines
     hidden = lines.index("  hidden: list of int = [64, 64]  (each 1 to 1000000)")
     # the comment above the field in MLPGeneratorConfig's source
-    assert lines[hidden + 1] == ("      Units in each hidden layer; [] makes a single linear map. At most 10^9 "
-                                 "parameters in all.")
+    assert lines[hidden + 1] == (
+        "      Units in each hidden layer; [] makes a single linear map. At most 10^9 parameters in all."
+    )
     activation = lines.index('  activation: str or list of str = "leaky-relu"')
     assert lines[activation + 1] == "      One name for every hidden layer, or one per hidden layer."
     slope = lines.index("  negative_slope: float = 0.2")
@@ -41,17 +42,22 @@ def test_show_a_loss_by_its_singular_or_plural_kind(cli, kind):
     lines = result.out.splitlines()
     assert lines[0].startswith("loss non-saturating  [ganframe.builtin.losses]  BCE; ")
     d_terms = lines.index('  d_terms: str = "sum"  (one of "sum", "mean")')
-    assert lines[d_terms + 1] == '      How D\'s real and fake terms combine: "sum" (most code) or "mean" (their average).'
+    assert (
+        lines[d_terms + 1] == '      How D\'s real and fake terms combine: "sum" (most code) or "mean" (their average).'
+    )
 
 
-@pytest.mark.parametrize(("kind", "name", "expected"), [
-    ("data-source", "file", "  path: str  (required)"),
-    ("data-sources", "gaussian-2d", "  size: int = 1000  (> 0, <= 10000000)"),
-    ("optimizer", "adam", '  implementation: str = "auto"  (one of "auto", "fused", "foreach", "for-loop")'),
-    ("optimizers", "adam", "  betas: list of 2 float = [0.5, 0.999]  (each in [0, 1))"),
-    ("network", "mlp", '  input: int or str = "data"  ("data", "noise" or 1 to 1000000)'),
-    ("discriminators", "mlp", "  minibatch_kernels: int = 0  (>= 0, <= 1000000)"),
-])
+@pytest.mark.parametrize(
+    ("kind", "name", "expected"),
+    [
+        ("data-source", "file", "  path: str  (required)"),
+        ("data-sources", "gaussian-2d", "  size: int = 1000  (> 0, <= 10000000)"),
+        ("optimizer", "adam", '  implementation: str = "auto"  (one of "auto", "fused", "foreach", "for-loop")'),
+        ("optimizers", "adam", "  betas: list of 2 float = [0.5, 0.999]  (each in [0, 1))"),
+        ("network", "mlp", '  input: int or str = "data"  ("data", "noise" or 1 to 1000000)'),
+        ("discriminators", "mlp", "  minibatch_kernels: int = 0  (>= 0, <= 1000000)"),
+    ],
+)
 def test_show_other_kinds(cli, kind, name, expected):
     result = cli("show", kind, name)
     assert result.code == 0, result.err
@@ -75,7 +81,10 @@ def test_show_a_long_description_wrapped_under_its_option(cli):
 def test_show_a_component_without_options(cli):
     result = cli("show", "metric", "moments")
     assert result.code == 0, result.err
-    assert result.out == "metric moments  [ganframe.builtin.metrics]  mean, std, skew, excess kurtosis (1-D)\ntakes no options\n"
+    assert (
+        result.out
+        == "metric moments  [ganframe.builtin.metrics]  mean, std, skew, excess kurtosis (1-D)\ntakes no options\n"
+    )
 
 
 # -- setups -----------------------------------------------------------------------------------------
@@ -95,8 +104,9 @@ def test_show_a_setup_lists_its_presets_and_their_components(cli):
         assert parts[-1] == f"train.steps {steps}"
         for section in ("generator", "discriminator", "loss", "strategy"):
             table = preset.get(section, {})
-            default = {"generator": "mlp", "discriminator": "mlp", "loss": "non-saturating",
-                       "strategy": "alternating"}[section]
+            default = {"generator": "mlp", "discriminator": "mlp", "loss": "non-saturating", "strategy": "alternating"}[
+                section
+            ]
             assert f"{section} {table.get('name', default) if isinstance(table, dict) else table}" in parts
     assert "  tutorial" in lines and "  default (used by default)" in lines
     assert len(lines) == 2 + 2 * len(setup.presets) + 1  # short: two lines a preset
@@ -124,7 +134,10 @@ def clashing_mlp(monkeypatch):
 
 
 def test_show_a_qualified_name(cli):
-    plain, qualified = cli("show", "discriminator", "mlp"), cli("show", "discriminator", "ganframe.builtin.networks:mlp")
+    plain, qualified = (
+        cli("show", "discriminator", "mlp"),
+        cli("show", "discriminator", "ganframe.builtin.networks:mlp"),
+    )
     assert qualified.code == 0, qualified.err
     assert qualified.out == plain.out
     assert cli("show", "setup", "gaussian:gaussian").out == cli("show", "setup", "gaussian").out
@@ -141,13 +154,16 @@ def test_show_a_clashing_name_says_how_to_qualify_it(cli, assert_usage_error, cl
     assert "  hidden: list of int = [64, 64]  (each 1 to 1000000)" in builtin.out.splitlines()
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["gnerator", "mlp"], "unknown kind 'gnerator'; did you mean 'generators'? available: data-sources, "),
-    (["generator", "mpl"], "unknown generator 'mpl'; did you mean 'mlp'? available: "),
-    (["setup", "gausian"], "unknown setup 'gausian'; did you mean 'gaussian'? available: "),
-    (["loss", "nobody:hinge"], "unknown plugin for the loss 'hinge': 'nobody'; "),
-    (["preset", "default"], "unknown kind 'preset'; "),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["gnerator", "mlp"], "unknown kind 'gnerator'; did you mean 'generators'? available: data-sources, "),
+        (["generator", "mpl"], "unknown generator 'mpl'; did you mean 'mlp'? available: "),
+        (["setup", "gausian"], "unknown setup 'gausian'; did you mean 'gaussian'? available: "),
+        (["loss", "nobody:hinge"], "unknown plugin for the loss 'hinge': 'nobody'; "),
+        (["preset", "default"], "unknown kind 'preset'; "),
+    ],
+)
 def test_show_an_unknown_kind_or_name_is_one_line(cli, assert_usage_error, args, message):
     line = assert_usage_error(cli("show", *args))
     assert line.startswith(f"ganframe: error: {message}"), line
@@ -194,18 +210,41 @@ class Documented:
 
 def test_describe_options_reads_types_defaults_and_comments():
     options = {option.name: option for option in describe_options(Documented)}
-    assert list(options) == ["depth", "rate", "mode", "sizes", "names", "scale", "size", "pair", "table", "flag",
-                             "path", "helped", "count", "choice", "start"]
-    assert options["depth"] == Option("depth", "int", "3", "How many layers. A second line of the same comment.",
-                                      ">= 1")
+    assert list(options) == [
+        "depth",
+        "rate",
+        "mode",
+        "sizes",
+        "names",
+        "scale",
+        "size",
+        "pair",
+        "table",
+        "flag",
+        "path",
+        "helped",
+        "count",
+        "choice",
+        "start",
+    ]
+    assert options["depth"] == Option(
+        "depth", "int", "3", "How many layers. A second line of the same comment.", ">= 1"
+    )
     assert options["rate"] == Option("rate", "float", "0.5", "a trailing comment", "> 0")
-    assert options["mode"] == Option("mode", "str", '"a#b"', 'the mode; a "#" in a string is no comment',
-                                     'one of "a#b", "c"')
+    assert options["mode"] == Option(
+        "mode", "str", '"a#b"', 'the mode; a "#" in a string is no comment', 'one of "a#b", "c"'
+    )
     assert options["sizes"] == Option("sizes", "list of int", "[64, 64]", "on the field's first line")
     assert (options["names"].type, options["names"].default, options["names"].description) == (
-        "str or list of str", '"x"', "")
+        "str or list of str",
+        '"x"',
+        "",
+    )
     assert (options["scale"].type, options["scale"].default, options["scale"].constraint) == (
-        "float or None", "None", "> 0.0, or None")
+        "float or None",
+        "None",
+        "> 0.0, or None",
+    )
     assert (options["size"].type, options["size"].default) == ("int or str", '"data"')
     assert (options["pair"].type, options["pair"].default) == ("list of 2 float", "[0.5, 0.9]")
     assert (options["table"].type, options["table"].default) == ("table", "{}")
@@ -230,8 +269,9 @@ def test_describe_options_finds_inherited_fields_comments():
 
 
 def test_describe_options_without_source_has_no_descriptions():
-    made = attrs.make_class("Made", {"size": attrs.field(default=4, validator=v.gt(0)),
-                                     "name": attrs.field(type=str, default="x")})
+    made = attrs.make_class(
+        "Made", {"size": attrs.field(default=4, validator=v.gt(0)), "name": attrs.field(type=str, default="x")}
+    )
     assert describe_options(made) == [Option("size", "any", "4", "", "> 0"), Option("name", "str", '"x"')]
     # made at run time with the name of a class in this module: that class's comments are not its own
     clash = attrs.make_class("Documented", {"depth": attrs.field(default=1), "other": attrs.field(default=2)})
@@ -244,17 +284,35 @@ def test_describe_options_of_no_config_class():
 
 def test_describe_options_of_every_installed_component_does_not_fail():
     registry = fresh_plugins().registry
-    for kind in ("data-sources", "noise", "generators", "discriminators", "networks", "network-extras", "losses",
-                 "strategies", "optimizers", "metrics"):
+    for kind in (
+        "data-sources",
+        "noise",
+        "generators",
+        "discriminators",
+        "networks",
+        "network-extras",
+        "losses",
+        "strategies",
+        "optimizers",
+        "metrics",
+    ):
         for entry in registry.entries(kind):
             for option in describe_options(entry.config):
                 assert option.name and option.type and option.default, (kind, entry.name, option)
 
 
-@pytest.mark.parametrize(("annotation", "expected"), [
-    (int, "int"), (float | None, "float or None"), (tuple[int, ...], "list of int"),
-    (tuple[tuple[float, ...], ...], "list of list of float"), (tuple[int | str, ...], "list of (int or str)"),
-    (list[str], "list of str"), ("NotResolved", "NotResolved"), (None, "any"),
-])
+@pytest.mark.parametrize(
+    ("annotation", "expected"),
+    [
+        (int, "int"),
+        (float | None, "float or None"),
+        (tuple[int, ...], "list of int"),
+        (tuple[tuple[float, ...], ...], "list of list of float"),
+        (tuple[int | str, ...], "list of (int or str)"),
+        (list[str], "list of str"),
+        ("NotResolved", "NotResolved"),
+        (None, "any"),
+    ],
+)
 def test_format_type(annotation, expected):
     assert format_type(annotation) == expected

@@ -26,8 +26,11 @@ def checkpoint_state(run: Path) -> dict:
 
 
 def same_networks(a: dict, b: dict) -> bool:
-    return all(torch.equal(a["networks"][role][name], b["networks"][role][name])
-               for role in a["networks"] for name in a["networks"][role])
+    return all(
+        torch.equal(a["networks"][role][name], b["networks"][role][name])
+        for role in a["networks"]
+        for name in a["networks"][role]
+    )
 
 
 @pytest.fixture
@@ -45,12 +48,33 @@ CONSTANT_LR = ["--set", "train.lr_decay=constant"]
 
 def start_training(out: Path, tiny_cli: list[str], *extra: str) -> subprocess.Popen:
     """A real ``ganframe train`` process, long enough to be stopped, printing progress every 0.2 s."""
-    command = [sys.executable, "-m", "ganframe", "train", "gaussian", "--seed", "3", "--steps", "1000000",
-               "--out", str(out), *tiny_cli, *CONSTANT_LR, "--progress-every", "0.2", *extra]
+    command = [
+        sys.executable,
+        "-m",
+        "ganframe",
+        "train",
+        "gaussian",
+        "--seed",
+        "3",
+        "--steps",
+        "1000000",
+        "--out",
+        str(out),
+        *tiny_cli,
+        *CONSTANT_LR,
+        "--progress-every",
+        "0.2",
+        *extra,
+    ]
     command.remove("--quiet")  # progress lines are how the test knows that training runs
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True,  # its own process group: the signal is for it alone
-                            preexec_fn=_default_stop_signals)
+    return subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group: the signal is for it alone
+        preexec_fn=_default_stop_signals,
+    )
 
 
 def _default_stop_signals() -> None:
@@ -74,7 +98,8 @@ def wait_for_training(process: subprocess.Popen, timeout: float = 120) -> None:
 
 @pytest.mark.parametrize(("signum", "status"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
 def test_a_real_stop_signal_stops_after_the_round_and_the_run_resumes_byte_for_byte(
-        signum, status, tiny_cli, cli, tmp_path):
+    signum, status, tiny_cli, cli, tmp_path
+):
     run = tmp_path / "stopped"
     process = start_training(run, tiny_cli)
     wait_for_training(process)
@@ -85,7 +110,9 @@ def test_a_real_stop_signal_stops_after_the_round_and_the_run_resumes_byte_for_b
     assert f"ganframe: {name}: stopping after this round and writing a checkpoint" in err
     assert "Traceback" not in err
     stopped_at = checkpoint_state(run)["step"]
-    assert err.splitlines()[-1] == f"ganframe: stopped at step {stopped_at}; continue with: ganframe train --resume {run}"
+    assert (
+        err.splitlines()[-1] == f"ganframe: stopped at step {stopped_at}; continue with: ganframe train --resume {run}"
+    )
     report = json.loads((run / "report.json").read_text())
     assert (report["steps"], report["completed"]) == (stopped_at, False)
 
@@ -104,13 +131,16 @@ def test_a_real_stop_signal_stops_after_the_round_and_the_run_resumes_byte_for_b
 
 def test_ctrl_c_while_ganframe_starts_is_one_line_and_status_130(tiny_cli, tmp_path):
     """A real SIGINT 0.3 s into ``main`` (loading PyTorch and plugins): no traceback."""
-    script = ("import os, signal, sys, threading\n"
-              "from ganframe.cli import main\n"
-              "threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()\n"
-              f"sys.exit(main(['train', 'gaussian', '--steps', '1000000', '--out', {str(tmp_path / 'run')!r}, "
-              "'--quiet']))\n")
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
-                            start_new_session=True)
+    script = (
+        "import os, signal, sys, threading\n"
+        "from ganframe.cli import main\n"
+        "threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()\n"
+        f"sys.exit(main(['train', 'gaussian', '--steps', '1000000', '--out', {str(tmp_path / 'run')!r}, "
+        "'--quiet']))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, start_new_session=True
+    )
     assert result.returncode == 130, result.stderr
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
@@ -153,15 +183,19 @@ class SignalAt:
 
 
 def test_a_second_signal_aborts_at_once_and_keeps_the_last_checkpoint(
-        cli, argv_for, monkeypatch, tmp_path, default_sigint):
+    cli, argv_for, monkeypatch, tmp_path, default_sigint
+):
     from ganframe import cli as cli_module
 
     run = tmp_path / "run"
-    monkeypatch.setattr(cli_module, "_console_callbacks", lambda *args, **kwargs: [SignalAt(5, signal.SIGTERM, signal.SIGINT)])
+    monkeypatch.setattr(
+        cli_module, "_console_callbacks", lambda *args, **kwargs: [SignalAt(5, signal.SIGTERM, signal.SIGINT)]
+    )
     result = cli(*argv_for(run, steps=8, extra=["--set", "train.checkpoint_every=2"]))
     assert result.code == 130
-    assert result.err.splitlines()[-1] == (f"ganframe: error: interrupted (SIGINT); the checkpoint is kept: "
-                                           f"continue with: ganframe train --resume {run}")
+    assert result.err.splitlines()[-1] == (
+        f"ganframe: error: interrupted (SIGINT); the checkpoint is kept: continue with: ganframe train --resume {run}"
+    )
     assert checkpoint_state(run)["step"] == 4  # the last one written before the abort, intact
     monkeypatch.setattr(cli_module, "_console_callbacks", lambda *args, **kwargs: [])
     assert cli("train", "--resume", run, "--quiet").code == 0
@@ -169,7 +203,8 @@ def test_a_second_signal_aborts_at_once_and_keeps_the_last_checkpoint(
 
 
 def test_a_signal_after_training_interrupts_evaluation_and_resume_writes_the_report(
-        cli, argv_for, trained_run, monkeypatch, tmp_path, default_sigint):
+    cli, argv_for, trained_run, monkeypatch, tmp_path, default_sigint
+):
     """Training is over and its checkpoint written: Ctrl-C stops the evaluation (not "stopping after
     this round" and exit 0); --resume then evaluates and writes the report, nothing trained again."""
     from ganframe import cli as cli_module
@@ -179,8 +214,9 @@ def test_a_signal_after_training_interrupts_evaluation_and_resume_writes_the_rep
     result = cli(*argv_for(run))  # the command that trained `trained_run`
     assert result.code == 130
     assert "stopping after this round" not in result.err
-    assert result.err == (f"ganframe: error: interrupted (SIGINT); the checkpoint is kept: "
-                          f"continue with: ganframe train --resume {run}\n")
+    assert result.err == (
+        f"ganframe: error: interrupted (SIGINT); the checkpoint is kept: continue with: ganframe train --resume {run}\n"
+    )
     assert checkpoint_state(run)["step"] == 6
     assert not (run / "report.json").exists()
 

@@ -28,12 +28,18 @@ class BitsPlugin:
 
     @ganframe.hookimpl
     def register_setups(self, register):
-        register("smoke-bits", {"default": {
-            "data": {"name": "smoke-bits"}, "noise": {"name": "normal", "dim": 2},
-            "generator": {"name": "mlp", "hidden": [4], "output_activation": "sigmoid"},
-            "discriminator": {"name": "mlp", "hidden": [4]},
-            "train": {"steps": 2, "batch_size": 8},
-        }})
+        register(
+            "smoke-bits",
+            {
+                "default": {
+                    "data": {"name": "smoke-bits"},
+                    "noise": {"name": "normal", "dim": 2},
+                    "generator": {"name": "mlp", "hidden": [4], "output_activation": "sigmoid"},
+                    "discriminator": {"name": "mlp", "hidden": [4]},
+                    "train": {"steps": 2, "batch_size": 8},
+                }
+            },
+        )
 
 
 def test_a_data_source_that_decodes_its_samples_passes():

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import copy
 
+import family_plugin
 import pytest
 import torch
 
-import family_plugin
 import ganframe
 from ganframe import Experiment, RunDirectoryError
 from ganframe.testing import fresh_plugins
@@ -43,12 +43,15 @@ def test_the_strategys_state_is_saved_and_a_resumed_run_matches_an_uninterrupted
     resumed.fit(tmp_path / "half")
     assert torch.equal(resumed.strategy.draws, whole.strategy.draws)  # the strategy's random stream continued
     assert (resumed.strategy.extra_updates, resumed.strategy.mean_d_loss) == (
-        whole.strategy.extra_updates, whole.strategy.mean_d_loss)
+        whole.strategy.extra_updates,
+        whole.strategy.mean_d_loss,
+    )
     assert torch.equal(resumed.sample(100), whole.sample(100))
 
 
-def test_a_state_that_does_not_load_is_one_line_and_changes_nothing(family, tiny, tmp_path, cli, assert_usage_error,
-                                                                    snapshot_of, monkeypatch):
+def test_a_state_that_does_not_load_is_one_line_and_changes_nothing(
+    family, tiny, tmp_path, cli, assert_usage_error, snapshot_of, monkeypatch
+):
     run = tmp_path / "run"
     Experiment.from_dict(adaptive(tiny, steps=4), plugins=family).fit(run)
     checkpoint = run / "checkpoints" / "last.pt"
@@ -59,13 +62,16 @@ def test_a_state_that_does_not_load_is_one_line_and_changes_nothing(family, tiny
     before = snapshot_of(run)
     with pytest.raises(RunDirectoryError) as caught:
         Experiment.load(run, plugins=family)
-    assert str(caught.value) == (f"strategy 'adaptive' (plugin 'family_plugin') cannot load its state from the "
-                                 f"checkpoint in {str(run)!r}: KeyError: 'draws'")
+    assert str(caught.value) == (
+        f"strategy 'adaptive' (plugin 'family_plugin') cannot load its state from the "
+        f"checkpoint in {str(run)!r}: KeyError: 'draws'"
+    )
     from ganframe import plugins as plugins_module
 
     real = plugins_module.load_plugins
-    monkeypatch.setattr(plugins_module, "load_plugins",
-                        lambda disabled=(), **kw: real(disabled, extra=[family_plugin], **kw))
+    monkeypatch.setattr(
+        plugins_module, "load_plugins", lambda disabled=(), **kw: real(disabled, extra=[family_plugin], **kw)
+    )
     line = assert_usage_error(cli("train", "--resume", run, "--steps", "8", "--quiet"))
     assert "cannot load its state from the checkpoint" in line
     assert snapshot_of(run) == before
@@ -75,10 +81,14 @@ def test_a_checkpoint_with_state_for_a_stateless_strategy_is_refused(family, tin
     run = tmp_path / "run"
     Experiment.from_dict(adaptive(tiny, steps=2), plugins=family).fit(run)
     config = (run / "config.toml").read_text()
-    (run / "config.toml").write_text(config.replace('name = "adaptive"\nthreshold = 0.5\nskip_g = 0.3',
-                                                    'name = "alternating"'))
-    with pytest.raises(RunDirectoryError, match=r"holds state for the strategy, but strategy 'alternating' \(plugin "
-                                                r"'ganframe.builtin.strategies'\) keeps none"):
+    (run / "config.toml").write_text(
+        config.replace('name = "adaptive"\nthreshold = 0.5\nskip_g = 0.3', 'name = "alternating"')
+    )
+    with pytest.raises(
+        RunDirectoryError,
+        match=r"holds state for the strategy, but strategy 'alternating' \(plugin "
+        r"'ganframe.builtin.strategies'\) keeps none",
+    ):
         Experiment.load(run, plugins=family)
 
 
@@ -90,8 +100,10 @@ class CountingLoss:
 
     def discriminator_loss(self, discriminator, real, fake):
         self.calls += 1
-        return torch.nn.functional.softplus(-discriminator(real)).mean() + torch.nn.functional.softplus(
-            discriminator(fake)).mean()
+        return (
+            torch.nn.functional.softplus(-discriminator(real)).mean()
+            + torch.nn.functional.softplus(discriminator(fake)).mean()
+        )
 
     def generator_loss(self, discriminator, fake, real=None):
         return torch.nn.functional.softplus(-discriminator(fake)).mean()

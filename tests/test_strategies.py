@@ -38,8 +38,9 @@ class Spy:
 
 @pytest.mark.parametrize(("order", "expected"), [("d-first", "DDGGG"), ("g-first", "GGGDD")])
 def test_d_steps_and_g_steps_in_either_order(make_experiment, order, expected):
-    experiment = make_experiment(strategy={"name": "alternating", "d_steps": 2, "g_steps": 3, "order": order},
-                                 train__steps=2)
+    experiment = make_experiment(
+        strategy={"name": "alternating", "d_steps": 2, "g_steps": 3, "order": order}, train__steps=2
+    )
     spy = Spy(experiment.trainer)
     experiment.fit()
     assert "".join(spy.events) == expected * 2

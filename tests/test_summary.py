@@ -12,17 +12,31 @@ from ganframe import ConfigError
 from ganframe.summary import mean_interval, parse_seeds, summarize
 
 
-@pytest.mark.parametrize("text, seeds", [
-    ("0-4", [0, 1, 2, 3, 4]), ("3", [3]), ("0,3,7", [0, 3, 7]), ("0-2, 10", [0, 1, 2, 10]), ("5-5", [5]),
-])
+@pytest.mark.parametrize(
+    "text, seeds",
+    [
+        ("0-4", [0, 1, 2, 3, 4]),
+        ("3", [3]),
+        ("0,3,7", [0, 3, 7]),
+        ("0-2, 10", [0, 1, 2, 10]),
+        ("5-5", [5]),
+    ],
+)
 def test_parse_seeds(text, seeds):
     assert parse_seeds(text) == seeds
 
 
-@pytest.mark.parametrize("text, message", [
-    ("", "expected numbers and ranges"), ("a-b", "expected numbers"), ("-1", "expected numbers"),
-    ("4-0", "runs backwards"), ("0-2,1", "seed 1 is given twice"), ("0-5000", "more than 1000 seeds"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "expected numbers and ranges"),
+        ("a-b", "expected numbers"),
+        ("-1", "expected numbers"),
+        ("4-0", "runs backwards"),
+        ("0-2,1", "seed 1 is given twice"),
+        ("0-5000", "more than 1000 seeds"),
+    ],
+)
 def test_parse_seeds_errors(text, message):
     with pytest.raises(ConfigError, match=message):
         parse_seeds(text)
@@ -73,16 +87,20 @@ def test_train_seeds_writes_runs_summary_and_report(cli, tmp_path, tiny_cli):
 def test_seeds_give_the_same_runs_as_single_seeds(cli, tmp_path, tiny_cli):
     assert cli("train", "gaussian", "--seeds", "1-2", "--steps", "4", "--out", tmp_path / "many", *tiny_cli).code == 0
     assert cli("train", "gaussian", "--seed", "2", "--steps", "4", "--out", tmp_path / "one", *tiny_cli).code == 0
-    assert ((tmp_path / "many" / "seed-2" / "metrics.jsonl").read_text()
-            == (tmp_path / "one" / "metrics.jsonl").read_text())
+    assert (tmp_path / "many" / "seed-2" / "metrics.jsonl").read_text() == (
+        tmp_path / "one" / "metrics.jsonl"
+    ).read_text()
 
 
-@pytest.mark.parametrize("extra, message", [
-    (["--seeds", "0-1", "--seed", "3"], "leave out --seed"),
-    (["--seeds", "0-1", "--set", "seed=3"], "leave out --seed"),
-    (["--seeds", "x"], "expected numbers and ranges"),
-    (["--seeds", "0-1", "--set", "train.steps=0"], "steps"),
-])
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--seeds", "0-1", "--seed", "3"], "leave out --seed"),
+        (["--seeds", "0-1", "--set", "seed=3"], "leave out --seed"),
+        (["--seeds", "x"], "expected numbers and ranges"),
+        (["--seeds", "0-1", "--set", "train.steps=0"], "steps"),
+    ],
+)
 def test_seeds_errors_are_one_line_and_write_nothing(cli, assert_usage_error, tmp_path, extra, message):
     out = tmp_path / "out"
     line = assert_usage_error(cli("train", "gaussian", "--out", out, "--quiet", *extra))

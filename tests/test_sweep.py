@@ -15,7 +15,7 @@ import pytest
 
 pytest.importorskip("optuna")
 
-SWEEP = '''\
+SWEEP = """\
 setup = "gaussian"
 objective = "wasserstein"
 direction = "minimize"
@@ -39,11 +39,18 @@ type = "float"
 low = 1e-4
 high = 1e-2
 log = true
-{extra}'''
+{extra}"""
 
 
-def write_sweep(folder: Path, trials: int = 3, extra: str = "", name: str = "sweep.toml", top: str = "",
-                steps: int = 50, eval_every: int = 25) -> Path:
+def write_sweep(
+    folder: Path,
+    trials: int = 3,
+    extra: str = "",
+    name: str = "sweep.toml",
+    top: str = "",
+    steps: int = 50,
+    eval_every: int = 25,
+) -> Path:
     """A sweep over the gaussian setup's generator learning rate; ``top`` adds top-level keys,
     ``extra`` more [[space]] entries."""
     path = folder / name
@@ -56,8 +63,14 @@ def sweep_text(trials: int = 3, extra: str = "", top: str = "", steps: int = 50,
 
 
 def ganframe(*args, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ganframe", *map(str, args)], cwd=cwd, capture_output=True,
-                          text=True, timeout=300, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "ganframe", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def trial_states(db: Path) -> list[str]:
@@ -70,15 +83,18 @@ def trial_states(db: Path) -> list[str]:
         return []
 
 
-@pytest.mark.parametrize("extra, message", [
-    ('[[space]]\nkey = "generator.optimiser.lr"\ntype = "float"\nlow = 0.1\nhigh = 0.2\n', "optimiser"),
-    ('[[space]]\nkey = "loss"\ntype = "categorical"\nchoices = ["hinge", "no-such-loss"]\n', "no-such-loss"),
-    ('[[space]]\nkey = "train.batch_size"\ntype = "int"\nlow = 64\nhigh = 8\n', "the range is empty"),
-    ('[[space]]\nkey = "train.batch_size"\ntype = "int"\nlow = 8\nhigh = 8\n', "the range is empty"),
-    ('[[space]]\nkey = "generator.optimizer.lr"\ntype = "float"\nlow = 0.1\nhigh = 0.2\n', "twice"),
-    ('[[space]]\nkey = "train.batch_size"\ntype = "choice"\n', "'type' must be one of"),
-    ('[[space]]\nkey = "generator.optimizer.lr"\ntype = "categorical"\nchoices = []\n', "non-empty list"),
-])
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        ('[[space]]\nkey = "generator.optimiser.lr"\ntype = "float"\nlow = 0.1\nhigh = 0.2\n', "optimiser"),
+        ('[[space]]\nkey = "loss"\ntype = "categorical"\nchoices = ["hinge", "no-such-loss"]\n', "no-such-loss"),
+        ('[[space]]\nkey = "train.batch_size"\ntype = "int"\nlow = 64\nhigh = 8\n', "the range is empty"),
+        ('[[space]]\nkey = "train.batch_size"\ntype = "int"\nlow = 8\nhigh = 8\n', "the range is empty"),
+        ('[[space]]\nkey = "generator.optimizer.lr"\ntype = "float"\nlow = 0.1\nhigh = 0.2\n', "twice"),
+        ('[[space]]\nkey = "train.batch_size"\ntype = "choice"\n', "'type' must be one of"),
+        ('[[space]]\nkey = "generator.optimizer.lr"\ntype = "categorical"\nchoices = []\n', "non-empty list"),
+    ],
+)
 def test_bad_space_is_one_line_and_no_trial(tmp_path, extra, message):
     path = write_sweep(tmp_path, extra=extra)
     result = ganframe("sweep", path, "--out", tmp_path / "out", cwd=tmp_path)
@@ -99,8 +115,15 @@ def test_objective_the_metrics_do_not_compute(tmp_path):
 
 def test_unreachable_storage(tmp_path):
     path = write_sweep(tmp_path)
-    result = ganframe("sweep", path, "--out", tmp_path / "out",
-                      "--storage", f"sqlite:///{tmp_path}/no/such/folder/db.sqlite", cwd=tmp_path)
+    result = ganframe(
+        "sweep",
+        path,
+        "--out",
+        tmp_path / "out",
+        "--storage",
+        f"sqlite:///{tmp_path}/no/such/folder/db.sqlite",
+        cwd=tmp_path,
+    )
     assert result.returncode == 2 and len(result.stderr.splitlines()) == 1, result.stderr
     assert "cannot open the storage" in result.stderr
 
@@ -120,7 +143,9 @@ def test_sweep_table_seeds_best_config_and_restart(tmp_path):
         assert len(row["ci95"]) == 2 and row["seconds"] > 0
         for seed in (0, 1):
             report = json.loads((out / "trials" / f"{row['number']:04d}" / f"seed-{seed}" / "report.json").read_text())
-            assert report["seed"] == seed and report["metrics"]["wasserstein"] == pytest.approx(row["values"][str(seed)])
+            assert report["seed"] == seed and report["metrics"]["wasserstein"] == pytest.approx(
+                row["values"][str(seed)]
+            )
     best = min(results["trials"], key=lambda row: row["value"])
     assert f"best: trial {best['number']}," in result.stdout
     # trial 0 trained the base config's own learning rate (the gaussian default preset's 5e-4), and
@@ -143,8 +168,9 @@ def test_sweep_table_seeds_best_config_and_restart(tmp_path):
 
     config = tomllib.loads((out / "best.toml").read_text())
     assert config["generator"]["optimizer"]["lr"] == pytest.approx(best["params"]["generator.optimizer.lr"])
-    trained = ganframe("train", "--config", out / "best.toml", "--steps", "5", "--quiet", "--out", tmp_path / "best",
-                       cwd=tmp_path)
+    trained = ganframe(
+        "train", "--config", out / "best.toml", "--steps", "5", "--quiet", "--out", tmp_path / "best", cwd=tmp_path
+    )
     assert trained.returncode == 0, trained.stderr
     # a restart continues the same study up to the new total
     again = ganframe("sweep", path, "--out", out, "--trials", "5", cwd=tmp_path)
@@ -152,8 +178,10 @@ def test_sweep_table_seeds_best_config_and_restart(tmp_path):
     assert trial_states(out / "study.db") == ["COMPLETE"] * 5
     # a sweep file with another space does not continue that study
     other = tmp_path / "other.toml"  # the same study name, another space
-    other.write_text('name = "sweep"\n' + sweep_text(
-        trials=3, extra='[[space]]\nkey = "train.log_every"\ntype = "int"\nlow = 1\nhigh = 10\n'))
+    other.write_text(
+        'name = "sweep"\n'
+        + sweep_text(trials=3, extra='[[space]]\nkey = "train.log_every"\ntype = "int"\nlow = 1\nhigh = 10\n')
+    )
     clash = ganframe("sweep", other, "--out", out, cwd=tmp_path)
     assert clash.returncode == 2 and "different sweep" in clash.stderr, clash.stderr
 
@@ -164,9 +192,26 @@ def test_two_workers_on_one_storage_run_exactly_n_trials(tmp_path, kind):
 
     path = write_sweep(tmp_path, trials=6, top='pruner = "none"')
     storage = f"sqlite:///{tmp_path / 'shared.db'}" if kind == "sqlite" else f"journal:{tmp_path / 'shared.journal'}"
-    workers = [subprocess.Popen([sys.executable, "-m", "ganframe", "sweep", str(path), "--out", str(tmp_path / f"w{i}"),
-                                 "--storage", storage], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True) for i in range(2)]
+    workers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "ganframe",
+                "sweep",
+                str(path),
+                "--out",
+                str(tmp_path / f"w{i}"),
+                "--storage",
+                storage,
+            ],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(2)
+    ]
     for worker in workers:
         _, err = worker.communicate(timeout=300)
         assert worker.returncode == 0, err
@@ -196,8 +241,12 @@ def test_two_workers_on_one_storage_run_exactly_n_trials(tmp_path, kind):
 def test_a_worker_killed_mid_trial_leaves_the_study_consistent_and_a_restart_completes_it(tmp_path):
     path = write_sweep(tmp_path, trials=2, top="retries = 1", steps=2000, eval_every=1000)
     out = tmp_path / "out"
-    worker = subprocess.Popen([sys.executable, "-m", "ganframe", "sweep", str(path), "--out", str(out)], cwd=tmp_path,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "ganframe", "sweep", str(path), "--out", str(out)],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 120
         while not (out / "trials" / "0000" / "seed-0").is_dir() or trial_states(out / "study.db") != ["RUNNING"]:
@@ -225,8 +274,12 @@ def test_a_worker_killed_mid_trial_leaves_the_study_consistent_and_a_restart_com
 
 def test_failed_trials_are_shown_with_their_error_and_never_counted(tmp_path):
     # every point of this space diverges at once: the sweep gives up, says why, and exits 2
-    path = write_sweep(tmp_path, trials=2, top="retries = 1", extra=(
-        '[[space]]\nkey = "discriminator.optimizer.lr"\ntype = "float"\nlow = 1e30\nhigh = 1e31\n'))
+    path = write_sweep(
+        tmp_path,
+        trials=2,
+        top="retries = 1",
+        extra=('[[space]]\nkey = "discriminator.optimizer.lr"\ntype = "float"\nlow = 1e30\nhigh = 1e31\n'),
+    )
     result = ganframe("sweep", path, "--out", tmp_path / "out", cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("ganframe: error: no trial of the sweep")
@@ -249,17 +302,27 @@ def test_jobs_runs_worker_processes(tmp_path):
 
 def _user_attrs(db: Path, key: str) -> list[dict]:
     with sqlite3.connect(db) as connection:
-        return [{"number": number, key: json.loads(value)} for number, value in connection.execute(
-            "SELECT t.number, a.value_json FROM trials t JOIN trial_user_attributes a ON a.trial_id = t.trial_id "
-            "WHERE a.key = ?", (key,))]
+        return [
+            {"number": number, key: json.loads(value)}
+            for number, value in connection.execute(
+                "SELECT t.number, a.value_json FROM trials t JOIN trial_user_attributes a ON a.trial_id = t.trial_id "
+                "WHERE a.key = ?",
+                (key,),
+            )
+        ]
 
 
 def test_ctrl_c_stops_every_worker_and_a_restart_continues(tmp_path):
     path = write_sweep(tmp_path, trials=3, top='pruner = "none"', steps=4000, eval_every=2000)
     out = tmp_path / "out"
-    sweep = subprocess.Popen([sys.executable, "-m", "ganframe", "sweep", str(path), "--out", str(out), "--jobs", "2"],
-                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             start_new_session=True)
+    sweep = subprocess.Popen(
+        [sys.executable, "-m", "ganframe", "sweep", str(path), "--out", str(out), "--jobs", "2"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 120
     while trial_states(out / "study.db").count("RUNNING") < 2:
         assert sweep.poll() is None and time.monotonic() < deadline, "two trials never ran at once"
@@ -332,8 +395,10 @@ def test_a_base_config_outside_the_space_is_a_warning_and_no_base_trial(tmp_path
     path.write_text(sweep_text(trials=2, top='pruner = "none"').replace("low = 1e-4", "low = 1e-3"))
     result = ganframe("sweep", path, "--out", tmp_path / "out", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert ("no base-config trial: the base config's generator.optimizer.lr = 0.0005 is outside the space "
-            "(generator.optimizer.lr float [0.001, 0.01] log)") in result.stderr
+    assert (
+        "no base-config trial: the base config's generator.optimizer.lr = 0.0005 is outside the space "
+        "(generator.optimizer.lr float [0.001, 0.01] log)"
+    ) in result.stderr
     rows = json.loads((tmp_path / "out" / "trials.json").read_text())["trials"]
     assert len(rows) == 2 and not any(row["baseline"] for row in rows)
     assert "base config" not in result.stdout
@@ -347,14 +412,19 @@ def test_compare_to_baseline():
     def row(number, value, baseline=False, state="complete"):
         return {"number": number, "state": state, "value": value, "baseline": baseline}
 
-    document = {"setup": "gaussian", "objective": "wasserstein", "seeds": [0, 1],
-                "space": [{"key": "train.batch_size", "type": "int", "low": 8, "high": 64}]}
+    document = {
+        "setup": "gaussian",
+        "objective": "wasserstein",
+        "seeds": [0, 1],
+        "space": [{"key": "train.batch_size", "type": "int", "low": 8, "high": 64}],
+    }
     minimize = parse_sweep(document)
     maximize = parse_sweep({**document, "direction": "maximize"})
     rows = [row(0, 2.0, baseline=True), row(1, 1.5), row(2, 0.5, state="pruned"), row(3, 3.0)]
     assert compare_to_baseline(rows, minimize, "b.toml") == (
         "the best trial is 25.0 % lower than the base config (trial 0: wasserstein = 2) on the sweep's seeds, "
-        "where it was chosen; check it on others: ganframe train --config b.toml --seeds 2-6")
+        "where it was chosen; check it on others: ganframe train --config b.toml --seeds 2-6"
+    )
     assert compare_to_baseline(rows, maximize, "b.toml").startswith("the best trial is 50.0 % higher than")
     tie = [row(0, 1.0, baseline=True), row(1, 1.0)]
     assert compare_to_baseline(tie, minimize) == "no trial beat the base config (trial 0: wasserstein = 1)"
@@ -380,5 +450,9 @@ def test_the_example_sweep_file_is_valid():
     assert "wasserstein" in validate(spec, plugins)
     assert spec.name == "gaussian-sweep" and spec.trials == 24 and spec.seeds == (0, 1, 2)
     params, problem = baseline_params(spec, plugins)
-    assert problem is None and params == {"generator.optimizer.lr": 0.0005, "discriminator.optimizer.lr": 0.002,
-                                          "train.batch_size": 1024, "loss": "non-saturating"}
+    assert problem is None and params == {
+        "generator.optimizer.lr": 0.0005,
+        "discriminator.optimizer.lr": 0.002,
+        "train.batch_size": 1024,
+        "loss": "non-saturating",
+    }

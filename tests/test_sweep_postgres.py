@@ -24,7 +24,8 @@ from test_sweep import ganframe, write_sweep
 
 POSTGRES = os.environ.get("GANFRAME_TEST_POSTGRES", "")
 needs_postgres = pytest.mark.skipif(
-    not POSTGRES, reason="GANFRAME_TEST_POSTGRES is not set: .ci/run sets it when it can start a PostgreSQL server")
+    not POSTGRES, reason="GANFRAME_TEST_POSTGRES is not set: .ci/run sets it when it can start a PostgreSQL server"
+)
 
 
 def named_sweep(folder: Path, name: str, trials: int) -> Path:
@@ -38,9 +39,26 @@ def named_sweep(folder: Path, name: str, trials: int) -> Path:
 def test_two_workers_on_one_postgres_storage_run_exactly_n_trials(tmp_path):
     name = f"ganframe-test-{uuid.uuid4().hex}"  # reruns on the same database never meet an old study
     path = named_sweep(tmp_path, name, trials=4)
-    workers = [subprocess.Popen([sys.executable, "-m", "ganframe", "sweep", str(path), "--out", str(tmp_path / f"w{i}"),
-                                 "--storage", POSTGRES], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True) for i in range(2)]
+    workers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "ganframe",
+                "sweep",
+                str(path),
+                "--out",
+                str(tmp_path / f"w{i}"),
+                "--storage",
+                POSTGRES,
+            ],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(2)
+    ]
     try:
         for worker in workers:
             _, err = worker.communicate(timeout=300)
@@ -51,8 +69,11 @@ def test_two_workers_on_one_postgres_storage_run_exactly_n_trials(tmp_path):
         assert len(complete) == 4 and len(set(complete)) == 4, [(t.number, t.state.name) for t in trials]
         for trial in trials:  # any other trial was started after the last one was taken, and says so
             if trial.state != optuna.trial.TrialState.COMPLETE:
-                assert trial.state == optuna.trial.TrialState.FAIL and trial.user_attrs.get("surplus") is True, \
-                    (trial.number, trial.state.name, trial.user_attrs)
+                assert trial.state == optuna.trial.TrialState.FAIL and trial.user_attrs.get("surplus") is True, (
+                    trial.number,
+                    trial.state.name,
+                    trial.user_attrs,
+                )
     finally:
         for worker in workers:
             if worker.poll() is None:

@@ -28,15 +28,15 @@ LOSS = {"key": "loss", "type": "categorical", "choices": ["hinge", "wasserstein"
 
 
 def make_spec(space, name="toy"):
-    return parse_sweep({"setup": "gaussian", "objective": "wasserstein", "seeds": [0, 1], "space": space},
-                       name=name)
+    return parse_sweep({"setup": "gaussian", "objective": "wasserstein", "seeds": [0, 1], "space": space}, name=name)
 
 
 def run_study(spec, outcomes):
     """A study of ``spec`` with one trial per outcome: "complete", "pruned" or "fail"; each trial keeps
     the user attributes a sweep's trials keep (per-seed values, interval, seconds)."""
-    study = optuna.create_study(study_name=spec.name, direction=spec.direction,
-                                sampler=optuna.samplers.RandomSampler(seed=0))
+    study = optuna.create_study(
+        study_name=spec.name, direction=spec.direction, sampler=optuna.samplers.RandomSampler(seed=0)
+    )
     planned = iter(outcomes)
 
     def objective(trial):
@@ -132,8 +132,12 @@ def test_empty_study_and_single_parameter(tmp_path):
 
 
 def test_identical_trials_have_no_importances(tmp_path):
-    spec = make_spec([{"key": "loss", "type": "categorical", "choices": ["hinge"]},
-                      {"key": "train.batch_size", "type": "categorical", "choices": [32]}])
+    spec = make_spec(
+        [
+            {"key": "loss", "type": "categorical", "choices": ["hinge"]},
+            {"key": "train.batch_size", "type": "categorical", "choices": [32]},
+        ]
+    )
     _, page = write(run_study(spec, ["complete"] * 3), spec, tmp_path)
     assert "Not drawn: every complete trial has the same parameters." in page
     assert_png(tmp_path / "sweep" / FIGURES / "history.png")

@@ -10,13 +10,17 @@ import pytest
 import ganframe
 from ganframe import Experiment
 
-event_accumulator = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator",
-                                        reason="needs the tensorboard extra: pip install 'ganframe[tensorboard]'")
+event_accumulator = pytest.importorskip(
+    "tensorboard.backend.event_processing.event_accumulator",
+    reason="needs the tensorboard extra: pip install 'ganframe[tensorboard]'",
+)
 
 
 def _events(run_dir):
-    accumulator = event_accumulator.EventAccumulator(str(run_dir / "tensorboard"), size_guidance={
-        event_accumulator.SCALARS: 0, event_accumulator.HISTOGRAMS: 0, event_accumulator.IMAGES: 0})
+    accumulator = event_accumulator.EventAccumulator(
+        str(run_dir / "tensorboard"),
+        size_guidance={event_accumulator.SCALARS: 0, event_accumulator.HISTOGRAMS: 0, event_accumulator.IMAGES: 0},
+    )
     accumulator.Reload()
     return accumulator
 
@@ -62,8 +66,15 @@ def test_epoch_means(tmp_path):
 
     plugins = fresh_plugins(ganframe_gaussian2d, entry_points=False)
     run = tmp_path / "run"
-    Experiment.from_setup("gaussian2d", "tutorial", seed=0, steps=500, device="cpu", plugins=plugins,
-                          overrides={"logging.tensorboard": True, "evaluation.samples": 1000}).fit(run)
+    Experiment.from_setup(
+        "gaussian2d",
+        "tutorial",
+        seed=0,
+        steps=500,
+        device="cpu",
+        plugins=plugins,
+        overrides={"logging.tensorboard": True, "evaluation.samples": 1000},
+    ).fit(run)
     accuracy = _events(run).Scalars("epoch/d_accuracy")
     assert [event.step for event in accuracy] == [1, 2]  # 250 rounds per epoch
     assert all(0 <= event.value <= 1 for event in accuracy)

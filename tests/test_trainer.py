@@ -70,9 +70,11 @@ def test_an_unknown_role_is_one_line_naming_the_strategy_and_the_roles(make_expe
     trainer = make_experiment().trainer
     with pytest.raises(ConfigError) as caught:
         trainer.update("encoder", torch.zeros((), requires_grad=True))
-    assert str(caught.value) == ("strategy 'alternating' (plugin 'ganframe.builtin.strategies') needs the network role "
-                                 "'encoder', which this experiment does not have (its roles: generator, "
-                                 "discriminator); add a [networks.encoder] section")
+    assert str(caught.value) == (
+        "strategy 'alternating' (plugin 'ganframe.builtin.strategies') needs the network role "
+        "'encoder', which this experiment does not have (its roles: generator, "
+        "discriminator); add a [networks.encoder] section"
+    )
     with pytest.raises(ConfigError, match="'critic', which this experiment does not have"):
         trainer.network("critic")
 
@@ -82,8 +84,11 @@ def test_a_loss_that_does_not_reach_the_role_is_refused(make_experiment):
     copy = trainer.differentiable_copy("discriminator")  # what an unrolled GAN works on
     loss = copy(trainer.real_batch()).mean()
     before = parameters(trainer.discriminator)
-    with pytest.raises(PluginError, match=r"passed update\('discriminator'\) a loss that does not depend on the "
-                                          r"discriminator's parameters \(computed with a copy"):
+    with pytest.raises(
+        PluginError,
+        match=r"passed update\('discriminator'\) a loss that does not depend on the "
+        r"discriminator's parameters \(computed with a copy",
+    ):
         trainer.update("discriminator", loss)
     assert not any(changed(before, trainer.discriminator))
     with pytest.raises(PluginError, match="takes a scalar loss"):
@@ -161,8 +166,7 @@ def test_a_differentiable_copy_steps_without_touching_the_network(make_experimen
 
 
 def test_real_batches_and_noise_have_the_configured_shapes(make_experiment):
-    experiment = make_experiment(noise={"name": "uniform", "dim": 3, "low": -1.0, "high": 1.0},
-                                 train__batch_size=12)
+    experiment = make_experiment(noise={"name": "uniform", "dim": 3, "low": -1.0, "high": 1.0}, train__batch_size=12)
     trainer = experiment.trainer
     assert trainer.real_batch().shape == (12, 1) and trainer.real_draws == 1
     noise = trainer.noise_batch()
@@ -174,8 +178,9 @@ def test_the_strategys_random_stream_is_seeded_and_its_own(make_experiment):
     first, second = make_experiment().trainer, make_experiment().trainer
     assert torch.equal(torch.rand(4, generator=first.rng), torch.rand(4, generator=second.rng))
     other_seed = make_experiment(seed=1).trainer
-    assert not torch.equal(torch.rand(4, generator=make_experiment().trainer.rng),
-                           torch.rand(4, generator=other_seed.rng))
+    assert not torch.equal(
+        torch.rand(4, generator=make_experiment().trainer.rng), torch.rand(4, generator=other_seed.rng)
+    )
     assert first.step == 0
 
 
@@ -191,7 +196,10 @@ def test_update_trains_several_roles_on_one_loss(make_experiment):
     # The same rules as one role: each role must exist, none frozen, and the loss must reach them.
     with pytest.raises(ConfigError, match="'encoder', which this experiment does not have"):
         trainer.update(("generator", "encoder"), trainer.discriminator(trainer.generate()).mean())
-    with trainer.frozen("discriminator"), pytest.raises(PluginError, match="updated the discriminator while it is frozen"):
+    with (
+        trainer.frozen("discriminator"),
+        pytest.raises(PluginError, match="updated the discriminator while it is frozen"),
+    ):
         trainer.update(("generator", "discriminator"), trainer.discriminator(trainer.generate()).mean())
     with pytest.raises(PluginError, match=r"passed update\(\) \(\); it takes a role name or a tuple of them"):
         trainer.update((), loss)

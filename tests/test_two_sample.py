@@ -58,8 +58,15 @@ def test_the_cli_evaluates_a_named_metric(cli, tmp_path):
     result = cli("evaluate", run, "--metric", "two-sample", "--json")
     values = json.loads(result.out)
     assert result.code == 0 and set(values) == {
-        "energy_distance", "energy_p_value", "energy_n_generated", "energy_n_real",
-        "ks_statistic_max", "ks_p_value_min", "ks_n_generated", "ks_n_real"}
+        "energy_distance",
+        "energy_p_value",
+        "energy_n_generated",
+        "energy_n_real",
+        "ks_statistic_max",
+        "ks_p_value_min",
+        "ks_n_generated",
+        "ks_n_real",
+    }
     assert 0 < values["energy_p_value"] <= 1
     wrong = cli("evaluate", run, "--metric", "two-sampel")
     assert wrong.code == 2 and wrong.err.count("\n") == 1 and "did you mean 'two-sample'?" in wrong.err

@@ -23,19 +23,31 @@ def test_unknown_setup(plugins):
 
 
 def test_unknown_preset(plugins):
-    with pytest.raises(UnknownNameError, match=r"'tutorail'; did you mean 'tutorial'\? "
-                                               r"available: default, tutorial, tutorial-moments$"):
+    with pytest.raises(
+        UnknownNameError,
+        match=r"'tutorail'; did you mean 'tutorial'\? "
+        r"available: default, tutorial, tutorial-moments$",
+    ):
         Experiment.from_setup("gaussian", "tutorail", plugins=plugins)
 
 
-@pytest.mark.parametrize(("where", "value", "message"), [
-    ("generator", "mlpp", "generator.name: unknown generator 'mlpp'; did you mean 'mlp'? available: mlp"),
-    ("loss", "minmax", "loss.name: unknown loss 'minmax'; did you mean 'minimax'? "
-                       "available: minimax, non-saturating"),
-    ("noise", "gauss", "noise.name: unknown noise 'gauss'; available: bits, normal, uniform"),
-    ("strategy", "alternate", "strategy.name: unknown strategy 'alternate'; did you mean 'alternating'? "
-                              "available: alternating"),
-])
+@pytest.mark.parametrize(
+    ("where", "value", "message"),
+    [
+        ("generator", "mlpp", "generator.name: unknown generator 'mlpp'; did you mean 'mlp'? available: mlp"),
+        (
+            "loss",
+            "minmax",
+            "loss.name: unknown loss 'minmax'; did you mean 'minimax'? available: minimax, non-saturating",
+        ),
+        ("noise", "gauss", "noise.name: unknown noise 'gauss'; available: bits, normal, uniform"),
+        (
+            "strategy",
+            "alternate",
+            "strategy.name: unknown strategy 'alternate'; did you mean 'alternating'? available: alternating",
+        ),
+    ],
+)
 def test_unknown_component_in_compose(plugins, where, value, message):
     with pytest.raises(ConfigError) as caught:
         Experiment.compose(data="gaussian-1d", plugins=plugins, **{where: value})
@@ -43,11 +55,17 @@ def test_unknown_component_in_compose(plugins, where, value, message):
 
 
 def test_unknown_optimizer_and_metric(plugins, tiny):
-    with pytest.raises(ConfigError, match=r"^generator.optimizer.name: unknown optimizer 'adamw'; "
-                                          r"did you mean 'adam'\? available: adam, rmsprop, sgd$"):
+    with pytest.raises(
+        ConfigError,
+        match=r"^generator.optimizer.name: unknown optimizer 'adamw'; "
+        r"did you mean 'adam'\? available: adam, rmsprop, sgd$",
+    ):
         Experiment.from_dict(tiny, overrides={"generator.optimizer.name": "adamw"}, plugins=plugins)
-    with pytest.raises(ConfigError, match=r"^evaluation.metrics: unknown metric 'wasserstien'; "
-                                          r"did you mean 'wasserstein'\?"):
+    with pytest.raises(
+        ConfigError,
+        match=r"^evaluation.metrics: unknown metric 'wasserstien'; "
+        r"did you mean 'wasserstein'\?",
+    ):
         Experiment.from_dict(tiny, overrides={"evaluation.metrics": ["wasserstien"]}, plugins=plugins)
 
 
@@ -55,8 +73,9 @@ def test_unknown_data_source_lists_the_available_ones(plugins, tiny):
     tiny["data"] = {"name": "gaussian-2d"}
     with pytest.raises(ConfigError) as caught:
         Experiment.from_dict(tiny, plugins=plugins)
-    assert str(caught.value) == ("data.name: unknown data source 'gaussian-2d'; did you mean 'gaussian-1d'? "
-                                 "available: file, gaussian-1d")
+    assert str(caught.value) == (
+        "data.name: unknown data source 'gaussian-2d'; did you mean 'gaussian-1d'? available: file, gaussian-1d"
+    )
 
 
 def test_cli_unknown_setup_is_one_line_and_exit_2(cli, assert_usage_error, tmp_path, installed_setups):
@@ -68,8 +87,21 @@ def test_cli_unknown_setup_is_one_line_and_exit_2(cli, assert_usage_error, tmp_p
 def test_cli_unknown_preset_and_component(cli, assert_usage_error, tmp_path):
     line = assert_usage_error(cli("train", "gaussian", "--preset", "tutorail", "--out", tmp_path / "run"))
     assert "did you mean 'tutorial'?" in line
-    line = assert_usage_error(cli("train", "gaussian", "--set", "loss.name=minmax", "--out", tmp_path / "run",
-                                  "--steps", "1", "--device", "cpu", "--quiet"))
+    line = assert_usage_error(
+        cli(
+            "train",
+            "gaussian",
+            "--set",
+            "loss.name=minmax",
+            "--out",
+            tmp_path / "run",
+            "--steps",
+            "1",
+            "--device",
+            "cpu",
+            "--quiet",
+        )
+    )
     assert line.startswith("ganframe: error: loss.name: unknown loss 'minmax'; did you mean 'minimax'?")
     assert not (tmp_path / "run").exists()
 
@@ -94,5 +126,6 @@ def test_with_no_setup_installed_the_error_says_to_install_one():
 
     with pytest.raises(UnknownNameError) as caught:
         Experiment.from_setup("gaussian", plugins=fresh_plugins(entry_points=False))
-    assert str(caught.value) == ("unknown setup 'gaussian'; none are available "
-                                 "(is the plugin that provides it installed and enabled?)")
+    assert str(caught.value) == (
+        "unknown setup 'gaussian'; none are available (is the plugin that provides it installed and enabled?)"
+    )

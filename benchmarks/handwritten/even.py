@@ -60,8 +60,9 @@ def even_bits() -> torch.Tensor:
 class Loop:
     """One run of a preset: networks, optimisers and random streams as ganframe builds them for ``seed``."""
 
-    def __init__(self, preset: str = "default", seed: int = 0, total_steps: int | None = None,
-                 batch: int | None = None) -> None:
+    def __init__(
+        self, preset: str = "default", seed: int = 0, total_steps: int | None = None, batch: int | None = None
+    ) -> None:
         """``batch`` replaces the preset's batch size (to measure overheads with negligible kernels)."""
         self.preset, p = preset, PRESETS[preset]
         self.batch, self.total = batch or p["batch"], total_steps or p["steps"]

@@ -22,10 +22,24 @@ from ._common import DATA, NOISE, Clock, LinearDecay, Rounds, adam, generator, i
 
 MEAN, STD = 4.0, 1.25
 PRESETS = {
-    "default": {"batch": 1024, "steps": 5000, "noise": "normal", "g_lr": 5e-4, "d_lr": 2e-3, "betas": (0.0, 0.9),
-                "decay": "linear"},
-    "tutorial": {"batch": 100, "steps": 30_000, "noise": "uniform", "g_lr": 2e-4, "d_lr": 2e-4,
-                 "betas": (0.9, 0.999), "decay": None},
+    "default": {
+        "batch": 1024,
+        "steps": 5000,
+        "noise": "normal",
+        "g_lr": 5e-4,
+        "d_lr": 2e-3,
+        "betas": (0.0, 0.9),
+        "decay": "linear",
+    },
+    "tutorial": {
+        "batch": 100,
+        "steps": 30_000,
+        "noise": "uniform",
+        "g_lr": 2e-4,
+        "d_lr": 2e-4,
+        "betas": (0.9, 0.999),
+        "decay": None,
+    },
 }
 
 
@@ -44,16 +58,24 @@ def networks(preset: str, batch: int) -> tuple[nn.Module, nn.Module]:
         d = nn.Sequential(nn.Linear(1, 32), nn.LeakyReLU(0.2), nn.Linear(32, 32), nn.LeakyReLU(0.2), nn.Linear(32, 1))
     else:
         g = nn.Sequential(nn.Linear(1, 50), nn.ELU(), nn.Linear(50, 50), nn.Sigmoid(), nn.Linear(50, 1))
-        d = nn.Sequential(SquaredDeviations(), nn.Linear(2 * batch, 50), nn.ELU(), nn.Linear(50, 50), nn.ELU(),
-                          nn.Linear(50, 1), nn.Sigmoid())
+        d = nn.Sequential(
+            SquaredDeviations(),
+            nn.Linear(2 * batch, 50),
+            nn.ELU(),
+            nn.Linear(50, 50),
+            nn.ELU(),
+            nn.Linear(50, 1),
+            nn.Sigmoid(),
+        )
     return g, d
 
 
 class Loop:
     """One run of a preset: networks, optimisers and random streams as ganframe builds them for ``seed``."""
 
-    def __init__(self, preset: str = "default", seed: int = 0, total_steps: int | None = None,
-                 batch: int | None = None) -> None:
+    def __init__(
+        self, preset: str = "default", seed: int = 0, total_steps: int | None = None, batch: int | None = None
+    ) -> None:
         """``batch`` replaces the preset's batch size (to measure overheads with negligible kernels)."""
         self.preset, p = preset, PRESETS[preset]
         self.batch, self.total = batch or p["batch"], total_steps or p["steps"]

@@ -48,7 +48,8 @@ def points(seed: int, size: int = SIZE) -> torch.Tensor:
 def networks(preset: str) -> tuple[nn.Module, nn.Module]:
     if preset == "default":
         return nn.Sequential(nn.Linear(2, 2)), nn.Sequential(
-            nn.Linear(2, 32), nn.ELU(), nn.Linear(32, 32), nn.ELU(), nn.Linear(32, 1))
+            nn.Linear(2, 32), nn.ELU(), nn.Linear(32, 32), nn.ELU(), nn.Linear(32, 1)
+        )
     g = nn.Sequential(nn.Linear(2, 2))
     for layer in g:
         nn.init.normal_(layer.weight, 0.0, 0.02)
@@ -64,8 +65,9 @@ def networks(preset: str) -> tuple[nn.Module, nn.Module]:
 class Loop:
     """One run of a preset: networks, optimisers, data and random streams as ganframe builds them for ``seed``."""
 
-    def __init__(self, preset: str = "default", seed: int = 0, total_steps: int | None = None,
-                 batch: int | None = None) -> None:
+    def __init__(
+        self, preset: str = "default", seed: int = 0, total_steps: int | None = None, batch: int | None = None
+    ) -> None:
         """``batch`` replaces the preset's batch size (to measure overheads with negligible kernels)."""
         self.preset, p = preset, PRESETS[preset]
         self.batch, self.total, self.seed = batch or p["batch"], total_steps or p["steps"], seed
@@ -103,7 +105,7 @@ class Loop:
                 epoch, position = divmod(step - 1, per_epoch)
                 if position == 0:
                     order = torch.randperm(len(data), generator=generator(stream_seed(seed, EPOCH_ORDER, epoch)))
-                real = data[order[position * batch:(position + 1) * batch]]
+                real = data[order[position * batch : (position + 1) * batch]]
                 if default:
                     with torch.no_grad():
                         fake = g(torch.randn(batch, 2, generator=noise))
@@ -135,9 +137,16 @@ class Loop:
 
                 if decay is not None:
                     decay.after(step)
-                for values, value in zip(logs, (d_loss.detach(), g_loss.detach(),
-                                                (right_real.sum() + right_fake.sum()) / (2 * batch),
-                                                right_real.float().mean(), right_fake.float().mean())):
+                for values, value in zip(
+                    logs,
+                    (
+                        d_loss.detach(),
+                        g_loss.detach(),
+                        (right_real.sum() + right_fake.sum()) / (2 * batch),
+                        right_real.float().mean(),
+                        right_fake.float().mean(),
+                    ),
+                ):
                     values.append(value)
         self.order = order
         self.step += rounds
@@ -150,8 +159,16 @@ class Loop:
         """Each logged value's mean over each completed epoch (the tutorial's per-epoch D accuracy)."""
         stacked = self.logs()
         epochs = self.step // self.per_epoch
-        return [{"epoch": e + 1, **{name: float(values[e * self.per_epoch:(e + 1) * self.per_epoch].double().mean())
-                                    for name, values in stacked.items()}} for e in range(epochs)]
+        return [
+            {
+                "epoch": e + 1,
+                **{
+                    name: float(values[e * self.per_epoch : (e + 1) * self.per_epoch].double().mean())
+                    for name, values in stacked.items()
+                },
+            }
+            for e in range(epochs)
+        ]
 
     @property
     def networks(self) -> dict[str, nn.Module]:

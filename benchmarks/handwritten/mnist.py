@@ -47,9 +47,10 @@ def load_images(folder: str | Path) -> torch.Tensor:
             path = where / name
             if path.is_file():
                 raw = gzip.decompress(path.read_bytes()) if name.endswith(".gz") else path.read_bytes()
-                count, rows, cols = (int.from_bytes(raw[i:i + 4], "big") for i in (4, 8, 12))
-                return torch.from_numpy(np.frombuffer(raw, np.uint8, count * rows * cols, 16).reshape(count, rows, cols)
-                                        .copy())
+                count, rows, cols = (int.from_bytes(raw[i : i + 4], "big") for i in (4, 8, 12))
+                return torch.from_numpy(
+                    np.frombuffer(raw, np.uint8, count * rows * cols, 16).reshape(count, rows, cols).copy()
+                )
     raise FileNotFoundError(f"no train-images-idx3-ubyte[.gz] in {str(folder)!r}")
 
 
@@ -63,17 +64,47 @@ class MinibatchStd(nn.Module):
 
 def networks(preset: str) -> tuple[nn.Module, nn.Module]:
     if preset == "default":
-        g = nn.Sequential(nn.Linear(100, 128), nn.LeakyReLU(0.2),
-                          nn.Linear(128, 256), nn.BatchNorm1d(256), nn.LeakyReLU(0.2),
-                          nn.Linear(256, 512), nn.BatchNorm1d(512), nn.LeakyReLU(0.2),
-                          nn.Linear(512, 784), nn.Tanh())
-        d = nn.Sequential(nn.Linear(784, 512), nn.LeakyReLU(0.2), nn.Linear(512, 256), nn.LeakyReLU(0.2),
-                          MinibatchStd(), nn.Linear(257, 1))
+        g = nn.Sequential(
+            nn.Linear(100, 128),
+            nn.LeakyReLU(0.2),
+            nn.Linear(128, 256),
+            nn.BatchNorm1d(256),
+            nn.LeakyReLU(0.2),
+            nn.Linear(256, 512),
+            nn.BatchNorm1d(512),
+            nn.LeakyReLU(0.2),
+            nn.Linear(512, 784),
+            nn.Tanh(),
+        )
+        d = nn.Sequential(
+            nn.Linear(784, 512),
+            nn.LeakyReLU(0.2),
+            nn.Linear(512, 256),
+            nn.LeakyReLU(0.2),
+            MinibatchStd(),
+            nn.Linear(257, 1),
+        )
         return g, d
-    g = nn.Sequential(nn.Linear(100, 256), nn.LeakyReLU(0.01), nn.Linear(256, 512), nn.LeakyReLU(0.01),
-                      nn.Linear(512, 1024), nn.LeakyReLU(0.01), nn.Linear(1024, 784), nn.Tanh())
-    d = nn.Sequential(nn.Linear(784, 1024), nn.LeakyReLU(0.01), nn.Linear(1024, 512), nn.LeakyReLU(0.01),
-                      nn.Linear(512, 256), nn.LeakyReLU(0.01), nn.Linear(256, 1), nn.Sigmoid())
+    g = nn.Sequential(
+        nn.Linear(100, 256),
+        nn.LeakyReLU(0.01),
+        nn.Linear(256, 512),
+        nn.LeakyReLU(0.01),
+        nn.Linear(512, 1024),
+        nn.LeakyReLU(0.01),
+        nn.Linear(1024, 784),
+        nn.Tanh(),
+    )
+    d = nn.Sequential(
+        nn.Linear(784, 1024),
+        nn.LeakyReLU(0.01),
+        nn.Linear(1024, 512),
+        nn.LeakyReLU(0.01),
+        nn.Linear(512, 256),
+        nn.LeakyReLU(0.01),
+        nn.Linear(256, 1),
+        nn.Sigmoid(),
+    )
     return g, d
 
 
@@ -97,8 +128,9 @@ class Averaged(nn.Module):
 class Loop:
     """One run of a preset: networks, optimisers and random streams as ganframe builds them for ``seed``."""
 
-    def __init__(self, preset: str = "default", seed: int = 0, total_steps: int | None = None, *,
-                 images: torch.Tensor) -> None:
+    def __init__(
+        self, preset: str = "default", seed: int = 0, total_steps: int | None = None, *, images: torch.Tensor
+    ) -> None:
         self.preset, p = preset, PRESETS[preset]
         self.batch, self.seed = p["batch"], seed
         self.data = ((images.float() / 255 - 0.5) / 0.5).reshape(len(images), 784)  # [-1, 1], flattened once
@@ -135,7 +167,7 @@ class Loop:
                 epoch, position = divmod(step - 1, per_epoch)
                 if position == 0:
                     order = torch.randperm(len(data), generator=generator(stream_seed(seed, EPOCH_ORDER, epoch)))
-                real = data[order[position * batch:(position + 1) * batch]]
+                real = data[order[position * batch : (position + 1) * batch]]
                 with torch.no_grad():
                     fake = g(torch.randn(batch, NOISE_DIM, generator=noise))
                 opt_d.zero_grad(set_to_none=True)

@@ -24,8 +24,12 @@ def make_file_data(config: FileDataConfig, context):
 
 @hookimpl
 def register_data_sources(register):
-    register("file", make_file_data, config=FileDataConfig,
-             description="examples from a .npy or .pt file of shape (N, *sample_shape)")
+    register(
+        "file",
+        make_file_data,
+        config=FileDataConfig,
+        description="examples from a .npy or .pt file of shape (N, *sample_shape)",
+    )
 
 
 def __getattr__(name: str):  # TensorDataset and load_examples, where they were before

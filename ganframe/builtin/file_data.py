@@ -44,8 +44,8 @@ def load_examples(path: str) -> torch.Tensor:
         raise
     except Exception as exc:
         raise ConfigError(f"cannot read data.path {path!r}: {type(exc).__name__}: {exc}") from None
-    if not isinstance(tensor, torch.Tensor) or not tensor.is_floating_point() and tensor.dtype not in (
-        torch.int64, torch.int32, torch.uint8
+    if not isinstance(tensor, torch.Tensor) or (
+        not tensor.is_floating_point() and tensor.dtype not in (torch.int64, torch.int32, torch.uint8)
     ):
         raise ConfigError(f"data.path {path!r} must hold a numeric array")
     if tensor.dim() == 1:

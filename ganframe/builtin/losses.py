@@ -30,10 +30,18 @@ def _bce():
 
 @hookimpl
 def register_losses(register):
-    register("non-saturating", lambda c, ctx: _bce().BCELoss(c.d_terms, non_saturating=True), config=BCEConfig,
-             description="BCE; G maximises log D(G(z)) (targets 1), the usual choice")
-    register("minimax", lambda c, ctx: _bce().BCELoss(c.d_terms, non_saturating=False), config=BCEConfig,
-             description="BCE; G minimises log(1 - D(G(z))), the original minimax game")
+    register(
+        "non-saturating",
+        lambda c, ctx: _bce().BCELoss(c.d_terms, non_saturating=True),
+        config=BCEConfig,
+        description="BCE; G maximises log D(G(z)) (targets 1), the usual choice",
+    )
+    register(
+        "minimax",
+        lambda c, ctx: _bce().BCELoss(c.d_terms, non_saturating=False),
+        config=BCEConfig,
+        description="BCE; G minimises log(1 - D(G(z))), the original minimax game",
+    )
 
 
 def __getattr__(name: str):  # the loss, importable from here as before

@@ -27,14 +27,20 @@ def _two_sample():
 
 @hookimpl
 def register_metrics(register):
-    register("moments", lambda c, ctx: _one_dimensional().moments,
-             description="mean, std, skew, excess kurtosis (1-D)")
-    register("wasserstein", lambda c, ctx: _one_dimensional().wasserstein,
-             description="1-Wasserstein distance to the real data (1-D)")
-    register("ks", lambda c, ctx: _one_dimensional().kolmogorov_smirnov,
-             description="Kolmogorov-Smirnov statistic (1-D)")
-    register("two-sample", lambda c, ctx: _two_sample().two_sample,
-             description="energy-distance permutation test and per-dimension KS test against real data (low-D)")
+    register("moments", lambda c, ctx: _one_dimensional().moments, description="mean, std, skew, excess kurtosis (1-D)")
+    register(
+        "wasserstein",
+        lambda c, ctx: _one_dimensional().wasserstein,
+        description="1-Wasserstein distance to the real data (1-D)",
+    )
+    register(
+        "ks", lambda c, ctx: _one_dimensional().kolmogorov_smirnov, description="Kolmogorov-Smirnov statistic (1-D)"
+    )
+    register(
+        "two-sample",
+        lambda c, ctx: _two_sample().two_sample,
+        description="energy-distance permutation test and per-dimension KS test against real data (low-D)",
+    )
 
 
 def __getattr__(name: str):  # the metrics, importable from here as before

@@ -26,7 +26,8 @@ class MLPGenerator(nn.Module):
         self.sample_shape = tuple(sample_shape)
         self.net = mlp(
             _layers([noise_dim, *config.hidden, numel(sample_shape)], context),
-            hidden_activation=config.activation, output_activation=config.output_activation,
+            hidden_activation=config.activation,
+            output_activation=config.output_activation,
             negative_slope=config.negative_slope,
         )
         if config.init_std is not None:
@@ -68,9 +69,12 @@ class MLPNetwork(nn.Module):
         shapes = {"data": tuple(sample_shape), "noise": (noise_dim,)}
         self.out_shape = shapes.get(config.output, (config.output,))  # type: ignore[arg-type]
         n_in = numel(shapes.get(config.input, (config.input,)))  # type: ignore[arg-type]
-        self.net = mlp(_layers([n_in, *config.hidden, numel(self.out_shape)], context),
-                       hidden_activation=config.activation,
-                       output_activation=config.output_activation, negative_slope=config.negative_slope)
+        self.net = mlp(
+            _layers([n_in, *config.hidden, numel(self.out_shape)], context),
+            hidden_activation=config.activation,
+            output_activation=config.output_activation,
+            negative_slope=config.negative_slope,
+        )
         if config.init_std is not None:
             init_normal_(self, config.init_std)
 

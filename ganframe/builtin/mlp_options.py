@@ -34,8 +34,10 @@ def _init_std(instance: object, attribute: attrs.Attribute, value: float | None)
 def _check_activations(config) -> None:
     """One activation per hidden layer, when a list is given."""
     if not isinstance(config.activation, str) and len(config.activation) != len(config.hidden):
-        raise ValueError(f"'activation' names {len(config.activation)} activations for {len(config.hidden)} "
-                         f"hidden layers; give one name, or one per hidden layer")
+        raise ValueError(
+            f"'activation' names {len(config.activation)} activations for {len(config.hidden)} "
+            f"hidden layers; give one name, or one per hidden layer"
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -83,7 +85,7 @@ class MLPDiscriminatorConfig:
 @constraint(f'"data", "noise" or 1 to {MAX_WIDTH}')
 def _size(instance: object, attribute: attrs.Attribute, value: int | str) -> None:
     if value not in ("data", "noise") and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-        raise ValueError(f"'{attribute.name}' must be \"data\", \"noise\" or a positive number, got {value!r}")
+        raise ValueError(f'\'{attribute.name}\' must be "data", "noise" or a positive number, got {value!r}')
     if isinstance(value, int) and value > MAX_WIDTH:
         raise ValueError(f"'{attribute.name}' must be at most {MAX_WIDTH}, got {value!r}")
 

@@ -45,9 +45,12 @@ def register_discriminators(register):
 
 @hookimpl
 def register_networks(register):
-    register("mlp", lambda c, ctx: _mlp().MLPNetwork(c, ctx.noise_dim, ctx.sample_shape, ctx),
-             config=MLPNetworkConfig,
-             description="fully connected network for any role: input and output are data, noise or a size")
+    register(
+        "mlp",
+        lambda c, ctx: _mlp().MLPNetwork(c, ctx.noise_dim, ctx.sample_shape, ctx),
+        config=MLPNetworkConfig,
+        description="fully connected network for any role: input and output are data, noise or a size",
+    )
 
 
 def __getattr__(name: str):  # the networks, importable from here as before

@@ -49,12 +49,24 @@ def _distributions():
 
 @hookimpl
 def register_noise(register):
-    register("normal", lambda c, ctx: _distributions().NormalNoise(c.dim), config=NormalNoiseConfig,
-             description="standard normal noise N(0, I)")
-    register("uniform", lambda c, ctx: _distributions().UniformNoise(c.dim, c.low, c.high), config=UniformNoiseConfig,
-             description="uniform noise on [low, high)")
-    register("bits", lambda c, ctx: _distributions().BitsNoise(c.dim), config=BitsNoiseConfig,
-             description="random bits (0.0 or 1.0)")
+    register(
+        "normal",
+        lambda c, ctx: _distributions().NormalNoise(c.dim),
+        config=NormalNoiseConfig,
+        description="standard normal noise N(0, I)",
+    )
+    register(
+        "uniform",
+        lambda c, ctx: _distributions().UniformNoise(c.dim, c.low, c.high),
+        config=UniformNoiseConfig,
+        description="uniform noise on [low, high)",
+    )
+    register(
+        "bits",
+        lambda c, ctx: _distributions().BitsNoise(c.dim),
+        config=BitsNoiseConfig,
+        description="random bits (0.0 or 1.0)",
+    )
 
 
 def __getattr__(name: str):  # the distributions, importable from here as before

@@ -9,7 +9,6 @@ import torch
 
 from ganframe.errors import ConfigError
 
-
 REFERENCE_POINTS = 100_000  # quantiles of an analytic reference used for the Wasserstein distance
 
 

@@ -61,32 +61,42 @@ def make_adam(config: AdamConfig, context) -> torch.optim.Optimizer:
     import torch
 
     params = list(context.parameters)
-    choice = {"auto": {}, "fused": {"fused": True}, "foreach": {"foreach": True},
-              "for-loop": {"foreach": False}}[config.implementation]
+    choice = {"auto": {}, "fused": {"fused": True}, "foreach": {"foreach": True}, "for-loop": {"foreach": False}}[
+        config.implementation
+    ]
     if config.implementation == "auto" and _fused_supported(params):
         choice = {"fused": True}
-    return torch.optim.Adam(params, lr=config.lr, betas=tuple(config.betas), eps=config.eps,
-                            weight_decay=config.weight_decay, **choice)
+    return torch.optim.Adam(
+        params, lr=config.lr, betas=tuple(config.betas), eps=config.eps, weight_decay=config.weight_decay, **choice
+    )
 
 
 def _fused_supported(params: list[torch.nn.Parameter]) -> bool:
-    return bool(params) and all(p.is_floating_point() for p in params) and all(
-        p.device.type in ("cpu", "cuda") for p in params
+    return (
+        bool(params)
+        and all(p.is_floating_point() for p in params)
+        and all(p.device.type in ("cpu", "cuda") for p in params)
     )
 
 
 def make_sgd(config: SGDConfig, context) -> torch.optim.Optimizer:
     import torch
 
-    return torch.optim.SGD(list(context.parameters), lr=config.lr, momentum=config.momentum,
-                           nesterov=config.nesterov, weight_decay=config.weight_decay)
+    return torch.optim.SGD(
+        list(context.parameters),
+        lr=config.lr,
+        momentum=config.momentum,
+        nesterov=config.nesterov,
+        weight_decay=config.weight_decay,
+    )
 
 
 def make_rmsprop(config: RMSpropConfig, context) -> torch.optim.Optimizer:
     import torch
 
-    return torch.optim.RMSprop(list(context.parameters), lr=config.lr, alpha=config.alpha,
-                               momentum=config.momentum, eps=config.eps)
+    return torch.optim.RMSprop(
+        list(context.parameters), lr=config.lr, alpha=config.alpha, momentum=config.momentum, eps=config.eps
+    )
 
 
 @hookimpl

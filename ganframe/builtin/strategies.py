@@ -45,5 +45,9 @@ class Alternating:
 
 @hookimpl
 def register_strategies(register):
-    register("alternating", lambda c, ctx: Alternating(c), config=AlternatingConfig,
-             description="d_steps D updates and g_steps G updates per round, D or G first")
+    register(
+        "alternating",
+        lambda c, ctx: Alternating(c),
+        config=AlternatingConfig,
+        description="d_steps D updates and g_steps G updates per round, D or G first",
+    )

@@ -26,8 +26,10 @@ PERMUTATIONS = 200
 def _flat(samples: torch.Tensor) -> torch.Tensor:
     x = samples.reshape(len(samples), -1).double()
     if x.shape[1] > MAX_DIMENSIONS:
-        raise ConfigError(f"metric 'two-sample' is for low-dimensional data (at most {MAX_DIMENSIONS} numbers "
-                          f"per example); these samples have {x.shape[1]}")
+        raise ConfigError(
+            f"metric 'two-sample' is for low-dimensional data (at most {MAX_DIMENSIONS} numbers "
+            f"per example); these samples have {x.shape[1]}"
+        )
     return x
 
 
@@ -68,4 +70,3 @@ def two_sample(samples: torch.Tensor, context) -> dict[str, float]:
         "ks_n_generated": float(len(generated)),
         "ks_n_real": float(len(real)),
     }
-

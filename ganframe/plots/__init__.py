@@ -15,5 +15,13 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["FIGURE_SUFFIXES", "PlotWriter", "RunSamples", "data_kind", "plots_dir", "read_index", "save_figure",
-           "save_file"]
+__all__ = [
+    "FIGURE_SUFFIXES",
+    "PlotWriter",
+    "RunSamples",
+    "data_kind",
+    "plots_dir",
+    "read_index",
+    "save_figure",
+    "save_file",
+]

@@ -30,10 +30,22 @@ def draw_values(run_dir: Path, generated: torch.Tensor, real: torch.Tensor) -> N
         valid = true_share > 0
         axes.bar(values[valid], fake_share[valid], width=0.9, color="tab:blue", label="generated, a real value")
         if fake_share[~valid].any():
-            axes.bar(values[~valid], fake_share[~valid], width=0.9, color="tab:red",
-                     label="generated, a value the real data never takes")
-        axes.scatter(values[valid], true_share[valid], marker="_", s=40, color="black", zorder=3,
-                     label=f"real share ({true.size:,} real samples)")
+            axes.bar(
+                values[~valid],
+                fake_share[~valid],
+                width=0.9,
+                color="tab:red",
+                label="generated, a value the real data never takes",
+            )
+        axes.scatter(
+            values[valid],
+            true_share[valid],
+            marker="_",
+            s=40,
+            color="black",
+            zorder=3,
+            label=f"real share ({true.size:,} real samples)",
+        )
         produced = int(np.count_nonzero(fake_share[valid]))
         summary = f"{produced} of the {int(valid.sum())} real values produced"
     else:
@@ -46,8 +58,10 @@ def draw_values(run_dir: Path, generated: torch.Tensor, real: torch.Tensor) -> N
     axes.set_title(f"Values produced ({summary})")
     axes.grid(alpha=0.3, axis="y")
     axes.legend(fontsize="small")
-    caption = (f"Share of {fake.size:,} generated samples at each value from {low} to {high}, the range of the "
-               f"real data; red bars are values the real data never takes, black dashes the real shares.")
+    caption = (
+        f"Share of {fake.size:,} generated samples at each value from {low} to {high}, the range of the "
+        f"real data; red bars are values the real data never takes, black dashes the real shares."
+    )
     if outside:
         caption += f" {outside:.1%} of the samples fall outside that range and are not shown."
     save_figure(run_dir, "values.png", figure, caption)

@@ -38,10 +38,10 @@ def draw_figures(experiment: Experiment, run_dir: Path, samples: RunSamples) -> 
     if kind == "images":
         drawings.append(("samples", lambda: images.draw_samples_and_animation(run_dir, _step_names(experiment))))
     elif kind == "1-d":
-        drawings += [("moments", lambda: one_d.draw_moments(run_dir, read_moments(run_dir), experiment.data,
-                                                            samples.real)),
-                     ("histogram", lambda: one_d.draw_histogram(run_dir, samples.generated, experiment.data,
-                                                                samples.real))]
+        drawings += [
+            ("moments", lambda: one_d.draw_moments(run_dir, read_moments(run_dir), experiment.data, samples.real)),
+            ("histogram", lambda: one_d.draw_histogram(run_dir, samples.generated, experiment.data, samples.real)),
+        ]
     elif kind == "discrete":
         drawings.append(("values", lambda: discrete.draw_values(run_dir, samples.generated, samples.real)))
     elif kind == "2-d":

@@ -26,6 +26,7 @@ def plots_dir(run_dir: str | Path) -> Path:
 
 def save_figure(run_dir: str | Path, name: str, figure: Any, caption: str = "") -> Path:
     """Write the matplotlib ``figure`` as ``RUN_DIR/plots/NAME`` (PNG) and list it with ``caption``."""
+
     def render(handle) -> None:
         figure.savefig(handle, format="png", dpi=100, bbox_inches="tight")
 
@@ -52,8 +53,11 @@ def read_index(run_dir: str | Path) -> list[dict[str, str]]:
     entries: list[dict[str, str]] = []
     try:
         raw = json.loads((directory / INDEX).read_text())
-        entries = [{"file": str(e["file"]), "caption": str(e.get("caption", ""))} for e in raw
-                   if isinstance(e, dict) and "file" in e]
+        entries = [
+            {"file": str(e["file"]), "caption": str(e.get("caption", ""))}
+            for e in raw
+            if isinstance(e, dict) and "file" in e
+        ]
     except (OSError, ValueError, TypeError):
         pass  # no index (or a broken one): the files alone still tell what there is
     entries = [e for e in entries if (directory / e["file"]).is_file()]
@@ -88,4 +92,3 @@ def metrics_rows(run_dir: str | Path) -> Iterator[dict[str, Any]]:
             continue
         if isinstance(row, dict) and "step" in row:
             yield row
-

@@ -86,9 +86,13 @@ def draw_samples_and_animation(run_dir: Path, epoch_of_step) -> bool:
     last_step, last_path = kept[-1]
     last = Image.open(last_path)
     last.load()
-    save_file(run_dir, "samples.png", lambda handle: last.save(handle, format="PNG"),
-              f"Generated images at the end of training (step {last_step:,}), from the same fixed noise "
-              "as every frame of the animation.")
+    save_file(
+        run_dir,
+        "samples.png",
+        lambda handle: last.save(handle, format="PNG"),
+        f"Generated images at the end of training (step {last_step:,}), from the same fixed noise "
+        "as every frame of the animation.",
+    )
     labelled = []
     for step, path in kept:
         with Image.open(path) as image:
@@ -102,10 +106,13 @@ def draw_samples_and_animation(run_dir: Path, epoch_of_step) -> bool:
     durations = [FRAME_MS] * (len(labelled) - 1) + [FRAME_MS * 3]
 
     def write_gif(handle) -> None:
-        labelled[0].save(handle, format="GIF", save_all=True, append_images=labelled[1:],
-                         duration=durations, loop=0)
+        labelled[0].save(handle, format="GIF", save_all=True, append_images=labelled[1:], duration=durations, loop=0)
 
-    save_file(run_dir, "progress.gif", write_gif,
-              f"The same noise vectors through training: {len(labelled)} grids, from step {kept[0][0]:,} "
-              f"to step {last_step:,}.")
+    save_file(
+        run_dir,
+        "progress.gif",
+        write_gif,
+        f"The same noise vectors through training: {len(labelled)} grids, from step {kept[0][0]:,} "
+        f"to step {last_step:,}.",
+    )
     return True

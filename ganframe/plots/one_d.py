@@ -39,9 +39,13 @@ def draw_moments(run_dir: Path, rows: list[dict], data, real: torch.Tensor) -> b
         axes.grid(alpha=0.3)
     left.legend()
     n = rows[-1].get("n", "")
-    save_figure(run_dir, "moments.png", figure,
-                f"Mean and standard deviation of {n} samples from the same fixed noise at each snapshot, "
-                f"against those of the {source} (dashed).")
+    save_figure(
+        run_dir,
+        "moments.png",
+        figure,
+        f"Mean and standard deviation of {n} samples from the same fixed noise at each snapshot, "
+        f"against those of the {source} (dashed).",
+    )
     return True
 
 
@@ -61,22 +65,32 @@ def draw_histogram(run_dir: Path, generated: torch.Tensor, data, real: torch.Ten
     inside = finite[(finite >= low) & (finite <= high)]
     outside = 1 - inside.size / max(fake.size, 1)
     # Heights are densities of all samples: the few beyond the axes are left out, not piled at the edges.
-    axes.hist(inside, bins=bins, weights=np.full(inside.size, 1 / (max(fake.size, 1) * (bins[1] - bins[0]))),
-              alpha=0.6, label=f"generated ({fake.size:,})")
+    axes.hist(
+        inside,
+        bins=bins,
+        weights=np.full(inside.size, 1 / (max(fake.size, 1) * (bins[1] - bins[0]))),
+        alpha=0.6,
+        label=f"generated ({fake.size:,})",
+    )
     reference = data.reference_distribution
     if reference is not None and hasattr(reference, "pdf"):
         xs = np.linspace(low, high, 400)
         axes.plot(xs, reference.pdf(xs), color="black", linewidth=1.5, label="target density")
         against = "the target density"
     else:
-        axes.hist(true, bins=bins, density=True, histtype="step", color="black", linewidth=1.5,
-                  label=f"real ({true.size:,})")
+        axes.hist(
+            true, bins=bins, density=True, histtype="step", color="black", linewidth=1.5, label=f"real ({true.size:,})"
+        )
         against = "the real data's histogram"
     axes.set_xlabel("value")
     axes.set_ylabel("density")
     axes.set_title("Generated distribution at the end of training")
     axes.grid(alpha=0.3)
     axes.legend()
-    save_figure(run_dir, "histogram.png", figure,
-                f"Histogram of {fake.size:,} generated samples (the run's sampling seed, as ganframe sample "
-                f"draws them) against {against}; {outside:.2%} of the generated samples fall beyond the axes.")
+    save_figure(
+        run_dir,
+        "histogram.png",
+        figure,
+        f"Histogram of {fake.size:,} generated samples (the run's sampling seed, as ganframe sample "
+        f"draws them) against {against}; {outside:.2%} of the generated samples fall beyond the axes.",
+    )

@@ -45,8 +45,12 @@ def draw_losses(run_dir: Path) -> bool:
     axes.set_title("Losses over training")
     axes.grid(alpha=0.3)
     axes.legend()
-    save_figure(run_dir, "losses.png", figure, "The losses the strategy logged, over training "
-                "(each point the mean over train.log_every rounds).")
+    save_figure(
+        run_dir,
+        "losses.png",
+        figure,
+        "The losses the strategy logged, over training (each point the mean over train.log_every rounds).",
+    )
     return True
 
 
@@ -78,17 +82,29 @@ def draw_logged(run_dir: Path, rounds_per_epoch: int | None = None) -> bool:
 def draw_metrics(run_dir: Path) -> bool:
     """``metrics.png``: each metric over training, one panel each, when there were at least two
     evaluations (``train.eval_every``). Values that never change (sample sizes) are left out."""
-    evaluations = [(row["step"], row["metrics"]) for row in metrics_rows(run_dir) if isinstance(row.get("metrics"), dict)]
+    evaluations = [
+        (row["step"], row["metrics"]) for row in metrics_rows(run_dir) if isinstance(row.get("metrics"), dict)
+    ]
     if len({step for step, _ in evaluations}) < 2:
         return False
     names: list[str] = []
     for _, values in evaluations:
         names += [name for name in values if name not in names]
     varying = [name for name in names if len({read_number(values.get(name)) for _, values in evaluations}) > 1]
-    points = {name: ([step for step, values in evaluations if name in values],
-                     [read_number(values[name]) for _, values in evaluations if name in values]) for name in varying}
-    return _panels(run_dir, "metrics.png", points, "step", "Each metric at every evaluation (train.eval_every), "
-                   "from the same evaluation samples each time.")
+    points = {
+        name: (
+            [step for step, values in evaluations if name in values],
+            [read_number(values[name]) for _, values in evaluations if name in values],
+        )
+        for name in varying
+    }
+    return _panels(
+        run_dir,
+        "metrics.png",
+        points,
+        "step",
+        "Each metric at every evaluation (train.eval_every), from the same evaluation samples each time.",
+    )
 
 
 def _panels(run_dir: Path, name: str, points: dict[str, tuple[list, list[float]]], x_label: str, caption: str) -> bool:
@@ -108,7 +124,7 @@ def _panels(run_dir: Path, name: str, points: dict[str, tuple[list, list[float]]
         axes.set_title(key)
         axes.set_xlabel(x_label)
         axes.grid(alpha=0.3)
-    for axes in panels[len(shown):]:
+    for axes in panels[len(shown) :]:
         axes.set_visible(False)
     left_out = f" ({len(points) - len(shown)} more not shown)" if len(points) > len(shown) else ""
     save_figure(run_dir, name, figure, caption + left_out)

@@ -39,13 +39,23 @@ def draw_scatter(run_dir: Path, generated: torch.Tensor, real: torch.Tensor) -> 
     for points, name, _, line_color in sets:  # on top of both clouds
         if len(points) > 2:
             for scale, style in ((1, "-"), (2, "--")):
-                axes.plot(*ellipse(points, scale), style, color=line_color, linewidth=2, zorder=3,
-                          label=f"{name}, {scale} sd" if scale == 1 else None)
+                axes.plot(
+                    *ellipse(points, scale),
+                    style,
+                    color=line_color,
+                    linewidth=2,
+                    zorder=3,
+                    label=f"{name}, {scale} sd" if scale == 1 else None,
+                )
     axes.set_aspect("equal", adjustable="datalim")
     axes.set_title("Real and generated points with covariance ellipses")
     axes.grid(alpha=0.3)
     axes.legend()
-    save_figure(run_dir, "scatter.png", figure,
-                f"Real (blue) and generated (orange) points; the ellipses are each set's covariance at 1 "
-                f"(solid) and 2 (dashed) standard deviations (navy: real, dark red: generated), from {len(true):,} real and {len(fake):,} "
-                "generated points.")
+    save_figure(
+        run_dir,
+        "scatter.png",
+        figure,
+        f"Real (blue) and generated (orange) points; the ellipses are each set's covariance at 1 "
+        f"(solid) and 2 (dashed) standard deviations (navy: real, dark red: generated), from {len(true):,} real and {len(fake):,} "
+        "generated points.",
+    )

@@ -36,7 +36,7 @@ IMAGE_GRID = 64  # 8 x 8; a conditional run shows 10 of each class, one class pe
 
 
 def data_kind(samples: torch.Tensor) -> str | None:
-    """"1-d", "discrete", "2-d", "images" or None (no data figure), from data-space samples."""
+    """ "1-d", "discrete", "2-d", "images" or None (no data figure), from data-space samples."""
     shape = tuple(samples.shape[1:])
     size = samples[0].numel() if len(samples) else 0
     if len(shape) == 3 and shape[0] in (1, 3):
@@ -100,8 +100,13 @@ class PlotWriter:
 
         if self.last_snapshot != step:  # stopped early, or resumed with more steps
             self.snapshot(step)
-        call_each(self.experiment.hooks, "draw_figures", experiment=self.experiment, run_dir=self.directory,
-                  samples=RunSamples(self.experiment))
+        call_each(
+            self.experiment.hooks,
+            "draw_figures",
+            experiment=self.experiment,
+            run_dir=self.directory,
+            samples=RunSamples(self.experiment),
+        )
         log.info("figures written to %s", plots_dir(self.directory))
 
     def snapshot(self, step: int) -> None:
@@ -142,8 +147,14 @@ def read_moments(run_dir: Path) -> list[dict[str, Any]]:
         for line in path.read_text().splitlines():
             try:
                 row = json.loads(line)
-                rows.append({"step": int(row["step"]), "mean": float(row["mean"]), "std": float(row["std"]),
-                             "n": int(row.get("n", 0))})
+                rows.append(
+                    {
+                        "step": int(row["step"]),
+                        "mean": float(row["mean"]),
+                        "std": float(row["std"]),
+                        "n": int(row.get("n", 0)),
+                    }
+                )
             except (ValueError, KeyError, TypeError):
                 continue
     return rows

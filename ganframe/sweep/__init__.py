@@ -17,9 +17,17 @@ RESULTS = "trials.json"
 STOP_GRACE_S = 30  # how long stopped workers have to mark their trials failed before they are killed
 
 
-def run_sweep(spec: SweepSpec, sweep_dir: str | Path, *, storage: str | None = None, jobs: int = 1,
-              trials: int | None = None, plugins: Any = None, on_trial: Callable[[Any], None] | None = None,
-              worker_progress: bool = False) -> dict[str, Any]:
+def run_sweep(
+    spec: SweepSpec,
+    sweep_dir: str | Path,
+    *,
+    storage: str | None = None,
+    jobs: int = 1,
+    trials: int | None = None,
+    plugins: Any = None,
+    on_trial: Callable[[Any], None] | None = None,
+    worker_progress: bool = False,
+) -> dict[str, Any]:
     """Validate ``spec``, then run trials until ``trials`` (default ``spec.trials``) are complete
     or pruned in the study (continuing it when it exists). Writes ``SWEEP_DIR/trials.json``,
     ``SWEEP_DIR/best.toml`` (when a trial is complete) and ``SWEEP_DIR/report.html`` (the table and
@@ -47,8 +55,9 @@ def run_sweep(spec: SweepSpec, sweep_dir: str | Path, *, storage: str | None = N
     study, created = create_or_open_study(spec, storage)  # an unreachable storage fails here
     if created:
         enqueue_baseline(study, spec, plugins)
-    workers = [_start_worker(spec, sweep_dir, storage, trials, plugins.disabled, worker_progress)
-               for _ in range(jobs - 1)]
+    workers = [
+        _start_worker(spec, sweep_dir, storage, trials, plugins.disabled, worker_progress) for _ in range(jobs - 1)
+    ]
     try:
         run_worker(spec, sweep_dir, storage, plugins=plugins, on_trial=on_trial, trials=trials)
     except BaseException:  # Ctrl-C, SIGTERM, an error: the workers stop too (their trials fail, never count)
@@ -64,18 +73,31 @@ def run_sweep(spec: SweepSpec, sweep_dir: str | Path, *, storage: str | None = N
             worker.join()
     rows = trial_rows(study)  # the study reads the storage afresh: every process's trials
 
-    write_json(sweep_dir / RESULTS, {"study": spec.name, "storage": storage, "objective": spec.objective,
-                                     "direction": spec.direction, "seeds": list(spec.seeds), "trials": rows})
+    write_json(
+        sweep_dir / RESULTS,
+        {
+            "study": spec.name,
+            "storage": storage,
+            "objective": spec.objective,
+            "direction": spec.direction,
+            "seeds": list(spec.seeds),
+            "trials": rows,
+        },
+    )
     best, text = best_config(spec, study, plugins)
     if best is not None:
         write_atomically(sweep_dir / BEST, lambda handle: handle.write(text.encode()))
     report = write_sweep_report(study, sweep_dir, spec, rows)
-    return {"rows": rows, "best": best, "best_config": sweep_dir / BEST if best is not None else None,
-            "report": report, "against_baseline": compare_to_baseline(rows, spec, sweep_dir / BEST)}
+    return {
+        "rows": rows,
+        "best": best,
+        "best_config": sweep_dir / BEST if best is not None else None,
+        "report": report,
+        "against_baseline": compare_to_baseline(rows, spec, sweep_dir / BEST),
+    }
 
 
-def _start_worker(spec: SweepSpec, sweep_dir: Path, storage: str, trials: int | None, disabled: Any,
-                  progress: bool):
+def _start_worker(spec: SweepSpec, sweep_dir: Path, storage: str, trials: int | None, disabled: Any, progress: bool):
     """A worker process on the study (spawned: a fresh interpreter, as safe with PyTorch's threads
     as from a notebook)."""
     import multiprocessing
@@ -83,6 +105,7 @@ def _start_worker(spec: SweepSpec, sweep_dir: Path, storage: str, trials: int | 
     from .run import worker_process
 
     process = multiprocessing.get_context("spawn").Process(
-        target=worker_process, args=(spec, sweep_dir, storage, trials, sorted(disabled), progress), daemon=False)
+        target=worker_process, args=(spec, sweep_dir, storage, trials, sorted(disabled), progress), daemon=False
+    )
     process.start()
     return process

@@ -53,9 +53,14 @@ def write_sweep_report(study, sweep_dir: Path, spec: SweepSpec, rows: list[dict]
     sweep_dir = Path(sweep_dir)
     best = _best_number(study)
     title = f"Sweep {study.study_name}"
-    parts = [f"<h1>{_e(title)}</h1>", _header(study, spec, rows, best), "<h2>Figures</h2>",
-             *(_draw(sweep_dir / FIGURES, plot) for plot in _plots(study, spec)),
-             "<h2>Trials</h2>", _trial_table(rows, spec, best)]
+    parts = [
+        f"<h1>{_e(title)}</h1>",
+        _header(study, spec, rows, best),
+        "<h2>Figures</h2>",
+        *(_draw(sweep_dir / FIGURES, plot) for plot in _plots(study, spec)),
+        "<h2>Trials</h2>",
+        _trial_table(rows, spec, best),
+    ]
     data = _document(title, parts).encode()
     target = sweep_dir / HTML
     write_atomically(target, lambda handle: handle.write(data))
@@ -76,18 +81,30 @@ def _plots(study, spec: SweepSpec) -> list[_Plot]:
     none_complete = None if complete else "no trial is complete yet (pruned and failed trials have no objective value)"
     target = spec.objective
     return [
-        _Plot("history.png", "Optimisation history",
-              f"The objective ({target}, the mean over seeds) of each complete trial, and the best so far.",
-              lambda: optuna_plots.plot_optimization_history(study, target_name=target), none_complete),
+        _Plot(
+            "history.png",
+            "Optimisation history",
+            f"The objective ({target}, the mean over seeds) of each complete trial, and the best so far.",
+            lambda: optuna_plots.plot_optimization_history(study, target_name=target),
+            none_complete,
+        ),
         # fANOVA (scikit-learn's random forests), named: Optuna's default evaluator changed with versions
-        _Plot("importances.png", "Parameter importances",
-              f"How much of the variation of {target} over the complete trials each parameter explains (fANOVA).",
-              lambda: optuna_plots.plot_param_importances(study, evaluator=FanovaImportanceEvaluator(seed=0),
-                                                          target_name=target),
-              _importance_problem(complete, spec)),
-        _Plot("slice.png", "Slices",
-              f"{target} against each parameter, one point per complete trial (the colour: its number).",
-              lambda: optuna_plots.plot_slice(study, target_name=target), none_complete),
+        _Plot(
+            "importances.png",
+            "Parameter importances",
+            f"How much of the variation of {target} over the complete trials each parameter explains (fANOVA).",
+            lambda: optuna_plots.plot_param_importances(
+                study, evaluator=FanovaImportanceEvaluator(seed=0), target_name=target
+            ),
+            _importance_problem(complete, spec),
+        ),
+        _Plot(
+            "slice.png",
+            "Slices",
+            f"{target} against each parameter, one point per complete trial (the colour: its number).",
+            lambda: optuna_plots.plot_slice(study, target_name=target),
+            none_complete,
+        ),
     ]
 
 
@@ -181,9 +198,12 @@ def _header(study, spec: SweepSpec, rows: list[Mapping[str, Any]], best: int | N
     """What was optimised, how, and how far it got."""
     best_row = next((row for row in rows if row["number"] == best), None)
     facts = [
-        ("study", study.study_name), ("objective", spec.objective), ("direction", spec.direction),
+        ("study", study.study_name),
+        ("objective", spec.objective),
+        ("direction", spec.direction),
         ("seeds", ", ".join(map(str, spec.seeds)) + " (the objective is the mean over them)"),
-        ("trials", _state_counts(rows)), ("search space", "; ".join(p.describe() for p in spec.space)),
+        ("trials", _state_counts(rows)),
+        ("search space", "; ".join(p.describe() for p in spec.space)),
         ("best trial", f"{best} ({spec.objective} = {_format(best_row['value'])})" if best_row else "none yet"),
     ]
     against = compare_to_baseline(rows, spec)
@@ -206,17 +226,31 @@ def _trial_table(rows: list[Mapping[str, Any]], spec: SweepSpec, best: int | Non
         return "<p>No trials yet.</p>"
     seeds = [str(seed) for seed in spec.seeds]
     keys = [param.key for param in spec.space]
-    header = "".join(f"<th>{_e(name)}</th>" for name in [
-        "trial", "state", f"{spec.objective} (mean)", "95 % confidence interval",
-        *(f"seed {seed}" for seed in seeds), "seconds", *keys, "error"])
+    header = "".join(
+        f"<th>{_e(name)}</th>"
+        for name in [
+            "trial",
+            "state",
+            f"{spec.objective} (mean)",
+            "95 % confidence interval",
+            *(f"seed {seed}" for seed in seeds),
+            "seconds",
+            *keys,
+            "error",
+        ]
+    )
     body = "".join(_trial_row(row, seeds, keys, row["number"] == best) for row in rows)
     return f'<div class="wide"><table><tr>{header}</tr>{body}</table></div>'
 
 
 def _trial_row(row: Mapping[str, Any], seeds: list[str], keys: list[str], is_best: bool) -> str:
     interval = row["ci95"]
-    numbers = [row["value"], f"[{_format(interval[0])}, {_format(interval[1])}]" if interval else None,
-               *(row["values"].get(seed) for seed in seeds), row["seconds"]]
+    numbers = [
+        row["value"],
+        f"[{_format(interval[0])}, {_format(interval[1])}]" if interval else None,
+        *(row["values"].get(seed) for seed in seeds),
+        row["seconds"],
+    ]
     cells = "".join(f'<td class="number">{_e(_format(value))}</td>' for value in numbers)
     cells += "".join(f"<td>{_e(_format(row['params'].get(key)))}</td>" for key in keys)
     cells += f"<td>{_e(row.get('error') or '')}</td>"

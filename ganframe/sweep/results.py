@@ -27,10 +27,17 @@ def trial_rows(study) -> list[dict[str, Any]]:
 
 def trial_row(trial) -> dict[str, Any]:
     """One trial as the table shows it: params, objective, per-seed values, state and seconds."""
-    return {"number": trial.number, "state": trial.state.name.lower(), "params": dict(trial.params),
-            "value": trial.value, "ci95": trial.user_attrs.get("ci95"),
-            "values": dict(trial.user_attrs.get("values") or {}), "seconds": trial.user_attrs.get("seconds"),
-            "error": trial.user_attrs.get("error"), "baseline": bool(trial.user_attrs.get("baseline"))}
+    return {
+        "number": trial.number,
+        "state": trial.state.name.lower(),
+        "params": dict(trial.params),
+        "value": trial.value,
+        "ci95": trial.user_attrs.get("ci95"),
+        "values": dict(trial.user_attrs.get("values") or {}),
+        "seconds": trial.user_attrs.get("seconds"),
+        "error": trial.user_attrs.get("error"),
+        "baseline": bool(trial.user_attrs.get("baseline")),
+    }
 
 
 def format_trial(row: Mapping[str, Any]) -> str:
@@ -72,9 +79,11 @@ def compare_to_baseline(rows: list[Mapping[str, Any]], spec: SweepSpec, best_tom
         return f"no trial beat {where}"
     change = abs(best["value"] - base["value"]) / abs(base["value"]) * 100 if base["value"] else math.inf
     fresh = max(spec.seeds) + 1
-    return (f"the best trial is {change:.1f} % {'lower' if sign == 1 else 'higher'} than {where} on the sweep's "
-            f"seeds, where it was chosen; check it on others: ganframe train --config {best_toml} --seeds "
-            f"{fresh}-{fresh + 4}")
+    return (
+        f"the best trial is {change:.1f} % {'lower' if sign == 1 else 'higher'} than {where} on the sweep's "
+        f"seeds, where it was chosen; check it on others: ganframe train --config {best_toml} --seeds "
+        f"{fresh}-{fresh + 4}"
+    )
 
 
 def best_config(spec: SweepSpec, study, plugins: Any) -> tuple[Any, str]:

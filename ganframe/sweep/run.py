@@ -26,6 +26,7 @@ from .storage import first_line, import_optuna, open_study, retry_callback
 log = logging.getLogger("ganframe")
 POLL_S = 0.5  # how often a worker waiting for other processes' last trials looks again
 
+
 class _Surplus(Exception):
     """A trial started by a worker after the others had already started the last one."""
 
@@ -53,8 +54,15 @@ class _Pruning:
             experiment.request_stop()
 
 
-def run_worker(spec: SweepSpec, sweep_dir: Path, storage_url: str, *, plugins: Any = None,
-               on_trial: Callable[[Any], None] | None = None, trials: int | None = None) -> None:
+def run_worker(
+    spec: SweepSpec,
+    sweep_dir: Path,
+    storage_url: str,
+    *,
+    plugins: Any = None,
+    on_trial: Callable[[Any], None] | None = None,
+    trials: int | None = None,
+) -> None:
     """Run trials of the study until ``trials`` (default ``spec.trials``) are complete or pruned,
     counting those of every process that shares the study.
 
@@ -87,22 +95,26 @@ def run_worker(spec: SweepSpec, sweep_dir: Path, storage_url: str, *, plugins: A
         if tally["done"] >= total:
             return
         if tally["failed"] >= (spec.retries + 1) * total:
-            log.warning("sweep %r: stopping: %d trials failed (their errors are in the table)",
-                        spec.name, tally["failed"])
+            log.warning(
+                "sweep %r: stopping: %d trials failed (their errors are in the table)", spec.name, tally["failed"]
+            )
             return
         if tally["done"] + tally["running"] >= total:
             if not tally["waitable"]:
-                log.warning("sweep %r: the last trials are running in processes on other machines; "
-                            "this worker stops (run it again to pick up any that fail)", spec.name)
+                log.warning(
+                    "sweep %r: the last trials are running in processes on other machines; "
+                    "this worker stops (run it again to pick up any that fail)",
+                    spec.name,
+                )
                 return
             time.sleep(POLL_S)
             continue
         study.optimize(objective, n_trials=1, catch=(Exception,), callbacks=[callback], gc_after_trial=False)
 
 
-
-def worker_process(spec: SweepSpec, sweep_dir: Path, storage_url: str, trials: int | None,
-                   disabled: list[str], progress: bool) -> None:
+def worker_process(
+    spec: SweepSpec, sweep_dir: Path, storage_url: str, trials: int | None, disabled: list[str], progress: bool
+) -> None:
     """The body of a ``--jobs`` worker process: its own plugins, trials until the study is done.
     A stop signal fails its running trial ("interrupted") and ends it quietly with 128 + the
     signal's number (the signals after it are ignored while it does); an error ends it with one
@@ -115,8 +127,14 @@ def worker_process(spec: SweepSpec, sweep_dir: Path, storage_url: str, trials: i
 
     with stopping.handling(stopping.RaiseOnce()):
         try:
-            run_worker(spec, sweep_dir, storage_url, plugins=load_plugins(disabled, use_environment=False),
-                       on_trial=print_trial if progress else None, trials=trials)
+            run_worker(
+                spec,
+                sweep_dir,
+                storage_url,
+                plugins=load_plugins(disabled, use_environment=False),
+                on_trial=print_trial if progress else None,
+                trials=trials,
+            )
         except KeyboardInterrupt as exc:
             sys.exit(stopping.exit_status(getattr(exc, "signum", 2)))
         except GanframeError as exc:
@@ -237,8 +255,9 @@ class _Objective:
         values: dict[str, float] = {}
         for index, seed in enumerate(spec.seeds):
             pruning = _Pruning(trial, spec.objective, offset=0, warmup=spec.pruner_warmup)
-            experiment = Experiment.from_dict(spec.base, overrides=spec.overrides(params, seed),
-                                              plugins=self.plugins, callbacks=[pruning])
+            experiment = Experiment.from_dict(
+                spec.base, overrides=spec.overrides(params, seed), plugins=self.plugins, callbacks=[pruning]
+            )
             pruning.offset = index * experiment.config.train.steps
             report = experiment.fit(folder / f"seed-{seed}")
             if pruning.pruned:

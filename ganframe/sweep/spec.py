@@ -43,10 +43,28 @@ from ..errors import ConfigError, GanframeError, describe_choices
 TYPES = ("float", "int", "categorical")
 DIRECTIONS = ("minimize", "maximize")
 PRUNERS = ("median", "successive-halving", "hyperband", "none")
-TOP_KEYS = ("setup", "preset", "config", "name", "objective", "direction", "trials", "seeds", "pruner",
-            "pruner_warmup", "retries", "baseline", "sampler_seed", "set", "space")
-ENTRY_KEYS = {"float": ("key", "type", "low", "high", "log"), "int": ("key", "type", "low", "high", "log"),
-              "categorical": ("key", "type", "choices")}
+TOP_KEYS = (
+    "setup",
+    "preset",
+    "config",
+    "name",
+    "objective",
+    "direction",
+    "trials",
+    "seeds",
+    "pruner",
+    "pruner_warmup",
+    "retries",
+    "baseline",
+    "sampler_seed",
+    "set",
+    "space",
+)
+ENTRY_KEYS = {
+    "float": ("key", "type", "low", "high", "log"),
+    "int": ("key", "type", "low", "high", "log"),
+    "categorical": ("key", "type", "choices"),
+}
 MAX_TRIALS = 100_000
 
 
@@ -104,11 +122,18 @@ class SweepSpec:
 
     def fingerprint(self) -> dict[str, Any]:
         """What must stay the same for a study to be continued by this sweep file: everything that
-    changes what a trial's value means (``trials``, the pruner and ``retries`` may change)."""
-        return {"objective": self.objective, "direction": self.direction, "seeds": list(self.seeds),
-                "base": _plain(self.base), "fixed": _plain(self.fixed),
-                "space": [attrs.asdict(p, value_serializer=lambda _i, _a, v: list(v) if isinstance(v, tuple) else v)
-                          for p in self.space]}
+        changes what a trial's value means (``trials``, the pruner and ``retries`` may change)."""
+        return {
+            "objective": self.objective,
+            "direction": self.direction,
+            "seeds": list(self.seeds),
+            "base": _plain(self.base),
+            "fixed": _plain(self.fixed),
+            "space": [
+                attrs.asdict(p, value_serializer=lambda _i, _a, v: list(v) if isinstance(v, tuple) else v)
+                for p in self.space
+            ],
+        }
 
 
 def _plain(value: Any) -> Any:
@@ -127,8 +152,9 @@ def load_sweep(path: str | Path) -> SweepSpec:
     return parse_sweep(document, where=f"sweep file {str(path)!r}", folder=path.parent, name=path.stem)
 
 
-def parse_sweep(document: Mapping[str, Any], *, where: str = "the sweep", folder: Path = Path("."),
-                name: str = "sweep") -> SweepSpec:
+def parse_sweep(
+    document: Mapping[str, Any], *, where: str = "the sweep", folder: Path = Path("."), name: str = "sweep"
+) -> SweepSpec:
     for key in document:
         if key not in TOP_KEYS:
             raise ConfigError(f"{where}: unknown key {key!r}; {describe_choices(str(key), list(TOP_KEYS))}")
@@ -141,16 +167,17 @@ def parse_sweep(document: Mapping[str, Any], *, where: str = "the sweep", folder
         if key in document:
             base[key] = _string(document, key, where)
     if not base:
-        raise ConfigError(f"{where}: name a setup (setup = \"gaussian\") or a config file (config = \"FILE.toml\")")
+        raise ConfigError(f'{where}: name a setup (setup = "gaussian") or a config file (config = "FILE.toml")')
     if "objective" not in document:
-        raise ConfigError(f"{where}: name the objective, a metric value such as objective = \"wasserstein\"")
+        raise ConfigError(f'{where}: name the objective, a metric value such as objective = "wasserstein"')
     objective = _string(document, "objective", where)
     direction = _choice(document, "direction", DIRECTIONS, "minimize", where)
     pruner = _choice(document, "pruner", PRUNERS, "median", where)
     warmup = document.get("pruner_warmup", 0.0)
     if isinstance(warmup, bool) or not isinstance(warmup, (int, float)) or not 0 <= warmup < 1:
-        raise ConfigError(f"{where}: 'pruner_warmup' must be a fraction of a run's rounds from 0 to below 1, "
-                          f"got {warmup!r}")
+        raise ConfigError(
+            f"{where}: 'pruner_warmup' must be a fraction of a run's rounds from 0 to below 1, got {warmup!r}"
+        )
     trials = _whole(document, "trials", 10, where, low=1, high=MAX_TRIALS)
     retries = _whole(document, "retries", 0, where, low=0, high=100)
     sampler_seed = _whole(document, "sampler_seed", 0, where, low=0, high=2**32 - 1)
@@ -165,7 +192,9 @@ def parse_sweep(document: Mapping[str, Any], *, where: str = "the sweep", folder
         raise ConfigError(f"{where}: set the seeds with seeds = [...], not in [set]")
     entries = document.get("space", [])
     if not isinstance(entries, list) or not entries or not all(isinstance(e, Mapping) for e in entries):
-        raise ConfigError(f"{where}: the search space is empty: add [[space]] entries with key, type and a range or choices")
+        raise ConfigError(
+            f"{where}: the search space is empty: add [[space]] entries with key, type and a range or choices"
+        )
     space = tuple(_param(entry, f"{where}, space entry {index + 1}") for index, entry in enumerate(entries))
     keys = [p.key for p in space]
     for key in keys:
@@ -174,9 +203,22 @@ def parse_sweep(document: Mapping[str, Any], *, where: str = "the sweep", folder
         if key in fixed:
             raise ConfigError(f"{where}: the key {key!r} is both in [set] and in the space")
     study_name = _string(document, "name", where) if "name" in document else name
-    return SweepSpec(name=study_name, base=base, objective=objective, direction=direction, trials=trials,
-                     seeds=seeds, pruner=pruner, pruner_warmup=float(warmup), retries=retries, baseline=baseline,
-                     sampler_seed=sampler_seed, fixed=dict(fixed), space=space, source=where)
+    return SweepSpec(
+        name=study_name,
+        base=base,
+        objective=objective,
+        direction=direction,
+        trials=trials,
+        seeds=seeds,
+        pruner=pruner,
+        pruner_warmup=float(warmup),
+        retries=retries,
+        baseline=baseline,
+        sampler_seed=sampler_seed,
+        fixed=dict(fixed),
+        space=space,
+        source=where,
+    )
 
 
 def _param(entry: Mapping[str, Any], where: str) -> Param:
@@ -191,8 +233,9 @@ def _param(entry: Mapping[str, Any], where: str) -> Param:
         raise ConfigError(f"{where}: 'type' must be one of {', '.join(TYPES)}, got {kind!r}")
     for name in entry:
         if name not in ENTRY_KEYS[kind]:
-            raise ConfigError(f"{where}: unknown key {name!r} for a {kind}; "
-                              f"{describe_choices(str(name), list(ENTRY_KEYS[kind]))}")
+            raise ConfigError(
+                f"{where}: unknown key {name!r} for a {kind}; {describe_choices(str(name), list(ENTRY_KEYS[kind]))}"
+            )
     if kind == "categorical":
         choices = entry.get("choices")
         if not isinstance(choices, list) or not choices:
@@ -208,8 +251,9 @@ def _param(entry: Mapping[str, Any], where: str) -> Param:
     for name in ("low", "high"):
         value = entry.get(name)
         if isinstance(value, bool) or not isinstance(value, number) or not math.isfinite(value):
-            raise ConfigError(f"{where}: '{name}' must be a {'whole number' if kind == 'int' else 'finite number'}, "
-                              f"got {value!r}")
+            raise ConfigError(
+                f"{where}: '{name}' must be a {'whole number' if kind == 'int' else 'finite number'}, got {value!r}"
+            )
         bounds[name] = float(value) if kind == "float" else value
     log = entry.get("log", False)
     if not isinstance(log, bool):
@@ -250,8 +294,11 @@ def _seeds(value: Any, where: str) -> tuple[int, ...]:
             return tuple(parse_seeds(value))
         except ConfigError as exc:
             raise ConfigError(f"{where}: seeds: {exc}") from None
-    if (not isinstance(value, list) or not value
-            or not all(isinstance(s, int) and not isinstance(s, bool) and 0 <= s < 2**63 for s in value)):
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(isinstance(s, int) and not isinstance(s, bool) and 0 <= s < 2**63 for s in value)
+    ):
         raise ConfigError(f"{where}: 'seeds' must be a non-empty list of seeds such as [0, 1] or a range \"0-4\"")
     if len(set(value)) < len(value):
         raise ConfigError(f"{where}: a seed is given twice in seeds")
@@ -278,8 +325,10 @@ def validate(spec: SweepSpec, plugins: Any) -> list[str]:
         raise ConfigError("the sweep's config computes no metrics (evaluation.metrics): the objective needs one")
     computed = list(experiment.evaluate())
     if spec.objective not in computed:
-        raise ConfigError(f"the objective {spec.objective!r} is not computed by the metrics "
-                          f"{', '.join(experiment.metrics)}; {describe_choices(spec.objective, computed)}")
+        raise ConfigError(
+            f"the objective {spec.objective!r} is not computed by the metrics "
+            f"{', '.join(experiment.metrics)}; {describe_choices(spec.objective, computed)}"
+        )
     return computed
 
 
@@ -295,9 +344,14 @@ def baseline_params(spec: SweepSpec, plugins: Any) -> tuple[dict[str, Any] | Non
             value = value.get(part) if isinstance(value, Mapping) else None
         if isinstance(value, Mapping):  # a component: its name
             value = value.get("name")
-        inside = (value in param.choices if param.type == "categorical" else
-                  isinstance(value, (int, float)) and not isinstance(value, bool)
-                  and (param.type == "float" or float(value).is_integer()) and param.low <= value <= param.high)
+        inside = (
+            value in param.choices
+            if param.type == "categorical"
+            else isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            and (param.type == "float" or float(value).is_integer())
+            and param.low <= value <= param.high
+        )
         if not inside:
             return None, f"the base config's {param.key} = {value!r} is outside the space ({param.describe()})"
         params[param.key] = int(value) if param.type == "int" else value

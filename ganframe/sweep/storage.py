@@ -69,7 +69,9 @@ def retry_callback(optuna, retries: int):
     ``retries`` times; None for no retries. (Optuna 4.9 renamed it; both names work.)"""
     if not retries:
         return None
-    retry = getattr(optuna.storages, "RetryHeartbeatStaleTrialCallback", None) or optuna.storages.RetryFailedTrialCallback
+    retry = (
+        getattr(optuna.storages, "RetryHeartbeatStaleTrialCallback", None) or optuna.storages.RetryFailedTrialCallback
+    )
     return retry(max_retry=retries)
 
 
@@ -90,22 +92,36 @@ def _open_study(optuna, spec: SweepSpec, storage_url: str):
     try:
         if storage_url.startswith(("sqlite:", "postgresql", "mysql")):
             storage = optuna.storages.RDBStorage(
-                storage_url, heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S,
+                storage_url,
+                heartbeat_interval=HEARTBEAT_S,
+                grace_period=GRACE_S,
                 engine_kwargs={"connect_args": {"timeout": 60}} if storage_url.startswith("sqlite:") else None,
-                **_stale_trial_callback(optuna, spec.retries))
+                **_stale_trial_callback(optuna, spec.retries),
+            )
         elif storage_url.startswith("journal:"):
             from optuna.storages.journal import JournalFileBackend, JournalStorage
 
             storage = JournalStorage(JournalFileBackend(storage_url.removeprefix("journal:")))
         else:
-            raise ConfigError(f"--storage {storage_url!r}: expected an Optuna database URL (sqlite:///FILE, "
-                              "postgresql://..., mysql://...) or journal:FILE")
-        pruner = {"median": optuna.pruners.MedianPruner, "successive-halving": optuna.pruners.SuccessiveHalvingPruner,
-                  "hyperband": optuna.pruners.HyperbandPruner, "none": optuna.pruners.NopPruner}[spec.pruner]()
+            raise ConfigError(
+                f"--storage {storage_url!r}: expected an Optuna database URL (sqlite:///FILE, "
+                "postgresql://..., mysql://...) or journal:FILE"
+            )
+        pruner = {
+            "median": optuna.pruners.MedianPruner,
+            "successive-halving": optuna.pruners.SuccessiveHalvingPruner,
+            "hyperband": optuna.pruners.HyperbandPruner,
+            "none": optuna.pruners.NopPruner,
+        }[spec.pruner]()
         from .sampler import TrialSeededSampler
 
-        options = {"study_name": spec.name, "storage": storage, "direction": spec.direction, "pruner": pruner,
-                   "sampler": TrialSeededSampler(spec.sampler_seed)}
+        options = {
+            "study_name": spec.name,
+            "storage": storage,
+            "direction": spec.direction,
+            "pruner": pruner,
+            "sampler": TrialSeededSampler(spec.sampler_seed),
+        }
         try:
             study, created = optuna.create_study(**options), True
         except optuna.exceptions.DuplicatedStudyError:
@@ -119,9 +135,11 @@ def _open_study(optuna, spec: SweepSpec, storage_url: str):
     if saved is None:
         study.set_user_attr(FINGERPRINT, fingerprint)
     elif saved != fingerprint:
-        raise ConfigError(f"the study {spec.name!r} in {storage_url!r} was started by a different sweep "
-                          "(objective, direction, seeds, space, base config or [set]); give the sweep another "
-                          "name or --out")
+        raise ConfigError(
+            f"the study {spec.name!r} in {storage_url!r} was started by a different sweep "
+            "(objective, direction, seeds, space, base config or [set]); give the sweep another "
+            "name or --out"
+        )
     if study.direction.name.lower() != spec.direction:
         raise ConfigError(f"the study {spec.name!r} in {storage_url!r} is to {study.direction.name.lower()}")
     return study, created

@@ -107,15 +107,23 @@ def _load(module: str):
 
 @ganframe.hookimpl
 def register_strategies(register):
-    register("ali", lambda c, ctx: _load("strategy").make_ali(c, ctx), config=ALIConfig,
-             description="ALI / BiGAN: G and an encoder E against D on (x, E(x)) vs (G(z), z) pairs "
-                         "(Dumoulin et al. 2017; Donahue et al. 2017)")
+    register(
+        "ali",
+        lambda c, ctx: _load("strategy").make_ali(c, ctx),
+        config=ALIConfig,
+        description="ALI / BiGAN: G and an encoder E against D on (x, E(x)) vs (G(z), z) pairs "
+        "(Dumoulin et al. 2017; Donahue et al. 2017)",
+    )
 
 
 @ganframe.hookimpl
 def register_discriminators(register):
-    register("pair-mlp", lambda c, ctx: _load("discriminator").make_pair_mlp(c, ctx), config=PairMLPConfig,
-             description="MLP on (x, z) pairs, numel(sample) + noise_dim inputs: the discriminator of ALI / BiGAN")
+    register(
+        "pair-mlp",
+        lambda c, ctx: _load("discriminator").make_pair_mlp(c, ctx),
+        config=PairMLPConfig,
+        description="MLP on (x, z) pairs, numel(sample) + noise_dim inputs: the discriminator of ALI / BiGAN",
+    )
 
 
 @ganframe.hookimpl
@@ -125,9 +133,17 @@ def draw_figures(experiment, run_dir, samples):
 
 
 #: Names of the implementation modules, importable from here as before (imported on first use).
-_ELSEWHERE = {"ALI": "strategy", "make_ali": "strategy", "PairMLP": "discriminator", "make_pair_mlp": "discriminator",
-              "pair": "discriminator", "draw_reconstruction": "figures", "encode": "inference",
-              "real_examples": "inference", "reconstruct": "inference"}
+_ELSEWHERE = {
+    "ALI": "strategy",
+    "make_ali": "strategy",
+    "PairMLP": "discriminator",
+    "make_pair_mlp": "discriminator",
+    "pair": "discriminator",
+    "draw_reconstruction": "figures",
+    "encode": "inference",
+    "real_examples": "inference",
+    "reconstruct": "inference",
+}
 
 
 def __getattr__(name: str):

@@ -42,8 +42,11 @@ class PairMLP(nn.Module):
         check_parameters(sizes, "discriminator")
         layers = list(mlp(sizes, hidden_activation=config.activation, negative_slope=config.negative_slope))
         if config.dropout:  # mlp gives [Linear, act] * hidden + [Linear]: dropout after each act
-            layers = [part for index, layer in enumerate(layers)
-                      for part in ([layer, nn.Dropout(config.dropout)] if index % 2 else [layer])]
+            layers = [
+                part
+                for index, layer in enumerate(layers)
+                for part in ([layer, nn.Dropout(config.dropout)] if index % 2 else [layer])
+            ]
         if config.output == "probabilities":
             layers.append(nn.Sigmoid())
         self.net = nn.Sequential(*layers)

@@ -36,13 +36,17 @@ def draw_reconstruction(experiment, run_dir, samples) -> None:
     real, rebuilt = experiment.data.to_data_space(x), experiment.data.to_data_space(rebuilt)
     if kind == "2-d":
         figure = _points(real, rebuilt, getattr(experiment.data, "means", None))
-        caption = (f"{len(real)} real points (blue) joined to their reconstructions G(E(x)) (orange)"
-                   f"{'; ×: the modes’ means' if _is_means(getattr(experiment.data, 'means', None)) else ''}. "
-                   f"Mean ‖G(E(x)) − x‖ = {error:.3g}.")
+        caption = (
+            f"{len(real)} real points (blue) joined to their reconstructions G(E(x)) (orange)"
+            f"{'; ×: the modes’ means' if _is_means(getattr(experiment.data, 'means', None)) else ''}. "
+            f"Mean ‖G(E(x)) − x‖ = {error:.3g}."
+        )
     else:
         figure = _images(real, rebuilt)
-        caption = (f"Rows of real images, each followed by their reconstructions G(E(x)). "
-                   f"Mean ‖G(E(x)) − x‖ = {error:.3g} (model space).")
+        caption = (
+            f"Rows of real images, each followed by their reconstructions G(E(x)). "
+            f"Mean ‖G(E(x)) − x‖ = {error:.3g} (model space)."
+        )
     save_figure(run_dir, FIGURE, figure, caption)
 
 
@@ -100,4 +104,3 @@ def _tile(rows: list[torch.Tensor]) -> np.ndarray:
             top, left = r * (height + 1), c * (width + 1)
             grid[top : top + height, left : left + width] = image.permute(1, 2, 0)  # (H, W, C)
     return grid.clamp(0.0, 1.0).numpy()
-

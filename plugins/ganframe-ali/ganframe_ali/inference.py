@@ -44,8 +44,10 @@ def encode(experiment, x, *, chunk: int = CHUNK) -> torch.Tensor:
     encoder = _encoder(experiment)
     x = _examples(experiment, x, encoder, chunk)
     with evaluating(encoder):
-        parts = [encoder(x[start : start + chunk].to(experiment.device)).cpu()  # (c, noise_dim)
-                 for start in range(0, max(len(x), 1), chunk)]
+        parts = [
+            encoder(x[start : start + chunk].to(experiment.device)).cpu()  # (c, noise_dim)
+            for start in range(0, max(len(x), 1), chunk)
+        ]
     return torch.cat(parts)
 
 
@@ -56,16 +58,20 @@ def reconstruct(experiment, x, *, chunk: int = CHUNK) -> torch.Tensor:
     encoder, generator = _encoder(experiment), experiment.generator
     x = _examples(experiment, x, encoder, chunk)
     with evaluating(encoder), evaluating(generator):
-        parts = [generator(encoder(x[start : start + chunk].to(experiment.device))).cpu()  # (c, *sample_shape)
-                 for start in range(0, max(len(x), 1), chunk)]
+        parts = [
+            generator(encoder(x[start : start + chunk].to(experiment.device))).cpu()  # (c, *sample_shape)
+            for start in range(0, max(len(x), 1), chunk)
+        ]
     return torch.cat(parts)
 
 
 def _encoder(experiment) -> torch.nn.Module:
     if ENCODER not in experiment.networks:
-        raise ganframe.ConfigError(f"this experiment has no {ENCODER!r} network (its roles: "
-                                   f"{', '.join(experiment.networks)}); train it with strategy 'ali' and a "
-                                   f"[networks.{ENCODER}] section")
+        raise ganframe.ConfigError(
+            f"this experiment has no {ENCODER!r} network (its roles: "
+            f"{', '.join(experiment.networks)}); train it with strategy 'ali' and a "
+            f"[networks.{ENCODER}] section"
+        )
     return experiment.networks[ENCODER]
 
 
@@ -80,7 +86,8 @@ def _examples(experiment, x, network: torch.nn.Module, chunk: int) -> torch.Tens
         raise ganframe.ConfigError(f"examples must be a tensor or a NumPy array, got {type(x).__name__}")
     shape = tuple(experiment.data.sample_shape)
     if tuple(x.shape[1:]) != shape or x.dim() != len(shape) + 1:
-        raise ganframe.ConfigError(f"examples must have shape (N, {', '.join(map(str, shape))}) in model space, "
-                                   f"got {tuple(x.shape)}")
+        raise ganframe.ConfigError(
+            f"examples must have shape (N, {', '.join(map(str, shape))}) in model space, got {tuple(x.shape)}"
+        )
     dtype = next(network.parameters(), torch.empty(0)).dtype
     return x.detach().to(dtype)

@@ -43,8 +43,10 @@ class ALI:
             last = step == self.config.d_steps - 1  # keep the graph of the batch the G/E update reuses
             with torch.enable_grad() if last else torch.no_grad():
                 real_pairs, fake_pairs = self._pairs(trainer, encoder)  # (B, D + K) each
-            d_loss = trainer.update("discriminator", trainer.loss.discriminator_loss(
-                trainer.discriminator, real_pairs.detach(), fake_pairs.detach()))
+            d_loss = trainer.update(
+                "discriminator",
+                trainer.loss.discriminator_loss(trainer.discriminator, real_pairs.detach(), fake_pairs.detach()),
+            )
         for step in range(self.config.g_steps):
             if step:
                 real_pairs, fake_pairs = self._pairs(trainer, encoder)
@@ -98,13 +100,15 @@ def check_encoder(encoder: torch.nn.Module, x: torch.Tensor, noise_dim: int, who
     except Exception as exc:
         raise ganframe.ConfigError(
             f"{who}: the encoder ([networks.encoder]) failed on real examples of shape {tuple(x.shape)}: "
-            f"{type(exc).__name__}: {_first_line(exc)}; it must take data: set networks.encoder.input = \"data\"") from exc
+            f'{type(exc).__name__}: {_first_line(exc)}; it must take data: set networks.encoder.input = "data"'
+        ) from exc
     got = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
     if got != (n, noise_dim):
         raise ganframe.ConfigError(
             f"{who}: the encoder ([networks.encoder]) maps real examples of shape {tuple(x.shape)} to {got}, "
             f"but ALI needs one latent of the noise's size per example, ({n}, {noise_dim}): "
-            f"set networks.encoder.output = \"noise\"")
+            f'set networks.encoder.output = "noise"'
+        )
 
 
 def check_discriminator(discriminator: torch.nn.Module, x: torch.Tensor, z: torch.Tensor, who: str) -> None:
@@ -112,18 +116,23 @@ def check_discriminator(discriminator: torch.nn.Module, x: torch.Tensor, z: torc
     scores per pair; else a ConfigError."""
     pairs = pair(x, z)  # (n, D + K)
     n, width = pairs.shape
-    hint = (f"ALI's discriminator scores (x, z) pairs of {x[0].numel()} + {z.shape[1]} = {width} numbers: "
-            f"set discriminator.name = \"pair-mlp\"")
+    hint = (
+        f"ALI's discriminator scores (x, z) pairs of {x[0].numel()} + {z.shape[1]} = {width} numbers: "
+        f'set discriminator.name = "pair-mlp"'
+    )
     try:
         with evaluating(discriminator), torch.no_grad():
             scores = discriminator(pairs)
     except Exception as exc:
-        raise ganframe.ConfigError(f"{who}: the discriminator failed on a batch of pairs of shape {(n, width)} "
-                                   f"({type(exc).__name__}: {_first_line(exc)}); {hint}") from exc
+        raise ganframe.ConfigError(
+            f"{who}: the discriminator failed on a batch of pairs of shape {(n, width)} "
+            f"({type(exc).__name__}: {_first_line(exc)}); {hint}"
+        ) from exc
     if not isinstance(scores, torch.Tensor) or scores.dim() == 0 or scores.shape[0] != n:
         got = tuple(scores.shape) if isinstance(scores, torch.Tensor) else type(scores).__name__
-        raise ganframe.ConfigError(f"{who}: the discriminator gave {got} for a batch of {n} pairs, "
-                                   f"not one row of scores per pair; {hint}")
+        raise ganframe.ConfigError(
+            f"{who}: the discriminator gave {got} for a batch of {n} pairs, not one row of scores per pair; {hint}"
+        )
 
 
 def _first_line(exc: BaseException) -> str:

@@ -52,8 +52,9 @@ class RecordingLoss:
     def discriminator_loss(self, discriminator, real, fake):
         self.calls.append((tuple(real.shape), real.requires_grad, tuple(fake.shape), fake.requires_grad))
         real_scores, fake_scores = discriminator(real), discriminator(fake)
-        return (F.binary_cross_entropy_with_logits(real_scores, torch.ones_like(real_scores))
-                + F.binary_cross_entropy_with_logits(fake_scores, torch.zeros_like(fake_scores)))
+        return F.binary_cross_entropy_with_logits(
+            real_scores, torch.ones_like(real_scores)
+        ) + F.binary_cross_entropy_with_logits(fake_scores, torch.zeros_like(fake_scores))
 
     def generator_loss(self, discriminator, fake, real=None):
         scores = discriminator(fake)
@@ -76,14 +77,34 @@ class AliTestPlugin:
         register("recording", lambda config, context: self.loss, description="BCE that records its calls")
 
 
-def config(*, steps=3, seed=0, batch_size=32, data="small-ring", noise_dim=2, hidden=(32, 32), lr=1e-3,
-           discriminator=None, encoder=None, strategy=None, loss="non-saturating", train=None):
+def config(
+    *,
+    steps=3,
+    seed=0,
+    batch_size=32,
+    data="small-ring",
+    noise_dim=2,
+    hidden=(32, 32),
+    lr=1e-3,
+    discriminator=None,
+    encoder=None,
+    strategy=None,
+    loss="non-saturating",
+    train=None,
+):
     """A small ALI experiment as a config dict."""
     adam = {"name": "adam", "lr": lr, "betas": [0.5, 0.999]}
-    encoder_table = {"name": "mlp", "input": "data", "output": "noise", "hidden": list(hidden), "activation": "relu",
-                     "optimizer": adam}
+    encoder_table = {
+        "name": "mlp",
+        "input": "data",
+        "output": "noise",
+        "hidden": list(hidden),
+        "activation": "relu",
+        "optimizer": adam,
+    }
     raw = {
-        "seed": seed, "device": "cpu",
+        "seed": seed,
+        "device": "cpu",
         "data": {"name": data},
         "noise": {"name": "normal", "dim": noise_dim},
         "generator": {"name": "mlp", "hidden": list(hidden), "activation": "relu", "optimizer": adam},

@@ -58,8 +58,7 @@ def test_registered_through_its_installed_entry_point():
 
 
 def test_ganframe_list_shows_the_strategy_and_the_discriminator():
-    listed = subprocess.run([str(GANFRAME), "list"], capture_output=True, text=True,
-                            timeout=120, check=False)
+    listed = subprocess.run([str(GANFRAME), "list"], capture_output=True, text=True, timeout=120, check=False)
     assert listed.returncode == 0, listed.stderr
     lines = listed.stdout.splitlines()
     assert any(line.split()[:2] == ["ali", "[ali]"] for line in lines), listed.stdout
@@ -67,13 +66,24 @@ def test_ganframe_list_shows_the_strategy_and_the_discriminator():
 
 
 def test_only_public_ganframe_modules_are_imported():
-    public = {"ganframe", "ganframe.components", "ganframe.config", "ganframe.nn", "ganframe.data", "ganframe.plots",
-              "ganframe.snapshots", "ganframe.testing"}
+    public = {
+        "ganframe",
+        "ganframe.components",
+        "ganframe.config",
+        "ganframe.nn",
+        "ganframe.data",
+        "ganframe.plots",
+        "ganframe.snapshots",
+        "ganframe.testing",
+    }
     for path in Path(ganframe_ali.__file__).parent.glob("*.py"):
         tree = ast.parse(path.read_text())
         imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
-        imported |= {node.module for node in ast.walk(tree)
-                     if isinstance(node, ast.ImportFrom) and node.module and not node.level}
+        imported |= {
+            node.module
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module and not node.level
+        }
         ours = {name for name in imported if name.split(".")[0] == "ganframe"}
         assert ours <= public, (path.name, ours - public)
 
@@ -114,8 +124,10 @@ def test_the_joint_update_is_the_swapped_loss_through_g_and_e_only(plugins):
     ali.strategy.train_round(ali.trainer)
     # D took its step first, and the G/E loss is computed against the stepped D
     assert not same(d_copy, {name: p.detach() for name, p in d.named_parameters()})
-    params = {**{f"g.{k}": v.clone().requires_grad_() for k, v in before["g"].items()},
-              **{f"e.{k}": v.clone().requires_grad_() for k, v in before["e"].items()}}
+    params = {
+        **{f"g.{k}": v.clone().requires_grad_() for k, v in before["g"].items()},
+        **{f"e.{k}": v.clone().requires_grad_() for k, v in before["e"].items()},
+    }
     gp = {k[2:]: v for k, v in params.items() if k.startswith("g.")}
     ep = {k[2:]: v for k, v in params.items() if k.startswith("e.")}
     real_pairs = ganframe_ali.pair(x, torch.func.functional_call(e, ep, (x,)))
@@ -176,8 +188,16 @@ def checkpoint(run: Path) -> dict:
 
 def test_a_resumed_run_ends_bit_for_bit_where_an_uninterrupted_one_ends(plugins, tmp_path):
     # dropout in D: the global random stream must be restored too
-    options = {"steps": 12, "batch_size": 16, "discriminator": {
-        "name": "pair-mlp", "hidden": [16], "dropout": 0.2, "optimizer": {"name": "adam", "lr": 1e-3}}}
+    options = {
+        "steps": 12,
+        "batch_size": 16,
+        "discriminator": {
+            "name": "pair-mlp",
+            "hidden": [16],
+            "dropout": 0.2,
+            "optimizer": {"name": "adam", "lr": 1e-3},
+        },
+    }
     whole = experiment(plugins, **options)
     whole.fit(tmp_path / "whole")
     part = Experiment.from_dict(config(**options), plugins=plugins, callbacks=[StopAt(5)])
@@ -226,8 +246,9 @@ def test_encode_needs_an_encoder(plugins):
 # -- the figure ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("data", ["small-ring", "tiny-images"])
 def test_the_reconstruction_figure_is_drawn(plugins, tmp_path, data):
-    Experiment.from_dict({**config(steps=3, data=data), "logging": {"plots": True, "report": False}},
-                         plugins=plugins).fit(tmp_path / "run")
+    Experiment.from_dict(
+        {**config(steps=3, data=data), "logging": {"plots": True, "report": False}}, plugins=plugins
+    ).fit(tmp_path / "run")
     index = (tmp_path / "run" / "plots" / "figures.json").read_text()
     assert (tmp_path / "run" / "plots" / "reconstruction.png").stat().st_size > 1000
     assert "G(E(x))" in index
@@ -243,17 +264,27 @@ def test_no_reconstruction_figure_without_ali(plugins, tmp_path):
 # -- misconfigurations: one line each -----------------------------------------------------------
 #: case → (config options, what the one line says after "strategy 'ali' (plugin 'NAME')")
 BAD = {
-    "no encoder": ({"encoder": False},
-                   (" needs the network role 'encoder', which this experiment does not have (its roles: generator, "
-                    "discriminator); add a [networks.encoder] section")),
-    "encoder output": ({"encoder": {"output": 5}},
-                       (": the encoder ([networks.encoder]) maps real examples of shape (4, 2) to (4, 5), but ALI "
-                        "needs one latent of the noise's size per example, (4, 2): set networks.encoder.output = "
-                        "\"noise\"")),
-    "plain discriminator": ({"discriminator": {"name": "mlp"}},
-                            ": the discriminator failed on a batch of pairs of shape (4, 4) (RuntimeError: "),
+    "no encoder": (
+        {"encoder": False},
+        (
+            " needs the network role 'encoder', which this experiment does not have (its roles: generator, "
+            "discriminator); add a [networks.encoder] section"
+        ),
+    ),
+    "encoder output": (
+        {"encoder": {"output": 5}},
+        (
+            ": the encoder ([networks.encoder]) maps real examples of shape (4, 2) to (4, 5), but ALI "
+            "needs one latent of the noise's size per example, (4, 2): set networks.encoder.output = "
+            '"noise"'
+        ),
+    ),
+    "plain discriminator": (
+        {"discriminator": {"name": "mlp"}},
+        ": the discriminator failed on a batch of pairs of shape (4, 4) (RuntimeError: ",
+    ),
 }
-PAIR_HINT = "; ALI's discriminator scores (x, z) pairs of 2 + 2 = 4 numbers: set discriminator.name = \"pair-mlp\""
+PAIR_HINT = '; ALI\'s discriminator scores (x, z) pairs of 2 + 2 = 4 numbers: set discriminator.name = "pair-mlp"'
 
 
 def check_one_line(text: str, case: str, plugin: str) -> None:
@@ -291,7 +322,10 @@ def test_misconfigurations_from_the_command_line(tmp_path):
         path.write_text(tomli_w.dumps(raw))
         running[case] = subprocess.Popen(
             [str(GANFRAME), "train", "--config", str(path), "--out", str(tmp_path / case.replace(" ", "-")), "--quiet"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
     for case, process in running.items():
         _, stderr = process.communicate(timeout=120)
         lines = [line for line in stderr.splitlines() if line.strip()]

@@ -67,11 +67,15 @@ TUTORIAL = {
     "data": {"name": "even-numbers", "max_int": 128},
     "noise": {"name": "bits", "dim": 7},
     "generator": {
-        "name": "mlp", "hidden": [], "output_activation": "sigmoid",
+        "name": "mlp",
+        "hidden": [],
+        "output_activation": "sigmoid",
         "optimizer": {"name": "adam", "lr": 1e-3, "betas": [0.9, 0.999]},
     },
     "discriminator": {
-        "name": "mlp", "hidden": [], "output": "probabilities",
+        "name": "mlp",
+        "hidden": [],
+        "output": "probabilities",
         "optimizer": {"name": "adam", "lr": 1e-3, "betas": [0.9, 0.999]},
     },
     "loss": {"name": "non-saturating", "d_terms": "mean"},
@@ -89,11 +93,17 @@ DEFAULT = {
     "data": {"name": "even-numbers", "max_int": 128},
     "noise": {"name": "normal", "dim": 8},
     "generator": {
-        "name": "mlp", "hidden": [32], "activation": "leaky-relu", "output_activation": "sigmoid",
+        "name": "mlp",
+        "hidden": [32],
+        "activation": "leaky-relu",
+        "output_activation": "sigmoid",
         "optimizer": {"name": "adam", "lr": 2e-3, "betas": [0.5, 0.999]},
     },
     "discriminator": {
-        "name": "mlp", "hidden": [64], "activation": "leaky-relu", "minibatch_kernels": 8,
+        "name": "mlp",
+        "hidden": [64],
+        "activation": "leaky-relu",
+        "minibatch_kernels": 8,
         "minibatch_kernel_dims": 5,
         "optimizer": {"name": "adam", "lr": 4e-3, "betas": [0.5, 0.999]},
     },
@@ -112,46 +122,73 @@ def _load(module: str):
 def _needs_even_numbers(metric: str, name: str):
     """The factory of the metric ``name``: the function ``metric`` of :mod:`.metrics`, once the data
     source is known to be ``even-numbers``."""
+
     def factory(config, context):
         if not isinstance(context.data, _load("data").EvenNumbers):
-            raise ConfigError(f"metric {name!r} needs the 'even-numbers' data source, "
-                              f"not {type(context.data).__name__}")
+            raise ConfigError(
+                f"metric {name!r} needs the 'even-numbers' data source, not {type(context.data).__name__}"
+            )
         return getattr(_load("metrics"), metric)
+
     return factory
 
 
 # -- registration -----------------------------------------------------------------------------------
 @ganframe.hookimpl
 def register_data_sources(register):
-    register("even-numbers", lambda c, ctx: _load("data").EvenNumbers(c.max_int), config=EvenNumbersConfig,
-             description="uniform even integers in [0, max_int) as bits, most significant first")
+    register(
+        "even-numbers",
+        lambda c, ctx: _load("data").EvenNumbers(c.max_int),
+        config=EvenNumbersConfig,
+        description="uniform even integers in [0, max_int) as bits, most significant first",
+    )
 
 
 @ganframe.hookimpl
 def register_metrics(register):
-    register("even-fraction", _needs_even_numbers("even_fraction", "even-fraction"),
-             description="share of samples that are even integers in [0, max_int) (even-numbers)")
-    register("even-coverage", _needs_even_numbers("even_coverage", "even-coverage"),
-             description="distinct even values produced, out of max_int/2 (even-numbers)")
-    register("even-kl", _needs_even_numbers("even_kl", "even-kl"),
-             description="KL divergence of the even samples from uniform over the even values, nats")
+    register(
+        "even-fraction",
+        _needs_even_numbers("even_fraction", "even-fraction"),
+        description="share of samples that are even integers in [0, max_int) (even-numbers)",
+    )
+    register(
+        "even-coverage",
+        _needs_even_numbers("even_coverage", "even-coverage"),
+        description="distinct even values produced, out of max_int/2 (even-numbers)",
+    )
+    register(
+        "even-kl",
+        _needs_even_numbers("even_kl", "even-kl"),
+        description="KL divergence of the even samples from uniform over the even values, nats",
+    )
 
 
 @ganframe.hookimpl
 def register_strategies(register):
-    register("bertagnolli", lambda c, ctx: _load("strategy").Bertagnolli(),
-             description="one G update, then one D update on the same fake batch (Bertagnolli's loop)")
+    register(
+        "bertagnolli",
+        lambda c, ctx: _load("strategy").Bertagnolli(),
+        description="one G update, then one D update on the same fake batch (Bertagnolli's loop)",
+    )
 
 
 @ganframe.hookimpl
 def register_setups(register):
-    register("even", {"default": DEFAULT, "tutorial": TUTORIAL},
-             description="generate even integers in [0, 128) as 7 bits (Bertagnolli, 'Super Simple GAN')")
+    register(
+        "even",
+        {"default": DEFAULT, "tutorial": TUTORIAL},
+        description="generate even integers in [0, 128) as 7 bits (Bertagnolli, 'Super Simple GAN')",
+    )
 
 
 #: Names of the implementation modules, importable from here as before (imported on first use).
-_ELSEWHERE = {"EvenNumbers": "data", "even_fraction": "metrics", "even_coverage": "metrics", "even_kl": "metrics",
-              "Bertagnolli": "strategy"}
+_ELSEWHERE = {
+    "EvenNumbers": "data",
+    "even_fraction": "metrics",
+    "even_coverage": "metrics",
+    "even_kl": "metrics",
+    "Bertagnolli": "strategy",
+}
 
 
 def __getattr__(name: str):

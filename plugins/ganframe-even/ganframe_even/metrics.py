@@ -15,9 +15,11 @@ if TYPE_CHECKING:
 
 def _integers(samples: torch.Tensor, metric: str) -> torch.Tensor:
     """Data-space samples as a 1-D int64 tensor; a clear error for anything else."""
-    if samples.dim() == 0 or samples.is_floating_point() or samples.shape[0] and samples[0].numel() != 1:
-        raise ConfigError(f"metric {metric!r} needs integer samples with one value each, "
-                          f"got {samples.dtype} of shape {tuple(samples.shape)}")
+    if samples.dim() == 0 or samples.is_floating_point() or (samples.shape[0] and samples[0].numel() != 1):
+        raise ConfigError(
+            f"metric {metric!r} needs integer samples with one value each, "
+            f"got {samples.dtype} of shape {tuple(samples.shape)}"
+        )
     return samples.reshape(-1).long().cpu()
 
 

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import math
 
+import ganframe_even
 import numpy as np
 import pytest
 import torch
+from ganframe_even import EvenNumbers, even_coverage, even_fraction, even_kl
 
-import ganframe_even
 from ganframe import ConfigError, Experiment
 from ganframe.components import MetricContext
 from ganframe.testing import fresh_plugins
-from ganframe_even import EvenNumbers, even_coverage, even_fraction, even_kl
 
-CONTEXT = MetricContext(data=EvenNumbers(128), generator=torch.Generator().manual_seed(0),
-                        device=torch.device("cpu"))
+CONTEXT = MetricContext(data=EvenNumbers(128), generator=torch.Generator().manual_seed(0), device=torch.device("cpu"))
 
 
 def scores(values) -> dict[str, float]:
@@ -77,6 +76,10 @@ def test_the_metrics_need_the_even_numbers_data(tmp_path):
     np.save(tmp_path / "x.npy", np.arange(32, dtype=np.float32))
     expected = r"^metric 'even-kl' needs the 'even-numbers' data source, not TensorDataset$"
     with pytest.raises(ConfigError, match=expected):
-        Experiment.compose(data=("file", {"path": str(tmp_path / "x.npy")}), metrics=["even-kl"],
-                           device="cpu", batch_size=8,
-                           plugins=fresh_plugins(ganframe_even, entry_points=False))
+        Experiment.compose(
+            data=("file", {"path": str(tmp_path / "x.npy")}),
+            metrics=["even-kl"],
+            device="cpu",
+            batch_size=8,
+            plugins=fresh_plugins(ganframe_even, entry_points=False),
+        )

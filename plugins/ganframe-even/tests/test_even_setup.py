@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import importlib.metadata
 
+import ganframe_even
 import numpy as np
 import pytest
 import torch
 
-import ganframe_even
 from ganframe import ConfigError, Experiment
 from ganframe.testing import fresh_plugins, smoke_run
 
@@ -29,9 +29,12 @@ def test_registered_through_its_installed_entry_point(plugins):
     assert info.version == importlib.metadata.version("ganframe-even")
     assert info.error is None
     assert plugins.registry.by_plugin()["even"] == [
-        ("data-sources", "even-numbers"), ("strategies", "bertagnolli"), ("metrics", "even-coverage"),
+        ("data-sources", "even-numbers"),
+        ("strategies", "bertagnolli"),
+        ("metrics", "even-coverage"),
         ("metrics", "even-fraction"),
-        ("metrics", "even-kl"), ("setups", "even"),
+        ("metrics", "even-kl"),
+        ("setups", "even"),
     ]
 
 
@@ -84,7 +87,10 @@ def test_bits_are_most_significant_first_and_read_back_at_one_half():
     data = ganframe_even.EvenNumbers(128)
     assert data.sample_shape == (7,) and data.discrete
     assert data.encode(torch.tensor([56, 0, 126])).tolist() == [
-        [0, 1, 1, 1, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1, 0]]
+        [0, 1, 1, 1, 0, 0, 0],
+        [0, 0, 0, 0, 0, 0, 0],
+        [1, 1, 1, 1, 1, 1, 0],
+    ]
     outputs = torch.tensor([[0.1, 0.9, 0.5, 0.51, 0.49, 0.0, 0.2]])  # bits 0 1 1 1 0 0 0
     decoded = data.to_data_space(outputs)
     assert decoded.dtype == torch.int64 and decoded.tolist() == [[56]]
@@ -131,8 +137,10 @@ def test_the_cli_writes_int64_samples(tmp_path, monkeypatch):
     from ganframe.cli import main
 
     monkeypatch.chdir(tmp_path)
-    assert main(["train", "even", "--preset", "tutorial", "--steps", "3", "--out", "run", "--quiet",
-                 "--device", "cpu"]) == 0
+    assert (
+        main(["train", "even", "--preset", "tutorial", "--steps", "3", "--out", "run", "--quiet", "--device", "cpu"])
+        == 0
+    )
     assert main(["sample", "run", "-n", "50", "-o", "even.npy"]) == 0
     samples = np.load(tmp_path / "even.npy")
     assert samples.dtype == np.int64 and samples.shape == (50, 1)

@@ -24,8 +24,16 @@ import importlib
 
 from ganframe import hookimpl
 
-from .configs import (BCEConfig, EMAConfig, GradientPenaltyConfig, InstanceNoiseConfig, MinibatchDiscriminationConfig,
-                      PackConfig, R1Config, WassersteinConfig)
+from .configs import (
+    BCEConfig,
+    EMAConfig,
+    GradientPenaltyConfig,
+    InstanceNoiseConfig,
+    MinibatchDiscriminationConfig,
+    PackConfig,
+    R1Config,
+    WassersteinConfig,
+)
 
 
 def _load(module: str):
@@ -35,35 +43,80 @@ def _load(module: str):
 
 @hookimpl
 def register_network_extras(register):
-    register("minibatch-discrimination", lambda c, ctx: _load("features").minibatch_discrimination(c, ctx),
-             config=MinibatchDiscriminationConfig,
-             description="D: closeness to the rest of the batch before the last layer (Salimans 2016)")
-    register("minibatch-std", lambda c, ctx: _load("features").minibatch_std(c, ctx),
-             description="D: the batch's mean feature standard deviation before the last layer (Karras 2018)")
-    register("spectral-norm", lambda c, ctx: _load("features").spectral_norm(c, ctx),
-             description="divide every linear/conv weight by its largest singular value (Miyato 2018)")
-    register("ema", lambda c, ctx: _load("training").ema(c, ctx), config=EMAConfig,
-             description="G: sample and evaluate with a moving average of its weights (decay 0.999)")
-    register("instance-noise", lambda c, ctx: _load("training").instance_noise(c, ctx), config=InstanceNoiseConfig,
-             description="D: Gaussian noise on every input while training, annealed to 0 (Sonderby 2017)")
-    register("pack", lambda c, ctx: _load("packing").pack(c, ctx), config=PackConfig,
-             description="D: judges m examples at once, all real or all fake (PacGAN, Lin et al. 2018)")
+    register(
+        "minibatch-discrimination",
+        lambda c, ctx: _load("features").minibatch_discrimination(c, ctx),
+        config=MinibatchDiscriminationConfig,
+        description="D: closeness to the rest of the batch before the last layer (Salimans 2016)",
+    )
+    register(
+        "minibatch-std",
+        lambda c, ctx: _load("features").minibatch_std(c, ctx),
+        description="D: the batch's mean feature standard deviation before the last layer (Karras 2018)",
+    )
+    register(
+        "spectral-norm",
+        lambda c, ctx: _load("features").spectral_norm(c, ctx),
+        description="divide every linear/conv weight by its largest singular value (Miyato 2018)",
+    )
+    register(
+        "ema",
+        lambda c, ctx: _load("training").ema(c, ctx),
+        config=EMAConfig,
+        description="G: sample and evaluate with a moving average of its weights (decay 0.999)",
+    )
+    register(
+        "instance-noise",
+        lambda c, ctx: _load("training").instance_noise(c, ctx),
+        config=InstanceNoiseConfig,
+        description="D: Gaussian noise on every input while training, annealed to 0 (Sonderby 2017)",
+    )
+    register(
+        "pack",
+        lambda c, ctx: _load("packing").pack(c, ctx),
+        config=PackConfig,
+        description="D: judges m examples at once, all real or all fake (PacGAN, Lin et al. 2018)",
+    )
 
 
 @hookimpl
 def register_losses(register):
-    register("least-squares", lambda c, ctx: _load("losses").LeastSquares(c), config=R1Config,
-             description="LSGAN: squared distance of D's scores to 1 (real) and 0 (fake)")
-    register("hinge", lambda c, ctx: _load("losses").Hinge(c), config=R1Config,
-             description="hinge loss: D max(0, 1 - D(x)) + max(0, 1 + D(G(z))); G -D(G(z))")
-    register("wasserstein", lambda c, ctx: _load("losses").Wasserstein(c), config=WassersteinConfig,
-             description="WGAN: critic difference, D's weights clipped to [-clip, clip]")
-    register("wasserstein-gp", lambda c, ctx: _load("losses").WassersteinGP(c), config=GradientPenaltyConfig,
-             description="WGAN-GP: critic difference plus gp_weight (|grad D| - 1)^2 between real and fake")
-    register("feature-matching", lambda c, ctx: _load("losses").FeatureMatching(c), config=BCEConfig,
-             description="G matches the mean of D's last-layer features on real and fake (Salimans 2016)")
-    register("bce", lambda c, ctx: _load("losses").BCE(c), config=BCEConfig,
-             description="non-saturating BCE with one-sided label smoothing (real_label) and noisy labels (flip)")
+    register(
+        "least-squares",
+        lambda c, ctx: _load("losses").LeastSquares(c),
+        config=R1Config,
+        description="LSGAN: squared distance of D's scores to 1 (real) and 0 (fake)",
+    )
+    register(
+        "hinge",
+        lambda c, ctx: _load("losses").Hinge(c),
+        config=R1Config,
+        description="hinge loss: D max(0, 1 - D(x)) + max(0, 1 + D(G(z))); G -D(G(z))",
+    )
+    register(
+        "wasserstein",
+        lambda c, ctx: _load("losses").Wasserstein(c),
+        config=WassersteinConfig,
+        description="WGAN: critic difference, D's weights clipped to [-clip, clip]",
+    )
+    register(
+        "wasserstein-gp",
+        lambda c, ctx: _load("losses").WassersteinGP(c),
+        config=GradientPenaltyConfig,
+        description="WGAN-GP: critic difference plus gp_weight (|grad D| - 1)^2 between real and fake",
+    )
+    register(
+        "feature-matching",
+        lambda c, ctx: _load("losses").FeatureMatching(c),
+        config=BCEConfig,
+        description="G matches the mean of D's last-layer features on real and fake (Salimans 2016)",
+    )
+    register(
+        "bce",
+        lambda c, ctx: _load("losses").BCE(c),
+        config=BCEConfig,
+        description="non-saturating BCE with one-sided label smoothing (real_label) and noisy labels (flip)",
+    )
 
 
 @hookimpl

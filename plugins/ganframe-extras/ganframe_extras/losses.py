@@ -36,7 +36,7 @@ from .configs import BCEConfig, GradientPenaltyConfig, R1Config, WassersteinConf
 def scores(discriminator: torch.nn.Module, x: torch.Tensor, loss: str) -> torch.Tensor:
     """D's raw scores ``(B,)`` for ``x``; a clear error unless D gives one logit per example."""
     if discriminator_output(discriminator) != "logits":
-        raise ConfigError(f"loss {loss!r} needs raw scores: set the discriminator's output to \"logits\"")
+        raise ConfigError(f'loss {loss!r} needs raw scores: set the discriminator\'s output to "logits"')
     out = discriminator(x)
     if out.dim() > 2 or (out.dim() == 2 and out.shape[1] != 1):
         raise ConfigError(f"loss {loss!r} needs one score per example; the discriminator gave shape {tuple(out.shape)}")
@@ -78,7 +78,9 @@ class LeastSquares(_Loss):
     name = "least-squares"
 
     def d_loss(self, discriminator, real, fake):
-        return 0.5 * ((self.scores(discriminator, real) - 1).square().mean() + self.scores(discriminator, fake).square().mean())
+        return 0.5 * (
+            (self.scores(discriminator, real) - 1).square().mean() + self.scores(discriminator, fake).square().mean()
+        )
 
     def generator_loss(self, discriminator, fake, real=None):
         return 0.5 * (self.scores(discriminator, fake) - 1).square().mean()
@@ -140,8 +142,9 @@ class BCE(_Loss):
 
     def d_loss(self, discriminator, real, fake):
         real_scores, fake_scores = self.scores(discriminator, real), self.scores(discriminator, fake)
-        return (F.binary_cross_entropy_with_logits(real_scores, self._labels(real_scores, True))
-                + F.binary_cross_entropy_with_logits(fake_scores, self._labels(fake_scores, False)))
+        return F.binary_cross_entropy_with_logits(
+            real_scores, self._labels(real_scores, True)
+        ) + F.binary_cross_entropy_with_logits(fake_scores, self._labels(fake_scores, False))
 
     def generator_loss(self, discriminator, fake, real=None):
         fake_scores = self.scores(discriminator, fake)

@@ -33,8 +33,10 @@ class Packed(Wrapper):
     def forward(self, x: torch.Tensor, *args, **kwargs) -> torch.Tensor:
         batch = x.shape[0]
         if batch % self.m:
-            raise ValueError(f"a batch of {batch} examples cannot be cut into packs of {self.m} "
-                             "(discriminator extra 'pack'): use a batch size divisible by m")
+            raise ValueError(
+                f"a batch of {batch} examples cannot be cut into packs of {self.m} "
+                "(discriminator extra 'pack'): use a batch size divisible by m"
+            )
         packed = x.reshape(batch // self.m, self.m * x.shape[1], *x.shape[2:])  # (B/m, m·d, ...)
         return self.inner(packed, *args, **kwargs)  # (B/m, outputs)
 
@@ -56,6 +58,8 @@ def pack(config: PackConfig, context) -> Pack:
     if context.role != "discriminator":
         raise ValueError("packing groups the examples a discriminator judges; use it in discriminator.extras")
     if context.batch_size % config.m:
-        raise ValueError(f"the batch size per process, {context.batch_size}, is not a multiple of m = {config.m}; "
-                         "choose a batch size divisible by m")
+        raise ValueError(
+            f"the batch size per process, {context.batch_size}, is not a multiple of m = {config.m}; "
+            "choose a batch size divisible by m"
+        )
     return Pack(config.m)

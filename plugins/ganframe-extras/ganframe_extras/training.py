@@ -112,8 +112,12 @@ class RoundAwareExtras:
     @classmethod
     def of(cls, experiment) -> RoundAwareExtras | None:
         """The round-aware extras of every network role, or None when there are none."""
-        extras = [module for network in experiment.networks.values() for module in network.modules()
-                  if isinstance(module, Wrapper)]
+        extras = [
+            module
+            for network in experiment.networks.values()
+            for module in network.modules()
+            if isinstance(module, Wrapper)
+        ]
         return cls(extras, experiment.config.train.steps) if extras else None
 
     @hookimpl

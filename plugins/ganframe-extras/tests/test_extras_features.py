@@ -54,7 +54,8 @@ def test_batch_features_start_neutral_and_add_parameters(plugins, extra):
         # (up to rounding: the widened product may add its terms in another order)
         assert torch.allclose(plain.discriminator(batch), extended.discriminator(batch), rtol=0, atol=1e-6)
     added = sum(p.numel() for p in extended.discriminator.parameters()) - sum(
-        p.numel() for p in plain.discriminator.parameters())
+        p.numel() for p in plain.discriminator.parameters()
+    )
     # minibatch discrimination: T is 7 x (50 kernels x 5 dims), and the last layer reads 50 more inputs
     assert added == (7 * 50 * 5 + 50 if extra == "minibatch-discrimination" else 1)
 
@@ -89,7 +90,9 @@ def test_the_minibatch_std_feature_sees_a_batch_without_variety():
 def test_spectral_norm_makes_every_weight_one_lipschitz(plugins):
     experiment = Experiment.from_dict(
         {"setup": "gaussian2d", "discriminator": {"name": "mlp", "hidden": [32, 32], "extras": ["spectral-norm"]}},
-        plugins=plugins, overrides={"device": "cpu", "train.steps": 1})
+        plugins=plugins,
+        overrides={"device": "cpu", "train.steps": 1},
+    )
     d = experiment.discriminator
     linears = [m for m in d.modules() if isinstance(m, nn.Linear)]
     assert len(linears) == 3
@@ -101,19 +104,28 @@ def test_spectral_norm_makes_every_weight_one_lipschitz(plugins):
 
 
 def test_an_extra_for_the_discriminator_refuses_the_generator(plugins):
-    with pytest.raises(ConfigError, match=r"generator\.extras: 'minibatch-std' cannot be applied to this generator"
-                                          r".*discriminator\.extras"):
+    with pytest.raises(
+        ConfigError,
+        match=r"generator\.extras: 'minibatch-std' cannot be applied to this generator"
+        r".*discriminator\.extras",
+    ):
         even(plugins, **{"generator.extras": ["minibatch-std"]})
 
 
-@pytest.mark.parametrize(("extras", "message"), [
-    (["minibatch-discrimnation"], r"discriminator\.extras\[0\]\.name: unknown network extra "
-                                  r"'minibatch-discrimnation'.*minibatch-discrimination"),
-    ([{"kernels": 3}], r"discriminator\.extras\[0\] needs a name; available: .*minibatch-std"),
-    ([{"name": "minibatch-discrimination", "kernels": 0}], r"kernels"),
-    ([{"name": "minibatch-discrimination", "kernel": 3}], r"unknown option discriminator\.extras\[0\]\.kernel"),
-    (3, r"discriminator\.extras must be a list of extras"),
-])
+@pytest.mark.parametrize(
+    ("extras", "message"),
+    [
+        (
+            ["minibatch-discrimnation"],
+            r"discriminator\.extras\[0\]\.name: unknown network extra "
+            r"'minibatch-discrimnation'.*minibatch-discrimination",
+        ),
+        ([{"kernels": 3}], r"discriminator\.extras\[0\] needs a name; available: .*minibatch-std"),
+        ([{"name": "minibatch-discrimination", "kernels": 0}], r"kernels"),
+        ([{"name": "minibatch-discrimination", "kernel": 3}], r"unknown option discriminator\.extras\[0\]\.kernel"),
+        (3, r"discriminator\.extras must be a list of extras"),
+    ],
+)
 def test_bad_extras_are_one_line_errors(plugins, extras, message):
     with pytest.raises(ConfigError, match=message) as caught:
         even(plugins, **{"discriminator.extras": extras})
@@ -122,12 +134,40 @@ def test_bad_extras_are_one_line_errors(plugins, extras, message):
 
 def test_the_cli_switches_extras_on_and_reports_mistakes_in_one_line(tmp_path, capsys):
     run = tmp_path / "run"
-    code = main(["train", "even", "--preset", "tutorial", "--steps", "5", "--device", "cpu", "--quiet",
-                 "--out", str(run), "--set", 'discriminator.extras=["minibatch-discrimination", "spectral-norm"]'])
+    code = main(
+        [
+            "train",
+            "even",
+            "--preset",
+            "tutorial",
+            "--steps",
+            "5",
+            "--device",
+            "cpu",
+            "--quiet",
+            "--out",
+            str(run),
+            "--set",
+            'discriminator.extras=["minibatch-discrimination", "spectral-norm"]',
+        ]
+    )
     assert code == 0 and 'name = "spectral-norm"' in (run / "config.toml").read_text()
     capsys.readouterr()
-    code = main(["train", "even", "--steps", "5", "--device", "cpu", "--quiet", "--out", str(tmp_path / "bad"),
-                 "--set", 'discriminator.extras=["no-such-extra"]'])
+    code = main(
+        [
+            "train",
+            "even",
+            "--steps",
+            "5",
+            "--device",
+            "cpu",
+            "--quiet",
+            "--out",
+            str(tmp_path / "bad"),
+            "--set",
+            'discriminator.extras=["no-such-extra"]',
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "unknown network extra 'no-such-extra'" in err
     assert not (tmp_path / "bad").exists()
@@ -146,8 +186,7 @@ def test_insert_before_last_linear_finds_the_output_layer():
 
 
 def test_spectral_norm_survives_a_checkpoint(plugins, tmp_path):
-    overrides = {"discriminator.extras": ["spectral-norm"], "generator.extras": ["spectral-norm"],
-                 "train.steps": 5}
+    overrides = {"discriminator.extras": ["spectral-norm"], "generator.extras": ["spectral-norm"], "train.steps": 5}
     experiment = Experiment.from_setup("gaussian2d", plugins=plugins, device="cpu", overrides=overrides)
     experiment.fit(tmp_path / "run")
     loaded = Experiment.load(tmp_path / "run", plugins=plugins)
@@ -161,7 +200,22 @@ def test_spectral_norm_survives_a_checkpoint(plugins, tmp_path):
 
 def test_a_loss_is_chosen_from_the_cli_with_its_options(tmp_path):
     run = tmp_path / "run"
-    code = main(["train", "gaussian2d", "--steps", "3", "--device", "cpu", "--quiet", "--out", str(run),
-                 "--set", "loss.name=hinge", "--set", "loss.r1=1.0"])
+    code = main(
+        [
+            "train",
+            "gaussian2d",
+            "--steps",
+            "3",
+            "--device",
+            "cpu",
+            "--quiet",
+            "--out",
+            str(run),
+            "--set",
+            "loss.name=hinge",
+            "--set",
+            "loss.r1=1.0",
+        ]
+    )
     text = (run / "config.toml").read_text()
     assert code == 0 and 'name = "hinge"' in text and "r1 = 1.0" in text

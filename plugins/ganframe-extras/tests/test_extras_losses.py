@@ -7,12 +7,22 @@ import math
 
 import pytest
 import torch
+from ganframe_extras.losses import (
+    BCE,
+    BCEConfig,
+    FeatureMatching,
+    GradientPenaltyConfig,
+    Hinge,
+    LeastSquares,
+    R1Config,
+    Wasserstein,
+    WassersteinConfig,
+    WassersteinGP,
+)
 from torch import nn
 
 from ganframe import ConfigError, Experiment
 from ganframe.testing import fresh_plugins
-from ganframe_extras.losses import (BCE, BCEConfig, FeatureMatching, GradientPenaltyConfig, Hinge, LeastSquares,
-                                    R1Config, Wasserstein, WassersteinConfig, WassersteinGP)
 
 
 class Constant(nn.Module):
@@ -142,20 +152,31 @@ def test_feature_matching_compares_the_features_before_the_last_layer():
 @pytest.mark.parametrize("name", ["least-squares", "hinge", "wasserstein", "wasserstein-gp", "feature-matching"])
 def test_losses_on_raw_scores_refuse_probabilities(name):
     # The even tutorial's D ends in a Sigmoid.
-    experiment = Experiment.from_setup("even", "tutorial", plugins=fresh_plugins(), device="cpu",
-                                       overrides={"loss.name": name, "train.steps": 1})
+    experiment = Experiment.from_setup(
+        "even", "tutorial", plugins=fresh_plugins(), device="cpu", overrides={"loss.name": name, "train.steps": 1}
+    )
     with pytest.raises(ConfigError, match=f"loss '{name}' needs raw scores"):
         experiment.fit()
 
 
-@pytest.mark.parametrize("loss", [
-    {"name": "least-squares"}, {"name": "hinge", "r1": 1.0}, {"name": "wasserstein"},
-    {"name": "wasserstein-gp"}, {"name": "feature-matching"}, {"name": "bce", "real_label": 0.9, "flip": 0.05},
-])
+@pytest.mark.parametrize(
+    "loss",
+    [
+        {"name": "least-squares"},
+        {"name": "hinge", "r1": 1.0},
+        {"name": "wasserstein"},
+        {"name": "wasserstein-gp"},
+        {"name": "feature-matching"},
+        {"name": "bce", "real_label": 0.9, "flip": 0.05},
+    ],
+)
 def test_every_loss_trains_the_2d_setup_repeatably(loss, tmp_path):
     def run(where):
-        experiment = Experiment.from_dict({"setup": "gaussian2d", "loss": loss}, plugins=fresh_plugins(),
-                                          overrides={"device": "cpu", "train.steps": 30})
+        experiment = Experiment.from_dict(
+            {"setup": "gaussian2d", "loss": loss},
+            plugins=fresh_plugins(),
+            overrides={"device": "cpu", "train.steps": 30},
+        )
         report = experiment.fit(tmp_path / where)
         return report["metrics"], experiment.sample(500)
 

@@ -61,14 +61,20 @@ def test_images_are_packed_along_their_channels():
 
         @ganframe.hookimpl
         def register_discriminators(self, register):
-            register("conv", lambda config, context: nn.Sequential(
-                nn.Conv2d(context.sample_shape[0], 2, 4), nn.Flatten()))
+            register(
+                "conv", lambda config, context: nn.Sequential(nn.Conv2d(context.sample_shape[0], 2, 4), nn.Flatten())
+            )
 
     experiment = Experiment.from_dict(
-        {"data": {"name": "tiny-images"}, "generator": {"name": "mlp", "hidden": [4]},
-         "discriminator": {"name": "conv", "extras": [{"name": "pack", "m": 2}]},
-         "train": {"steps": 2, "batch_size": 8}, "evaluation": {"metrics": []}},
-        plugins=fresh_plugins(ImagePlugin()))
+        {
+            "data": {"name": "tiny-images"},
+            "generator": {"name": "mlp", "hidden": [4]},
+            "discriminator": {"name": "conv", "extras": [{"name": "pack", "m": 2}]},
+            "train": {"steps": 2, "batch_size": 8},
+            "evaluation": {"metrics": []},
+        },
+        plugins=fresh_plugins(ImagePlugin()),
+    )
     conv = experiment.discriminator.inner[0]
     assert conv.in_channels == 6  # two RGB images side by side in the channels
     x = torch.rand(8, 3, 4, 4)
@@ -76,16 +82,31 @@ def test_images_are_packed_along_their_channels():
 
 
 def test_a_batch_size_not_divisible_by_m_is_one_line(plugins):
-    with pytest.raises(ConfigError, match=r"^discriminator.extras: 'pack' cannot be applied to this discriminator: "
-                                          r"the batch size per process, 16, is not a multiple of m = 3"):
+    with pytest.raises(
+        ConfigError,
+        match=r"^discriminator.extras: 'pack' cannot be applied to this discriminator: "
+        r"the batch size per process, 16, is not a multiple of m = 3",
+    ):
         even(plugins, **{"discriminator.extras": [{"name": "pack", "m": 3}]})
     with pytest.raises(ConfigError, match="'pack' cannot be applied to this generator: packing groups"):
         even(plugins, **{"generator.extras": ["pack"]})
 
 
 def test_on_the_command_line_a_wrong_pack_is_exit_2(capsys, tmp_path):
-    status = main(["train", "even", "--preset", "tutorial", "--steps", "2", "--out", str(tmp_path / "run"),
-                   "--set", 'discriminator.extras=[{name="pack", m=5}]'])
+    status = main(
+        [
+            "train",
+            "even",
+            "--preset",
+            "tutorial",
+            "--steps",
+            "2",
+            "--out",
+            str(tmp_path / "run"),
+            "--set",
+            'discriminator.extras=[{name="pack", m=5}]',
+        ]
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert status == 2 and len(err) == 1 and err[0].startswith("ganframe: error: discriminator.extras: 'pack'")
     assert not (tmp_path / "run").exists()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 import torch
+from ganframe_extras.training import EMAGenerator, InstanceNoise
 from torch import nn
 
 from ganframe import ConfigError, Experiment, PluginError, hookimpl
 from ganframe.testing import fresh_plugins
-from ganframe_extras.training import EMAGenerator, InstanceNoise
 
 
 @pytest.fixture(scope="module")
@@ -17,8 +17,13 @@ def plugins():
 
 
 def gaussian(plugins, callbacks=(), **overrides) -> Experiment:
-    return Experiment.from_setup("gaussian", plugins=plugins, callbacks=list(callbacks), device="cpu",
-                                 overrides={"train.steps": 6, "train.log_every": 1, **overrides})
+    return Experiment.from_setup(
+        "gaussian",
+        plugins=plugins,
+        callbacks=list(callbacks),
+        device="cpu",
+        overrides={"train.steps": 6, "train.log_every": 1, **overrides},
+    )
 
 
 def test_the_average_follows_the_weights_and_is_used_outside_training():
@@ -98,13 +103,13 @@ def test_each_refuses_the_other_network(plugins, section, extra):
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_instance_noise_on_the_gpu_is_seeded(plugins, tmp_path):
     """Instance noise is drawn from the GPU's own generator, which ganframe seeds."""
-    overrides = {"discriminator.extras": ["instance-noise"], "loss.name": "wasserstein-gp",
-                 "train.checkpoint_every": 1}
+    overrides = {"discriminator.extras": ["instance-noise"], "loss.name": "wasserstein-gp", "train.checkpoint_every": 1}
     runs = []
     for name in ("a", "b"):
         torch.cuda.manual_seed(int(torch.randint(0, 2**31, ())))  # whatever state the caller left
-        experiment = Experiment.from_setup("gaussian", plugins=plugins, device="cuda",
-                                           overrides={"train.steps": 6, **overrides})
+        experiment = Experiment.from_setup(
+            "gaussian", plugins=plugins, device="cuda", overrides={"train.steps": 6, **overrides}
+        )
         experiment.fit(tmp_path / name)
         runs.append(experiment.sample(100))
     assert torch.allclose(runs[0], runs[1], atol=1e-5)

@@ -35,11 +35,16 @@ TUTORIAL = {
     "data": {"name": "gaussian-1d", "mean": 4.0, "std": 1.25},
     "noise": {"name": "uniform", "dim": 1},
     "generator": {
-        "name": "mlp", "hidden": [50, 50], "activation": ["elu", "sigmoid"],
+        "name": "mlp",
+        "hidden": [50, 50],
+        "activation": ["elu", "sigmoid"],
         "optimizer": {"name": "adam", "lr": 2e-4, "betas": [0.9, 0.999]},
     },
     "discriminator": {
-        "name": "batch-mlp", "features": "squared-deviations", "hidden": [50, 50], "activation": "elu",
+        "name": "batch-mlp",
+        "features": "squared-deviations",
+        "hidden": [50, 50],
+        "activation": "elu",
         "output": "probabilities",
         "optimizer": {"name": "adam", "lr": 2e-4, "betas": [0.9, 0.999]},
     },
@@ -53,11 +58,16 @@ TUTORIAL_MOMENTS = {
     "data": {"name": "gaussian-1d", "mean": 4.0, "std": 1.25},
     "noise": {"name": "uniform", "dim": 1},
     "generator": {
-        "name": "mlp", "hidden": [5, 5], "activation": "tanh",
+        "name": "mlp",
+        "hidden": [5, 5],
+        "activation": "tanh",
         "optimizer": {"name": "sgd", "lr": 1e-3, "momentum": 0.9},
     },
     "discriminator": {
-        "name": "batch-mlp", "features": "moments", "hidden": [10, 10], "activation": "sigmoid",
+        "name": "batch-mlp",
+        "features": "moments",
+        "hidden": [10, 10],
+        "activation": "sigmoid",
         "output": "probabilities",
         "optimizer": {"name": "sgd", "lr": 1e-3, "momentum": 0.9},
     },
@@ -75,11 +85,15 @@ DEFAULT = {
     "data": {"name": "gaussian-1d", "mean": 4.0, "std": 1.25},
     "noise": {"name": "normal", "dim": 1},
     "generator": {
-        "name": "mlp", "hidden": [16, 16], "activation": "elu",
+        "name": "mlp",
+        "hidden": [16, 16],
+        "activation": "elu",
         "optimizer": {"name": "adam", "lr": 5e-4, "betas": [0.0, 0.9]},
     },
     "discriminator": {
-        "name": "mlp", "hidden": [32, 32], "activation": "leaky-relu",
+        "name": "mlp",
+        "hidden": [32, 32],
+        "activation": "leaky-relu",
         "optimizer": {"name": "adam", "lr": 2e-3, "betas": [0.0, 0.9]},
     },
     "loss": {"name": "non-saturating"},
@@ -96,15 +110,22 @@ def _load(module: str):
 
 @ganframe.hookimpl
 def register_data_sources(register):
-    register("gaussian-1d", lambda c, ctx: _load("data").Gaussian1D(c.mean, c.std), config=Gaussian1DConfig,
-             description="one-dimensional Gaussian N(mean, std^2)")
+    register(
+        "gaussian-1d",
+        lambda c, ctx: _load("data").Gaussian1D(c.mean, c.std),
+        config=Gaussian1DConfig,
+        description="one-dimensional Gaussian N(mean, std^2)",
+    )
 
 
 @ganframe.hookimpl
 def register_discriminators(register):
-    register("batch-mlp", lambda c, ctx: _load("networks").BatchMLP(c, ctx.sample_shape, ctx.batch_size),
-             config=BatchMLPConfig,
-             description="judges a whole batch as one example: its squared deviations or its moments (Nag)")
+    register(
+        "batch-mlp",
+        lambda c, ctx: _load("networks").BatchMLP(c, ctx.sample_shape, ctx.batch_size),
+        config=BatchMLPConfig,
+        description="judges a whole batch as one example: its squared deviations or its moments (Nag)",
+    )
 
 
 @ganframe.hookimpl
@@ -117,8 +138,13 @@ def register_setups(register):
 
 
 #: Names of the implementation modules, importable from here as before (imported on first use).
-_ELSEWHERE = {"Gaussian1D": "data", "BatchSquaredDeviations": "networks", "BatchMoments": "networks",
-              "BATCH_FEATURES": "networks", "BatchMLP": "networks"}
+_ELSEWHERE = {
+    "Gaussian1D": "data",
+    "BatchSquaredDeviations": "networks",
+    "BatchMoments": "networks",
+    "BATCH_FEATURES": "networks",
+    "BatchMLP": "networks",
+}
 
 
 def __getattr__(name: str):

@@ -37,5 +37,7 @@ class BatchMLPConfig:
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.activation, str) and len(self.activation) != len(self.hidden):
-            raise ValueError(f"'activation' names {len(self.activation)} activations for {len(self.hidden)} "
-                             f"hidden layers; give one name, or one per hidden layer")
+            raise ValueError(
+                f"'activation' names {len(self.activation)} activations for {len(self.hidden)} "
+                f"hidden layers; give one name, or one per hidden layer"
+            )

@@ -65,11 +65,16 @@ class BatchMLP(nn.Module):
         self.features = feature_class()
         sizes = [feature_class.features(batch_size, numel(sample_shape)), *config.hidden, 1]
         check_parameters(sizes, "discriminator")
-        self.net = mlp(sizes,
-                       hidden_activation=config.activation, negative_slope=config.negative_slope,
-                       output_activation="sigmoid" if config.output == "probabilities" else "none")
+        self.net = mlp(
+            sizes,
+            hidden_activation=config.activation,
+            negative_slope=config.negative_slope,
+            output_activation="sigmoid" if config.output == "probabilities" else "none",
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.kind == "squared-deviations" and x.shape[0] != self.batch_size:
-            raise ValueError(f"this discriminator judges whole batches of {self.batch_size}; got a batch of {x.shape[0]}")
+            raise ValueError(
+                f"this discriminator judges whole batches of {self.batch_size}; got a batch of {x.shape[0]}"
+            )
         return self.net(self.features(x))  # (1, 1): one score for the batch

@@ -17,4 +17,5 @@ def test_the_default_preset_reaches_the_wasserstein_bar_on_seed_0():
     metrics = experiment.evaluate()
     assert metrics == report["metrics"]
     assert metrics["wasserstein"] <= BAR, (
-        f"W1 = {metrics['wasserstein']:.4f} > {BAR} (mean {metrics['mean']:.3f}, std {metrics['std']:.3f})")
+        f"W1 = {metrics['wasserstein']:.4f} > {BAR} (mean {metrics['mean']:.3f}, std {metrics['std']:.3f})"
+    )

@@ -4,17 +4,31 @@ from __future__ import annotations
 
 import importlib.metadata
 
+import ganframe_gaussian
 import pytest
 import scipy.stats
 import torch
 
-import ganframe_gaussian
 from ganframe import ConfigError, Experiment
 from ganframe.components import MetricContext
 from ganframe.testing import fresh_plugins, smoke_run
 
-METRICS = {"mean", "std", "skew", "kurtosis", "wasserstein", "ks",
-           "energy_distance", "energy_p_value", "energy_n_generated", "energy_n_real", "ks_statistic_max", "ks_p_value_min", "ks_n_generated", "ks_n_real"}
+METRICS = {
+    "mean",
+    "std",
+    "skew",
+    "kurtosis",
+    "wasserstein",
+    "ks",
+    "energy_distance",
+    "energy_p_value",
+    "energy_n_generated",
+    "energy_n_real",
+    "ks_statistic_max",
+    "ks_p_value_min",
+    "ks_n_generated",
+    "ks_n_real",
+}
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +44,10 @@ def test_registered_through_its_installed_entry_point(plugins):
     assert info.version == importlib.metadata.version("ganframe-gaussian")
     assert info.error is None
     assert plugins.registry.by_plugin()["gaussian"] == [
-        ("data-sources", "gaussian-1d"), ("discriminators", "batch-mlp"), ("setups", "gaussian")]
+        ("data-sources", "gaussian-1d"),
+        ("discriminators", "batch-mlp"),
+        ("setups", "gaussian"),
+    ]
 
 
 def test_the_setup_and_its_presets(plugins):
@@ -56,8 +73,7 @@ def test_the_tutorial_presets_follow_the_article(plugins):
 
 @pytest.mark.parametrize(("preset", "steps"), [("tutorial", 5), ("tutorial-moments", 1), ("default", 5)])
 def test_each_preset_trains_a_few_steps_and_reports_every_metric(plugins, preset, steps):
-    experiment = smoke_run("gaussian", preset, steps=steps, plugins=plugins,
-                           overrides={"evaluation.samples": 1000})
+    experiment = smoke_run("gaussian", preset, steps=steps, plugins=plugins, overrides={"evaluation.samples": 1000})
     assert experiment.step == steps
     metrics = experiment.evaluate()
     assert set(metrics) == METRICS
@@ -86,8 +102,9 @@ def test_the_data_source_is_the_configured_gaussian():
 def test_the_metrics_score_real_data_as_nearly_perfect(plugins):
     experiment = Experiment.from_setup("gaussian", "default", device="cpu", plugins=plugins)
     real = experiment.data.sample(10_000, generator=torch.Generator().manual_seed(1), device=torch.device("cpu"))
-    context = MetricContext(data=experiment.data, generator=torch.Generator().manual_seed(2),
-                            device=torch.device("cpu"))
+    context = MetricContext(
+        data=experiment.data, generator=torch.Generator().manual_seed(2), device=torch.device("cpu")
+    )
     scores = {k: v for metric in experiment.metrics.values() for k, v in metric(real, context).items()}
     assert scores["wasserstein"] < 0.05 and scores["ks"] < 0.02
     assert scores["mean"] == pytest.approx(4.0, abs=0.05) and scores["std"] == pytest.approx(1.25, abs=0.05)
@@ -101,6 +118,7 @@ def test_the_data_source_validates_its_options(plugins):
 
 
 def test_other_means_and_spreads(plugins):
-    experiment = Experiment.from_setup("gaussian", "default", device="cpu", plugins=plugins,
-                                       overrides={"data.mean": -2.0, "data.std": 0.5})
+    experiment = Experiment.from_setup(
+        "gaussian", "default", device="cpu", plugins=plugins, overrides={"data.mean": -2.0, "data.std": 0.5}
+    )
     assert (experiment.data.mean, experiment.data.std) == (-2.0, 0.5)

@@ -37,7 +37,6 @@ import ganframe
 
 from .configs import AffineGaussianConfig, SoftmaxCrossEntropyConfig, StraightDopeConfig
 
-
 METRICS = ["gaussian-error", "mean-cov", "two-sample"]
 DATA = {"name": "gaussian-2d", "A": [[1.0, 2.0], [-0.1, 0.5]], "b": [1.0, 2.0], "size": 1000}
 
@@ -45,11 +44,17 @@ TUTORIAL = {
     "data": DATA,
     "noise": {"name": "normal", "dim": 2},
     "generator": {
-        "name": "mlp", "hidden": [], "init_std": 0.02,  # one Dense(2): a linear map 2 → 2
+        "name": "mlp",
+        "hidden": [],
+        "init_std": 0.02,  # one Dense(2): a linear map 2 → 2
         "optimizer": {"name": "adam", "lr": 0.01, "betas": [0.9, 0.999]},
     },
     "discriminator": {
-        "name": "mlp", "hidden": [5, 3], "activation": "tanh", "outputs": 2, "init_std": 0.02,
+        "name": "mlp",
+        "hidden": [5, 3],
+        "activation": "tanh",
+        "outputs": 2,
+        "init_std": 0.02,
         "optimizer": {"name": "adam", "lr": 0.05, "betas": [0.9, 0.999]},
     },
     # Gluon sums each term over the batch and steps with batch_size, i.e. the batch means, added.
@@ -70,11 +75,14 @@ DEFAULT = {
     "data": DATA,
     "noise": {"name": "normal", "dim": 2},
     "generator": {
-        "name": "mlp", "hidden": [],
+        "name": "mlp",
+        "hidden": [],
         "optimizer": {"name": "adam", "lr": 0.005, "betas": [0.0, 0.9]},
     },
     "discriminator": {
-        "name": "mlp", "hidden": [32, 32], "activation": "elu",
+        "name": "mlp",
+        "hidden": [32, 32],
+        "activation": "elu",
         "optimizer": {"name": "adam", "lr": 0.04, "betas": [0.0, 0.9]},
     },
     "loss": {"name": "minimax"},
@@ -91,29 +99,46 @@ def _load(module: str):
 
 @ganframe.hookimpl
 def register_data_sources(register):
-    register("gaussian-2d", lambda c, ctx: _load("data").make_points(c, ctx), config=AffineGaussianConfig,
-             description="a fixed set of points of X = N(0, I)·A + b (default 1,000 in 2-D)")
+    register(
+        "gaussian-2d",
+        lambda c, ctx: _load("data").make_points(c, ctx),
+        config=AffineGaussianConfig,
+        description="a fixed set of points of X = N(0, I)·A + b (default 1,000 in 2-D)",
+    )
 
 
 @ganframe.hookimpl
 def register_metrics(register):
-    register("gaussian-error", lambda c, ctx: _load("metrics").gaussian_error,
-             description="relative errors of the mean and covariance, and of the sample estimator on the data")
-    register("mean-cov", lambda c, ctx: _load("metrics").mean_cov,
-             description="mean and covariance of the samples, entry by entry")
+    register(
+        "gaussian-error",
+        lambda c, ctx: _load("metrics").gaussian_error,
+        description="relative errors of the mean and covariance, and of the sample estimator on the data",
+    )
+    register(
+        "mean-cov",
+        lambda c, ctx: _load("metrics").mean_cov,
+        description="mean and covariance of the samples, entry by entry",
+    )
 
 
 @ganframe.hookimpl
 def register_losses(register):
-    register("softmax-cross-entropy", lambda c, ctx: _load("training").SoftmaxCrossEntropyLoss(c.d_terms),
-             config=SoftmaxCrossEntropyConfig,
-             description="two logits per sample, cross-entropy with label 1 real and 0 fake (MXNet notebook)")
+    register(
+        "softmax-cross-entropy",
+        lambda c, ctx: _load("training").SoftmaxCrossEntropyLoss(c.d_terms),
+        config=SoftmaxCrossEntropyConfig,
+        description="two logits per sample, cross-entropy with label 1 real and 0 fake (MXNet notebook)",
+    )
 
 
 @ganframe.hookimpl
 def register_strategies(register):
-    register("straight-dope", lambda c, ctx: _load("training").StraightDope(c), config=StraightDopeConfig,
-             description="one D then one G update on the same fake batch, logging D's accuracy (MXNet notebook)")
+    register(
+        "straight-dope",
+        lambda c, ctx: _load("training").StraightDope(c),
+        config=StraightDopeConfig,
+        description="one D then one G update on the same fake batch, logging D's accuracy (MXNet notebook)",
+    )
 
 
 @ganframe.hookimpl
@@ -127,10 +152,17 @@ def register_setups(register):
 
 #: Names of the implementation modules, importable from here as before (imported on first use).
 _ELSEWHERE = {
-    "DATA_SET_STREAM": "data", "AffineGaussianPoints": "data", "make_points": "data",
-    "true_moments": "metrics", "sample_moments": "metrics", "relative_error": "metrics", "gaussian_error": "metrics",
+    "DATA_SET_STREAM": "data",
+    "AffineGaussianPoints": "data",
+    "make_points": "data",
+    "true_moments": "metrics",
+    "sample_moments": "metrics",
+    "relative_error": "metrics",
+    "gaussian_error": "metrics",
     "mean_cov": "metrics",
-    "SoftmaxCrossEntropyLoss": "training", "says_real": "training", "StraightDope": "training",
+    "SoftmaxCrossEntropyLoss": "training",
+    "says_real": "training",
+    "StraightDope": "training",
 }
 
 

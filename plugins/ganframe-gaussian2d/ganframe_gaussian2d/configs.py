@@ -31,7 +31,9 @@ class AffineGaussianConfig:
 
     A: tuple[tuple[float, ...], ...] = attrs.field(default=((1.0, 2.0), (-0.1, 0.5)), validator=_finite_matrix)
     b: tuple[float, ...] = attrs.field(default=(1.0, 2.0), validator=_finite_vector)
-    size: int = attrs.field(default=1000, validator=[positive, at_most(MAX_SAMPLES)])  # points in the fixed training set
+    size: int = attrs.field(
+        default=1000, validator=[positive, at_most(MAX_SAMPLES)]
+    )  # points in the fixed training set
     # The training set is drawn from this seed; None: from the experiment's seed.
     data_seed: int | None = attrs.field(default=None, validator=non_negative)
 

@@ -21,8 +21,10 @@ def true_moments(data) -> tuple[np.ndarray, np.ndarray]:
         return np.atleast_1d(distribution.mean()), np.atleast_2d(distribution.var())
     mean, cov = getattr(distribution, "mean", None), getattr(distribution, "cov", None)
     if mean is None or cov is None:
-        raise ConfigError(f"metric 'gaussian-error' needs a reference distribution with a mean and a "
-                          f"covariance; {type(distribution).__name__} has none")
+        raise ConfigError(
+            f"metric 'gaussian-error' needs a reference distribution with a mean and a "
+            f"covariance; {type(distribution).__name__} has none"
+        )
     return np.atleast_1d(mean), np.atleast_2d(cov)
 
 
@@ -51,8 +53,9 @@ def gaussian_error(samples, context) -> dict[str, float]:
     """
     mean, cov = true_moments(context.data)
     if samples[0].numel() != mean.shape[0]:
-        raise ConfigError(f"metric 'gaussian-error': samples have {samples[0].numel()} features, "
-                          f"the data {mean.shape[0]}")
+        raise ConfigError(
+            f"metric 'gaussian-error': samples have {samples[0].numel()} features, the data {mean.shape[0]}"
+        )
     n = len(context.data) if isinstance(context.data, ganframe.Dataset) else len(samples)
     real_mean, real_cov = sample_moments(context.data.reference_samples(n, context.generator))
     fake_mean, fake_cov = sample_moments(samples)

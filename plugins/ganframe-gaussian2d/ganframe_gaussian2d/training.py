@@ -21,8 +21,10 @@ class SoftmaxCrossEntropyLoss:
     def _ce(self, discriminator, x, label: int):
         logits = discriminator(x)  # (B, 2)
         if logits.dim() != 2 or logits.shape[1] != 2 or discriminator_output(discriminator) != "logits":
-            raise ConfigError("loss 'softmax-cross-entropy' needs a discriminator with two logits per sample "
-                              "(for the mlp discriminator: outputs = 2, output = \"logits\")")
+            raise ConfigError(
+                "loss 'softmax-cross-entropy' needs a discriminator with two logits per sample "
+                '(for the mlp discriminator: outputs = 2, output = "logits")'
+            )
         return F.cross_entropy(logits, torch.full((logits.shape[0],), label, device=logits.device))
 
     def discriminator_loss(self, discriminator, real, fake):
@@ -46,8 +48,10 @@ def says_real(discriminator: torch.nn.Module, scores: torch.Tensor) -> torch.Ten
         return flat[:, 0] > (0.5 if output == "probabilities" else 0.0)
     if flat.shape[1] == 2 and output == "logits":
         return flat.argmax(dim=1) == 1
-    raise ConfigError(f"strategy 'straight-dope' cannot tell which examples the discriminator calls real from "
-                      f"{flat.shape[1]} {output} per example; it needs one score or two logits per example")
+    raise ConfigError(
+        f"strategy 'straight-dope' cannot tell which examples the discriminator calls real from "
+        f"{flat.shape[1]} {output} per example; it needs one score or two logits per example"
+    )
 
 
 @attrs.frozen
@@ -66,9 +70,13 @@ class StraightDope:
         d_loss = trainer.discriminator_step(real, fake)
         g_loss = trainer.generator_step(fake if self.config.reuse_fake else trainer.generate())
         judged = len(right_real) + len(right_fake)
-        return {"d_loss": d_loss, "g_loss": g_loss,
-                "d_accuracy": (right_real.sum() + right_fake.sum()) / judged,
-                "d_accuracy_real": right_real.float().mean(), "d_accuracy_fake": right_fake.float().mean()}
+        return {
+            "d_loss": d_loss,
+            "g_loss": g_loss,
+            "d_accuracy": (right_real.sum() + right_fake.sum()) / judged,
+            "d_accuracy_real": right_real.float().mean(),
+            "d_accuracy_fake": right_fake.float().mean(),
+        }
 
     @staticmethod
     @torch.no_grad()

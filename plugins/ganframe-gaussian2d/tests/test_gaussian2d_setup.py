@@ -20,8 +20,16 @@ A = ((1.0, 2.0), (-0.1, 0.5))
 B = (1.0, 2.0)
 ERRORS = {"mean_error", "cov_error", "estimator_mean_error", "estimator_cov_error", "mean_gap", "cov_gap"}
 VALUES = {"mean_0", "mean_1", "cov_0_0", "cov_0_1", "cov_1_1"}
-TWO_SAMPLE = {"energy_distance", "energy_p_value", "energy_n_generated", "energy_n_real", "ks_statistic_max",
-              "ks_p_value_min", "ks_n_generated", "ks_n_real"}
+TWO_SAMPLE = {
+    "energy_distance",
+    "energy_p_value",
+    "energy_n_generated",
+    "energy_n_real",
+    "ks_statistic_max",
+    "ks_p_value_min",
+    "ks_n_generated",
+    "ks_n_real",
+}
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +45,13 @@ def test_registered_through_its_installed_entry_point(plugins):
     assert info.version == importlib.metadata.version("ganframe-gaussian2d")
     assert info.error is None
     assert plugins.registry.by_plugin()["gaussian2d"] == [
-        ("data-sources", "gaussian-2d"), ("losses", "softmax-cross-entropy"), ("strategies", "straight-dope"),
-        ("metrics", "gaussian-error"), ("metrics", "mean-cov"), ("setups", "gaussian2d")]
+        ("data-sources", "gaussian-2d"),
+        ("losses", "softmax-cross-entropy"),
+        ("strategies", "straight-dope"),
+        ("metrics", "gaussian-error"),
+        ("metrics", "mean-cov"),
+        ("setups", "gaussian2d"),
+    ]
     setup = plugins.registry.setup("gaussian2d")
     assert setup.default_preset == "default" and sorted(setup.presets) == ["default", "tutorial"]
 
@@ -70,8 +83,7 @@ def test_the_tutorial_preset_is_the_articles_code(plugins):
 
 
 def test_the_tutorial_trains_an_epoch_and_reports_ds_accuracy(plugins):
-    experiment = smoke_run("gaussian2d", "tutorial", steps=250, plugins=plugins,
-                           overrides={"evaluation.samples": 2000})
+    experiment = smoke_run("gaussian2d", "tutorial", steps=250, plugins=plugins, overrides={"evaluation.samples": 2000})
     (epoch,) = experiment.epoch_log.rows  # 1,000 points in batches of 4: one epoch
     assert (epoch["epoch"], epoch["step"]) == (1, 250)
     assert 0.5 < epoch["d_accuracy"] <= 1  # D learns to tell the fakes apart at first
@@ -182,15 +194,18 @@ def test_the_error_metric_reads_any_known_gaussian_and_rejects_unknown_data():
 
 
 # -- bad options --------------------------------------------------------------------------------
-@pytest.mark.parametrize(("override", "message"), [
-    ({"data.A": [[1, 2], [3]]}, "data: 'A' rows must all have the same length, got [[1.0, 2.0], [3.0]]"),
-    ({"data.A": []}, "data: 'A' must be a non-empty matrix (a list of rows), got []"),
-    ({"data.b": [1, 2, 3]}, "data: 'b' must have one entry per column of 'A' (2), got 3"),
-    ({"data.b": [1.0, float("nan")]}, "data: b: must be a finite number, got nan"),
-    ({"data.size": 0}, "data: 'size' must be > 0, got 0"),
-    ({"data.data_seed": -1}, "data: 'data_seed' must be >= 0, got -1"),
-    ({"data.mean": 1.0}, "unknown option data.mean; available: A, b, size, data_seed"),
-])
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"data.A": [[1, 2], [3]]}, "data: 'A' rows must all have the same length, got [[1.0, 2.0], [3.0]]"),
+        ({"data.A": []}, "data: 'A' must be a non-empty matrix (a list of rows), got []"),
+        ({"data.b": [1, 2, 3]}, "data: 'b' must have one entry per column of 'A' (2), got 3"),
+        ({"data.b": [1.0, float("nan")]}, "data: b: must be a finite number, got nan"),
+        ({"data.size": 0}, "data: 'size' must be > 0, got 0"),
+        ({"data.data_seed": -1}, "data: 'data_seed' must be >= 0, got -1"),
+        ({"data.mean": 1.0}, "unknown option data.mean; available: A, b, size, data_seed"),
+    ],
+)
 def test_bad_data_options_fail_with_clear_errors(plugins, override, message):
     with pytest.raises(ConfigError) as error:
         Experiment.from_setup("gaussian2d", overrides=override, device="cpu", plugins=plugins)
@@ -217,8 +232,9 @@ class Scores(torch.nn.Module):
 def test_softmax_cross_entropy_is_the_articles_two_class_loss():
     loss = ganframe_gaussian2d.SoftmaxCrossEntropyLoss("sum")
     real, fake = torch.tensor([[0.0, 2.0], [1.0, 0.0]]), torch.tensor([[3.0, -1.0], [0.0, 0.0]])
-    expected = (torch.nn.functional.cross_entropy(real, torch.ones(2, dtype=torch.long))
-                + torch.nn.functional.cross_entropy(fake, torch.zeros(2, dtype=torch.long)))
+    expected = torch.nn.functional.cross_entropy(
+        real, torch.ones(2, dtype=torch.long)
+    ) + torch.nn.functional.cross_entropy(fake, torch.zeros(2, dtype=torch.long))
 
     class Pick(torch.nn.Module):
         def forward(self, x):
@@ -228,7 +244,8 @@ def test_softmax_cross_entropy_is_the_articles_two_class_loss():
     halves = ganframe_gaussian2d.SoftmaxCrossEntropyLoss("mean").discriminator_loss(Pick(), real, fake)
     assert halves == pytest.approx(expected.item() / 2)
     assert loss.generator_loss(Pick(), fake) == pytest.approx(
-        torch.nn.functional.cross_entropy(fake, torch.ones(2, dtype=torch.long)).item())
+        torch.nn.functional.cross_entropy(fake, torch.ones(2, dtype=torch.long)).item()
+    )
 
 
 @pytest.mark.parametrize("output", ["logits", "probabilities"])
@@ -251,10 +268,17 @@ def test_says_real_reads_one_score_or_two_logits():
 def _on_file_points(plugins, tmp_path, callbacks=(), **strategy):
     path = tmp_path / "points.npy"
     np.save(path, np.random.default_rng(0).normal(size=(64, 2)).astype(np.float32))
-    raw = {"seed": 0, "device": "cpu", "data": {"name": "file", "path": str(path)},
-           "noise": {"name": "normal", "dim": 2}, "generator": {"name": "mlp", "hidden": [8]},
-           "discriminator": {"name": "mlp", "hidden": [8]}, "strategy": strategy,
-           "train": {"steps": 8, "batch_size": 16, "log_every": 2}, "evaluation": {"samples": 100}}
+    raw = {
+        "seed": 0,
+        "device": "cpu",
+        "data": {"name": "file", "path": str(path)},
+        "noise": {"name": "normal", "dim": 2},
+        "generator": {"name": "mlp", "hidden": [8]},
+        "discriminator": {"name": "mlp", "hidden": [8]},
+        "strategy": strategy,
+        "train": {"steps": 8, "batch_size": 16, "log_every": 2},
+        "evaluation": {"samples": 100},
+    }
     return Experiment.from_dict(raw, plugins=plugins, callbacks=callbacks)
 
 

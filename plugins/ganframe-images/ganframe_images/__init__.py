@@ -32,18 +32,29 @@ def _load(module: str):
 
 @ganframe.hookimpl
 def register_data_sources(register):
-    register("image-folder", lambda c, ctx: _load("folder").make_image_folder(c, ctx), config=ImageFolderConfig,
-             description="your PNG/JPEG images: a flat folder, or one subfolder per class (labels)")
+    register(
+        "image-folder",
+        lambda c, ctx: _load("folder").make_image_folder(c, ctx),
+        config=ImageFolderConfig,
+        description="your PNG/JPEG images: a flat folder, or one subfolder per class (labels)",
+    )
 
 
 @ganframe.hookimpl
 def register_generators(register):
-    register("dcgan", lambda c, ctx: _load("dcgan").DCGANGenerator(c, ctx.noise_dim, ctx.sample_shape),
-             config=DCGANGeneratorConfig, description="DCGAN generator of square images, 16x16 and up (and 28x28)")
+    register(
+        "dcgan",
+        lambda c, ctx: _load("dcgan").DCGANGenerator(c, ctx.noise_dim, ctx.sample_shape),
+        config=DCGANGeneratorConfig,
+        description="DCGAN generator of square images, 16x16 and up (and 28x28)",
+    )
 
 
 @ganframe.hookimpl
 def register_discriminators(register):
-    register("dcgan", lambda c, ctx: _load("dcgan").DCGANDiscriminator(c, ctx.sample_shape),
-             config=DCGANDiscriminatorConfig,
-             description="DCGAN discriminator of square images, 16x16 and up (and 28x28)")
+    register(
+        "dcgan",
+        lambda c, ctx: _load("dcgan").DCGANDiscriminator(c, ctx.sample_shape),
+        config=DCGANDiscriminatorConfig,
+        description="DCGAN discriminator of square images, 16x16 and up (and 28x28)",
+    )

@@ -63,8 +63,10 @@ def image_geometry(sample_shape: tuple[int, ...], who: str) -> tuple[int, int, i
     hint = ""
     if len(shape) == 1 and who.endswith("discriminator"):
         hint = " (with conditional = true, leave conditional_input off: the label is projected onto D's features)"
-    raise ConfigError(f"the {who} takes square images (channels, size, size) of size {_sizes_text()}; "
-                      f"these examples have shape {shape}{hint}")
+    raise ConfigError(
+        f"the {who} takes square images (channels, size, size) of size {_sizes_text()}; "
+        f"these examples have shape {shape}{hint}"
+    )
 
 
 def channels(width: int, max_width: int, doublings: int) -> list[int]:
@@ -75,8 +77,10 @@ def channels(width: int, max_width: int, doublings: int) -> list[int]:
 def _check_parameters(count: int, who: str) -> None:
     """Refuse, before allocating it, a network of over ``MAX_PARAMETERS`` weights and biases."""
     if count > MAX_PARAMETERS:
-        raise ConfigError(f"the {who} would have {count:,} parameters; a network may have at most "
-                          f"{MAX_PARAMETERS:,}: choose a smaller width or max_width")
+        raise ConfigError(
+            f"the {who} would have {count:,} parameters; a network may have at most "
+            f"{MAX_PARAMETERS:,}: choose a smaller width or max_width"
+        )
 
 
 def dcgan_init_(network: nn.Module) -> nn.Module:
@@ -107,9 +111,14 @@ class DCGANGenerator(nn.Module):
         bias = not batch_norm  # a bias before batch norm is cancelled by its mean
         area = self.base * self.base
         _check_parameters(
-            noise_dim * self.top * area + bias * self.top * area + 2 * batch_norm * sum(widths)
+            noise_dim * self.top * area
+            + bias * self.top * area
+            + 2 * batch_norm * sum(widths)
             + sum(16 * c_in * c_out + bias * c_out for c_in, c_out in zip(widths[:0:-1], widths[-2::-1]))
-            + 16 * widths[0] * image_channels + image_channels, "dcgan generator")
+            + 16 * widths[0] * image_channels
+            + image_channels,
+            "dcgan generator",
+        )
 
         def norm(c: int) -> nn.Module:
             return nn.BatchNorm2d(c) if batch_norm else nn.Identity()
@@ -117,8 +126,11 @@ class DCGANGenerator(nn.Module):
         self.project = nn.Linear(noise_dim, self.top * area, bias=bias)
         layers: list[nn.Module] = [norm(self.top), nn.ReLU()]  # (B, C_k, b, b)
         for c_in, c_out in zip(widths[:0:-1], widths[-2::-1]):  # C_k → C_(k-1) ... C_2 → C_1
-            layers += [nn.ConvTranspose2d(c_in, c_out, 4, stride=2, padding=1, bias=bias),  # (B, c_out, 2s, 2s)
-                       norm(c_out), nn.ReLU()]
+            layers += [
+                nn.ConvTranspose2d(c_in, c_out, 4, stride=2, padding=1, bias=bias),  # (B, c_out, 2s, 2s)
+                norm(c_out),
+                nn.ReLU(),
+            ]
         layers.append(nn.ConvTranspose2d(widths[0], image_channels, 4, stride=2, padding=1))  # (B, C, S, S)
         if config.output_activation == "tanh":
             layers.append(nn.Tanh())
@@ -145,15 +157,25 @@ class DCGANDiscriminator(nn.Module):
         batch_norm = config.norm == "batch"
         bias = not batch_norm
         _check_parameters(
-            16 * image_channels * widths[0] + widths[0] + 2 * batch_norm * sum(widths[1:])
+            16 * image_channels * widths[0]
+            + widths[0]
+            + 2 * batch_norm * sum(widths[1:])
             + sum(16 * c_in * c_out + bias * c_out for c_in, c_out in zip(widths[:-1], widths[1:]))
-            + widths[-1] * base * base + 1, "dcgan discriminator")
+            + widths[-1] * base * base
+            + 1,
+            "dcgan discriminator",
+        )
         slope = config.negative_slope
-        layers: list[nn.Module] = [nn.Conv2d(image_channels, widths[0], 4, stride=2, padding=1),  # (B, C_1, S/2, S/2)
-                                   nn.LeakyReLU(slope)]
+        layers: list[nn.Module] = [
+            nn.Conv2d(image_channels, widths[0], 4, stride=2, padding=1),  # (B, C_1, S/2, S/2)
+            nn.LeakyReLU(slope),
+        ]
         for c_in, c_out in zip(widths[:-1], widths[1:]):  # C_1 → C_2 ... C_(k-1) → C_k
-            layers += [nn.Conv2d(c_in, c_out, 4, stride=2, padding=1, bias=bias),  # (B, c_out, s/2, s/2)
-                       nn.BatchNorm2d(c_out) if batch_norm else nn.Identity(), nn.LeakyReLU(slope)]
+            layers += [
+                nn.Conv2d(c_in, c_out, 4, stride=2, padding=1, bias=bias),  # (B, c_out, s/2, s/2)
+                nn.BatchNorm2d(c_out) if batch_norm else nn.Identity(),
+                nn.LeakyReLU(slope),
+            ]
         self.features = nn.Sequential(*layers)
         self.head = nn.Linear(widths[-1] * base * base, 1)
         dcgan_init_(self)

@@ -52,8 +52,10 @@ def make_image_folder(config: ImageFolderConfig, context=None) -> ImageFolder:
     files, labels, class_names = scan(root, config.path)
     problems = [(path, problem) for path in files if (problem := check_image(path)) is not None]
     if len(problems) == len(files):
-        raise ConfigError(f"none of the {len(files)} images in data.path {config.path!r} can be read: "
-                          f"{_named(problems, root)}; replace them")
+        raise ConfigError(
+            f"none of the {len(files)} images in data.path {config.path!r} can be read: "
+            f"{_named(problems, root)}; replace them"
+        )
     if problems:
         bad = {path for path, _ in problems}
         kept = [index for index, path in enumerate(files) if path not in bad]
@@ -61,9 +63,14 @@ def make_image_folder(config: ImageFolderConfig, context=None) -> ImageFolder:
         labels = [labels[i] for i in kept] if class_names else []
         left = set(labels)
         empty = [repr(name) for number, name in enumerate(class_names) if number not in left]
-        log.warning("image-folder: %d of %d images in %r cannot be read and are left out: %s%s",
-                    len(problems), len(problems) + len(files), config.path, _named(problems, root),
-                    f"; no image of class {', '.join(empty)} is left" if empty else "")
+        log.warning(
+            "image-folder: %d of %d images in %r cannot be read and are left out: %s%s",
+            len(problems),
+            len(problems) + len(files),
+            config.path,
+            _named(problems, root),
+            f"; no image of class {', '.join(empty)} is left" if empty else "",
+        )
     return ImageFolder(files, labels if class_names else None, class_names, config)
 
 
@@ -83,21 +90,26 @@ def scan(root: Path, shown: str) -> tuple[list[Path], list[int], tuple[str, ...]
     if not entries:
         raise ConfigError(f"data.path {shown!r} is an empty folder; {LAYOUTS}")
     if folders and loose:
-        raise ConfigError(f"data.path {shown!r} mixes {len(loose)} images ({_listed(loose, root)}) with "
-                          f"{len(folders)} subfolders ({_listed(folders, root)}); put every image in a "
-                          "subfolder of its class, or none")
+        raise ConfigError(
+            f"data.path {shown!r} mixes {len(loose)} images ({_listed(loose, root)}) with "
+            f"{len(folders)} subfolders ({_listed(folders, root)}); put every image in a "
+            "subfolder of its class, or none"
+        )
     if not folders:
         if not loose:
-            raise ConfigError(f"data.path {shown!r} has no images (files ending in {', '.join(IMG_EXTENSIONS)}) "
-                              f"and no subfolders; {LAYOUTS}")
+            raise ConfigError(
+                f"data.path {shown!r} has no images (files ending in {', '.join(IMG_EXTENSIONS)}) "
+                f"and no subfolders; {LAYOUTS}"
+            )
         return loose, [], ()
     files: list[Path] = []
     labels: list[int] = []
     for number, folder in enumerate(folders):
         found = _images_below(folder)
         if not found:
-            raise ConfigError(f"class folder {folder.name!r} in data.path {shown!r} has no images; "
-                              "remove it or add images")
+            raise ConfigError(
+                f"class folder {folder.name!r} in data.path {shown!r} has no images; remove it or add images"
+            )
         files += found
         labels += [number] * len(found)
     return files, labels, tuple(folder.name for folder in folders)
@@ -109,7 +121,7 @@ def check_image(path: Path) -> str | None:
         with Image.open(path) as image:
             image_format = image.format
             image.verify()  # PNG: every chunk's checksum; JPEG and others: little beyond the header
-        if image_format == "PNG" or image_format == "JPEG" and _ends_with_jpeg_marker(path):
+        if image_format == "PNG" or (image_format == "JPEG" and _ends_with_jpeg_marker(path)):
             return None
         with Image.open(path) as image:  # a JPEG cut short (no end marker), or another format: decode it
             image.load()
@@ -144,8 +156,13 @@ class ImageFolder(ganframe.Dataset):
     flat one); ``class_names[k]`` is the subfolder of class ``k``; ``files[i]`` is image ``i``.
     """
 
-    def __init__(self, files: Sequence[Path], labels: Sequence[int] | None, class_names: tuple[str, ...],
-                 config: ImageFolderConfig) -> None:
+    def __init__(
+        self,
+        files: Sequence[Path],
+        labels: Sequence[int] | None,
+        class_names: tuple[str, ...],
+        config: ImageFolderConfig,
+    ) -> None:
         self.files = tuple(str(path) for path in files)
         self.size, self.channels, self.workers = config.size, config.channels, config.workers
         self.sample_shape = (config.channels, config.size, config.size)
@@ -166,8 +183,12 @@ class ImageFolder(ganframe.Dataset):
             yield from super().load_batches(index_batches)
             return
         loader = torch.utils.data.DataLoader(
-            _Images(self.files, self.size, self.channels), batch_sampler=index_batches,
-            num_workers=self.workers, collate_fn=_stack, worker_init_fn=_leave_stop_signals_to_the_trainer)
+            _Images(self.files, self.size, self.channels),
+            batch_sampler=index_batches,
+            num_workers=self.workers,
+            collate_fn=_stack,
+            worker_init_fn=_leave_stop_signals_to_the_trainer,
+        )
         batches = iter(loader)  # starts the workers
         try:
             for batch in batches:

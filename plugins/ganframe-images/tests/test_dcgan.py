@@ -26,8 +26,10 @@ def _parameters(network: nn.Module) -> int:
 
 def _pair(size: int, channels: int = 3, width: int = 8, **d_options):
     shape = (channels, size, size)
-    return (DCGANGenerator(DCGANGeneratorConfig(width=width), NOISE, shape),
-            DCGANDiscriminator(DCGANDiscriminatorConfig(width=width, **d_options), shape))
+    return (
+        DCGANGenerator(DCGANGeneratorConfig(width=width), NOISE, shape),
+        DCGANDiscriminator(DCGANDiscriminatorConfig(width=width, **d_options), shape),
+    )
 
 
 @pytest.mark.parametrize("size", [16, 28, 32, 64, 128])
@@ -70,8 +72,7 @@ def test_parameter_limit_is_checked_before_allocating(monkeypatch):
     for norm in ("batch", "none"):
         g_config, d_config = DCGANGeneratorConfig(width=4, norm=norm), DCGANDiscriminatorConfig(width=4, norm=norm)
         for shape in ((3, 28, 28), (6, 64, 64)):
-            for build, config in ((lambda c, s: DCGANGenerator(c, NOISE, s), g_config),
-                                  (DCGANDiscriminator, d_config)):
+            for build, config in ((lambda c, s: DCGANGenerator(c, NOISE, s), g_config), (DCGANDiscriminator, d_config)):
                 count = _parameters(build(config, shape))
                 monkeypatch.setattr(dcgan, "MAX_PARAMETERS", count)
                 build(config, shape)
@@ -102,13 +103,19 @@ def test_norm_options():
     assert (sigmoid(torch.randn(4, NOISE)) >= 0).all()
 
 
-@pytest.mark.parametrize("shape", [(3, 8, 8), (3, 20, 20), (3, 48, 48), (3, 14, 14), (3, 16, 32), (3, 2048, 2048),
-                                   (768,), (16, 16)])
+@pytest.mark.parametrize(
+    "shape", [(3, 8, 8), (3, 20, 20), (3, 48, 48), (3, 14, 14), (3, 16, 32), (3, 2048, 2048), (768,), (16, 16)]
+)
 def test_other_shapes_are_refused_with_the_sizes_that_work(shape):
-    for build in (lambda: DCGANGenerator(DCGANGeneratorConfig(), NOISE, shape),
-                  lambda: DCGANDiscriminator(DCGANDiscriminatorConfig(), shape)):
-        with pytest.raises(ValueError, match=r"of size 16, 32, 64, .*, 1024 or 28, 56, 112, .*896; "
-                                             rf"these examples have shape \({shape[0]},"):
+    for build in (
+        lambda: DCGANGenerator(DCGANGeneratorConfig(), NOISE, shape),
+        lambda: DCGANDiscriminator(DCGANDiscriminatorConfig(), shape),
+    ):
+        with pytest.raises(
+            ValueError,
+            match=r"of size 16, 32, 64, .*, 1024 or 28, 56, 112, .*896; "
+            rf"these examples have shape \({shape[0]},",
+        ):
             build()
 
 
@@ -182,11 +189,16 @@ def plugins():
 
 def _fit(plugins, *, conditional: bool = False, d_extras=(), g_extras=(), **discriminator) -> Experiment:
     raw = {
-        "seed": 0, "device": "cpu", "conditional": conditional,
-        "data": {"name": "blobs"}, "noise": {"name": "normal", "dim": NOISE},
+        "seed": 0,
+        "device": "cpu",
+        "conditional": conditional,
+        "data": {"name": "blobs"},
+        "noise": {"name": "normal", "dim": NOISE},
         "generator": {"name": "dcgan", "width": 4, "extras": list(g_extras)},
         "discriminator": {"name": "dcgan", "width": 4, "extras": list(d_extras), **discriminator},
-        "train": {"steps": 2, "batch_size": 8}, "evaluation": {"metrics": []}, "logging": {"plots": False},
+        "train": {"steps": 2, "batch_size": 8},
+        "evaluation": {"metrics": []},
+        "logging": {"plots": False},
     }
     experiment = Experiment.from_dict(raw, plugins=plugins)
     experiment.fit()
@@ -195,12 +207,15 @@ def _fit(plugins, *, conditional: bool = False, d_extras=(), g_extras=(), **disc
     return experiment
 
 
-@pytest.mark.parametrize("d_extras, norm", [
-    (["minibatch-std"], "batch"),
-    (["spectral-norm"], "none"),
-    ([{"name": "pack", "m": 2}], "spectral"),
-    ([{"name": "minibatch-discrimination", "kernels": 4}, "instance-noise"], "batch"),
-])
+@pytest.mark.parametrize(
+    "d_extras, norm",
+    [
+        (["minibatch-std"], "batch"),
+        (["spectral-norm"], "none"),
+        ([{"name": "pack", "m": 2}], "spectral"),
+        ([{"name": "minibatch-discrimination", "kernels": 4}, "instance-noise"], "batch"),
+    ],
+)
 def test_network_extras(plugins, d_extras, norm):
     experiment = _fit(plugins, d_extras=d_extras, g_extras=["ema"], norm=norm)
     first = next(m for m in experiment.discriminator.modules() if isinstance(m, nn.Conv2d))
@@ -211,10 +226,18 @@ def test_conditional_gan(plugins):
     experiment = _fit(plugins, conditional=True)
     assert experiment.sample(2, labels=[0, 1]).shape == (2, 3, 16, 16)
     with pytest.raises(ConfigError, match="leave conditional_input off"):
-        Experiment.from_dict({
-            "seed": 0, "device": "cpu", "conditional": True, "conditional_input": True,
-            "data": {"name": "blobs"}, "generator": {"name": "dcgan"}, "discriminator": {"name": "dcgan"},
-        }, plugins=plugins)
+        Experiment.from_dict(
+            {
+                "seed": 0,
+                "device": "cpu",
+                "conditional": True,
+                "conditional_input": True,
+                "data": {"name": "blobs"},
+                "generator": {"name": "dcgan"},
+                "discriminator": {"name": "dcgan"},
+            },
+            plugins=plugins,
+        )
 
 
 def test_rgb_run_from_the_command_line_draws_rgb_figures(tmp_path, capsys):
@@ -225,7 +248,7 @@ def test_rgb_run_from_the_command_line_draws_rgb_figures(tmp_path, capsys):
     (tmp_path / "run.toml").write_text(f"""
 [data]
 name = "file"
-path = "{tmp_path / 'images.npy'}"
+path = "{tmp_path / "images.npy"}"
 [noise]
 name = "normal"
 dim = {NOISE}

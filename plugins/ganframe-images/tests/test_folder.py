@@ -49,8 +49,15 @@ def folder_of(path: Path, **options) -> ImageFolder:
 
 def draws(data: ImageFolder, sequence: list[int], *, rank: int = 0, world_size: int = 1) -> list[torch.Tensor]:
     """The batches of 4 of ``sequence`` from one RealBatches (closed afterwards)."""
-    batches = RealBatches(data, batch_size=4, seed=3, rank=rank, world_size=world_size,
-                          generator=torch.Generator(), device=torch.device("cpu"))
+    batches = RealBatches(
+        data,
+        batch_size=4,
+        seed=3,
+        rank=rank,
+        world_size=world_size,
+        generator=torch.Generator(),
+        device=torch.device("cpu"),
+    )
     try:
         return [batches.batch(draw) for draw in sequence]
     finally:
@@ -101,8 +108,10 @@ def test_one_subfolder_per_class_gives_labels(classes):
     assert data.class_names == ("a-cats", "b-dogs") and data.num_classes == 2
     assert len(data) == 21 and data.sample_shape == (3, 8, 8)
     assert data.labels.dtype == torch.int64 and data.labels.tolist() == [0] * 9 + [1] * 12
-    assert all(Path(path).relative_to(classes).parts[0] == data.class_names[label]
-               for path, label in zip(data.files, data.labels.tolist()))
+    assert all(
+        Path(path).relative_to(classes).parts[0] == data.class_names[label]
+        for path, label in zip(data.files, data.labels.tolist())
+    )
     assert sum("puppies" in path for path in data.files) == 3
     assert data.files == tuple(sorted(data.files))  # scanned in sorted order: example numbers follow the files
 
@@ -211,7 +220,9 @@ def test_an_image_that_stops_decoding_during_training_is_one_line_naming_it(tmp_
         data = folder_of(tmp_path / "flat", size=8, workers=workers)
         for path in paths:
             path.rename(path.with_suffix(".gone"))
-        with pytest.raises(ConfigError, match=r"^image '.*' cannot be decoded \(FileNotFoundError: .*\); remove") as error:
+        with pytest.raises(
+            ConfigError, match=r"^image '.*' cannot be decoded \(FileNotFoundError: .*\); remove"
+        ) as error:
             draws(data, [0])
         assert "\n" not in str(error.value)
         for path in paths:
@@ -220,13 +231,19 @@ def test_an_image_that_stops_decoding_during_training_is_one_line_naming_it(tmp_
 
 
 def test_conditional_training_reads_the_class_labels(classes):
-    experiment = ganframe.Experiment.from_dict({
-        "seed": 0, "device": "cpu", "conditional": True,
-        "data": {"name": "image-folder", "path": str(classes), "size": 8, "workers": 0},
-        "noise": {"name": "normal", "dim": 4},
-        "generator": {"name": "mlp", "hidden": [8], "output_activation": "tanh"},
-        "discriminator": {"name": "mlp", "hidden": [8]},
-        "train": {"steps": 3, "batch_size": 4}, "evaluation": {"metrics": []}})
+    experiment = ganframe.Experiment.from_dict(
+        {
+            "seed": 0,
+            "device": "cpu",
+            "conditional": True,
+            "data": {"name": "image-folder", "path": str(classes), "size": 8, "workers": 0},
+            "noise": {"name": "normal", "dim": 4},
+            "generator": {"name": "mlp", "hidden": [8], "output_activation": "tanh"},
+            "discriminator": {"name": "mlp", "hidden": [8]},
+            "train": {"steps": 3, "batch_size": 4},
+            "evaluation": {"metrics": []},
+        }
+    )
     experiment.fit()
     samples = experiment.sample(2, labels=[0, 1])
     assert samples.shape == (2, 3, 8, 8) and 0 <= samples.min() and samples.max() <= 1
@@ -263,9 +280,15 @@ metrics = []
 
 
 def ganframe_cli(*argv: str | Path, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ganframe", *map(str, argv)], cwd=cwd, capture_output=True,
-                          text=True, timeout=300, check=False,
-                          env={name: value for name, value in os.environ.items() if name != "GANFRAME_DISABLE_PLUGINS"})
+    return subprocess.run(
+        [sys.executable, "-m", "ganframe", *map(str, argv)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={name: value for name, value in os.environ.items() if name != "GANFRAME_DISABLE_PLUGINS"},
+    )
 
 
 def processes_naming(text: str) -> list[str]:
@@ -287,9 +310,11 @@ def test_a_run_with_workers_resumes_bit_for_bit_and_leaves_no_process_behind(cla
     config = tmp_path / "images.toml"
     config.write_text(CONFIG.format(path=classes))
     whole, split = tmp_path / "whole", tmp_path / "split"
-    done = [ganframe_cli("train", "--config", config, "--out", whole, "--quiet", cwd=tmp_path),
-            ganframe_cli("train", "--config", config, "--out", split, "--steps", "5", "--quiet", cwd=tmp_path),
-            ganframe_cli("train", "--resume", split, "--steps", "10", "--quiet", cwd=tmp_path)]  # resumes mid-epoch
+    done = [
+        ganframe_cli("train", "--config", config, "--out", whole, "--quiet", cwd=tmp_path),
+        ganframe_cli("train", "--config", config, "--out", split, "--steps", "5", "--quiet", cwd=tmp_path),
+        ganframe_cli("train", "--resume", split, "--steps", "10", "--quiet", cwd=tmp_path),
+    ]  # resumes mid-epoch
     for result in done:
         assert result.returncode == 0, result.stderr
     assert not processes_naming(str(tmp_path))
@@ -313,9 +338,27 @@ def test_ctrl_c_to_every_process_of_a_run_stops_it_once_and_its_workers_with_it(
     config.write_text(CONFIG.format(path=classes))
     run = tmp_path / "stopped"
     process = subprocess.Popen(  # its own process group, with default signal handling, as in a terminal
-        [sys.executable, "-m", "ganframe", "train", "--config", str(config), "--out", str(run), "--steps", "1000000",
-         "--progress-every", "0.2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
-        start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        [
+            sys.executable,
+            "-m",
+            "ganframe",
+            "train",
+            "--config",
+            str(config),
+            "--out",
+            str(run),
+            "--steps",
+            "1000000",
+            "--progress-every",
+            "0.2",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     deadline = time.monotonic() + 120
     while "steps/s" not in process.stderr.readline():  # training (and so its workers) runs
         assert process.poll() is None and time.monotonic() < deadline, "no progress line"
@@ -342,8 +385,21 @@ def test_the_example_config_trains_on_a_folder(tmp_path):
     # examples/image-folder.toml, as README runs it, on a small folder of RGB images
     write_images(tmp_path / "my-images", 70, seed=1)
     example = Path(__file__).parents[3] / "examples" / "image-folder.toml"
-    result = ganframe_cli("train", "--config", example, "--steps", "3", "--set", "data.size=16",
-                          "--set", "train.batch_size=16", "--out", tmp_path / "run", "--quiet", cwd=tmp_path)
+    result = ganframe_cli(
+        "train",
+        "--config",
+        example,
+        "--steps",
+        "3",
+        "--set",
+        "data.size=16",
+        "--set",
+        "train.batch_size=16",
+        "--out",
+        tmp_path / "run",
+        "--quiet",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "run" / "report.html").is_file()
     assert json.loads((tmp_path / "run" / "report.json").read_text())["steps"] == 3
@@ -353,16 +409,25 @@ def test_the_readme_commands_run_as_written(tmp_path):
     # README's "Your own images": its command that makes a folder, then its training command
     # (shortened to 3 rounds)
     readme = (Path(__file__).parents[3] / "README.md").read_text()
-    section = readme[readme.index("## Your own images"):readme.index("## InfoGAN on MNIST")]
+    section = readme[readme.index("## Your own images") : readme.index("## InfoGAN on MNIST")]
     commands = [line[2:] for line in section.splitlines() if line.startswith("$ ")]
     assert len(commands) == 2 and commands[1] == "ganframe train --config examples/image-folder.toml"
     shutil.copytree(Path(__file__).parents[3] / "examples", tmp_path / "examples")
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    made = subprocess.run(commands[0], shell=True, cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=120, check=False)
+    made = subprocess.run(
+        commands[0], shell=True, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
     assert made.returncode == 0, made.stderr
     assert len(list((tmp_path / "my-images").glob("*.png"))) == 256
-    trained = subprocess.run(f"{commands[1]} --steps 3 --quiet --out run", shell=True, cwd=tmp_path, env=env,
-                             capture_output=True, text=True, timeout=300, check=False)
+    trained = subprocess.run(
+        f"{commands[1]} --steps 3 --quiet --out run",
+        shell=True,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert trained.returncode == 0, trained.stderr
     assert (tmp_path / "run" / "report.html").is_file()

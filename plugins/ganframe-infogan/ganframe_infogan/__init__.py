@@ -59,8 +59,19 @@ import ganframe
 from .configs import InfoGanConfig, InfoGanNoiseConfig, PaperDiscriminatorConfig, PaperGeneratorConfig, QConfig
 from .setups import PRESETS
 
-__all__ = ["CodePurity", "InfoGan", "InfoGanConfig", "InfoGanNoise", "InfoGanNoiseConfig", "PaperDiscriminator",
-           "PaperGenerator", "QConfig", "QNetwork", "code_statistics", "info_loss"]
+__all__ = [
+    "CodePurity",
+    "InfoGan",
+    "InfoGanConfig",
+    "InfoGanNoise",
+    "InfoGanNoiseConfig",
+    "PaperDiscriminator",
+    "PaperGenerator",
+    "QConfig",
+    "QNetwork",
+    "code_statistics",
+    "info_loss",
+]
 
 
 def _load(module: str):
@@ -70,41 +81,61 @@ def _load(module: str):
 
 @ganframe.hookimpl
 def register_noise(register):
-    register("infogan", lambda config, context: _load("noise").InfoGanNoise.from_config(config),
-             config=InfoGanNoiseConfig,
-             description="InfoGAN's [z ~ N(0, I) | one-hot category | continuous codes ~ U(-1, 1)]")
+    register(
+        "infogan",
+        lambda config, context: _load("noise").InfoGanNoise.from_config(config),
+        config=InfoGanNoiseConfig,
+        description="InfoGAN's [z ~ N(0, I) | one-hot category | continuous codes ~ U(-1, 1)]",
+    )
 
 
 @ganframe.hookimpl
 def register_networks(register):
-    register("infogan-q", lambda c, ctx: _load("networks").make_q(c, ctx), config=QConfig,
-             description="InfoGAN's Q: sample -> category logits, continuous means (and log-stds)")
+    register(
+        "infogan-q",
+        lambda c, ctx: _load("networks").make_q(c, ctx),
+        config=QConfig,
+        description="InfoGAN's Q: sample -> category logits, continuous means (and log-stds)",
+    )
 
 
 @ganframe.hookimpl
 def register_generators(register):
-    register("infogan-paper", lambda c, ctx: _load("networks").PaperGenerator(c, ctx.noise_dim, ctx.sample_shape),
-             config=PaperGeneratorConfig,
-             description="InfoGAN paper's MNIST generator (FC 1024, FC 7x7x128, 2 upconvs)")
+    register(
+        "infogan-paper",
+        lambda c, ctx: _load("networks").PaperGenerator(c, ctx.noise_dim, ctx.sample_shape),
+        config=PaperGeneratorConfig,
+        description="InfoGAN paper's MNIST generator (FC 1024, FC 7x7x128, 2 upconvs)",
+    )
 
 
 @ganframe.hookimpl
 def register_discriminators(register):
-    register("infogan-paper", lambda c, ctx: _load("networks").PaperDiscriminator(c, ctx.sample_shape),
-             config=PaperDiscriminatorConfig,
-             description="InfoGAN paper's MNIST discriminator (2 convs, FC 1024, batch norm)")
+    register(
+        "infogan-paper",
+        lambda c, ctx: _load("networks").PaperDiscriminator(c, ctx.sample_shape),
+        config=PaperDiscriminatorConfig,
+        description="InfoGAN paper's MNIST discriminator (2 convs, FC 1024, batch norm)",
+    )
 
 
 @ganframe.hookimpl
 def register_strategies(register):
-    register("infogan", lambda c, ctx: _load("strategy").make_infogan(c, ctx), config=InfoGanConfig,
-             description="InfoGAN: D step, then G and Q together on G's loss + the codes' information loss")
+    register(
+        "infogan",
+        lambda c, ctx: _load("strategy").make_infogan(c, ctx),
+        config=InfoGanConfig,
+        description="InfoGAN: D step, then G and Q together on G's loss + the codes' information loss",
+    )
 
 
 @ganframe.hookimpl
 def register_metrics(register):
-    register("infogan-codes", lambda c, ctx: _load("metric").make_code_purity(c, ctx),
-             description="InfoGAN on MNIST: purity of the digits per categorical code, and digits covered")
+    register(
+        "infogan-codes",
+        lambda c, ctx: _load("metric").make_code_purity(c, ctx),
+        description="InfoGAN on MNIST: purity of the digits per categorical code, and digits covered",
+    )
 
 
 @ganframe.hookimpl
@@ -119,10 +150,19 @@ def register_setups(register):
 
 
 #: Names of the implementation modules, importable from here as before (imported on first use).
-_ELSEWHERE = {"CodePurity": "metric", "code_statistics": "metric", "make_code_purity": "metric",
-              "PaperDiscriminator": "networks", "PaperGenerator": "networks", "QNetwork": "networks",
-              "make_q": "networks", "InfoGanNoise": "noise", "InfoGan": "strategy", "info_loss": "strategy",
-              "make_infogan": "strategy"}
+_ELSEWHERE = {
+    "CodePurity": "metric",
+    "code_statistics": "metric",
+    "make_code_purity": "metric",
+    "PaperDiscriminator": "networks",
+    "PaperGenerator": "networks",
+    "QNetwork": "networks",
+    "make_q": "networks",
+    "InfoGanNoise": "noise",
+    "InfoGan": "strategy",
+    "info_loss": "strategy",
+    "make_infogan": "strategy",
+}
 
 
 def __getattr__(name: str):

@@ -15,8 +15,9 @@ MAX_CONTINUOUS = 1_000
 @constraint("0, or 2 and more")
 def _categories(instance: object, attribute: attrs.Attribute, value: int) -> None:
     if value == 1:
-        raise ValueError("'categories' must be 0 (no categorical code) or at least 2, got 1: one category carries "
-                         "no information")
+        raise ValueError(
+            "'categories' must be 0 (no categorical code) or at least 2, got 1: one category carries no information"
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -54,7 +55,9 @@ class QConfig:
 
     def __attrs_post_init__(self) -> None:
         if self.reads == "discriminator" and not self.features:
-            raise ValueError("reads = \"discriminator\" needs 'features', the number of inputs of D's last linear layer")
+            raise ValueError(
+                "reads = \"discriminator\" needs 'features', the number of inputs of D's last linear layer"
+            )
 
 
 @attrs.frozen(kw_only=True)

@@ -35,8 +35,11 @@ def code_grid(noise: InfoGanNoise, generate, code: int | None, seed: int) -> tor
     if code is None:
         z = torch.randn(rows, COLUMNS, noise.z_dim, generator=generator)  # (rows, COLUMNS, z_dim)
     z = z.expand(rows, COLUMNS, noise.z_dim).reshape(-1, noise.z_dim)  # (rows · COLUMNS, z_dim)
-    category = torch.arange(rows).repeat_interleave(COLUMNS) if noise.categories else torch.zeros(
-        rows * COLUMNS, dtype=torch.long)  # (rows · COLUMNS,)
+    category = (
+        torch.arange(rows).repeat_interleave(COLUMNS)
+        if noise.categories
+        else torch.zeros(rows * COLUMNS, dtype=torch.long)
+    )  # (rows · COLUMNS,)
     continuous = torch.zeros(rows * COLUMNS, noise.continuous)  # (rows · COLUMNS, continuous)
     if code is not None:
         continuous[:, code] = torch.linspace(-RANGE, RANGE, COLUMNS).repeat(rows)
@@ -85,12 +88,23 @@ def draw(experiment, run_dir, samples) -> None:
     seed = experiment.config.seed
     if noise.continuous == 0:
         figure = grid_figure(code_grid(noise, generate, None, seed), "z (random)", "categorical code")
-        save_figure(run_dir, "infogan-categories.png", figure,
-                    "InfoGAN: each row one value of the categorical code, each column another z.")
+        save_figure(
+            run_dir,
+            "infogan-categories.png",
+            figure,
+            "InfoGAN: each row one value of the categorical code, each column another z.",
+        )
         return
     for code in range(noise.continuous):
-        figure = grid_figure(code_grid(noise, generate, code, seed),
-                             f"continuous code {code + 1} from -{RANGE:g} to {RANGE:g}", "categorical code")
-        save_figure(run_dir, f"infogan-cont{code + 1}.png", figure,
-                    f"InfoGAN: each row one value of the categorical code (z fixed within a row); columns vary "
-                    f"continuous code {code + 1} from -{RANGE:g} to {RANGE:g} (trained on [-1, 1]), the other codes 0.")
+        figure = grid_figure(
+            code_grid(noise, generate, code, seed),
+            f"continuous code {code + 1} from -{RANGE:g} to {RANGE:g}",
+            "categorical code",
+        )
+        save_figure(
+            run_dir,
+            f"infogan-cont{code + 1}.png",
+            figure,
+            f"InfoGAN: each row one value of the categorical code (z fixed within a row); columns vary "
+            f"continuous code {code + 1} from -{RANGE:g} to {RANGE:g} (trained on [-1, 1]), the other codes 0.",
+        )

@@ -15,10 +15,10 @@ It needs MNIST (its classifier) and the ``infogan`` noise with 10 categories.
 from __future__ import annotations
 
 import torch
-
-from ganframe import ConfigError
 from ganframe_mnist.data import Mnist
 from ganframe_mnist.metrics import classifier_for
+
+from ganframe import ConfigError
 
 from .noise import InfoGanNoise
 
@@ -46,15 +46,17 @@ class CodePurity:
         generator = context.networks["generator"]
         classifier = classifier_for(context.data)
         k = self.noise.categories
-        z, _, continuous = self.noise.sample_parts(k * self.per_code, generator=context.generator,
-                                                   device=torch.device("cpu"))
+        z, _, continuous = self.noise.sample_parts(
+            k * self.per_code, generator=context.generator, device=torch.device("cpu")
+        )
         codes = torch.arange(k).repeat_interleave(self.per_code)  # (k · per_code,): 0 0 ... 1 1 ...
         noise = self.noise.with_codes(z, codes, continuous)  # (k · per_code, dim)
         was_training = generator.training
         generator.eval()
         try:
-            images = torch.cat([context.data.to_data_space(generator(part.to(context.device))).cpu()
-                                for part in noise.split(CHUNK)])  # (k · per_code, 1, 28, 28) in [0, 1]
+            images = torch.cat(
+                [context.data.to_data_space(generator(part.to(context.device))).cpu() for part in noise.split(CHUNK)]
+            )  # (k · per_code, 1, 28, 28) in [0, 1]
         finally:
             generator.train(was_training)
         _, digits = classifier.features_and_classes(images)  # (k · per_code,)
@@ -64,13 +66,19 @@ class CodePurity:
 def make_code_purity(config, context) -> CodePurity:
     """The metric, after checking (one line each) that it can mean something in this experiment."""
     if not isinstance(context.data, Mnist):
-        raise ConfigError(f"metric 'infogan-codes' classifies samples with the MNIST plugin's classifier: it needs "
-                          f"the 'mnist' data source, not {type(context.data).__name__}")
+        raise ConfigError(
+            f"metric 'infogan-codes' classifies samples with the MNIST plugin's classifier: it needs "
+            f"the 'mnist' data source, not {type(context.data).__name__}"
+        )
     noise = context.noise
     if not isinstance(noise, InfoGanNoise):
-        raise ConfigError(f"metric 'infogan-codes' fixes the categorical code of the 'infogan' noise; this "
-                          f"experiment's noise is {type(noise).__name__}: set [noise] name = \"infogan\"")
+        raise ConfigError(
+            f"metric 'infogan-codes' fixes the categorical code of the 'infogan' noise; this "
+            f'experiment\'s noise is {type(noise).__name__}: set [noise] name = "infogan"'
+        )
     if noise.categories != 10:
-        raise ConfigError(f"metric 'infogan-codes' matches the categorical code to MNIST's 10 digits: it needs "
-                          f"noise.categories = 10, not {noise.categories}")
+        raise ConfigError(
+            f"metric 'infogan-codes' matches the categorical code to MNIST's 10 digits: it needs "
+            f"noise.categories = 10, not {noise.categories}"
+        )
     return CodePurity(noise)

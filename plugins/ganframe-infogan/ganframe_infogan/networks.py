@@ -32,8 +32,11 @@ from .noise import InfoGanNoise
 def _conv_body(channels: int, width: int, slope: float) -> nn.Sequential:
     """(B, channels, H, W) → two 4x4 stride-2 convolutions → (B, width, H/4, W/4), flattened."""
     return nn.Sequential(
-        nn.Conv2d(channels, width // 2 or 1, 4, stride=2, padding=1), nn.LeakyReLU(slope),  # (B, w/2, H/2, W/2)
-        nn.Conv2d(width // 2 or 1, width, 4, stride=2, padding=1), nn.BatchNorm2d(width), nn.LeakyReLU(slope),
+        nn.Conv2d(channels, width // 2 or 1, 4, stride=2, padding=1),
+        nn.LeakyReLU(slope),  # (B, w/2, H/2, W/2)
+        nn.Conv2d(width // 2 or 1, width, 4, stride=2, padding=1),
+        nn.BatchNorm2d(width),
+        nn.LeakyReLU(slope),
         nn.Flatten(),  # (B, w · H/4 · W/4)
     )
 
@@ -63,8 +66,12 @@ class QNetwork(nn.Module):
             check_parameters([features, config.hidden, config.hidden, outputs], "q")
             self.body = nn.Sequential(nn.Flatten(), nn.Linear(features, config.hidden), nn.LeakyReLU(slope))
             features = config.hidden
-        self.head = nn.Sequential(nn.Linear(features, config.hidden), nn.BatchNorm1d(config.hidden),
-                                  nn.LeakyReLU(slope), nn.Linear(config.hidden, outputs))
+        self.head = nn.Sequential(
+            nn.Linear(features, config.hidden),
+            nn.BatchNorm1d(config.hidden),
+            nn.LeakyReLU(slope),
+            nn.Linear(config.hidden, outputs),
+        )
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """x: a batch of samples (B, *sample_shape), or of D's features (B, features) with reads = "discriminator"."""
@@ -78,8 +85,10 @@ class QNetwork(nn.Module):
 def make_q(config: QConfig, context) -> QNetwork:
     """InfoGAN's Q for the experiment's ``infogan`` noise."""
     if not isinstance(context.noise, InfoGanNoise):
-        raise ConfigError(f"network 'infogan-q' reads the codes of the 'infogan' noise; this experiment's noise is "
-                          f"{type(context.noise).__name__}: set [noise] name = \"infogan\"")
+        raise ConfigError(
+            f"network 'infogan-q' reads the codes of the 'infogan' noise; this experiment's noise is "
+            f'{type(context.noise).__name__}: set [noise] name = "infogan"'
+        )
     return QNetwork(config, tuple(context.sample_shape), context.noise)
 
 
@@ -101,11 +110,20 @@ class PaperGenerator(nn.Module):
         w = self.width = config.width
         check_parameters([noise_dim, config.hidden, w * 7 * 7], "generator")
         self.project = nn.Sequential(
-            nn.Linear(noise_dim, config.hidden), nn.BatchNorm1d(config.hidden), nn.ReLU(),
-            nn.Linear(config.hidden, w * 7 * 7), nn.BatchNorm1d(w * 7 * 7), nn.ReLU())
+            nn.Linear(noise_dim, config.hidden),
+            nn.BatchNorm1d(config.hidden),
+            nn.ReLU(),
+            nn.Linear(config.hidden, w * 7 * 7),
+            nn.BatchNorm1d(w * 7 * 7),
+            nn.ReLU(),
+        )
         self.net = nn.Sequential(
-            nn.ConvTranspose2d(w, w // 2 or 1, 4, stride=2, padding=1), nn.BatchNorm2d(w // 2 or 1), nn.ReLU(),
-            nn.ConvTranspose2d(w // 2 or 1, 1, 4, stride=2, padding=1), nn.Tanh())
+            nn.ConvTranspose2d(w, w // 2 or 1, 4, stride=2, padding=1),
+            nn.BatchNorm2d(w // 2 or 1),
+            nn.ReLU(),
+            nn.ConvTranspose2d(w // 2 or 1, 1, 4, stride=2, padding=1),
+            nn.Tanh(),
+        )
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         x = self.project(z).view(z.shape[0], self.width, 7, 7)  # (B, 128, 7, 7)
@@ -124,8 +142,11 @@ class PaperDiscriminator(nn.Module):
         check_parameters([w * 7 * 7, config.hidden, 1], "discriminator")
         self.net = nn.Sequential(
             _conv_body(1, w, slope),  # (B, w · 7 · 7)
-            nn.Linear(w * 7 * 7, config.hidden), nn.BatchNorm1d(config.hidden), nn.LeakyReLU(slope),
-            nn.Linear(config.hidden, 1))
+            nn.Linear(w * 7 * 7, config.hidden),
+            nn.BatchNorm1d(config.hidden),
+            nn.LeakyReLU(slope),
+            nn.Linear(config.hidden, 1),
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)  # (B, 1)

@@ -50,8 +50,9 @@ class InfoGanNoise:
     def continuous_slice(self) -> slice:
         return slice(self.z_dim + self.categories, self.dim)
 
-    def sample_parts(self, n: int, *, generator: torch.Generator,
-                     device: torch.device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def sample_parts(
+        self, n: int, *, generator: torch.Generator, device: torch.device
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """``(z (n, z_dim), category (n,) int64, continuous (n, continuous))``, drawn in that order.
 
         With no categorical code, ``category`` is all zeros (and not drawn).
@@ -72,8 +73,10 @@ class InfoGanNoise:
         """Noise ``(n, dim)`` from its parts: z ``(n, z_dim)``, category ``(n,)`` ints, continuous ``(n, continuous)``."""
         n = z.shape[0]
         if z.shape != (n, self.z_dim) or category.shape != (n,) or continuous.shape != (n, self.continuous):
-            raise ValueError(f"codes of shapes {tuple(z.shape)}, {tuple(category.shape)}, {tuple(continuous.shape)} "
-                             f"do not fit ({n}, {self.z_dim}), ({n},), ({n}, {self.continuous})")
+            raise ValueError(
+                f"codes of shapes {tuple(z.shape)}, {tuple(category.shape)}, {tuple(continuous.shape)} "
+                f"do not fit ({n}, {self.z_dim}), ({n},), ({n}, {self.continuous})"
+            )
         one_hot = F.one_hot(category.long(), self.categories).to(z.dtype) if self.categories else z.new_zeros(n, 0)
         return torch.cat([z, one_hot, continuous.to(z.dtype)], dim=1)  # (n, dim)
 

@@ -16,9 +16,16 @@ TUTORIAL = {
     "noise": PAPER_NOISE,
     "generator": {"name": "infogan-paper", "optimizer": {"name": "adam", "lr": 1e-3, "betas": [0.5, 0.999]}},
     "discriminator": {"name": "infogan-paper", "optimizer": {"name": "adam", "lr": 2e-4, "betas": [0.5, 0.999]}},
-    "networks": {"q": {"name": "infogan-q", "reads": "discriminator", "features": 1024, "hidden": 128,
-                       "negative_slope": 0.01,
-                       "optimizer": {"name": "adam", "lr": 2e-4, "betas": [0.5, 0.999]}}},
+    "networks": {
+        "q": {
+            "name": "infogan-q",
+            "reads": "discriminator",
+            "features": 1024,
+            "hidden": 128,
+            "negative_slope": 0.01,
+            "optimizer": {"name": "adam", "lr": 2e-4, "betas": [0.5, 0.999]},
+        }
+    },
     "loss": {"name": "non-saturating"},
     "strategy": {"name": "infogan", "lambda_cat": 1.0, "lambda_cont": 1.0, "d_steps": 1},
     "train": {"steps": 5_000, "batch_size": 100, "log_every": 100, "threads": 1},
@@ -40,10 +47,19 @@ DEFAULT = {
     "data": {"name": "mnist"},
     "noise": {"name": "infogan", "z_dim": 2, "categories": 10, "continuous": 2},
     "generator": {"name": "mnist-conv", "width": 64, "optimizer": {"name": "adam", "lr": 1e-3, "betas": [0.5, 0.999]}},
-    "discriminator": {"name": "mnist-conv", "width": 64,
-                      "optimizer": {"name": "adam", "lr": 1e-3, "betas": [0.5, 0.999]}},
-    "networks": {"q": {"name": "infogan-q", "width": 32, "hidden": 64,
-                       "optimizer": {"name": "adam", "lr": 1e-3, "betas": [0.5, 0.999]}}},
+    "discriminator": {
+        "name": "mnist-conv",
+        "width": 64,
+        "optimizer": {"name": "adam", "lr": 1e-3, "betas": [0.5, 0.999]},
+    },
+    "networks": {
+        "q": {
+            "name": "infogan-q",
+            "width": 32,
+            "hidden": 64,
+            "optimizer": {"name": "adam", "lr": 1e-3, "betas": [0.5, 0.999]},
+        }
+    },
     "loss": {"name": "non-saturating"},
     "strategy": {"name": "infogan", "lambda_cat": 1.0, "lambda_cont": 0.1, "d_steps": 1},
     "train": {"steps": 6_000, "batch_size": 64, "log_every": 200, "threads": 1},

@@ -32,8 +32,13 @@ from .configs import InfoGanConfig
 from .noise import InfoGanNoise
 
 
-def info_loss(q_output: tuple[torch.Tensor, torch.Tensor, torch.Tensor], category: torch.Tensor,
-              continuous: torch.Tensor, lambda_cat: float, lambda_cont: float) -> torch.Tensor:
+def info_loss(
+    q_output: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+    category: torch.Tensor,
+    continuous: torch.Tensor,
+    lambda_cat: float,
+    lambda_cont: float,
+) -> torch.Tensor:
     """λ_cat · cross-entropy of the category + λ_cont · Gaussian NLL of the continuous codes (no constant).
 
     ``q_output``: logits (B, K), means (B, C), log-stds (B, C); ``category`` (B,), ``continuous`` (B, C).
@@ -60,8 +65,9 @@ class InfoGan:
         """The information loss of ``fake`` (B, *sample_shape), made from ``noise`` (B, dim)."""
         category, continuous = self.noise.codes(noise)  # (B,), (B, continuous)
         q_input = with_last_linear_input(trainer.discriminator, fake)[1] if self.shared else fake
-        return info_loss(trainer.network("q")(q_input), category, continuous,
-                         self.config.lambda_cat, self.config.lambda_cont)
+        return info_loss(
+            trainer.network("q")(q_input), category, continuous, self.config.lambda_cat, self.config.lambda_cont
+        )
 
     def train_round(self, trainer: Trainer) -> dict[str, torch.Tensor]:
         for _ in range(self.config.d_steps):
@@ -88,8 +94,10 @@ def make_infogan(config: InfoGanConfig, context) -> InfoGan:
     """The InfoGAN strategy; refuses, in one line, noise without InfoGAN's codes, and a Q head that
     does not fit D's features."""
     if not isinstance(context.noise, InfoGanNoise):
-        raise ConfigError(f"strategy 'infogan' needs the 'infogan' noise (z plus categorical and continuous codes), "
-                          f"not {type(context.noise).__name__}: set [noise] name = \"infogan\"")
+        raise ConfigError(
+            f"strategy 'infogan' needs the 'infogan' noise (z plus categorical and continuous codes), "
+            f'not {type(context.noise).__name__}: set [noise] name = "infogan"'
+        )
     q = context.network("q")
     q = getattr(q, "module", q)  # unwrap DDP
     shared = getattr(q, "reads", "samples") == "discriminator"
@@ -101,6 +109,8 @@ def make_infogan(config: InfoGanConfig, context) -> InfoGan:
             raise ConfigError(f"strategy 'infogan': Q reads D's features, but {exc}") from None
         expected = q.head[0].in_features
         if features != expected:
-            raise ConfigError(f"strategy 'infogan': Q reads {expected} features of D (networks.q.features) but D's last "
-                              f"linear layer reads {features}: set networks.q.features = {features}")
+            raise ConfigError(
+                f"strategy 'infogan': Q reads {expected} features of D (networks.q.features) but D's last "
+                f"linear layer reads {features}: set networks.q.features = {features}"
+            )
     return InfoGan(config, context.noise, shared)

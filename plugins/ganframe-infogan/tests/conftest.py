@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from ganframe_mnist.data import RAW_FILES, default_cache_dir
 
 SHARED_MNIST = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "mnist"
-USER_CACHE = str(default_cache_dir())  # read before any test replaces GANFRAME_CACHE: the trained classifier lives there
+USER_CACHE = str(
+    default_cache_dir()
+)  # read before any test replaces GANFRAME_CACHE: the trained classifier lives there
 REAL_DIR = os.environ.get("GANFRAME_MNIST_DIR")
 
 
@@ -27,7 +28,10 @@ def write_idx(path: Path, array: torch.Tensor) -> None:
 def write_synthetic_mnist(folder: Path, train: int = 256, test: int = 100) -> Path:
     """Digit d is a bright bar in row band d: enough for shapes, errors and figures."""
     folder.mkdir(parents=True, exist_ok=True)
-    for name_images, name_labels, n, seed in ((RAW_FILES[0], RAW_FILES[1], train, 0), (RAW_FILES[2], RAW_FILES[3], test, 1)):
+    for name_images, name_labels, n, seed in (
+        (RAW_FILES[0], RAW_FILES[1], train, 0),
+        (RAW_FILES[2], RAW_FILES[3], test, 1),
+    ):
         generator = torch.Generator().manual_seed(seed)
         labels = torch.arange(n) % 10
         images = torch.randint(0, 40, (n, 28, 28), generator=generator, dtype=torch.uint8)

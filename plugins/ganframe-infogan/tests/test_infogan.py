@@ -16,6 +16,9 @@ import ganframe_infogan
 import numpy as np
 import pytest
 import torch
+from ganframe_infogan import InfoGanNoise, QConfig, QNetwork, code_statistics
+from ganframe_infogan.metric import CodePurity
+from ganframe_mnist.data import MnistConfig, load_mnist
 from infogan_testdata import Points
 from torch import nn
 
@@ -23,9 +26,6 @@ import ganframe
 from ganframe import ConfigError, Experiment
 from ganframe.components import MetricContext
 from ganframe.testing import fresh_plugins, smoke_run
-from ganframe_infogan import InfoGanNoise, QConfig, QNetwork, code_statistics
-from ganframe_infogan.metric import CodePurity
-from ganframe_mnist.data import MnistConfig, load_mnist
 
 PACKAGE = Path(ganframe_infogan.__file__).resolve().parent
 
@@ -35,15 +35,25 @@ def plugins():
     return fresh_plugins(Points())
 
 
-def points_config(*, steps: int = 3, seed: int = 0, strategy: dict | None = None, noise: dict | None = None,
-                  q: dict | None = None) -> dict:
+def points_config(
+    *, steps: int = 3, seed: int = 0, strategy: dict | None = None, noise: dict | None = None, q: dict | None = None
+) -> dict:
     """A small InfoGAN on four 2-D clusters: 4 categories, 1 continuous code."""
     config = {
-        "seed": seed, "device": "cpu",
+        "seed": seed,
+        "device": "cpu",
         "data": {"name": "four-clusters"},
         "noise": noise or {"name": "infogan", "z_dim": 2, "categories": 4, "continuous": 1},
-        "generator": {"name": "mlp", "hidden": [32, 32], "optimizer": {"name": "adam", "lr": 1e-3, "betas": [0.5, 0.999]}},
-        "discriminator": {"name": "mlp", "hidden": [32], "optimizer": {"name": "adam", "lr": 1e-3, "betas": [0.5, 0.999]}},
+        "generator": {
+            "name": "mlp",
+            "hidden": [32, 32],
+            "optimizer": {"name": "adam", "lr": 1e-3, "betas": [0.5, 0.999]},
+        },
+        "discriminator": {
+            "name": "mlp",
+            "hidden": [32],
+            "optimizer": {"name": "adam", "lr": 1e-3, "betas": [0.5, 0.999]},
+        },
         "strategy": strategy or {"name": "infogan"},
         "train": {"steps": steps, "batch_size": 64, "log_every": 1, "threads": 1},
         "evaluation": {"metrics": [], "samples": 100},
@@ -56,12 +66,16 @@ def points_config(*, steps: int = 3, seed: int = 0, strategy: dict | None = None
 def mnist_config(data_dir: str, **sections) -> dict:
     """A small InfoGAN on a (synthetic) MNIST copy, without metrics unless given; a section None is left out."""
     config = {
-        "seed": 0, "device": "cpu", "data": {"name": "mnist", "data_dir": data_dir},
+        "seed": 0,
+        "device": "cpu",
+        "data": {"name": "mnist", "data_dir": data_dir},
         "noise": {"name": "infogan"},
-        "generator": {"name": "mnist-conv", "width": 16}, "discriminator": {"name": "mnist-conv", "width": 16},
+        "generator": {"name": "mnist-conv", "width": 16},
+        "discriminator": {"name": "mnist-conv", "width": 16},
         "networks": {"q": {"name": "infogan-q", "width": 8, "hidden": 16}},
         "strategy": {"name": "infogan"},
-        "train": {"steps": 2, "batch_size": 16, "threads": 1}, "evaluation": {"metrics": [], "samples": 100},
+        "train": {"steps": 2, "batch_size": 16, "threads": 1},
+        "evaluation": {"metrics": [], "samples": 100},
     }
     config.update(sections)
     return {key: value for key, value in config.items() if value is not None}
@@ -88,10 +102,17 @@ def test_registered_through_its_entry_point_and_imports_only_public_modules():
     assert entry_point.value == "ganframe_infogan"
     installed = fresh_plugins()
     assert not [info for info in installed.infos if info.name == "infogan" and info.error]
-    assert sorted(installed.registry.by_plugin()["infogan"]) == sorted([
-        ("noise", "infogan"), ("networks", "infogan-q"), ("generators", "infogan-paper"),
-        ("discriminators", "infogan-paper"), ("strategies", "infogan"), ("metrics", "infogan-codes"),
-        ("setups", "infogan-mnist")])
+    assert sorted(installed.registry.by_plugin()["infogan"]) == sorted(
+        [
+            ("noise", "infogan"),
+            ("networks", "infogan-q"),
+            ("generators", "infogan-paper"),
+            ("discriminators", "infogan-paper"),
+            ("strategies", "infogan"),
+            ("metrics", "infogan-codes"),
+            ("setups", "infogan-mnist"),
+        ]
+    )
     public = {"ganframe", "ganframe.components", "ganframe.config", "ganframe.nn", "ganframe.data", "ganframe.plots"}
     for path in PACKAGE.glob("*.py"):
         tree = ast.parse(path.read_text())
@@ -123,12 +144,15 @@ def test_noise_layout_sampling_and_codes():
         noise.with_codes(z, torch.tensor([0, 1]), torch.zeros(3, 2))
 
 
-@pytest.mark.parametrize(("options", "message"), [
-    ({"categories": 1}, "'categories' must be 0 (no categorical code) or at least 2, got 1"),
-    ({"categories": 0, "continuous": 0}, "InfoGAN needs at least one latent code"),
-    ({"z_dim": -1}, "'z_dim' must be >= 0, got -1"),
-    ({"continuous": -2}, "'continuous' must be >= 0, got -2"),
-])
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"categories": 1}, "'categories' must be 0 (no categorical code) or at least 2, got 1"),
+        ({"categories": 0, "continuous": 0}, "InfoGAN needs at least one latent code"),
+        ({"z_dim": -1}, "'z_dim' must be >= 0, got -1"),
+        ({"continuous": -2}, "'continuous' must be >= 0, got -2"),
+    ],
+)
 def test_bad_noise_options_are_one_line(plugins, options, message):
     with pytest.raises(ConfigError) as caught:
         Experiment.from_dict(points_config(noise={"name": "infogan", **options}), plugins=plugins)
@@ -172,8 +196,10 @@ def test_a_stopped_run_resumes_bit_for_bit(plugins, tmp_path):
     resumed.fit(tmp_path / "half")
     assert set(whole.networks) == {"generator", "discriminator", "q"}
     for role in whole.networks:
-        assert all(torch.equal(a, b) for a, b in zip(state(resumed.networks[role]).values(),
-                                                     state(whole.networks[role]).values())), role
+        assert all(
+            torch.equal(a, b)
+            for a, b in zip(state(resumed.networks[role]).values(), state(whole.networks[role]).values())
+        ), role
     assert torch.equal(resumed.sample(50), whole.sample(50))
 
 
@@ -181,14 +207,18 @@ def test_q_on_the_discriminators_features_trains_d_with_the_information_loss(plu
     q = {"name": "infogan-q", "hidden": 32, "reads": "discriminator", "features": 32}
     logs = Logs()
     experiment = Experiment.from_dict(points_config(steps=200, q=q), plugins=plugins, callbacks=[logs])
-    assert experiment.strategy.shared and not any(isinstance(m, nn.Linear) and m.in_features == 2
-                                                  for m in experiment.networks["q"].modules())
+    assert experiment.strategy.shared and not any(
+        isinstance(m, nn.Linear) and m.in_features == 2 for m in experiment.networks["q"].modules()
+    )
     experiment.fit()
     first = logs.rows[0]["info_loss"]
     last = np.mean([row["info_loss"] for row in logs.rows[-20:]])
     assert first > 1.2 and last < 0.4, (first, last)  # measured: 1.63 in the first round, 0.13 over the last 20
-    with pytest.raises(ConfigError, match=r"Q reads 16 features of D .* D's last linear layer reads 32: set "
-                                          r"networks.q.features = 32$"):
+    with pytest.raises(
+        ConfigError,
+        match=r"Q reads 16 features of D .* D's last linear layer reads 32: set "
+        r"networks.q.features = 32$",
+    ):
         Experiment.from_dict(points_config(q={**q, "features": 16}), plugins=plugins)
     with pytest.raises(ConfigError, match="needs 'features'"):
         Experiment.from_dict(points_config(q={"name": "infogan-q", "reads": "discriminator"}), plugins=plugins)
@@ -197,8 +227,9 @@ def test_q_on_the_discriminators_features_trains_d_with_the_information_loss(plu
 def test_the_strategy_refuses_other_noise_and_a_missing_q(plugins):
     with pytest.raises(ConfigError) as caught:
         Experiment.from_dict(points_config(noise={"name": "normal", "dim": 4}, q=False), plugins=plugins)
-    assert str(caught.value).startswith("building strategy 'infogan'") or "strategy 'infogan' needs the 'infogan' noise" \
-        in str(caught.value)
+    assert str(caught.value).startswith(
+        "building strategy 'infogan'"
+    ) or "strategy 'infogan' needs the 'infogan' noise" in str(caught.value)
     assert "\n" not in str(caught.value)
     with pytest.raises(ConfigError, match=r"needs the network role 'q'.*add a \[networks.q\] section"):
         Experiment.from_dict(points_config(q=False), plugins=plugins)
@@ -237,8 +268,12 @@ def test_the_metric_tells_a_decisive_code_from_an_ignored_one(real_mnist):
     noise = InfoGanNoise(62, 10, 2)
     results = {}
     for decisive in (True, False):
-        context = MetricContext(data=data, generator=torch.Generator().manual_seed(0), device=torch.device("cpu"),
-                                networks={"generator": DigitBank(noise, bank, decisive)})
+        context = MetricContext(
+            data=data,
+            generator=torch.Generator().manual_seed(0),
+            device=torch.device("cpu"),
+            networks={"generator": DigitBank(noise, bank, decisive)},
+        )
         results[decisive] = CodePurity(noise)(torch.zeros(2, 1, 28, 28), context)
     # measured: 0.981 and 10 (the classifier errs on ~2 % of these digits); 0.12 when the code is ignored
     assert results[True]["purity"] > 0.95 and results[True]["digits_covered"] == 10
@@ -248,19 +283,35 @@ def test_the_metric_tells_a_decisive_code_from_an_ignored_one(real_mnist):
 def test_the_metric_refuses_other_noise_and_other_category_counts(synthetic_dir):
     plugins = fresh_plugins()
     with pytest.raises(ConfigError, match=r"metric 'infogan-codes' .* needs noise.categories = 10, not 5$"):
-        Experiment.from_dict(mnist_config(synthetic_dir, noise={"name": "infogan", "categories": 5},
-                                          evaluation={"metrics": ["infogan-codes"]}), plugins=plugins)
+        Experiment.from_dict(
+            mnist_config(
+                synthetic_dir, noise={"name": "infogan", "categories": 5}, evaluation={"metrics": ["infogan-codes"]}
+            ),
+            plugins=plugins,
+        )
     with pytest.raises(ConfigError, match="metric 'infogan-codes' fixes the categorical code of the 'infogan' noise"):
-        Experiment.from_dict(mnist_config(synthetic_dir, noise={"name": "normal"}, strategy="alternating",
-                                          networks=None, evaluation={"metrics": ["infogan-codes"]}), plugins=plugins)
+        Experiment.from_dict(
+            mnist_config(
+                synthetic_dir,
+                noise={"name": "normal"},
+                strategy="alternating",
+                networks=None,
+                evaluation={"metrics": ["infogan-codes"]},
+            ),
+            plugins=plugins,
+        )
 
 
 def test_non_mnist_data_is_one_line_and_exit_2_on_the_command_line(tmp_path):
     np.save(tmp_path / "images.npy", np.zeros((64, 1, 28, 28), dtype=np.float32))
-    (tmp_path / "run.toml").write_text(
-        'setup = "infogan-mnist"\n[data]\nname = "file"\npath = "images.npy"\n')
-    done = subprocess.run([sys.executable, "-m", "ganframe", "train", "--config", "run.toml", "--steps", "1",
-                           "--out", "run", "--quiet"], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    (tmp_path / "run.toml").write_text('setup = "infogan-mnist"\n[data]\nname = "file"\npath = "images.npy"\n')
+    done = subprocess.run(
+        [sys.executable, "-m", "ganframe", "train", "--config", "run.toml", "--steps", "1", "--out", "run", "--quiet"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert done.returncode == 2, done.stderr
     (line,) = done.stderr.strip().splitlines()
     assert "metric 'infogan-codes' classifies samples with the MNIST plugin's classifier" in line
@@ -270,8 +321,12 @@ def test_non_mnist_data_is_one_line_and_exit_2_on_the_command_line(tmp_path):
 # -- presets and figures ----------------------------------------------------------------------------
 @pytest.mark.parametrize("preset", ["default", "tutorial"])
 def test_every_preset_trains(synthetic_dir, preset):
-    experiment = smoke_run("infogan-mnist", preset, steps=2, overrides={
-        "data.data_dir": synthetic_dir, "train.batch_size": 16, "evaluation.metrics": []})
+    experiment = smoke_run(
+        "infogan-mnist",
+        preset,
+        steps=2,
+        overrides={"data.data_dir": synthetic_dir, "train.batch_size": 16, "evaluation.metrics": []},
+    )
     assert experiment.step == 2 and set(experiment.networks) == {"generator", "discriminator", "q"}
 
 

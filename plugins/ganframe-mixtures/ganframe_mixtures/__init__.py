@@ -42,38 +42,62 @@ def _load(module: str):
 
 @ganframe.hookimpl
 def register_data_sources(register):
-    register("ring", lambda c, ctx: _load("data").make_ring(c, ctx), config=RingConfig,
-             description="8 Gaussians (std 0.02) evenly on a circle of radius 2: the mode-collapse benchmark")
-    register("grid", lambda c, ctx: _load("data").make_grid(c, ctx), config=GridConfig,
-             description="25 Gaussians (std 0.05) at {-4, -2, 0, 2, 4}²: the mode-collapse benchmark")
+    register(
+        "ring",
+        lambda c, ctx: _load("data").make_ring(c, ctx),
+        config=RingConfig,
+        description="8 Gaussians (std 0.02) evenly on a circle of radius 2: the mode-collapse benchmark",
+    )
+    register(
+        "grid",
+        lambda c, ctx: _load("data").make_grid(c, ctx),
+        config=GridConfig,
+        description="25 Gaussians (std 0.05) at {-4, -2, 0, 2, 4}²: the mode-collapse benchmark",
+    )
 
 
 @ganframe.hookimpl
 def register_metrics(register):
-    register("mixture-modes", lambda c, ctx: _load("metrics").make_mixture_modes(c, ctx),
-             description="modes covered, share of samples within 3 std of a mode, and KL over modes from "
-                         "uniform (ring, grid)")
+    register(
+        "mixture-modes",
+        lambda c, ctx: _load("metrics").make_mixture_modes(c, ctx),
+        description="modes covered, share of samples within 3 std of a mode, and KL over modes from "
+        "uniform (ring, grid)",
+    )
 
 
 @ganframe.hookimpl
 def register_generators(register):
-    register("bn-mlp", lambda c, ctx: _load("networks").make_bn_mlp(c, ctx), config=BatchNormMLPConfig,
-             description="fully connected generator, batch norm and ReLU after each hidden layer (PacGAN paper)")
+    register(
+        "bn-mlp",
+        lambda c, ctx: _load("networks").make_bn_mlp(c, ctx),
+        config=BatchNormMLPConfig,
+        description="fully connected generator, batch norm and ReLU after each hidden layer (PacGAN paper)",
+    )
 
 
 @ganframe.hookimpl
 def register_discriminators(register):
-    register("maxout-mlp", lambda c, ctx: _load("networks").make_maxout_mlp(c, ctx),
-             config=MaxoutMLPConfig,
-             description="LinearMaxout layers (200 units x 5 pieces, PacGAN paper) and one logit")
+    register(
+        "maxout-mlp",
+        lambda c, ctx: _load("networks").make_maxout_mlp(c, ctx),
+        config=MaxoutMLPConfig,
+        description="LinearMaxout layers (200 units x 5 pieces, PacGAN paper) and one logit",
+    )
 
 
 @ganframe.hookimpl
 def register_setups(register):
-    register("ring", setups.presets("ring"),
-             description="8 Gaussians on a circle: count the modes a GAN finds (Unrolled GAN, VEEGAN, PacGAN)")
-    register("grid", setups.presets("grid"),
-             description="25 Gaussians on a 5x5 grid: count the modes a GAN finds (VEEGAN, PacGAN)")
+    register(
+        "ring",
+        setups.presets("ring"),
+        description="8 Gaussians on a circle: count the modes a GAN finds (Unrolled GAN, VEEGAN, PacGAN)",
+    )
+    register(
+        "grid",
+        setups.presets("grid"),
+        description="25 Gaussians on a 5x5 grid: count the modes a GAN finds (VEEGAN, PacGAN)",
+    )
 
 
 @ganframe.hookimpl
@@ -83,9 +107,18 @@ def draw_figures(experiment, run_dir, samples):
 
 
 #: Names of the implementation modules, importable from here as before (imported on first use).
-_ELSEWHERE = {"GaussianMixture": "data", "grid_means": "data", "ring_means": "data", "make_grid": "data",
-              "make_ring": "data", "mixture_modes": "metrics", "make_mixture_modes": "metrics",
-              "make_bn_mlp": "networks", "make_maxout_mlp": "networks", "draw_modes": "figure"}
+_ELSEWHERE = {
+    "GaussianMixture": "data",
+    "grid_means": "data",
+    "ring_means": "data",
+    "make_grid": "data",
+    "make_ring": "data",
+    "mixture_modes": "metrics",
+    "make_mixture_modes": "metrics",
+    "make_bn_mlp": "networks",
+    "make_maxout_mlp": "networks",
+    "draw_modes": "figure",
+}
 
 
 def __getattr__(name: str):

@@ -35,19 +35,33 @@ def draw_modes(run_dir: Path, data, generated: torch.Tensor) -> None:
     axes = figure.subplots()
     angles = torch.linspace(0, 2 * math.pi, 100, dtype=torch.float64)
     for mean in means:
-        axes.plot(mean[0] + QUALITY_STDS * std * torch.cos(angles), mean[1] + QUALITY_STDS * std * torch.sin(angles),
-                  color="black", linewidth=0.8, zorder=3)
+        axes.plot(
+            mean[0] + QUALITY_STDS * std * torch.cos(angles),
+            mean[1] + QUALITY_STDS * std * torch.sin(angles),
+            color="black",
+            linewidth=0.8,
+            zorder=3,
+        )
     axes.scatter(means[:, 0], means[:, 1], marker="+", s=40, color="black", zorder=3, label="mode means")
-    axes.scatter(points[~good, 0], points[~good, 1], s=4, alpha=0.5, color="tab:red",
-                 label=f"other ({int((~good).sum()):,})")
-    axes.scatter(points[good, 0], points[good, 1], s=4, alpha=0.5, color="tab:green",
-                 label=f"high quality ({int(good.sum()):,})")
+    axes.scatter(
+        points[~good, 0], points[~good, 1], s=4, alpha=0.5, color="tab:red", label=f"other ({int((~good).sum()):,})"
+    )
+    axes.scatter(
+        points[good, 0], points[good, 1], s=4, alpha=0.5, color="tab:green", label=f"high quality ({int(good.sum()):,})"
+    )
     axes.set_aspect("equal", adjustable="datalim")
     axes.grid(alpha=0.3)
     axes.legend(loc="upper right", fontsize="small")
     # The scores of the samples drawn here (the run's report scores samples of its own).
-    axes.set_title(f"These {len(points):,} samples: {scores['modes']:.0f} of {scores['modes_total']:.0f} modes, "
-                   f"high quality {scores['high_quality']:.3f}, reverse KL {scores['reverse_kl']:.3f}", fontsize="medium")
-    save_figure(run_dir, "modes.png", figure,
-                f"{len(points):,} generated samples among the {len(means)} modes (circles: 3 std around each "
-                "mean, the high-quality region): green samples are high quality, red ones are not.")
+    axes.set_title(
+        f"These {len(points):,} samples: {scores['modes']:.0f} of {scores['modes_total']:.0f} modes, "
+        f"high quality {scores['high_quality']:.3f}, reverse KL {scores['reverse_kl']:.3f}",
+        fontsize="medium",
+    )
+    save_figure(
+        run_dir,
+        "modes.png",
+        figure,
+        f"{len(points):,} generated samples among the {len(means)} modes (circles: 3 std around each "
+        "mean, the high-quality region): green samples are high quality, red ones are not.",
+    )

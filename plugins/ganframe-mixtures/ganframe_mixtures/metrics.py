@@ -40,8 +40,10 @@ def mixture_of(data: object) -> tuple[torch.Tensor, float]:
     """The data's mode means ``(K, 2)`` (float64, CPU) and std; a ConfigError for other data sources."""
     means, std = getattr(data, "means", None), getattr(data, "std", None)
     if not isinstance(means, torch.Tensor) or std is None:
-        raise ConfigError(f"metric {NAME!r} needs the 'ring' or 'grid' data source (modes with known "
-                          f"means and std), not {type(data).__name__}")
+        raise ConfigError(
+            f"metric {NAME!r} needs the 'ring' or 'grid' data source (modes with known "
+            f"means and std), not {type(data).__name__}"
+        )
     return means.detach().to("cpu", torch.float64), float(std)
 
 
@@ -62,8 +64,10 @@ def mixture_modes(samples: torch.Tensor, context) -> dict[str, float]:
     k = means.shape[0]
     n = samples.shape[0] if samples.dim() else 0
     if n == 0 or samples[0].numel() != means.shape[1]:
-        raise ConfigError(f"metric {NAME!r} needs at least one sample of {means.shape[1]} values, "
-                          f"got samples of shape {tuple(samples.shape)}")
+        raise ConfigError(
+            f"metric {NAME!r} needs at least one sample of {means.shape[1]} values, "
+            f"got samples of shape {tuple(samples.shape)}"
+        )
     nearest, good = nearest_modes(samples.detach().reshape(n, -1), means, std)  # (n,), (n,)
     counts = torch.bincount(nearest[good], minlength=k)  # (K,): high-quality samples per mode
     covered = counts * 100 >= COVERED_PERCENT * n  # (K,): integers, no rounding at the threshold

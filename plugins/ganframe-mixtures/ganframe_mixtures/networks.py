@@ -63,7 +63,9 @@ class MaxoutMLP(nn.Module):
         sizes = [numel(sample_shape), *config.hidden]
         widths = [numel(sample_shape), *(units * config.pieces for units in config.hidden)]
         check_parameters([*widths, 1], "discriminator")
-        layers: list[nn.Module] = [LinearMaxout(n_in, n_out, config.pieces) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+        layers: list[nn.Module] = [
+            LinearMaxout(n_in, n_out, config.pieces) for n_in, n_out in zip(sizes[:-1], sizes[1:])
+        ]
         layers.append(nn.Linear(sizes[-1], 1))
         self.net = nn.Sequential(*layers)
         if config.init_std is not None:

@@ -26,10 +26,19 @@ DATA = {"ring": {"name": "ring"}, "grid": {"name": "grid"}}
 
 PAPER_GAN = {
     "noise": {"name": "normal", "dim": 2},
-    "generator": {"name": "bn-mlp", "hidden": [400, 400, 400, 400], "init_std": 0.02,
-                  "optimizer": {"name": "adam", "lr": 1e-4, "betas": [0.8, 0.999]}},
-    "discriminator": {"name": "maxout-mlp", "hidden": [200, 200, 200], "pieces": 5, "init_std": 0.02,
-                      "optimizer": {"name": "adam", "lr": 1e-4, "betas": [0.8, 0.999]}},
+    "generator": {
+        "name": "bn-mlp",
+        "hidden": [400, 400, 400, 400],
+        "init_std": 0.02,
+        "optimizer": {"name": "adam", "lr": 1e-4, "betas": [0.8, 0.999]},
+    },
+    "discriminator": {
+        "name": "maxout-mlp",
+        "hidden": [200, 200, 200],
+        "pieces": 5,
+        "init_std": 0.02,
+        "optimizer": {"name": "adam", "lr": 1e-4, "betas": [0.8, 0.999]},
+    },
     "loss": {"name": "non-saturating"},
     "strategy": {"name": "alternating"},
     "train": {"steps": 2_500, "batch_size": 100, "log_every": 500, "threads": 1},
@@ -40,10 +49,18 @@ PACGAN["discriminator"]["extras"] = [{"name": "pack", "m": 2}]
 
 UNROLLED = {
     "noise": {"name": "normal", "dim": 256},
-    "generator": {"name": "mlp", "hidden": [128, 128], "activation": "tanh",
-                  "optimizer": {"name": "adam", "lr": 1e-3, "betas": [0.5, 0.999]}},
-    "discriminator": {"name": "mlp", "hidden": [128, 128], "activation": "tanh",
-                      "optimizer": {"name": "adam", "lr": 1e-4, "betas": [0.5, 0.999]}},
+    "generator": {
+        "name": "mlp",
+        "hidden": [128, 128],
+        "activation": "tanh",
+        "optimizer": {"name": "adam", "lr": 1e-3, "betas": [0.5, 0.999]},
+    },
+    "discriminator": {
+        "name": "mlp",
+        "hidden": [128, 128],
+        "activation": "tanh",
+        "optimizer": {"name": "adam", "lr": 1e-4, "betas": [0.5, 0.999]},
+    },
     "loss": {"name": "minimax"},
     "strategy": {"name": "unrolled", "unroll_steps": 5, "method": "exact"},
     "train": {"steps": 1_000, "batch_size": 512, "log_every": 250, "threads": 1},
@@ -53,12 +70,27 @@ UNROLLED = {
 # encoder, a pair discriminator of the same size, Adam 1e-3 (beta1 0.5) decaying linearly to 0.
 ALI = {
     "noise": {"name": "normal", "dim": 2},
-    "generator": {"name": "mlp", "hidden": [128, 128], "activation": "relu",
-                  "optimizer": {"name": "adam", "lr": 1e-3, "betas": [0.5, 0.999]}},
-    "discriminator": {"name": "pair-mlp", "hidden": [128, 128],
-                      "optimizer": {"name": "adam", "lr": 1e-3, "betas": [0.5, 0.999]}},
-    "networks": {"encoder": {"name": "mlp", "input": "data", "output": "noise", "hidden": [128, 128],
-                             "activation": "relu", "optimizer": {"name": "adam", "lr": 1e-3, "betas": [0.5, 0.999]}}},
+    "generator": {
+        "name": "mlp",
+        "hidden": [128, 128],
+        "activation": "relu",
+        "optimizer": {"name": "adam", "lr": 1e-3, "betas": [0.5, 0.999]},
+    },
+    "discriminator": {
+        "name": "pair-mlp",
+        "hidden": [128, 128],
+        "optimizer": {"name": "adam", "lr": 1e-3, "betas": [0.5, 0.999]},
+    },
+    "networks": {
+        "encoder": {
+            "name": "mlp",
+            "input": "data",
+            "output": "noise",
+            "hidden": [128, 128],
+            "activation": "relu",
+            "optimizer": {"name": "adam", "lr": 1e-3, "betas": [0.5, 0.999]},
+        }
+    },
     "loss": {"name": "non-saturating"},
     "strategy": {"name": "ali"},
     "train": {"steps": 10_000, "batch_size": 256, "lr_decay": "linear", "log_every": 500, "threads": 1},
@@ -72,12 +104,20 @@ ALI = {
 # non-saturating loss instead of minimax; 20,000 rounds of batch 256.
 DEFAULT = {
     "noise": {"name": "normal", "dim": 256},
-    "generator": {"name": "mlp", "hidden": [128, 128], "activation": "tanh",
-                  "optimizer": {"name": "adam", "lr": 1e-3, "betas": [0.5, 0.999]},
-                  "extras": [{"name": "ema", "decay": 0.999}]},
-    "discriminator": {"name": "mlp", "hidden": [128, 128], "activation": "tanh",
-                      "optimizer": {"name": "adam", "lr": 3e-4, "betas": [0.5, 0.999]},
-                      "extras": ["minibatch-std"]},
+    "generator": {
+        "name": "mlp",
+        "hidden": [128, 128],
+        "activation": "tanh",
+        "optimizer": {"name": "adam", "lr": 1e-3, "betas": [0.5, 0.999]},
+        "extras": [{"name": "ema", "decay": 0.999}],
+    },
+    "discriminator": {
+        "name": "mlp",
+        "hidden": [128, 128],
+        "activation": "tanh",
+        "optimizer": {"name": "adam", "lr": 3e-4, "betas": [0.5, 0.999]},
+        "extras": ["minibatch-std"],
+    },
     "loss": {"name": "non-saturating"},
     "strategy": {"name": "alternating"},
     "train": {"steps": 20_000, "batch_size": 256, "log_every": 1000, "threads": 1},

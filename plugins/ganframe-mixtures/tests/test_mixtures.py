@@ -52,8 +52,14 @@ def test_registered_through_its_installed_entry_point(plugins):
     assert entry_point.value == "ganframe_mixtures"
     assert entry_point.dist.metadata["Name"] == "ganframe-mixtures"
     assert plugins.registry.by_plugin()["ganframe_mixtures"] == [
-        ("data-sources", "grid"), ("data-sources", "ring"), ("generators", "bn-mlp"),
-        ("discriminators", "maxout-mlp"), ("metrics", "mixture-modes"), ("setups", "grid"), ("setups", "ring")]
+        ("data-sources", "grid"),
+        ("data-sources", "ring"),
+        ("generators", "bn-mlp"),
+        ("discriminators", "maxout-mlp"),
+        ("metrics", "mixture-modes"),
+        ("setups", "grid"),
+        ("setups", "ring"),
+    ]
     (info,) = [info for info in fresh_plugins().infos if info.name == "mixtures"]  # loaded as installed
     assert (info.distribution, info.error) == ("ganframe-mixtures", None)
 
@@ -73,7 +79,11 @@ def test_the_means_are_the_papers_ring_and_grid():
     expected = {(float(x), float(y)) for x in (-4, -2, 0, 2, 4) for y in (-4, -2, 0, 2, 4)}
     assert {tuple(row) for row in means.tolist()} == expected
     assert {tuple(row) for row in grid(size=2, spacing=3.0).means.tolist()} == {
-        (-1.5, -1.5), (-1.5, 1.5), (1.5, -1.5), (1.5, 1.5)}
+        (-1.5, -1.5),
+        (-1.5, 1.5),
+        (1.5, -1.5),
+        (1.5, 1.5),
+    }
 
 
 @pytest.mark.parametrize(("data", "std"), [(ring(), 0.02), (grid(), 0.05), (ring(modes=3, std=0.1), 0.1)])
@@ -162,8 +172,9 @@ def test_the_three_std_boundary_and_the_one_percent_threshold():
 def test_non_finite_samples_are_not_high_quality():
     samples = torch.tensor([[2.0, 0.0], [math.nan, 0.0], [2.0, math.inf], [-math.inf, math.nan]])
     result = score(ring(), samples)
-    assert result["high_quality"] == 0.25 and result["modes"] == 1 and result["reverse_kl"] == pytest.approx(
-        math.log(8))
+    assert (
+        result["high_quality"] == 0.25 and result["modes"] == 1 and result["reverse_kl"] == pytest.approx(math.log(8))
+    )
     nothing = score(ring(), torch.full((10, 2), math.nan))
     assert nothing["high_quality"] == 0.0 and nothing["modes"] == 0.0 and math.isnan(nothing["reverse_kl"])
 
@@ -182,8 +193,13 @@ def test_the_metric_needs_the_ring_or_grid_data(plugins, tmp_path):
         mixture_modes(torch.zeros(4, 2), context)
     np.save(tmp_path / "x.npy", np.zeros((64, 2), dtype=np.float32))
     with pytest.raises(ConfigError, match=r"^metric 'mixture-modes' needs the 'ring' or 'grid' data source"):
-        Experiment.compose(data=("file", {"path": str(tmp_path / "x.npy")}), metrics=["mixture-modes"],
-                           device="cpu", batch_size=8, plugins=plugins)
+        Experiment.compose(
+            data=("file", {"path": str(tmp_path / "x.npy")}),
+            metrics=["mixture-modes"],
+            device="cpu",
+            batch_size=8,
+            plugins=plugins,
+        )
 
 
 def test_samples_of_the_wrong_shape_are_refused():
@@ -194,17 +210,20 @@ def test_samples_of_the_wrong_shape_are_refused():
 
 
 # -- options through ganframe ----------------------------------------------------------------------
-@pytest.mark.parametrize(("data", "message"), [
-    ({"name": "ring", "std": 0}, "data: 'std' must be > 0, got 0.0"),
-    ({"name": "ring", "modes": 0}, "data: 'modes' must be > 0, got 0"),
-    ({"name": "ring", "radius": -1.0}, "data: 'radius' must be > 0, got -1.0"),
-    ({"name": "ring", "radius": math.inf}, "data: radius: must be a finite number, got inf"),
-    ({"name": "ring", "modes": 2.5}, "data: modes: expected int, got 2.5"),
-    ({"name": "grid", "size": 0}, "data: 'size' must be > 0, got 0"),
-    ({"name": "grid", "spacing": 0.0}, "data: 'spacing' must be > 0, got 0.0"),
-    ({"name": "grid", "std": math.nan}, "data: std: must be a finite number, got nan"),
-    ({"name": "grid", "modes": 4}, "unknown option data.modes; available: size, spacing, std"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"name": "ring", "std": 0}, "data: 'std' must be > 0, got 0.0"),
+        ({"name": "ring", "modes": 0}, "data: 'modes' must be > 0, got 0"),
+        ({"name": "ring", "radius": -1.0}, "data: 'radius' must be > 0, got -1.0"),
+        ({"name": "ring", "radius": math.inf}, "data: radius: must be a finite number, got inf"),
+        ({"name": "ring", "modes": 2.5}, "data: modes: expected int, got 2.5"),
+        ({"name": "grid", "size": 0}, "data: 'size' must be > 0, got 0"),
+        ({"name": "grid", "spacing": 0.0}, "data: 'spacing' must be > 0, got 0.0"),
+        ({"name": "grid", "std": math.nan}, "data: std: must be a finite number, got nan"),
+        ({"name": "grid", "modes": 4}, "unknown option data.modes; available: size, spacing, std"),
+    ],
+)
 def test_bad_options_are_refused(plugins, data, message):
     with pytest.raises(ConfigError) as error:
         Experiment.from_dict({"data": data, "device": "cpu"}, plugins=plugins)
@@ -212,12 +231,15 @@ def test_bad_options_are_refused(plugins, data, message):
 
 
 def test_a_short_experiment_reports_the_four_scores(plugins):
-    experiment = Experiment.from_dict({
-        "data": {"name": "ring"},
-        "evaluation": {"metrics": ["mixture-modes"], "samples": 500},
-        "train": {"steps": 5, "batch_size": 64},
-        "device": "cpu",
-    }, plugins=plugins)
+    experiment = Experiment.from_dict(
+        {
+            "data": {"name": "ring"},
+            "evaluation": {"metrics": ["mixture-modes"], "samples": 500},
+            "train": {"steps": 5, "batch_size": 64},
+            "device": "cpu",
+        },
+        plugins=plugins,
+    )
     assert isinstance(experiment.data, GaussianMixture) and experiment.data.modes == 8
     report = experiment.fit()
     metrics = report["metrics"]

@@ -35,16 +35,22 @@ def test_both_setups_have_every_preset(plugins):
 @pytest.mark.parametrize("preset", PRESETS)
 @pytest.mark.parametrize("setup", ["ring", "grid"])
 def test_every_preset_trains(plugins, setup, preset):
-    experiment = smoke_run(setup, preset, steps=3, plugins=plugins,
-                           overrides={"evaluation.samples": 200, "logging.plots": False})
+    experiment = smoke_run(
+        setup, preset, steps=3, plugins=plugins, overrides={"evaluation.samples": 200, "logging.plots": False}
+    )
     assert experiment.step == 3 and experiment.data.modes == (8 if setup == "ring" else 25)
 
 
 def test_the_papers_networks():
     g = BatchNormMLP(BatchNormMLPConfig(), noise_dim=2, sample_shape=(2,))
     linears = [m for m in g.modules() if isinstance(m, torch.nn.Linear)]
-    assert [(m.in_features, m.out_features) for m in linears] == [(2, 400), (400, 400), (400, 400), (400, 400),
-                                                                  (400, 2)]
+    assert [(m.in_features, m.out_features) for m in linears] == [
+        (2, 400),
+        (400, 400),
+        (400, 400),
+        (400, 400),
+        (400, 2),
+    ]
     assert sum(isinstance(m, torch.nn.BatchNorm1d) for m in g.modules()) == 4
     assert g(torch.randn(7, 2)).shape == (7, 2)
     d = MaxoutMLP(MaxoutMLPConfig(), sample_shape=(2,))
@@ -76,11 +82,14 @@ def test_a_run_draws_its_modes_figure(tmp_path):
     assert report["metrics"]["modes_total"] == 8.0
 
 
-@pytest.mark.parametrize(("option", "message"), [
-    ("data.modes=0", "data: 'modes' must be > 0, got 0"),
-    ("data.std=-0.02", "data: 'std' must be > 0, got -0.02"),
-    ("data.size=0", "data: 'size' must be > 0, got 0"),
-])
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        ("data.modes=0", "data: 'modes' must be > 0, got 0"),
+        ("data.std=-0.02", "data: 'std' must be > 0, got -0.02"),
+        ("data.size=0", "data: 'size' must be > 0, got 0"),
+    ],
+)
 def test_bad_data_options_are_one_line_and_exit_2(capsys, tmp_path, option, message):
     setup = "grid" if option.startswith("data.size") else "ring"
     status = main(["train", setup, "--steps", "2", "--out", str(tmp_path / "run"), "--set", option])
@@ -92,4 +101,6 @@ def test_bad_data_options_are_one_line_and_exit_2(capsys, tmp_path, option, mess
 def test_the_presets_are_independent_copies():
     ring, grid = setups.presets("ring"), setups.presets("grid")
     ring["default"]["generator"]["hidden"].append(1)
-    assert grid["default"]["generator"]["hidden"] == [128, 128] == setups.presets("ring")["default"]["generator"]["hidden"]
+    assert (
+        grid["default"]["generator"]["hidden"] == [128, 128] == setups.presets("ring")["default"]["generator"]["hidden"]
+    )

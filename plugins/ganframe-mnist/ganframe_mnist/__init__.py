@@ -34,8 +34,13 @@ import importlib
 
 import ganframe
 
-from .configs import (BatchNormMLPConfig, ConvDiscriminatorConfig, ConvGeneratorConfig, MLPDiscriminatorConfig,
-                      MnistConfig)
+from .configs import (
+    BatchNormMLPConfig,
+    ConvDiscriminatorConfig,
+    ConvGeneratorConfig,
+    MLPDiscriminatorConfig,
+    MnistConfig,
+)
 
 TRAINING_IMAGES = 60_000
 
@@ -44,25 +49,36 @@ def rounds_per_epoch(batch_size: int) -> int:
     """Rounds in one pass over the training set: the core drops the last incomplete batch."""
     return TRAINING_IMAGES // batch_size
 
+
 METRICS = ["mnist-fd", "mnist-digits"]
 
 TUTORIAL = {
     "data": {"name": "mnist"},
     "noise": {"name": "normal", "dim": 100},
     "generator": {
-        "name": "mlp", "hidden": [256, 512, 1024], "activation": "leaky-relu", "negative_slope": 0.01,
+        "name": "mlp",
+        "hidden": [256, 512, 1024],
+        "activation": "leaky-relu",
+        "negative_slope": 0.01,
         "output_activation": "tanh",
         "optimizer": {"name": "adam", "lr": 2e-4, "betas": [0.9, 0.999]},
     },
     "discriminator": {
-        "name": "mlp", "hidden": [1024, 512, 256], "activation": "leaky-relu", "negative_slope": 0.01,
+        "name": "mlp",
+        "hidden": [1024, 512, 256],
+        "activation": "leaky-relu",
+        "negative_slope": 0.01,
         "output": "probabilities",
         "optimizer": {"name": "adam", "lr": 2e-4, "betas": [0.9, 0.999]},
     },
     "loss": {"name": "non-saturating", "d_terms": "sum"},
     "strategy": {"name": "alternating", "d_steps": 1, "g_steps": 1, "order": "g-first"},
-    "train": {"steps": 100 * rounds_per_epoch(128), "batch_size": 128, "log_every": rounds_per_epoch(128),
-              "threads": 1},
+    "train": {
+        "steps": 100 * rounds_per_epoch(128),
+        "batch_size": 128,
+        "log_every": rounds_per_epoch(128),
+        "threads": 1,
+    },
     "evaluation": {"metrics": METRICS, "samples": 10_000},
 }
 
@@ -79,11 +95,16 @@ DEFAULT = {
     "data": {"name": "mnist"},
     "noise": {"name": "normal", "dim": 100},
     "generator": {
-        "name": "mnist-mlp", "hidden": [128, 256, 512], "extras": ["ema"],
+        "name": "mnist-mlp",
+        "hidden": [128, 256, 512],
+        "extras": ["ema"],
         "optimizer": {"name": "adam", "lr": 4e-4, "betas": [0.5, 0.999]},
     },
     "discriminator": {
-        "name": "mnist-mlp", "hidden": [512, 256], "dropout": 0.0, "minibatch_std": True,
+        "name": "mnist-mlp",
+        "hidden": [512, 256],
+        "dropout": 0.0,
+        "minibatch_std": True,
         "optimizer": {"name": "adam", "lr": 1.6e-3, "betas": [0.5, 0.999]},
     },
     "loss": {"name": "non-saturating"},
@@ -105,44 +126,73 @@ def _load(module: str):
 
 @ganframe.hookimpl
 def register_data_sources(register):
-    register("mnist", lambda config, context: _load("data").load_mnist(config), config=MnistConfig,
-             description="MNIST handwritten digits (torchvision), (1, 28, 28) in [-1, 1]")
+    register(
+        "mnist",
+        lambda config, context: _load("data").load_mnist(config),
+        config=MnistConfig,
+        description="MNIST handwritten digits (torchvision), (1, 28, 28) in [-1, 1]",
+    )
 
 
 @ganframe.hookimpl
 def register_generators(register):
-    register("mnist-mlp", lambda c, ctx: _load("networks").BatchNormMLP(c, ctx.noise_dim, ctx.sample_shape),
-             config=BatchNormMLPConfig, description="fully connected generator with batch normalisation")
-    register("mnist-conv", lambda c, ctx: _load("networks").ConvGenerator(c, ctx.noise_dim, ctx.sample_shape),
-             config=ConvGeneratorConfig, description="small DCGAN-style generator of 28x28 images")
+    register(
+        "mnist-mlp",
+        lambda c, ctx: _load("networks").BatchNormMLP(c, ctx.noise_dim, ctx.sample_shape),
+        config=BatchNormMLPConfig,
+        description="fully connected generator with batch normalisation",
+    )
+    register(
+        "mnist-conv",
+        lambda c, ctx: _load("networks").ConvGenerator(c, ctx.noise_dim, ctx.sample_shape),
+        config=ConvGeneratorConfig,
+        description="small DCGAN-style generator of 28x28 images",
+    )
 
 
 @ganframe.hookimpl
 def register_discriminators(register):
-    register("mnist-conv", lambda c, ctx: _load("networks").ConvDiscriminator(c, ctx.sample_shape),
-             config=ConvDiscriminatorConfig, description="small DCGAN-style discriminator of 28x28 images")
-    register("mnist-mlp", lambda c, ctx: _load("networks").MLPDiscriminator(c, ctx.sample_shape),
-             config=MLPDiscriminatorConfig,
-             description="fully connected discriminator: minibatch std or discrimination, dropout")
+    register(
+        "mnist-conv",
+        lambda c, ctx: _load("networks").ConvDiscriminator(c, ctx.sample_shape),
+        config=ConvDiscriminatorConfig,
+        description="small DCGAN-style discriminator of 28x28 images",
+    )
+    register(
+        "mnist-mlp",
+        lambda c, ctx: _load("networks").MLPDiscriminator(c, ctx.sample_shape),
+        config=MLPDiscriminatorConfig,
+        description="fully connected discriminator: minibatch std or discrimination, dropout",
+    )
 
 
 @ganframe.hookimpl
 def register_metrics(register):
-    register("mnist-fd", lambda config, context: _load("metrics").fd,
-             description="Frechet distance to MNIST's test set in a small digit classifier's features")
-    register("mnist-digits", lambda config, context: _load("metrics").digits,
-             description="entropy (bits) of the classified digits of the samples, and digits seen")
+    register(
+        "mnist-fd",
+        lambda config, context: _load("metrics").fd,
+        description="Frechet distance to MNIST's test set in a small digit classifier's features",
+    )
+    register(
+        "mnist-digits",
+        lambda config, context: _load("metrics").digits,
+        description="entropy (bits) of the classified digits of the samples, and digits seen",
+    )
 
 
 @ganframe.hookimpl
 def register_setups(register):
-    register("mnist", PRESETS,
-             description="handwritten digits (Loy, 'GANs - Illustrated, explained and coded')")
+    register("mnist", PRESETS, description="handwritten digits (Loy, 'GANs - Illustrated, explained and coded')")
 
 
 #: Names of the implementation modules, importable from here as before (imported on first use).
-_ELSEWHERE = {"load_mnist": "data", "BatchNormMLP": "networks", "ConvGenerator": "networks",
-              "ConvDiscriminator": "networks", "MLPDiscriminator": "networks"}
+_ELSEWHERE = {
+    "load_mnist": "data",
+    "BatchNormMLP": "networks",
+    "ConvGenerator": "networks",
+    "ConvDiscriminator": "networks",
+    "MLPDiscriminator": "networks",
+}
 
 
 def __getattr__(name: str):

@@ -82,8 +82,14 @@ def load_or_train(data) -> Classifier:
         except Exception as exc:
             log.warning("MNIST classifier cache %s is unusable (%s); training it again", path, exc)
     classifier = train(data)
-    content = {"version": VERSION, "data_checksum": data.checksum, "state": classifier.network.state_dict(),
-               "accuracy": classifier.accuracy, "test_mean": classifier.test_mean, "test_cov": classifier.test_cov}
+    content = {
+        "version": VERSION,
+        "data_checksum": data.checksum,
+        "state": classifier.network.state_dict(),
+        "accuracy": classifier.accuracy,
+        "test_mean": classifier.test_mean,
+        "test_cov": classifier.test_cov,
+    }
     write_atomically(path, lambda handle: torch.save(content, handle))
     return classifier
 

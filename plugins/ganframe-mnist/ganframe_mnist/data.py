@@ -30,10 +30,11 @@ from ganframe.errors import ConfigError
 from .configs import MnistConfig
 
 DIR_VARIABLE = "GANFRAME_MNIST_DIR"
-RAW_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
-             "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
-HOW_TO_GET = (f"set data.data_dir (or the environment variable {DIR_VARIABLE}) to a folder holding "
-              f"{', '.join(RAW_FILES)} (each may be .gz), or let torchvision download them with internet access")
+RAW_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+HOW_TO_GET = (
+    f"set data.data_dir (or the environment variable {DIR_VARIABLE}) to a folder holding "
+    f"{', '.join(RAW_FILES)} (each may be .gz), or let torchvision download them with internet access"
+)
 
 
 def default_cache_dir() -> Path:
@@ -48,8 +49,9 @@ class Mnist(ganframe.Dataset):
     sample_shape = (1, 28, 28)
     num_classes = 10  # labels: the digit of each training image
 
-    def __init__(self, train: tuple[torch.Tensor, torch.Tensor], test: tuple[torch.Tensor, torch.Tensor],
-                 cache_dir: Path) -> None:
+    def __init__(
+        self, train: tuple[torch.Tensor, torch.Tensor], test: tuple[torch.Tensor, torch.Tensor], cache_dir: Path
+    ) -> None:
         self.images, self.labels = train  # (60000, 28, 28) uint8, (60000,) int64
         self.test_images, self.test_labels = test  # (10000, 28, 28) uint8, (10000,) int64
         self.cache_dir = cache_dir
@@ -85,9 +87,11 @@ def load_mnist(config: MnistConfig) -> Mnist:
     train, test = (_read(root, train, download) for train in (True, False))
     for (images, labels), split in ((train, "training"), (test, "test")):  # any count: tests use small copies
         if images.shape[1:] != (28, 28) or len(images) == 0 or bool(labels.max() > 9):
-            raise ConfigError(f"the MNIST {split} files in {str(root)!r} hold images of shape "
-                              f"{tuple(images.shape)} and labels up to {int(labels.max())}, not 28x28 digits; "
-                              f"replace them: {HOW_TO_GET}")
+            raise ConfigError(
+                f"the MNIST {split} files in {str(root)!r} hold images of shape "
+                f"{tuple(images.shape)} and labels up to {int(labels.max())}, not 28x28 digits; "
+                f"replace them: {HOW_TO_GET}"
+            )
     return Mnist(train, test, cache_dir)
 
 
@@ -99,14 +103,19 @@ def _read(root: Path, train: bool, download: bool) -> tuple[torch.Tensor, torch.
         dataset = MNIST(str(root), train=train, download=download)
     except RuntimeError as exc:  # "Dataset not found" or every download mirror failed
         reason = "could not be downloaded" if download else "is missing"
-        raise ConfigError(f"MNIST ({split} set) {reason} in {str(root / 'MNIST' / 'raw')!r}: "
-                          f"{_first_line(exc)}; {HOW_TO_GET}") from None
+        raise ConfigError(
+            f"MNIST ({split} set) {reason} in {str(root / 'MNIST' / 'raw')!r}: {_first_line(exc)}; {HOW_TO_GET}"
+        ) from None
     except Exception as exc:  # truncated or not IDX: torchvision's parser asserts or fails to reshape
-        raise ConfigError(f"MNIST ({split} set) in {str(root / 'MNIST' / 'raw')!r} is corrupt "
-                          f"({type(exc).__name__}: {_first_line(exc)}); replace the files: {HOW_TO_GET}") from None
+        raise ConfigError(
+            f"MNIST ({split} set) in {str(root / 'MNIST' / 'raw')!r} is corrupt "
+            f"({type(exc).__name__}: {_first_line(exc)}); replace the files: {HOW_TO_GET}"
+        ) from None
     if len(dataset.data) != len(dataset.targets):
-        raise ConfigError(f"MNIST ({split} set) in {str(root)!r} has {len(dataset.data)} images but "
-                          f"{len(dataset.targets)} labels; replace the files: {HOW_TO_GET}")
+        raise ConfigError(
+            f"MNIST ({split} set) in {str(root)!r} has {len(dataset.data)} images but "
+            f"{len(dataset.targets)} labels; replace the files: {HOW_TO_GET}"
+        )
     return dataset.data, dataset.targets
 
 
@@ -122,8 +131,9 @@ def _local_root(data_dir: Path, cache_dir: Path) -> Path:
     if all((data_dir / "MNIST" / "raw" / name).is_file() for name in RAW_FILES):
         return data_dir
     sources = [_find(data_dir, name) for name in RAW_FILES]
-    stamp = hashlib.sha256(str([(str(p.resolve()), p.stat().st_size, p.stat().st_mtime_ns) for p in sources])
-                           .encode()).hexdigest()[:16]
+    stamp = hashlib.sha256(
+        str([(str(p.resolve()), p.stat().st_size, p.stat().st_mtime_ns) for p in sources]).encode()
+    ).hexdigest()[:16]
     root = cache_dir / f"local-{stamp}"
     raw = root / "MNIST" / "raw"
     raw.mkdir(parents=True, exist_ok=True)
@@ -141,8 +151,9 @@ def _local_root(data_dir: Path, cache_dir: Path) -> Path:
             os.replace(temporary, target)
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
             temporary.unlink(missing_ok=True)
-            raise ConfigError(f"cannot read MNIST file {str(source)!r} ({type(exc).__name__}: {exc}); "
-                              f"replace it: {HOW_TO_GET}") from None
+            raise ConfigError(
+                f"cannot read MNIST file {str(source)!r} ({type(exc).__name__}: {exc}); replace it: {HOW_TO_GET}"
+            ) from None
     return root
 
 

@@ -59,7 +59,9 @@ def digit_statistics(classes: torch.Tensor) -> dict[str, float]:
     shares = torch.bincount(classes, minlength=10).double() / len(classes)  # (10,)
     nonzero = shares[shares > 0]
     entropy = float(-(nonzero * nonzero.log2()).sum())
-    return {"digit_entropy": max(entropy, 0.0) + 0.0,  # never -0.0
-            "digits_seen": float((shares >= 0.01).sum()),
-            "digit_share_min": float(shares.min()), "digit_share_max": float(shares.max())}
-
+    return {
+        "digit_entropy": max(entropy, 0.0) + 0.0,  # never -0.0
+        "digits_seen": float((shares >= 0.01).sum()),
+        "digit_share_min": float(shares.min()),
+        "digit_share_max": float(shares.max()),
+    }

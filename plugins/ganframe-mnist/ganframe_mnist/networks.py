@@ -55,8 +55,11 @@ class ConvGenerator(nn.Module):
         self.width = w
         self.project = nn.Sequential(nn.Linear(noise_dim, w * 7 * 7), nn.BatchNorm1d(w * 7 * 7), nn.ReLU())
         self.net = nn.Sequential(
-            nn.ConvTranspose2d(w, w // 2, 4, stride=2, padding=1), nn.BatchNorm2d(w // 2), nn.ReLU(),  # 14x14
-            nn.ConvTranspose2d(w // 2, 1, 4, stride=2, padding=1), nn.Tanh(),  # 28x28
+            nn.ConvTranspose2d(w, w // 2, 4, stride=2, padding=1),
+            nn.BatchNorm2d(w // 2),
+            nn.ReLU(),  # 14x14
+            nn.ConvTranspose2d(w // 2, 1, 4, stride=2, padding=1),
+            nn.Tanh(),  # 28x28
         )
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
@@ -75,9 +78,12 @@ class ConvDiscriminator(nn.Module):
             raise ValueError(f"the mnist-conv discriminator judges (1, 28, 28) images, not {tuple(sample_shape)}")
         w, slope = config.width, config.negative_slope
         self.net = nn.Sequential(
-            nn.Conv2d(1, w // 2, 4, stride=2, padding=1), nn.LeakyReLU(slope),  # (B, w/2, 14, 14)
-            nn.Conv2d(w // 2, w, 4, stride=2, padding=1), nn.LeakyReLU(slope),  # (B, w, 7, 7)
-            nn.Flatten(), nn.Linear(w * 7 * 7, 1),
+            nn.Conv2d(1, w // 2, 4, stride=2, padding=1),
+            nn.LeakyReLU(slope),  # (B, w/2, 14, 14)
+            nn.Conv2d(w // 2, w, 4, stride=2, padding=1),
+            nn.LeakyReLU(slope),  # (B, w, 7, 7)
+            nn.Flatten(),
+            nn.Linear(w * 7 * 7, 1),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -95,16 +101,22 @@ class MLPDiscriminator(nn.Module):
         layers: list[nn.Module] = []
         sizes = [numel(sample_shape), *config.hidden]
         kernels = config.minibatch_kernels
-        check_parameters([*sizes, 1], "discriminator", extra=(
-            sizes[-1] * kernels * config.minibatch_kernel_dims + kernels + int(config.minibatch_std)))
+        check_parameters(
+            [*sizes, 1],
+            "discriminator",
+            extra=(sizes[-1] * kernels * config.minibatch_kernel_dims + kernels + int(config.minibatch_std)),
+        )
         for n_in, n_out in zip(sizes[:-1], sizes[1:]):
             layers += [nn.Linear(n_in, n_out), nn.LeakyReLU(config.negative_slope)]
             if config.dropout:
                 layers.append(nn.Dropout(config.dropout))
         self.body = nn.Sequential(*layers)
         self.minibatch_std = MinibatchStd() if config.minibatch_std else nn.Identity()
-        self.minibatch = (MinibatchDiscrimination(sizes[-1], config.minibatch_kernels, config.minibatch_kernel_dims)
-                          if config.minibatch_kernels else nn.Identity())
+        self.minibatch = (
+            MinibatchDiscrimination(sizes[-1], config.minibatch_kernels, config.minibatch_kernel_dims)
+            if config.minibatch_kernels
+            else nn.Identity()
+        )
         self.head = nn.Linear(sizes[-1] + int(config.minibatch_std) + config.minibatch_kernels, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

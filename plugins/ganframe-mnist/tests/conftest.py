@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from ganframe_mnist.data import RAW_FILES, default_cache_dir
 
 SHARED_MNIST = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "mnist"

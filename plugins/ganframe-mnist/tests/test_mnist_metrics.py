@@ -5,15 +5,15 @@ from __future__ import annotations
 import math
 import os
 
+import ganframe_mnist.classifier as classifier_module
 import pytest
 import torch
-
-import ganframe_mnist.classifier as classifier_module
-from ganframe import ConfigError
-from ganframe.components import MetricContext
 from ganframe_mnist import metrics
 from ganframe_mnist.classifier import cache_path, frechet_distance, load_or_train
 from ganframe_mnist.data import MnistConfig, load_mnist
+
+from ganframe import ConfigError
+from ganframe.components import MetricContext
 
 
 def test_digit_entropy_of_known_class_mixes():
@@ -37,8 +37,9 @@ def test_frechet_distance_of_known_gaussians():
     # ‖Δμ‖² = 5; for diagonal covariances the rest is Σ (√a − √b)² = 1 + 0 + 4
     assert math.isclose(frechet_distance(mean, cov, shifted, other), 10.0, rel_tol=1e-9)
     rotation = torch.linalg.qr(torch.randn(3, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(0)))[0]
-    assert math.isclose(frechet_distance(mean, rotation @ cov @ rotation.T, shifted, rotation @ other @ rotation.T),
-                        10.0, rel_tol=1e-9)  # the same in any basis
+    assert math.isclose(
+        frechet_distance(mean, rotation @ cov @ rotation.T, shifted, rotation @ other @ rotation.T), 10.0, rel_tol=1e-9
+    )  # the same in any basis
 
 
 @pytest.fixture
@@ -53,8 +54,12 @@ def test_metrics_on_real_looking_and_degenerate_samples(small_data):
     blank = torch.zeros(200, 1, 28, 28)
     good, bad = metrics.fd(test_like, context)["fd"], metrics.fd(blank, context)["fd"]
     assert abs(good) < 1e-6 < bad  # the test set itself scores 0
-    assert metrics.digits(test_like, context) == {"digit_entropy": pytest.approx(math.log2(10)), "digits_seen": 10,
-                                                  "digit_share_min": 0.1, "digit_share_max": 0.1}
+    assert metrics.digits(test_like, context) == {
+        "digit_entropy": pytest.approx(math.log2(10)),
+        "digits_seen": 10,
+        "digit_share_min": 0.1,
+        "digit_share_max": 0.1,
+    }
     assert metrics.digits(blank, context)["digit_entropy"] == 0.0
 
 
@@ -83,8 +88,10 @@ def test_metrics_need_mnist_images(small_data):
     with pytest.raises(ConfigError, match=r"\(N, 1, 28, 28\)"):
         metrics.fd(torch.zeros(10, 784), context)
     with pytest.raises(ConfigError, match="'mnist' data source"):
-        metrics.digits(torch.zeros(10, 1, 28, 28), MetricContext(data=object(), generator=torch.Generator(),
-                                                                  device=torch.device("cpu")))
+        metrics.digits(
+            torch.zeros(10, 1, 28, 28),
+            MetricContext(data=object(), generator=torch.Generator(), device=torch.device("cpu")),
+        )
 
 
 def test_the_cache_key_follows_the_data(small_data, tmp_path):

@@ -4,11 +4,11 @@ the default preset spreads over all ten digits where the tutorial collapses."""
 from __future__ import annotations
 
 import pytest
-
-from ganframe import Experiment
 from ganframe_mnist import DEFAULT, rounds_per_epoch
 from ganframe_mnist.data import MnistConfig, load_mnist
 from ganframe_mnist.metrics import classifier_for
+
+from ganframe import Experiment
 
 
 @pytest.mark.slow

@@ -8,11 +8,11 @@ import struct
 import pytest
 import torch
 from conftest import write_synthetic_mnist
+from ganframe_mnist.data import RAW_FILES, MnistConfig, load_mnist
 
 from ganframe import ConfigError, Experiment
 from ganframe.cli import main
 from ganframe.testing import fresh_plugins, smoke_run
-from ganframe_mnist.data import RAW_FILES, MnistConfig, load_mnist
 
 
 @pytest.fixture(scope="module")
@@ -27,33 +27,58 @@ def test_registered_through_its_installed_entry_point(plugins):
     assert info.distribution == "ganframe-mnist" and info.error is None
     assert info.version == importlib.metadata.version("ganframe-mnist")
     assert sorted(plugins.registry.by_plugin()["mnist"]) == [
-        ("data-sources", "mnist"), ("discriminators", "mnist-conv"), ("discriminators", "mnist-mlp"),
-        ("generators", "mnist-conv"), ("generators", "mnist-mlp"), ("metrics", "mnist-digits"),
-        ("metrics", "mnist-fd"), ("setups", "mnist")]
+        ("data-sources", "mnist"),
+        ("discriminators", "mnist-conv"),
+        ("discriminators", "mnist-mlp"),
+        ("generators", "mnist-conv"),
+        ("generators", "mnist-mlp"),
+        ("metrics", "mnist-digits"),
+        ("metrics", "mnist-fd"),
+        ("setups", "mnist"),
+    ]
 
 
 def test_the_tutorial_preset_follows_the_article(plugins, synthetic_dir):
-    config = Experiment.from_setup("mnist", "tutorial", device="cpu", plugins=plugins,
-                                   overrides={"data.data_dir": str(synthetic_dir)}).config
+    config = Experiment.from_setup(
+        "mnist", "tutorial", device="cpu", plugins=plugins, overrides={"data.data_dir": str(synthetic_dir)}
+    ).config
     g, d = config.generator, config.discriminator
     assert (g.name, g.config.hidden, g.config.negative_slope, g.config.output_activation) == (
-        "mlp", (256, 512, 1024), 0.01, "tanh")
+        "mlp",
+        (256, 512, 1024),
+        0.01,
+        "tanh",
+    )
     assert (d.name, d.config.hidden, d.config.negative_slope, d.config.output) == (
-        "mlp", (1024, 512, 256), 0.01, "probabilities")
+        "mlp",
+        (1024, 512, 256),
+        0.01,
+        "probabilities",
+    )
     for network in (g, d):
         assert network.optimizer.name == "adam"
         assert (network.optimizer.config.lr, tuple(network.optimizer.config.betas)) == (2e-4, (0.9, 0.999))
     assert config.noise.name == "normal" and config.noise.config.dim == 100
     assert (config.loss.name, config.loss.config.d_terms) == ("non-saturating", "sum")
     strategy = config.strategy.config
-    assert (config.strategy.name, strategy.order, strategy.d_steps, strategy.g_steps) == ("alternating", "g-first", 1, 1)
+    assert (config.strategy.name, strategy.order, strategy.d_steps, strategy.g_steps) == (
+        "alternating",
+        "g-first",
+        1,
+        1,
+    )
     assert (config.train.batch_size, config.train.steps, config.train.threads) == (128, 100 * 468, 1)
 
 
 @pytest.mark.parametrize("preset", ["tutorial", "default", "conditional"])
 def test_each_preset_trains_a_few_steps_on_synthetic_data(plugins, synthetic_dir, preset):
-    experiment = smoke_run("mnist", preset, steps=3, plugins=plugins,
-                           overrides={"data.data_dir": str(synthetic_dir), "evaluation.samples": 200})
+    experiment = smoke_run(
+        "mnist",
+        preset,
+        steps=3,
+        plugins=plugins,
+        overrides={"data.data_dir": str(synthetic_dir), "evaluation.samples": 200},
+    )
     samples = experiment.sample(16)
     assert samples.shape == (16, 1, 28, 28) and 0 <= samples.min() and samples.max() <= 1
     metrics = experiment.evaluate()
@@ -117,8 +142,18 @@ def test_corrupt_data_is_a_clear_error(tmp_path, damage):
 
 
 def test_the_cli_reports_missing_data_in_one_line(tmp_path, capsys):
-    code = main(["train", "mnist", "--steps", "1", "--out", str(tmp_path / "run"),
-                 "--set", f"data.data_dir={str(tmp_path / 'nowhere')!r}".replace("'", '"')])
+    code = main(
+        [
+            "train",
+            "mnist",
+            "--steps",
+            "1",
+            "--out",
+            str(tmp_path / "run"),
+            "--set",
+            f"data.data_dir={str(tmp_path / 'nowhere')!r}".replace("'", '"'),
+        ]
+    )
     assert code == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("ganframe: error:") and "GANFRAME_MNIST_DIR" in err and "\n" not in err
@@ -127,8 +162,26 @@ def test_the_cli_reports_missing_data_in_one_line(tmp_path, capsys):
 def test_the_cli_writes_a_grid_of_samples(tmp_path, synthetic_dir, capsys):
     run, grid = tmp_path / "run", tmp_path / "digits.png"
     data_dir = f'data.data_dir="{synthetic_dir}"'
-    assert main(["train", "mnist", "--preset", "tutorial", "--steps", "2", "--out", str(run), "--quiet",
-                 "--set", data_dir, "--set", "evaluation.samples=100"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "mnist",
+                "--preset",
+                "tutorial",
+                "--steps",
+                "2",
+                "--out",
+                str(run),
+                "--quiet",
+                "--set",
+                data_dir,
+                "--set",
+                "evaluation.samples=100",
+            ]
+        )
+        == 0
+    )
     assert main(["sample", str(run), "-n", "100", "-o", str(grid)]) == 0
     from PIL import Image
 
@@ -140,8 +193,12 @@ def test_bad_options_are_named(plugins, synthetic_dir):
     with pytest.raises(ConfigError, match="data_dirr"):
         Experiment.from_setup("mnist", device="cpu", plugins=plugins, overrides={"data.data_dirr": "x"})
     with pytest.raises(ConfigError, match="hidden"):
-        Experiment.from_setup("mnist", device="cpu", plugins=plugins,
-                              overrides={"data.data_dir": str(synthetic_dir), "generator.hidden": [0]})
+        Experiment.from_setup(
+            "mnist",
+            device="cpu",
+            plugins=plugins,
+            overrides={"data.data_dir": str(synthetic_dir), "generator.hidden": [0]},
+        )
 
 
 @pytest.mark.parametrize(("generator", "discriminator"), [("mnist-mlp", "mnist-mlp"), ("mnist-conv", "mnist-conv")])
@@ -149,7 +206,8 @@ def test_the_plugin_networks_train_on_images(plugins, synthetic_dir, generator, 
     experiment = Experiment.from_dict(
         {"setup": "mnist", "generator": {"name": generator}, "discriminator": {"name": discriminator}},
         overrides={"data.data_dir": str(synthetic_dir), "train.steps": 2, "evaluation.samples": 100, "device": "cpu"},
-        plugins=plugins)
+        plugins=plugins,
+    )
     experiment.fit()
     assert experiment.sample(3).shape == (3, 1, 28, 28)
 

@@ -40,8 +40,12 @@ def _strategy():
 
 @ganframe.hookimpl
 def register_strategies(register):
-    register("unrolled", lambda c, ctx: _strategy().make_unrolled(c, ctx), config=UnrolledConfig,
-             description="G trains against D unrolled unroll_steps updates ahead (Metz et al. 2017)")
+    register(
+        "unrolled",
+        lambda c, ctx: _strategy().make_unrolled(c, ctx),
+        config=UnrolledConfig,
+        description="G trains against D unrolled unroll_steps updates ahead (Metz et al. 2017)",
+    )
 
 
 def __getattr__(name: str):  # the strategy's names, importable from here as before (imported on first use)

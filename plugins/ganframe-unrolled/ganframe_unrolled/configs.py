@@ -6,9 +6,9 @@ import attrs
 
 from ganframe.config import MAX_UPDATES_PER_ROUND, at_most, count_up_to, non_negative, one_of
 
-
 #: D steps G looks ahead: the exact method keeps every one of them in the autograd graph.
 MAX_UNROLL_STEPS = 1000
+
 
 @attrs.frozen(kw_only=True)
 class UnrolledConfig:

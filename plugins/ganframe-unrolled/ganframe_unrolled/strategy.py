@@ -68,21 +68,26 @@ class Unrolled:
 
 
 # -- differentiable update rules ----------------------------------------------------------------
-def update_rule(optimizer: torch.optim.Optimizer) -> type[AdamSteps] | type[SGDSteps]:
+def update_rule(optimizer: torch.optim.Optimizer) -> type[AdamSteps | SGDSteps]:
     """The class that takes D's own update rule, Adam or SGD, with differentiable tensor operations."""
     if len(optimizer.param_groups) != 1:
-        raise ganframe.ConfigError("strategy 'unrolled' (method \"exact\") needs a discriminator optimiser with "
-                                   "one parameter group")
+        raise ganframe.ConfigError(
+            "strategy 'unrolled' (method \"exact\") needs a discriminator optimiser with one parameter group"
+        )
     group = optimizer.param_groups[0]
     if group.get("weight_decay", 0.0):
-        raise ganframe.ConfigError("strategy 'unrolled' (method \"exact\") does not unroll weight decay; set the "
-                                   "discriminator optimiser's weight_decay to 0 or use method = \"first-order\"")
+        raise ganframe.ConfigError(
+            "strategy 'unrolled' (method \"exact\") does not unroll weight decay; set the "
+            'discriminator optimiser\'s weight_decay to 0 or use method = "first-order"'
+        )
     if isinstance(optimizer, torch.optim.Adam) and not group.get("amsgrad", False):
         return AdamSteps
     if isinstance(optimizer, torch.optim.SGD) and not group.get("nesterov", False):
         return SGDSteps
-    raise ganframe.ConfigError(f"strategy 'unrolled' (method \"exact\") unrolls Adam and SGD; the discriminator's "
-                               f"optimizer is {type(optimizer).__name__}: use method = \"first-order\"")
+    raise ganframe.ConfigError(
+        f"strategy 'unrolled' (method \"exact\") unrolls Adam and SGD; the discriminator's "
+        f'optimizer is {type(optimizer).__name__}: use method = "first-order"'
+    )
 
 
 class _Steps:
@@ -100,8 +105,10 @@ class AdamSteps(_Steps):
 
     def __init__(self, optimizer: torch.optim.Optimizer, network: torch.nn.Module) -> None:
         super().__init__(optimizer, network)
-        self.moments = {name: (state.get("exp_avg"), state.get("exp_avg_sq"), float(state.get("step", 0)))
-                        for name, state in self.state.items()}
+        self.moments = {
+            name: (state.get("exp_avg"), state.get("exp_avg_sq"), float(state.get("step", 0)))
+            for name, state in self.state.items()
+        }
 
     def __call__(self, params: dict[str, torch.Tensor], grads: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         lr, (beta1, beta2), eps = self.hyper["lr"], self.hyper["betas"], self.hyper["eps"]

@@ -14,10 +14,9 @@ import torch.distributed as dist
 import torch.nn.functional as F
 from points import Points, config
 
-from ganframe import Experiment, distributed
+from ganframe import Experiment, NetworkCopy, distributed
 from ganframe.cli import exit_promptly
 from ganframe.testing import fresh_plugins
-from ganframe import NetworkCopy
 
 
 def spread(experiment: Experiment) -> float:
@@ -30,13 +29,18 @@ def spread(experiment: Experiment) -> float:
 
 def train(method: str) -> dict:
     plugins = fresh_plugins(ganframe_unrolled, Points(), entry_points=False)
-    experiment = Experiment.from_dict(config({"name": "unrolled", "unroll_steps": 3, "method": method}, steps=4),
-                                      plugins=plugins)
+    experiment = Experiment.from_dict(
+        config({"name": "unrolled", "unroll_steps": 3, "method": method}, steps=4), plugins=plugins
+    )
     before = [p.detach().clone() for p in experiment.generator.parameters()]
     experiment.fit()
     changed = any(not torch.equal(b, p) for b, p in zip(before, experiment.generator.parameters()))
-    return {"steps": experiment.step, "per_process_batch": experiment.trainer.batch_size,
-            "spread": spread(experiment), "changed": changed}
+    return {
+        "steps": experiment.step,
+        "per_process_batch": experiment.trainer.batch_size,
+        "spread": spread(experiment),
+        "changed": changed,
+    }
 
 
 def unrolled_gradient(context: distributed.DistributedContext, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:

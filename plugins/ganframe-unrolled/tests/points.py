@@ -25,16 +25,22 @@ class Points:
         register("four-clusters", lambda config, context: FourClusters(), description="four 2-D clusters")
 
 
-def config(strategy: dict, *, steps: int = 3, seed: int = 0, d_optimizer: dict | None = None,
-           batch_size: int = 32) -> dict:
+def config(
+    strategy: dict, *, steps: int = 3, seed: int = 0, d_optimizer: dict | None = None, batch_size: int = 32
+) -> dict:
     """A tiny unrolled experiment on the four clusters."""
     return {
-        "seed": seed, "device": "cpu",
+        "seed": seed,
+        "device": "cpu",
         "data": {"name": "four-clusters"},
         "noise": {"name": "normal", "dim": 4},
         "generator": {"name": "mlp", "hidden": [16], "activation": "tanh", "optimizer": {"name": "adam", "lr": 1e-3}},
-        "discriminator": {"name": "mlp", "hidden": [16], "activation": "tanh",
-                          "optimizer": d_optimizer or {"name": "adam", "lr": 1e-2}},
+        "discriminator": {
+            "name": "mlp",
+            "hidden": [16],
+            "activation": "tanh",
+            "optimizer": d_optimizer or {"name": "adam", "lr": 1e-2},
+        },
         "loss": {"name": "minimax"},
         "strategy": strategy,
         "train": {"steps": steps, "batch_size": batch_size, "log_every": 1},

@@ -66,11 +66,14 @@ def test_only_public_ganframe_modules_are_imported():
         assert ours <= {"ganframe", "ganframe.components", "ganframe.config"}, (path.name, ours)
 
 
-@pytest.mark.parametrize(("options", "message"), [
-    ({"unroll_steps": -1}, "strategy: 'unroll_steps' must be >= 0, got -1"),
-    ({"method": "second-order"}, "strategy: 'method' must be one of 'exact', 'first-order', got 'second-order'"),
-    ({"d_steps": 0}, "strategy: 'd_steps' must be > 0, got 0"),
-])
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"unroll_steps": -1}, "strategy: 'unroll_steps' must be >= 0, got -1"),
+        ({"method": "second-order"}, "strategy: 'method' must be one of 'exact', 'first-order', got 'second-order'"),
+        ({"d_steps": 0}, "strategy: 'd_steps' must be > 0, got 0"),
+    ],
+)
 def test_bad_options_are_one_line(plugins, options, message):
     with pytest.raises(ConfigError) as caught:
         experiment(plugins, {"name": "unrolled", **options})
@@ -78,8 +81,11 @@ def test_bad_options_are_one_line(plugins, options, message):
 
 
 def test_an_optimizer_the_exact_method_cannot_unroll_fails_before_training(plugins):
-    with pytest.raises(ConfigError, match=r"unrolls Adam and SGD; the discriminator's optimizer is RMSprop: use "
-                                          r"method = \"first-order\""):
+    with pytest.raises(
+        ConfigError,
+        match=r"unrolls Adam and SGD; the discriminator's optimizer is RMSprop: use "
+        r"method = \"first-order\"",
+    ):
         experiment(plugins, {"name": "unrolled"}, d_optimizer={"name": "rmsprop"})
     with pytest.raises(ConfigError, match="does not unroll weight decay"):
         experiment(plugins, {"name": "unrolled"}, d_optimizer={"name": "adam", "weight_decay": 0.1})
@@ -132,7 +138,8 @@ def test_the_exact_update_is_the_gradient_of_the_unrolled_objective(plugins):
     theta = {name: p.requires_grad_() for name, p in d_params.items()}
     for _ in range(2):
         d_loss = bce(torch.func.functional_call(d, theta, (real,)), 1.0) + bce(
-            torch.func.functional_call(d, theta, (fake,)), 0.0)
+            torch.func.functional_call(d, theta, (fake,)), 0.0
+        )
         grads = torch.autograd.grad(d_loss, list(theta.values()), create_graph=True)
         theta = {name: p - 0.5 * grad for (name, p), grad in zip(theta.items(), grads)}
     g_loss = -bce(torch.func.functional_call(d, theta, (fake,)), 0.0)  # minimax: G maximises D's fake loss
@@ -148,8 +155,10 @@ def test_the_exact_update_is_the_gradient_of_the_unrolled_objective(plugins):
 
 def test_the_adam_and_sgd_rules_match_torchs_own_steps():
     torch.manual_seed(0)
-    for make, rule in ((lambda p: torch.optim.Adam(p, lr=0.01, betas=(0.5, 0.9)), ganframe_unrolled.AdamSteps),
-                       (lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9, dampening=0.1), ganframe_unrolled.SGDSteps)):
+    for make, rule in (
+        (lambda p: torch.optim.Adam(p, lr=0.01, betas=(0.5, 0.9)), ganframe_unrolled.AdamSteps),
+        (lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9, dampening=0.1), ganframe_unrolled.SGDSteps),
+    ):
         net = torch.nn.Linear(3, 2)
         optimizer = make(net.parameters())
         x = torch.randn(5, 3)
@@ -191,8 +200,20 @@ def two_processes(tmp_path_factory):
     env["OMP_NUM_THREADS"] = "1"
     env["PYTHONPATH"] = os.pathsep.join([str(HERE), env.get("PYTHONPATH", "")])
     done = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-         str(HERE / "ddp_worker.py"), str(out)], capture_output=True, text=True, timeout=300, env=env)
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            "--nproc_per_node=2",
+            str(HERE / "ddp_worker.py"),
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return [json.loads((out / f"rank-{rank}.json").read_text()) for rank in (0, 1)]
 
