@@ -76,7 +76,9 @@ class Builder:
         for extra, apply in extras:
             reshape = getattr(apply, "network_shape", None)
             if reshape is not None:
-                shape = self._extra_call(extra, f"{where}.extras", context, lambda: _shape(reshape(shape)))
+                shape = self._extra_call(
+                    extra, f"{where}.extras", context, lambda reshape=reshape, shape=shape: _shape(reshape(shape))
+                )
         if shape != context.sample_shape:
             context = attrs.evolve(context, network_shape=shape)
         network = self.make(kind, spec, context)
@@ -85,7 +87,9 @@ class Builder:
                 f"{self.describe(kind, spec.name)} built a {type(network).__name__}, not a torch.nn.Module"
             )
         for extra, apply in extras:
-            network = self._extra_call(extra, f"{where}.extras", context, lambda: apply(network))
+            network = self._extra_call(
+                extra, f"{where}.extras", context, lambda apply=apply, network=network: apply(network)
+            )
             if not isinstance(network, torch.nn.Module):
                 raise PluginError(
                     f"{where}.extras: network extra {extra.name!r} returned a {type(network).__name__}, "

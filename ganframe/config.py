@@ -9,6 +9,7 @@ so a wrong name, type or value fails early with the field's path and what is all
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 import numbers
 import os
@@ -166,7 +167,7 @@ def check_parameters(sizes: Any, where: str, extra: int = 0) -> None:
     hidden units..., outputs) that, with ``extra`` parameters more, has over ``MAX_PARAMETERS``
     weights and biases: a ConfigError that names ``where`` (``generator``, ``networks.encoder``)."""
     sizes = [int(size) for size in sizes]
-    total = extra + sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+    total = extra + sum((n_in + 1) * n_out for n_in, n_out in itertools.pairwise(sizes))
     if total > MAX_PARAMETERS:
         raise ConfigError(
             f"{where}: layers of sizes {sizes} would have {total} parameters; "

@@ -6,6 +6,7 @@ made of them.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 
@@ -51,7 +52,7 @@ def mlp(
     if len(names) != hidden_count:
         raise ValueError(f"{len(names)} hidden activations given for {hidden_count} hidden layers")
     layers: list[nn.Module] = []
-    for index, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for index, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
         layers.append(nn.Linear(n_in, n_out))
         if index < hidden_count:
             layers.append(activation(names[index], negative_slope))

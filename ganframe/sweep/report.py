@@ -131,7 +131,7 @@ def _draw(folder: Path, plot: _Plot) -> str:
         return _note(plot, f"a package is missing (pip install 'ganframe[sweep]'): {exc}")
     except (ValueError, RuntimeError) as exc:  # what Optuna raises for a study it cannot plot
         return _note(plot, f"Optuna could not draw it: {exc}")
-    except Exception as exc:  # noqa: BLE001 -- one optional figure: never the reason a sweep fails
+    except Exception as exc:
         log.warning("sweep figure %s not drawn: %s: %s", plot.file, type(exc).__name__, exc)
         return _note(plot, f"{type(exc).__name__}: {exc}")
     return f"<h3>{_e(plot.title)}</h3>" + _figure(path, plot.caption)

@@ -128,7 +128,7 @@ def _open_study(optuna, spec: SweepSpec, storage_url: str):
             study, created = optuna.create_study(**options, load_if_exists=True), False
     except ConfigError:
         raise
-    except Exception as exc:  # noqa: BLE001 -- sqlalchemy's errors, a missing driver, a refused connection...
+    except Exception as exc:
         raise _StorageError(f"cannot open the storage {storage_url!r}: {first_line(exc, named=False)}") from None
     fingerprint = spec.fingerprint()
     saved = study.user_attrs.get(FINGERPRINT)

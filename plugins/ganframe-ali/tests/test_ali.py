@@ -306,7 +306,7 @@ def test_bad_options_are_one_line(plugins):
     with pytest.raises(ConfigError) as caught:
         experiment(plugins, strategy={"name": "ali", "d_steps": 0})
     assert str(caught.value) == "strategy: 'd_steps' must be > 0, got 0"
-    with pytest.raises(ConfigError, match="discriminator: 'dropout' must be below 1, got 1.0"):
+    with pytest.raises(ConfigError, match=r"discriminator: 'dropout' must be below 1, got 1\.0"):
         experiment(plugins, discriminator={"name": "pair-mlp", "dropout": 1.0})
 
 

@@ -179,7 +179,7 @@ def test_insert_before_last_linear_finds_the_output_layer():
     assert parent is net and attribute == "2" and layer.in_features == 6
     insert_before_last_linear(net, nn.Identity(), 0)
     assert isinstance(net[2], nn.Sequential) and net(torch.zeros(3, 4)).shape == (3, 1)
-    with pytest.raises(ValueError, match="no nn.Linear"):
+    with pytest.raises(ValueError, match=r"no nn\.Linear"):
         last_linear(nn.ReLU())
     with pytest.raises(ValueError, match="single linear layer"):
         insert_before_last_linear(nn.Linear(3, 1), nn.Identity(), 0)

@@ -125,7 +125,10 @@ def test_r1_penalises_the_gradient_on_real_data_only():
 
 def test_one_sided_label_smoothing_and_noisy_labels():
     d = Constant(1.5)
-    softplus = lambda z: math.log1p(math.exp(z))  # BCE(logit z, target t) = softplus(z) - t z
+
+    def softplus(z):
+        return math.log1p(math.exp(z))  # BCE(logit z, target t) = softplus(z) - t z
+
     smoothed = BCE(BCEConfig(real_label=0.9)).discriminator_loss(d, REAL, FAKE)
     assert smoothed.item() == pytest.approx((softplus(1.5) - 0.9 * 1.5) + softplus(1.5))
     flipped = BCE(BCEConfig(flip=1.0)).discriminator_loss(d, REAL, FAKE)  # every label swapped
@@ -142,7 +145,10 @@ def test_feature_matching_compares_the_features_before_the_last_layer():
     d.output = "logits"
     loss = FeatureMatching(BCEConfig())
     assert loss.generator_loss(d, REAL, REAL).item() == 0.0
-    features = lambda x: torch.relu(d[0](x)).mean(0)
+
+    def features(x):
+        return torch.relu(d[0](x)).mean(0)
+
     expected = (features(REAL) - features(FAKE)).square().sum()
     assert loss.generator_loss(d, FAKE, REAL).item() == pytest.approx(expected.item())
     # before D's first step G falls back on the non-saturating loss

@@ -32,6 +32,8 @@ drawn from PyTorch's default generator, which the experiment seeds: the same see
 
 from __future__ import annotations
 
+import itertools
+
 import torch
 from torch import nn
 from torch.nn.utils import parametrizations
@@ -160,7 +162,7 @@ class DCGANDiscriminator(nn.Module):
             16 * image_channels * widths[0]
             + widths[0]
             + 2 * batch_norm * sum(widths[1:])
-            + sum(16 * c_in * c_out + bias * c_out for c_in, c_out in zip(widths[:-1], widths[1:]))
+            + sum(16 * c_in * c_out + bias * c_out for c_in, c_out in itertools.pairwise(widths))
             + widths[-1] * base * base
             + 1,
             "dcgan discriminator",
@@ -170,7 +172,7 @@ class DCGANDiscriminator(nn.Module):
             nn.Conv2d(image_channels, widths[0], 4, stride=2, padding=1),  # (B, C_1, S/2, S/2)
             nn.LeakyReLU(slope),
         ]
-        for c_in, c_out in zip(widths[:-1], widths[1:]):  # C_1 → C_2 ... C_(k-1) → C_k
+        for c_in, c_out in itertools.pairwise(widths):  # C_1 → C_2 ... C_(k-1) → C_k
             layers += [
                 nn.Conv2d(c_in, c_out, 4, stride=2, padding=1, bias=bias),  # (B, c_out, s/2, s/2)
                 nn.BatchNorm2d(c_out) if batch_norm else nn.Identity(),

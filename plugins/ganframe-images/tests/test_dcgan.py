@@ -120,7 +120,7 @@ def test_other_shapes_are_refused_with_the_sizes_that_work(shape):
 
 
 def test_config_options_are_checked():
-    with pytest.raises(ValueError, match="'max_width' .* at least 'width'"):
+    with pytest.raises(ValueError, match=r"'max_width' .* at least 'width'"):
         DCGANGeneratorConfig(width=64, max_width=32)
     with pytest.raises(ValueError, match="'norm' must be one of 'batch', 'spectral', 'none'"):
         DCGANDiscriminatorConfig(norm="layer")

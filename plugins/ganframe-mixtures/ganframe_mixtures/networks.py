@@ -12,6 +12,8 @@ extra apply to the discriminator like to any other.
 
 from __future__ import annotations
 
+import itertools
+
 import torch
 from torch import nn
 
@@ -30,7 +32,7 @@ class BatchNormMLP(nn.Module):
         sizes = [noise_dim, *config.hidden]
         check_parameters([*sizes, numel(sample_shape)], "generator", extra=2 * sum(config.hidden))
         layers: list[nn.Module] = []
-        for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        for n_in, n_out in itertools.pairwise(sizes):
             layers += [nn.Linear(n_in, n_out), nn.BatchNorm1d(n_out), nn.ReLU()]
         layers.append(nn.Linear(sizes[-1], numel(sample_shape)))
         self.net = nn.Sequential(*layers)
@@ -64,7 +66,7 @@ class MaxoutMLP(nn.Module):
         widths = [numel(sample_shape), *(units * config.pieces for units in config.hidden)]
         check_parameters([*widths, 1], "discriminator")
         layers: list[nn.Module] = [
-            LinearMaxout(n_in, n_out, config.pieces) for n_in, n_out in zip(sizes[:-1], sizes[1:])
+            LinearMaxout(n_in, n_out, config.pieces) for n_in, n_out in itertools.pairwise(sizes)
         ]
         layers.append(nn.Linear(sizes[-1], 1))
         self.net = nn.Sequential(*layers)

@@ -11,6 +11,8 @@ are in :mod:`.configs`.
 
 from __future__ import annotations
 
+import itertools
+
 import torch
 from torch import nn
 
@@ -29,7 +31,7 @@ class BatchNormMLP(nn.Module):
         layers: list[nn.Module] = []
         sizes = [noise_dim, *config.hidden]
         check_parameters([*sizes, numel(sample_shape)], "generator")
-        for index, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        for index, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
             layers.append(nn.Linear(n_in, n_out))
             if index > 0:
                 layers.append(nn.BatchNorm1d(n_out, momentum=config.momentum))
@@ -106,7 +108,7 @@ class MLPDiscriminator(nn.Module):
             "discriminator",
             extra=(sizes[-1] * kernels * config.minibatch_kernel_dims + kernels + int(config.minibatch_std)),
         )
-        for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        for n_in, n_out in itertools.pairwise(sizes):
             layers += [nn.Linear(n_in, n_out), nn.LeakyReLU(config.negative_slope)]
             if config.dropout:
                 layers.append(nn.Dropout(config.dropout))
