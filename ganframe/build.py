@@ -76,9 +76,7 @@ class Builder:
         for extra, apply in extras:
             reshape = getattr(apply, "network_shape", None)
             if reshape is not None:
-                shape = self._extra_call(
-                    extra, f"{where}.extras", context, lambda reshape=reshape, shape=shape: _shape(reshape(shape))
-                )
+                shape = self._extra_call(extra, f"{where}.extras", context, _reshaped, reshape, shape)
         if shape != context.sample_shape:
             context = attrs.evolve(context, network_shape=shape)
         network = self.make(kind, spec, context)
@@ -87,9 +85,7 @@ class Builder:
                 f"{self.describe(kind, spec.name)} built a {type(network).__name__}, not a torch.nn.Module"
             )
         for extra, apply in extras:
-            network = self._extra_call(
-                extra, f"{where}.extras", context, lambda apply=apply, network=network: apply(network)
-            )
+            network = self._extra_call(extra, f"{where}.extras", context, apply, network)
             if not isinstance(network, torch.nn.Module):
                 raise PluginError(
                     f"{where}.extras: network extra {extra.name!r} returned a {type(network).__name__}, "
@@ -111,10 +107,12 @@ class Builder:
             )
         return apply
 
-    def _extra_call(self, spec: ComponentSpec, where: str, context: BuildContext, call: Callable[[], Any]) -> Any:
-        """``call()``, a step of network extra ``spec``; its errors name the extra and the network."""
+    def _extra_call(
+        self, spec: ComponentSpec, where: str, context: BuildContext, call: Callable[..., Any], *args: Any
+    ) -> Any:
+        """``call(*args)``, a step of network extra ``spec``; its errors name the extra and the network."""
         try:
-            return call()
+            return call(*args)
         except GanframeError:
             raise
         except ValueError as exc:  # the extra refuses this network or role: a configuration mistake
@@ -134,8 +132,9 @@ class Builder:
             network_of(networks, role, self.describe(kind, name))
 
 
-def _shape(value: Any) -> tuple[int, ...]:
-    """A network extra's ``network_shape`` result as a shape: a tuple of positive ints."""
+def _reshaped(network_shape: Callable[[tuple[int, ...]], Any], shape: tuple[int, ...]) -> tuple[int, ...]:
+    """A network extra's ``network_shape(shape)`` as a shape: a tuple of positive ints."""
+    value = network_shape(shape)
     shape = tuple(value)
     if not shape or not all(isinstance(n, int) and n > 0 for n in shape):
         raise ValueError(f"network_shape gave {value!r}, not a shape of positive whole numbers")

@@ -159,7 +159,7 @@ def upgrade(content: Mapping[str, Any]) -> dict[str, Any]:
     """A format-1 checkpoint (the two networks under fixed names) in format 2 (by role)."""
     roles = ("generator", "discriminator")
     old = dict(content)
-    new = {
+    new: dict[str, Any] = {
         key: old.pop(key) for key in ("step", "seconds", "real_draws", "rng", "device_type", "epoch_log") if key in old
     }
     new["format"] = FORMAT

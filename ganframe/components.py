@@ -140,13 +140,13 @@ class Loss(Protocol):
     """
 
     def discriminator_loss(
-        self, discriminator: torch.nn.Module, real: torch.Tensor, fake: torch.Tensor
+        self, discriminator: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor, fake: torch.Tensor
     ) -> torch.Tensor:
         """Scalar loss for D on a real batch and a (detached) fake batch."""
         ...
 
     def generator_loss(
-        self, discriminator: torch.nn.Module, fake: torch.Tensor, real: torch.Tensor | None
+        self, discriminator: Callable[[torch.Tensor], torch.Tensor], fake: torch.Tensor, real: torch.Tensor | None
     ) -> torch.Tensor:
         """Scalar loss for G; ``real`` is the latest real batch, or None before the first D step."""
         ...

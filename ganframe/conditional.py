@@ -66,6 +66,10 @@ class JoinedLabels(Dataset):
 
     def __init__(self, inner: Dataset, classes: int) -> None:
         self.inner, self.classes = inner, classes
+        labels = getattr(inner, "labels", None)  # checked by require_labels
+        if not isinstance(labels, torch.Tensor):
+            raise ConfigError("conditional = true needs a labelled data set (with labels and num_classes)")
+        self.inner_labels = labels  # (N,) class numbers
         self.example_shape = tuple(inner.sample_shape)
         self.sample_shape = (numel(self.example_shape) + classes,)
         self.discrete = inner.discrete
@@ -75,7 +79,7 @@ class JoinedLabels(Dataset):
 
     def get(self, indices: torch.Tensor) -> torch.Tensor:
         x = self.inner.get(indices)
-        y = F.one_hot(self.inner.labels[indices], self.classes).to(x.dtype)
+        y = F.one_hot(self.inner_labels[indices], self.classes).to(x.dtype)
         return torch.cat([x.reshape(len(x), -1), y], dim=1)
 
     def load_batches(self, index_batches: Iterator[torch.Tensor]) -> Iterator[torch.Tensor]:
@@ -90,7 +94,7 @@ class JoinedLabels(Dataset):
         batches = self.inner.load_batches(recorded())
         try:
             for x in batches:  # (B, *example_shape)
-                y = F.one_hot(self.inner.labels[pending.popleft()], self.classes).to(x.dtype)  # (B, classes)
+                y = F.one_hot(self.inner_labels[pending.popleft()], self.classes).to(x.dtype)  # (B, classes)
                 yield torch.cat([x.reshape(len(x), -1), y], dim=1)  # (B, features + classes)
         finally:
             getattr(batches, "close", lambda: None)()

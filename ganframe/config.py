@@ -491,7 +491,7 @@ def structure_options(cls: type | None, options: Mapping[str, Any], where: str) 
         if key not in allowed:
             raise ConfigError(f"unknown option {where}.{key}; {describe_choices(str(key), allowed)}")
     try:
-        config = _converter.structure(dict(options), cls)
+        config: Any = _converter.structure(dict(options), cls)
     except cattrs.ClassValidationError as exc:
         raise ConfigError(f"{where}: {_explain(exc)}") from None
     except cattrs.StructureHandlerNotFoundError as exc:

@@ -157,14 +157,14 @@ class RealBatches:
 
     def index_batches(self, draw: int) -> Iterator[torch.Tensor]:
         """The indices of draws ``draw``, ``draw + 1``, ... without end, one ``(batch_size,)`` tensor each."""
-        per_epoch = self.steps_per_epoch
-        assert per_epoch is not None
+        per_epoch, data = self.steps_per_epoch, self.data
+        assert per_epoch is not None and isinstance(data, Dataset)  # only a finite data set has epochs
         epoch, order = None, torch.empty(0, dtype=torch.int64)
         while True:
             if draw // per_epoch != epoch:
                 epoch = draw // per_epoch
                 permutation = torch.Generator().manual_seed(stream_seed(self.seed, 100, epoch))
-                order = torch.randperm(len(self.data), generator=permutation)  # (N,)
+                order = torch.randperm(len(data), generator=permutation)  # (N,)
             start = ((draw % per_epoch) * self.world_size + self.rank) * self.batch_size
             yield order[start : start + self.batch_size]
             draw += 1

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from typing import TypeVar
 
 import attrs
 import torch
 import torch.distributed as dist
 
 from .errors import ConfigError
+
+T = TypeVar("T")
 
 
 @attrs.frozen
@@ -161,7 +164,7 @@ def gather_objects(obj: object, context: DistributedContext) -> list[object]:
     return out
 
 
-def broadcast_object(obj: object, context: DistributedContext) -> object:
+def broadcast_object(obj: T, context: DistributedContext) -> T:
     """Rank 0's ``obj`` on every process."""
     if not context.enabled:
         return obj

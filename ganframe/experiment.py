@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 import attrs
 import torch
@@ -37,7 +37,7 @@ from .config import (
     resolve_config,
     unstructure,
 )
-from .data import DataSource, RealBatches, stream_seed
+from .data import Dataset, DataSource, RealBatches, stream_seed
 from .epochs import EpochLog
 from .errors import ConfigError, GanframeError, PluginError, RunDirectoryError
 from .hookimpl import hookimpl
@@ -218,7 +218,7 @@ class Experiment:
         self.classes = conditional.require_labels(self.data, cfg.data.name) if cfg.conditional else None
         self.model_data: DataSource = self.data
         if self.classes is not None:
-            self.model_data = conditional.JoinedLabels(self.data, self.classes)
+            self.model_data = conditional.JoinedLabels(cast(Dataset, self.data), self.classes)
             self.noise = conditional.LabelledNoise(self.noise, self.classes)
         context = attrs.evolve(context, data=self.data, noise_dim=self.noise.dim, noise=self.noise)
 
@@ -299,7 +299,10 @@ class Experiment:
             if self.classes is not None:
                 networks[GENERATOR] = conditional.ConditionalGenerator(networks[GENERATOR], self.classes)
                 networks[DISCRIMINATOR] = conditional.ProjectionDiscriminator(
-                    networks[DISCRIMINATOR], self.model_data, cfg.discriminator.name, joined_input=cfg.conditional_input
+                    networks[DISCRIMINATOR],
+                    cast(conditional.JoinedLabels, self.model_data),
+                    cfg.discriminator.name,
+                    joined_input=cfg.conditional_input,
                 )
         for network in networks.values():
             network.to(self.device)
@@ -515,7 +518,7 @@ class Experiment:
         """What ``report.json`` holds: metrics and the facts needed to trust them."""
         from . import __version__
 
-        report = {
+        report: dict[str, Any] = {
             "setup": self.config.setup,
             "preset": self.config.preset,
             "seed": self.config.seed,
@@ -572,7 +575,7 @@ class Experiment:
             raise ConfigError(f"the number of samples must be a positive integer, got {n!r}")
         if labels is not None and self.classes is None:
             raise ConfigError("labels need a conditional experiment (conditional = true on a labelled data set)")
-        classes = None if labels is None else conditional.label_tensor(labels, n, self.classes)
+        classes = None if labels is None or self.classes is None else conditional.label_tensor(labels, n, self.classes)
         self._check_generator_finite()
         base = self.config.seed if seed is None else seed
         generator = _generator(self.device, stream_seed(base, SAMPLE_STREAM))

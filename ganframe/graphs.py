@@ -528,7 +528,7 @@ def _place_steps(optimizer: torch.optim.Optimizer, group: dict[str, Any]) -> Non
     for parameter in group["params"]:
         state = optimizer.state.get(parameter)
         step = state.get("step") if state else None
-        if isinstance(step, torch.Tensor):
+        if state is not None and isinstance(step, torch.Tensor):
             where = parameter.device if on_device else torch.device("cpu")
             if step.device != where:
                 state["step"] = step.to(where)

@@ -134,10 +134,11 @@ def _format_default(field: attrs.Attribute) -> str:
     if default is attrs.NOTHING:
         return REQUIRED
     if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
-        if default.takes_self:
+        factory: Any = default
+        if factory.takes_self:
             return "(computed)"
         try:
-            default = default.factory()
+            default = factory.factory()
         except Exception:
             return "(computed)"
     return format_value(default)

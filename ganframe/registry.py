@@ -238,7 +238,7 @@ class Registry:
             )
         if names:
             return names[0]
-        known = [e.config.__name__ for e in self.entries(kind) if getattr(e, "config", None)]
+        known = [e.config.__name__ for e in self.entries(kind) if isinstance(e, Component) and e.config is not None]
         raise UnknownNameError(f"{SINGULAR[kind]} config class", type(config).__name__, known)
 
     def by_plugin(self) -> dict[str, list[tuple[str, str]]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError
 from .hookimpl import hookimpl
@@ -54,7 +54,7 @@ class TensorBoardWriter:
         self._summary_writer = SummaryWriter
         self.directory = Path(directory) / TENSORBOARD
         self.experiment = experiment
-        self.writer = None
+        self.writer: Any = None  # a torch.utils.tensorboard.SummaryWriter while a fit runs
         self.means = RunningMeans()
         self.fixed: snapshots.FixedNoise | None = None
         self.images = False

@@ -67,7 +67,12 @@ def make_adam(config: AdamConfig, context) -> torch.optim.Optimizer:
     if config.implementation == "auto" and _fused_supported(params):
         choice = {"fused": True}
     return torch.optim.Adam(
-        params, lr=config.lr, betas=tuple(config.betas), eps=config.eps, weight_decay=config.weight_decay, **choice
+        params,
+        lr=config.lr,
+        betas=(config.betas[0], config.betas[1]),
+        eps=config.eps,
+        weight_decay=config.weight_decay,
+        **choice,
     )
 
 

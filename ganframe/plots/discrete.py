@@ -50,8 +50,8 @@ def draw_values(run_dir: Path, generated: torch.Tensor, real: torch.Tensor) -> N
         summary = f"{produced} of the {int(valid.sum())} real values produced"
     else:
         bins = np.linspace(low, high + 1, 101)
-        axes.hist(np.clip(fake, low, high), bins=bins, density=True, alpha=0.6, label="generated")
-        axes.hist(true, bins=bins, density=True, histtype="step", color="black", label=f"real ({true.size:,})")
+        axes.hist(np.clip(fake, low, high), bins=bins.tolist(), density=True, alpha=0.6, label="generated")
+        axes.hist(true, bins=bins.tolist(), density=True, histtype="step", color="black", label=f"real ({true.size:,})")
         summary = "binned: the range is too wide for one bar per value"
     axes.set_xlabel("value")
     axes.set_ylabel("share of samples")

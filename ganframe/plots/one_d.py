@@ -67,7 +67,7 @@ def draw_histogram(run_dir: Path, generated: torch.Tensor, data, real: torch.Ten
     # Heights are densities of all samples: the few beyond the axes are left out, not piled at the edges.
     axes.hist(
         inside,
-        bins=bins,
+        bins=bins.tolist(),
         weights=np.full(inside.size, 1 / (max(fake.size, 1) * (bins[1] - bins[0]))),
         alpha=0.6,
         label=f"generated ({fake.size:,})",
@@ -79,7 +79,13 @@ def draw_histogram(run_dir: Path, generated: torch.Tensor, data, real: torch.Ten
         against = "the target density"
     else:
         axes.hist(
-            true, bins=bins, density=True, histtype="step", color="black", linewidth=1.5, label=f"real ({true.size:,})"
+            true,
+            bins=bins.tolist(),
+            density=True,
+            histtype="step",
+            color="black",
+            linewidth=1.5,
+            label=f"real ({true.size:,})",
         )
         against = "the real data's histogram"
     axes.set_xlabel("value")

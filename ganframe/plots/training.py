@@ -3,6 +3,7 @@ value (per epoch where there are epoch logs), and each metric over training."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..rundir import read_number
@@ -62,6 +63,7 @@ def draw_logged(run_dir: Path, rounds_per_epoch: int | None = None) -> bool:
     if not per_interval:
         return False
     epochs: dict[str, tuple[list[float], list[float]]] = {}
+    points: Mapping[str, tuple[Sequence[float], Sequence[float]]]
     for row in metrics_rows(run_dir):
         if "epoch" in row and isinstance(row.get("logs"), dict):
             for key, value in row["logs"].items():
@@ -107,7 +109,9 @@ def draw_metrics(run_dir: Path) -> bool:
     )
 
 
-def _panels(run_dir: Path, name: str, points: dict[str, tuple[list, list[float]]], x_label: str, caption: str) -> bool:
+def _panels(
+    run_dir: Path, name: str, points: Mapping[str, tuple[Sequence[float], Sequence[float]]], x_label: str, caption: str
+) -> bool:
     """One small panel per series, up to ``MAX_PANELS``; False when there is nothing to draw."""
     from matplotlib.figure import Figure
 

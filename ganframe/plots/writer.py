@@ -73,8 +73,9 @@ class PlotWriter:
 
         experiment = self.experiment
         try:
-            self.kind = data_kind(snapshots.FixedNoise(experiment, 1).samples())
-            size = {"images": self.grid_size(experiment), "1-d": MOMENT_SAMPLES}.get(self.kind)
+            kind = data_kind(snapshots.FixedNoise(experiment, 1).samples())
+            self.kind = kind
+            size = None if kind is None else {"images": self.grid_size(experiment), "1-d": MOMENT_SAMPLES}.get(kind)
             self.fixed = snapshots.FixedNoise(experiment, size) if size else None
         except Exception as exc:  # no data figures, but training goes on
             log.warning("figures cannot sample the generator: %s: %s", type(exc).__name__, exc)

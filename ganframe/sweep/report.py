@@ -15,7 +15,7 @@ import logging
 import sys
 import warnings
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -194,7 +194,7 @@ def _best_number(study) -> int | None:
         return None
 
 
-def _header(study, spec: SweepSpec, rows: list[Mapping[str, Any]], best: int | None) -> str:
+def _header(study, spec: SweepSpec, rows: Sequence[Mapping[str, Any]], best: int | None) -> str:
     """What was optimised, how, and how far it got."""
     best_row = next((row for row in rows if row["number"] == best), None)
     facts = [
@@ -213,14 +213,14 @@ def _header(study, spec: SweepSpec, rows: list[Mapping[str, Any]], best: int | N
     return f"<table>{rows_html}</table>"
 
 
-def _state_counts(rows: list[Mapping[str, Any]]) -> str:
+def _state_counts(rows: Sequence[Mapping[str, Any]]) -> str:
     """E.g. ``3 complete, 1 pruned, 0 failed`` (and any trial still running or waiting)."""
     counts = Counter(row["state"] for row in rows)
     shown = [f"{counts.pop(state, 0)} {label}" for state, label in COUNTED_STATES]
     return ", ".join(shown + [f"{number} {state}" for state, number in sorted(counts.items())])
 
 
-def _trial_table(rows: list[Mapping[str, Any]], spec: SweepSpec, best: int | None) -> str:
+def _trial_table(rows: Sequence[Mapping[str, Any]], spec: SweepSpec, best: int | None) -> str:
     """Every trial: state, objective with its 95 % interval, each seed's value, time and parameters."""
     if not rows:
         return "<p>No trials yet.</p>"

@@ -5,7 +5,7 @@ and how it compares with the base-config trial.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +55,7 @@ def format_trial(row: Mapping[str, Any]) -> str:
     return f"{row['number']:>5}  {row['state']:<8}  {objective:>20}  {seconds:>8}  {params}  [{seeds}]{notes}"
 
 
-def format_table(rows: list[Mapping[str, Any]], objective: str) -> str:
+def format_table(rows: Sequence[Mapping[str, Any]], objective: str) -> str:
     header = f"{'trial':>5}  {'state':<8}  {objective + ' (95 % CI)':>20}  {'time':>8}  params  [seed:value]"
     return "\n".join([header, *(format_trial(row) for row in rows)])
 
@@ -64,7 +64,7 @@ def _short(value: Any) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
-def compare_to_baseline(rows: list[Mapping[str, Any]], spec: SweepSpec, best_toml: str | Path = BEST) -> str | None:
+def compare_to_baseline(rows: Sequence[Mapping[str, Any]], spec: SweepSpec, best_toml: str | Path = BEST) -> str | None:
     """One sentence: how the best complete trial compares with the base-config trial, on the
     sweep's own seeds (where the best was chosen, so the gain is optimistic); None without a
     complete base-config trial."""

@@ -350,6 +350,8 @@ def baseline_params(spec: SweepSpec, plugins: Any) -> tuple[dict[str, Any] | Non
             else isinstance(value, (int, float))
             and not isinstance(value, bool)
             and (param.type == "float" or float(value).is_integer())
+            and param.low is not None
+            and param.high is not None
             and param.low <= value <= param.high
         )
         if not inside:

@@ -10,6 +10,8 @@ of real images, each followed by the row of their reconstructions.
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 import numpy as np
 import torch
 from matplotlib.collections import LineCollection
@@ -50,7 +52,7 @@ def draw_reconstruction(experiment, run_dir, samples) -> None:
     save_figure(run_dir, FIGURE, figure, caption)
 
 
-def _is_means(means: object) -> bool:
+def _is_means(means: object) -> TypeGuard[torch.Tensor]:
     return isinstance(means, torch.Tensor) and means.dim() == 2 and means.shape[1] == 2
 
 
@@ -60,7 +62,7 @@ def _points(real: torch.Tensor, rebuilt: torch.Tensor, means: object) -> Figure:
     figure = Figure(figsize=(6, 6))
     axes = figure.subplots()
     segments = np.stack([real_np, rebuilt_np], axis=1)  # (n, 2 ends, 2 coordinates)
-    axes.add_collection(LineCollection(segments, colors="grey", linewidths=0.5, alpha=0.6))
+    axes.add_collection(LineCollection(list(segments), colors="grey", linewidths=0.5, alpha=0.6))
     axes.scatter(real_np[:, 0], real_np[:, 1], s=8, color="tab:blue", label="real x")
     axes.scatter(rebuilt_np[:, 0], rebuilt_np[:, 1], s=8, color="tab:orange", label="G(E(x))")
     if _is_means(means):

@@ -50,7 +50,10 @@ class BatchMoments(nn.Module):
         return 4 * sample_size
 
 
-BATCH_FEATURES = {"squared-deviations": BatchSquaredDeviations, "moments": BatchMoments}
+BATCH_FEATURES: dict[str, type[BatchSquaredDeviations | BatchMoments]] = {
+    "squared-deviations": BatchSquaredDeviations,
+    "moments": BatchMoments,
+}
 
 
 class BatchMLP(nn.Module):

@@ -139,8 +139,8 @@ def decode(path: str, size: int, channels: int) -> torch.Tensor:
     An image that does not decode (it passed the cheap check) is a ConfigError naming it.
     """
     try:
-        with Image.open(path) as image:
-            image = ImageOps.exif_transpose(image).convert("L" if channels == 1 else "RGB")
+        with Image.open(path) as opened:
+            image = ImageOps.exif_transpose(opened).convert("L" if channels == 1 else "RGB")
         image = TF.resize(image, size, interpolation=TF.InterpolationMode.BILINEAR, antialias=True)
         image = TF.center_crop(image, [size, size])
     except Exception as exc:
@@ -184,7 +184,7 @@ class ImageFolder(ganframe.Dataset):
             return
         loader = torch.utils.data.DataLoader(
             _Images(self.files, self.size, self.channels),
-            batch_sampler=index_batches,
+            batch_sampler=index_batches,  # type: ignore[arg-type]  # any iterable of index batches; the stub says lists
             num_workers=self.workers,
             collate_fn=_stack,
             worker_init_fn=_leave_stop_signals_to_the_trainer,

@@ -51,7 +51,7 @@ class QNetwork(nn.Module):
         slope = config.negative_slope
         self.reads = config.reads
         if config.reads == "discriminator":  # D's features (B, features): only the head
-            self.body = nn.Identity()
+            self.body: nn.Module = nn.Identity()
             features = config.features
             check_parameters([features, config.hidden, outputs], "q")
         elif len(sample_shape) == 3:  # images (C, H, W)

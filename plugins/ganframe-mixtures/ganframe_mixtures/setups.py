@@ -20,11 +20,12 @@ say so. See the README's mode-collapse tables for the numbers.
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 METRICS = {"metrics": ["mixture-modes"], "samples": 2500}
 DATA = {"ring": {"name": "ring"}, "grid": {"name": "grid"}}
 
-PAPER_GAN = {
+PAPER_GAN: dict[str, Any] = {
     "noise": {"name": "normal", "dim": 2},
     "generator": {
         "name": "bn-mlp",
