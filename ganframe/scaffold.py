@@ -158,6 +158,8 @@ $name = "$import_name"
 
 [tool.setuptools]
 packages = ["$import_name"]
+# The package root is this folder, so an editable install is a plain .pth entry (no import hook).
+package-dir = { "" = "." }
 """
 
 MODULE = '''\
