@@ -6,7 +6,7 @@ PLUGINS := $(wildcard plugins/*)
 # Exact versions where this machine has them on disk; elsewhere pip resolves the ranges in pyproject.toml.
 TORCH_PINS ?= torch==2.14.1 torchvision==0.29.1
 
-.PHONY: demo test fuzz bench install install-test clean
+.PHONY: demo test lint fuzz bench install install-test clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,15 @@ install-test: $(VENV)/.installed-test
 demo: install
 	$(BIN)/ganframe train gaussian --seed 0
 
-test: install-test
+test: install-test lint
 	$(BIN)/python -m pytest
+
+# ruff (lint and format check) and mypy on the core, the plugins and the rest of the tree; settings in pyproject.toml.
+PACKAGES := ganframe $(filter-out %.egg-info,$(wildcard plugins/*/ganframe_*))
+lint: install-test
+	$(BIN)/ruff check --quiet ganframe plugins benchmarks examples
+	$(BIN)/ruff format --check --quiet .
+	$(BIN)/mypy $(PACKAGES)
 
 # Seeded fuzz test of the command line and config files (tests/fuzz.py): a table of outcomes per
 # class of case and the failures; non-zero exit status on any bug-shaped outcome.
