@@ -219,22 +219,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _printable_paths():
     """A path given as bytes that are not UTF-8 (``run-\\xff``) is printed back as those bytes, as
     the shell gave it, instead of failing to encode."""
-    changed = []
+    changed = []  # the streams' reconfigure methods
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         errors = getattr(stream, "errors", None)
         if reconfigure is not None and errors == "strict":
             try:
                 reconfigure(errors="surrogateescape")
-                changed.append(stream)
+                changed.append(reconfigure)
             except (ValueError, OSError):
                 pass
     try:
         yield
     finally:
-        for stream in changed:
+        for reconfigure in changed:
             try:
-                stream.reconfigure(errors="strict")
+                reconfigure(errors="strict")
             except (ValueError, OSError):
                 pass
 

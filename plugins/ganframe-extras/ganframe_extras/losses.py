@@ -58,6 +58,10 @@ class _Loss:
     def __init__(self, config) -> None:
         self.config = config
 
+    def d_loss(self, discriminator, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        """D's loss without the penalty: each subclass's own."""
+        raise NotImplementedError
+
     @property
     def needs_double_backward(self) -> bool:
         """The R1 penalty backpropagates through D's input gradient, which torch.compile cannot:
