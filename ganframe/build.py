@@ -5,6 +5,7 @@ extras applied, and every plugin failure turned into one line that names the com
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 import attrs
@@ -63,9 +64,7 @@ class Builder:
         for extra, apply in extras:
             reshape = getattr(apply, "network_shape", None)
             if reshape is not None:
-                shape = self._extra_call(
-                    extra, f"{where}.extras", context, lambda reshape=reshape, shape=shape: _shape(reshape(shape))
-                )
+                shape = self._extra_call(extra, f"{where}.extras", context, partial(_new_shape, reshape, shape))
         if shape != context.sample_shape:
             context = attrs.evolve(context, network_shape=shape)
         network = self.make(kind, spec, context)
@@ -74,9 +73,7 @@ class Builder:
                 f"{self.describe(kind, spec.name)} built a {type(network).__name__}, not a torch.nn.Module"
             )
         for extra, apply in extras:
-            network = self._extra_call(
-                extra, f"{where}.extras", context, lambda apply=apply, network=network: apply(network)
-            )
+            network = self._extra_call(extra, f"{where}.extras", context, partial(apply, network))
             if not isinstance(network, torch.nn.Module):
                 raise PluginError(
                     f"{where}.extras: network extra {extra.name!r} returned a {type(network).__name__}, "
@@ -133,6 +130,11 @@ def shortfall(made: object, interface: type) -> str:
     if others := [name for name in missing if name != "__call__"]:
         wanted.append(f"without {', '.join(others)}")
     return " and ".join(wanted) or f"not a {interface.__module__}.{interface.__qualname__}"
+
+
+def _new_shape(reshape: Callable[[tuple[int, ...]], Any], shape: tuple[int, ...]) -> tuple[int, ...]:
+    """What a network extra's ``network_shape`` makes of ``shape``, checked to be a shape."""
+    return _shape(reshape(shape))
 
 
 def _shape(value: Any) -> tuple[int, ...]:
