@@ -5,12 +5,13 @@ extras applied, and every plugin failure turned into one line that names the com
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 import attrs
 import torch
 
-from .components import BuildContext, network_of
+from .components import BuildContext, NetworkExtra, is_protocol, missing_members, network_of
 from .config import ComponentSpec, NetworkSpec
 from .errors import ConfigError, GanframeError, PluginError
 from .registry import SINGULAR, Registry
@@ -40,29 +41,16 @@ class Builder:
                 f"{type(exc).__name__}: {exc}"
             ) from exc
 
-    def make_checked(
-        self,
-        kind: str,
-        spec: ComponentSpec | NetworkSpec,
-        context: BuildContext,
-        *,
-        methods: tuple[str, ...] = (),
-        instance_of: type | None = None,
-        callable_: bool = False,
-    ) -> Any:
-        """:meth:`make`, then check that the factory returned what the kind needs: an instance of
-        ``instance_of``, something callable, with ``methods``; otherwise one line naming the plugin."""
+    def make_checked(self, kind: str, spec: ComponentSpec | NetworkSpec, context: BuildContext, interface: type) -> Any:
+        """:meth:`make`, then check that the factory returned an ``interface`` (a class, or a
+        runtime-checkable Protocol of :mod:`ganframe.components`); otherwise one line naming the
+        plugin and what is missing: ``loss 'x' (plugin 'y') built a dict, without generator_loss``.
+
+        (Typed ``Any``: type checkers refuse a Protocol class where ``type[T]`` is expected.)"""
         made = self.make(kind, spec, context)
-        wanted = []
-        if instance_of is not None and not isinstance(made, instance_of):
-            wanted.append(f"not a {instance_of.__module__}.{instance_of.__qualname__}")
-        if callable_ and not callable(made):
-            wanted.append("not callable")
-        missing = [method for method in methods if not hasattr(made, method)]
-        if missing:
-            wanted.append(f"without {', '.join(missing)}")
+        wanted = shortfall(made, interface)
         if wanted:
-            raise PluginError(f"{self.describe(kind, spec.name)} built a {type(made).__name__}, {' and '.join(wanted)}")
+            raise PluginError(f"{self.describe(kind, spec.name)} built a {type(made).__name__}, {wanted}")
         return made
 
     def network(self, kind: str, spec: NetworkSpec, context: BuildContext, where: str) -> torch.nn.Module:
@@ -76,7 +64,7 @@ class Builder:
         for extra, apply in extras:
             reshape = getattr(apply, "network_shape", None)
             if reshape is not None:
-                shape = self._extra_call(extra, f"{where}.extras", context, _reshaped, reshape, shape)
+                shape = self._extra_call(extra, f"{where}.extras", context, partial(_new_shape, reshape, shape))
         if shape != context.sample_shape:
             context = attrs.evolve(context, network_shape=shape)
         network = self.make(kind, spec, context)
@@ -85,7 +73,7 @@ class Builder:
                 f"{self.describe(kind, spec.name)} built a {type(network).__name__}, not a torch.nn.Module"
             )
         for extra, apply in extras:
-            network = self._extra_call(extra, f"{where}.extras", context, apply, network)
+            network = self._extra_call(extra, f"{where}.extras", context, partial(apply, network))
             if not isinstance(network, torch.nn.Module):
                 raise PluginError(
                     f"{where}.extras: network extra {extra.name!r} returned a {type(network).__name__}, "
@@ -101,18 +89,16 @@ class Builder:
             context,
             lambda: self.registry.component("network-extras", spec.name).factory(spec.config, context),
         )
-        if not callable(apply):
+        if not isinstance(apply, NetworkExtra):
             raise PluginError(
                 f"{where}: network extra {spec.name!r} built a {type(apply).__name__}, not a callable apply(network)"
             )
         return apply
 
-    def _extra_call(
-        self, spec: ComponentSpec, where: str, context: BuildContext, call: Callable[..., Any], *args: Any
-    ) -> Any:
-        """``call(*args)``, a step of network extra ``spec``; its errors name the extra and the network."""
+    def _extra_call(self, spec: ComponentSpec, where: str, context: BuildContext, call: Callable[[], Any]) -> Any:
+        """``call()``, a step of network extra ``spec``; its errors name the extra and the network."""
         try:
-            return call(*args)
+            return call()
         except GanframeError:
             raise
         except ValueError as exc:  # the extra refuses this network or role: a configuration mistake
@@ -132,9 +118,27 @@ class Builder:
             network_of(networks, role, self.describe(kind, name))
 
 
-def _reshaped(network_shape: Callable[[tuple[int, ...]], Any], shape: tuple[int, ...]) -> tuple[int, ...]:
-    """A network extra's ``network_shape(shape)`` as a shape: a tuple of positive ints."""
-    value = network_shape(shape)
+def shortfall(made: object, interface: type) -> str:
+    """Why ``made`` is not an ``interface``, for a message; empty when it is one.
+
+    A Protocol's missing members are named (``without dim, sample``; a missing ``__call__`` is
+    ``not callable``); any other class is named whole (``not a torch.optim.optimizer.Optimizer``)."""
+    if isinstance(made, interface):
+        return ""
+    missing = missing_members(made, interface) if is_protocol(interface) else ()
+    wanted = ["not callable"] if "__call__" in missing else []
+    if others := [name for name in missing if name != "__call__"]:
+        wanted.append(f"without {', '.join(others)}")
+    return " and ".join(wanted) or f"not a {interface.__module__}.{interface.__qualname__}"
+
+
+def _new_shape(reshape: Callable[[tuple[int, ...]], Any], shape: tuple[int, ...]) -> tuple[int, ...]:
+    """What a network extra's ``network_shape`` makes of ``shape``, checked to be a shape."""
+    return _shape(reshape(shape))
+
+
+def _shape(value: Any) -> tuple[int, ...]:
+    """A network extra's ``network_shape`` result as a shape: a tuple of positive ints."""
     shape = tuple(value)
     if not shape or not all(isinstance(n, int) and n > 0 for n in shape):
         raise ValueError(f"network_shape gave {value!r}, not a shape of positive whole numbers")

@@ -7,9 +7,10 @@ trainer treats a sampled distribution and a finite data set differently.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeAlias, TypeVar, runtime_checkable
 
 import attrs
 
@@ -21,21 +22,30 @@ if TYPE_CHECKING:  # annotations only: ganframe list, show and plugins import th
     import torch
 
     from .config import ExperimentConfig
-    from .data import DataSource
+    from .data import Dataset, DataSource, Distribution
     from .distributed import DistributedContext
     from .network_copy import NetworkCopy
 
 #: The network roles every experiment has; ``[networks.ROLE]`` adds more.
 GENERATOR, DISCRIMINATOR = "generator", "discriminator"
 
+#: What the factories given to one ``register`` callback build (contravariant: a callback that
+#: takes factories of anything may stand in for one that takes factories of noise).
+Made = TypeVar("Made", contravariant=True)
 
-class Register(Protocol):
-    """The ``register`` callback of every registration hook but ``register_setups``."""
+
+class Register(Protocol[Made]):
+    """The ``register`` callback of a registration hook (all but ``register_setups``).
+
+    ``Register[Noise]`` takes factories that build a :class:`Noise`: ``factory(config, context)``
+    with ``context`` a :class:`BuildContext`. Each hook's parameter is one of the aliases below
+    (``RegisterNoise``, ``RegisterLoss``...), so a type checker sees what its factories must return.
+    """
 
     def __call__(
         self,
         name: str,
-        factory: Callable[[Any, BuildContext], Any],
+        factory: Callable[[Any, BuildContext], Made],
         *,
         config: type | None = None,
         description: str = "",
@@ -106,6 +116,7 @@ def network_of(networks: Mapping[str, torch.nn.Module], role: str, who: str) -> 
     return networks[role]
 
 
+@runtime_checkable
 class NetworkExtra(Protocol):
     """What a network extra's factory returns: ``apply(network) -> network``.
 
@@ -323,6 +334,48 @@ class Metric(Protocol):
     """Scores generated samples (in data space): name → value."""
 
     def __call__(self, samples: torch.Tensor, context: MetricContext) -> Mapping[str, float]: ...
+
+
+#: The ``register`` callback of each registration hook, by what its factories build.
+RegisterDataSource: TypeAlias = Register["Distribution | Dataset"]
+RegisterNoise: TypeAlias = Register[Noise]
+RegisterNetwork: TypeAlias = Register["torch.nn.Module"]  # generators, discriminators and [networks.ROLE]
+RegisterNetworkExtra: TypeAlias = Register[NetworkExtra]
+RegisterLoss: TypeAlias = Register[Loss]
+RegisterStrategy: TypeAlias = Register[Strategy]
+RegisterOptimizer: TypeAlias = Register["torch.optim.Optimizer"]
+RegisterMetric: TypeAlias = Register[Metric]
+
+
+def is_protocol(cls: object) -> bool:
+    """Whether ``cls`` is a ``typing.Protocol`` class (what ``typing.is_protocol`` says from Python 3.13)."""
+    return isinstance(cls, type) and cls is not Protocol and bool(getattr(cls, "_is_protocol", False))
+
+
+def protocol_members(protocol: type) -> tuple[str, ...]:
+    """The members ``isinstance`` checks on a runtime-checkable Protocol, base protocols first:
+    each class's annotated attributes, then its methods and properties (``__call__`` included).
+
+    Read from the class itself, so that messages about a missing member and the documentation
+    test follow the Protocol without a second list to keep up to date."""
+    names: list[str] = []
+    for cls in reversed(protocol.__mro__):
+        if cls in (object, Protocol, Generic):
+            continue
+        for name in [*inspect.get_annotations(cls), *vars(cls)]:
+            if (name == "__call__" or not name.startswith("_")) and name not in names:
+                names.append(name)
+    return tuple(names)
+
+
+def missing_members(obj: object, protocol: type) -> tuple[str, ...]:
+    """The members of ``protocol`` that ``obj`` lacks, the way ``isinstance`` decides: absent, or a
+    method set to None. Empty when ``obj`` has them all."""
+    return tuple(
+        name
+        for name in protocol_members(protocol)
+        if not hasattr(obj, name) or (callable(getattr(protocol, name, None)) and getattr(obj, name) is None)
+    )
 
 
 def discriminator_output(discriminator: Any) -> str:

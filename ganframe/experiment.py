@@ -25,7 +25,7 @@ import torch
 
 from . import acceleration, checkpoint, conditional, distributed, graphs
 from .build import Builder
-from .components import DISCRIMINATOR, GENERATOR, BuildContext, MetricContext, Stateful
+from .components import DISCRIMINATOR, GENERATOR, BuildContext, Loss, Metric, MetricContext, Noise, Stateful, Strategy
 from .config import (
     COMPONENT_SECTIONS,
     NETWORK_KIND,
@@ -212,7 +212,7 @@ class Experiment:
                 f"{build.describe('data-sources', cfg.data.name)} built a {type(self.data).__name__}, "
                 "not a ganframe.data.Distribution or Dataset"
             )
-        self.noise = build.make_checked("noise", cfg.noise, context, methods=("dim", "sample"))
+        self.noise = build.make_checked("noise", cfg.noise, context, Noise)
         # What the networks exchange ("model data"): the data set's examples, or in a conditional
         # experiment each example joined with its label (see ganframe.conditional).
         self.classes = conditional.require_labels(self.data, cfg.data.name) if cfg.conditional else None
@@ -235,8 +235,8 @@ class Experiment:
         context = attrs.evolve(
             context, networks=MappingProxyType(self.networks), optimizers=MappingProxyType(self.optimizers)
         )
-        self.loss = build.make_checked("losses", cfg.loss, context, methods=("discriminator_loss", "generator_loss"))
-        self.strategy = build.make_checked("strategies", cfg.strategy, context, methods=("train_round",))
+        self.loss = build.make_checked("losses", cfg.loss, context, Loss)
+        self.strategy = build.make_checked("strategies", cfg.strategy, context, Strategy)
         for kind, name, component in (
             ("losses", cfg.loss.name, self.loss),
             ("strategies", cfg.strategy.name, self.strategy),
@@ -320,7 +320,7 @@ class Experiment:
             "optimizers",
             spec.optimizer,
             attrs.evolve(context, parameters=parameters, role=role),
-            instance_of=torch.optim.Optimizer,
+            torch.optim.Optimizer,
         )
 
     def _make_metrics(self, names: Iterable[str], where: str) -> dict[str, Any]:
@@ -331,7 +331,7 @@ class Experiment:
         for name in names:
             metric = _lookup(self.plugins.registry, "metrics", name, where)
             spec = ComponentSpec(name, metric.make_config({}, f"{where}.{name}"))
-            metrics[name] = self._builder.make_checked("metrics", spec, self._context, callable_=True)
+            metrics[name] = self._builder.make_checked("metrics", spec, self._context, Metric)
         return metrics
 
     def _check_shapes(self, batch_size: int) -> None:

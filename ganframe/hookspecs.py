@@ -2,16 +2,17 @@
 
 Plugins implement these with ``@ganframe.hookimpl``. Hooks are always called with keyword
 arguments, so an implementation may accept only the arguments it needs, and a specification can
-grow new arguments later without breaking plugins. ``docs/hooks.md`` documents each of them; a test
-fails when one is missing there.
+grow new arguments later without breaking plugins. ``docs/hooks.md`` documents each of them with
+its signature; a test fails when one is missing there or its signature differs.
 
 Three families:
 
 * **Registration hooks** (``register_*``) receive a ``register`` callback from ganframe. Call it once
   per component: ``register(name, factory, config=ConfigClass, description="...")``. ganframe owns
   naming, validation and collision errors. ``factory(config, context)`` builds the component from
-  its validated config and a :class:`ganframe.components.BuildContext`. They are called once per
-  plugin, so they cannot be wrappers.
+  its validated config and a :class:`ganframe.components.BuildContext`. Each hook's ``register`` is
+  typed with what its factories return (``RegisterNoise`` is ``Register[Noise]``; see
+  :mod:`ganframe.components`). They are called once per plugin, so they cannot be wrappers.
 * **Lifecycle hooks** (``on_*``) are called through pluggy during ``Experiment.fit``, so progress
   bars, loggers and run writers are plugins too, and ``@hookimpl(wrapper=True)`` implementations
   wrap the others. Their return values are ignored.
@@ -28,7 +29,17 @@ from typing import TYPE_CHECKING, Any
 
 import pluggy
 
-from .components import Register, RegisterSetup
+from .components import (
+    RegisterDataSource,
+    RegisterLoss,
+    RegisterMetric,
+    RegisterNetwork,
+    RegisterNetworkExtra,
+    RegisterNoise,
+    RegisterOptimizer,
+    RegisterSetup,
+    RegisterStrategy,
+)
 
 if TYPE_CHECKING:
     import torch
@@ -41,7 +52,7 @@ hookspec = pluggy.HookspecMarker("ganframe")
 
 # -- registration ---------------------------------------------------------------------------------
 @hookspec
-def register_data_sources(register: Register) -> None:
+def register_data_sources(register: RegisterDataSource) -> None:
     """Register sources of real data.
 
     ``factory(config, context)`` returns a :class:`ganframe.data.Distribution` (sampled afresh every
@@ -51,7 +62,7 @@ def register_data_sources(register: Register) -> None:
 
 
 @hookspec
-def register_noise(register: Register) -> None:
+def register_noise(register: RegisterNoise) -> None:
     """Register latent noise distributions fed to generators.
 
     ``factory(config, context)`` returns a :class:`ganframe.components.Noise`: an object with a
@@ -60,7 +71,7 @@ def register_noise(register: Register) -> None:
 
 
 @hookspec
-def register_generators(register: Register) -> None:
+def register_generators(register: RegisterNetwork) -> None:
     """Register generator networks.
 
     ``factory(config, context)`` returns a ``torch.nn.Module`` mapping noise of shape
@@ -69,7 +80,7 @@ def register_generators(register: Register) -> None:
 
 
 @hookspec
-def register_discriminators(register: Register) -> None:
+def register_discriminators(register: RegisterNetwork) -> None:
     """Register discriminator networks.
 
     ``factory(config, context)`` returns a ``torch.nn.Module`` mapping a batch ``(B, *sample_shape)``
@@ -79,7 +90,7 @@ def register_discriminators(register: Register) -> None:
 
 
 @hookspec
-def register_networks(register: Register) -> None:
+def register_networks(register: RegisterNetwork) -> None:
     """Register networks for the further roles a GAN family needs (``[networks.ROLE]``).
 
     An encoder (ALI, BiGAN), a Q head (InfoGAN), a reconstructor (VEEGAN): ``factory(config,
@@ -90,7 +101,7 @@ def register_networks(register: Register) -> None:
 
 
 @hookspec
-def register_network_extras(register: Register) -> None:
+def register_network_extras(register: RegisterNetworkExtra) -> None:
     """Register extras: changes applied to a network of any role after it is built.
 
     A network lists them in order, ``discriminator.extras = ["spectral-norm", {name =
@@ -106,7 +117,7 @@ def register_network_extras(register: Register) -> None:
 
 
 @hookspec
-def register_losses(register: Register) -> None:
+def register_losses(register: RegisterLoss) -> None:
     """Register adversarial losses.
 
     ``factory(config, context)`` returns a :class:`ganframe.components.Loss`, with
@@ -117,7 +128,7 @@ def register_losses(register: Register) -> None:
 
 
 @hookspec
-def register_strategies(register: Register) -> None:
+def register_strategies(register: RegisterStrategy) -> None:
     """Register training strategies: what one round of training does.
 
     ``factory(config, context)`` returns a :class:`ganframe.components.Strategy` whose
@@ -128,7 +139,7 @@ def register_strategies(register: Register) -> None:
 
 
 @hookspec
-def register_optimizers(register: Register) -> None:
+def register_optimizers(register: RegisterOptimizer) -> None:
     """Register optimisers for networks of any role.
 
     ``factory(config, context)`` receives ``context.parameters`` (the network's parameters) and
@@ -137,7 +148,7 @@ def register_optimizers(register: Register) -> None:
 
 
 @hookspec
-def register_metrics(register: Register) -> None:
+def register_metrics(register: RegisterMetric) -> None:
     """Register metrics computed on generated samples.
 
     ``factory(config, context)`` returns a :class:`ganframe.components.Metric`: a callable

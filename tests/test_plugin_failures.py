@@ -3,6 +3,8 @@ never takes a command down with it."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import attrs
 import pytest
 import torch
@@ -63,12 +65,35 @@ def test_a_plugin_that_exits_while_registering_is_a_broken_plugin():
     assert info.error == "called sys.exit('bye') in register_losses"
 
 
+class HalfALoss:
+    """A loss for D only."""
+
+    def discriminator_loss(self, discriminator, real, fake):
+        return discriminator(fake).mean() - discriminator(real).mean()
+
+
+class SwitchedOff:
+    """A strategy whose ``train_round`` was set to None: not a strategy, the way ``isinstance`` decides."""
+
+    train_round = None
+
+
 class WrongThings:
     """Factories that return the wrong kind of object, and metrics that return the wrong values."""
 
     @ganframe.hookimpl
+    def register_noise(self, register):
+        register("not-noise", lambda config, context: "noise")
+        register("no-sample", lambda config, context: SimpleNamespace(dim=4))
+
+    @ganframe.hookimpl
+    def register_losses(self, register):
+        register("half-a-loss", lambda config, context: HalfALoss())
+
+    @ganframe.hookimpl
     def register_strategies(self, register):
         register("not-a-strategy", lambda config, context: object())
+        register("switched-off", lambda config, context: SwitchedOff())
 
     @ganframe.hookimpl
     def register_optimizers(self, register):
@@ -100,6 +125,13 @@ def plugin_name(wrong_plugins) -> str:
             {"strategy": "not-a-strategy"},
             "strategy 'not-a-strategy' (plugin '{p}') built a object, without train_round",
         ),
+        (
+            {"strategy": "switched-off"},
+            "strategy 'switched-off' (plugin '{p}') built a SwitchedOff, without train_round",
+        ),
+        ({"noise": "not-noise"}, "noise 'not-noise' (plugin '{p}') built a str, without dim, sample"),
+        ({"noise": "no-sample"}, "noise 'no-sample' (plugin '{p}') built a SimpleNamespace, without sample"),
+        ({"loss": "half-a-loss"}, "loss 'half-a-loss' (plugin '{p}') built a HalfALoss, without generator_loss"),
         (
             {"generator": {"name": "mlp", "hidden": [8], "optimizer": "not-an-optimizer"}},
             "optimizer 'not-an-optimizer' (plugin '{p}') built a dict, not a torch.optim.optimizer.Optimizer",
