@@ -92,6 +92,7 @@ def plugin_files(name: str) -> dict[str, str]:
         "pyproject.toml": Template(PYPROJECT).substitute(values),
         f"{names.import_name}/__init__.py": Template(MODULE).substitute(values),
         f"{names.import_name}/components.py": Template(COMPONENTS).substitute(values),
+        f"{names.import_name}/py.typed": "",
         f"tests/test_{names.module}.py": Template(TEST).substitute(values),
         "README.md": Template(README).substitute(values),
     }
@@ -160,6 +161,10 @@ $name = "$import_name"
 packages = ["$import_name"]
 # The package root is this folder, so an editable install is a plain .pth entry (no import hook).
 package-dir = { "" = "." }
+
+# py.typed: type checkers read the annotations of the installed plugin.
+[tool.setuptools.package-data]
+$import_name = ["py.typed"]
 """
 
 MODULE = '''\

@@ -27,6 +27,7 @@ FILES = [
     "README.md",
     "ganframe_demo_gan/__init__.py",
     "ganframe_demo_gan/components.py",
+    "ganframe_demo_gan/py.typed",
     "pyproject.toml",
     "tests/test_demo_gan.py",
 ]
@@ -93,7 +94,11 @@ def test_new_plugin_writes_a_complete_package(cli, tmp_path):
     assert meta["dependencies"] == ["ganframe>=0.1"]
     assert meta["license"] == bundled["project"]["license"]
     assert meta["entry-points"] == {"ganframe": {"demo-gan": "ganframe_demo_gan"}}
-    assert project["tool"]["setuptools"] == {"packages": ["ganframe_demo_gan"]}
+    assert project["tool"]["setuptools"] == {
+        "packages": ["ganframe_demo_gan"],
+        "package-dir": {"": "."},  # an editable install is a plain .pth entry
+        "package-data": {"ganframe_demo_gan": ["py.typed"]},
+    }
     readme = (package / "README.md").read_text()
     for text in (
         "pip install -e ./ganframe-demo-gan",
@@ -162,6 +167,7 @@ def test_new_plugin_writes_into_the_current_folder_by_default(cli, tmp_path):
         "ganframe_gan2_x",
         "ganframe_gan2_x/__init__.py",
         "ganframe_gan2_x/components.py",
+        "ganframe_gan2_x/py.typed",
         "pyproject.toml",
         "tests",
         "tests/test_gan2_x.py",
