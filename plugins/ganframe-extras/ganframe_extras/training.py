@@ -54,7 +54,7 @@ class EMAGenerator(Wrapper):
         self.average = copy.deepcopy(inner)
         self.average.requires_grad_(False)
         self.average.eval()
-        # torch's EMA update (one foreach lerp); not AveragedModel: ~1.4x slower per update, 2 GPU syncs a round
+        # torch's EMA update (one foreach lerp); not AveragedModel: 1.3-1.4x slower per update, 2 GPU syncs a round
         self.average_into = get_ema_multi_avg_fn(decay)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
