@@ -299,23 +299,12 @@ def _interrupted(exc: KeyboardInterrupt) -> int:
     return stopping.exit_status(signum)
 
 
-class _ConsoleHandler(logging.Handler):
-    """Log records on stderr, through tqdm so that they do not break a progress bar."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            from tqdm import tqdm
-
-            tqdm.write(self.format(record), file=sys.stderr)
-        except Exception:
-            self.handleError(record)
-
-
 @contextlib.contextmanager
 def _console_logging(verbose: bool):
-    """While a command runs, warnings reach the terminal; with --verbose, what ganframe does too."""
+    """While a command runs, warnings reach the terminal; with --verbose, what ganframe does too
+    (above the progress bar while there is one: see progress.ProgressBar)."""
     logger = logging.getLogger("ganframe")
-    handler = _ConsoleHandler()
+    handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_LevelFormatter())
     level = logger.level
     logger.setLevel(logging.INFO if verbose else logging.WARNING)

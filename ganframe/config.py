@@ -90,20 +90,32 @@ def _number(attribute: attrs.Attribute, value: Any) -> None:
         raise ValueError(f"'{attribute.name}' must be a finite number, got {value!r}")
 
 
-def positive(instance: object, attribute: attrs.Attribute, value: Any) -> None:
-    """attrs validator: a (finite) number greater than zero."""
-    if value is not None:
-        _number(attribute, value)
-        if not value > 0:
-            raise ValueError(f"'{attribute.name}' must be > 0, got {value!r}")
+@attrs.frozen
+class Worded:
+    """An attrs validator (``gt``, ``ge``, ``le``, ``lt``, ``in_``) that fails with ganframe's
+    wording, "'name' must be <requirement>, got <value>": attrs' own ("must be > 0: 0", "must be in
+    (...) (got 'x')") reads worse on a command line. With ``numeric``, None passes and a value that
+    is no finite number is refused first, naming the field (attrs' comparison would fail on '>')."""
+
+    validator: Any  # attrs' validator, which ``ganframe show`` reads (options.describe_validator)
+    requirement: str  # "> 0", "at most 1000", "one of 'a', 'b'"
+    numeric: bool = True
+
+    def __call__(self, instance: object, attribute: attrs.Attribute, value: Any) -> None:
+        if self.numeric:
+            if value is None:
+                return
+            _number(attribute, value)
+        try:
+            self.validator(instance, attribute, value)
+        except ValueError:
+            raise ValueError(f"'{attribute.name}' must be {self.requirement}, got {value!r}") from None
 
 
-def non_negative(instance: object, attribute: attrs.Attribute, value: Any) -> None:
-    """attrs validator: a (finite) number of at least zero."""
-    if value is not None:
-        _number(attribute, value)
-        if not value >= 0:
-            raise ValueError(f"'{attribute.name}' must be >= 0, got {value!r}")
+#: attrs validator: a (finite) number greater than zero (None passes).
+positive = Worded(v.gt(0), "> 0")
+#: attrs validator: a (finite) number of at least zero (None passes).
+non_negative = Worded(v.ge(0), ">= 0")
 
 
 def constraint(text: str):
@@ -117,32 +129,16 @@ def constraint(text: str):
     return mark
 
 
-def at_most(limit: float):
+def at_most(limit: float) -> Worded:
     """attrs validator: a number no greater than ``limit`` (None passes). Combine it with
     ``positive``: ``validator=[positive, at_most(MAX_WIDTH)]``."""
-
-    @constraint(f"<= {limit}")
-    def check(instance: object, attribute: attrs.Attribute, value: Any) -> None:
-        if value is not None:
-            _number(attribute, value)
-            if not value <= limit:
-                raise ValueError(f"'{attribute.name}' must be at most {limit}, got {value!r}")
-
-    return check
+    return Worded(v.le(limit), f"at most {limit}")
 
 
-def below(limit: float):
+def below(limit: float) -> Worded:
     """attrs validator: a number less than ``limit`` (None passes); ``[non_negative, below(1)]`` is a
     decay rate, a momentum or a dropout probability (1 would never forget, or drop everything)."""
-
-    @constraint(f"< {limit}")
-    def check(instance: object, attribute: attrs.Attribute, value: Any) -> None:
-        if value is not None:
-            _number(attribute, value)
-            if not value < limit:
-                raise ValueError(f"'{attribute.name}' must be below {limit}, got {value!r}")
-
-    return check
+    return Worded(v.lt(limit), f"below {limit}")
 
 
 def count_up_to(limit: int):
@@ -175,14 +171,9 @@ def check_parameters(sizes: Any, where: str, extra: int = 0) -> None:
         )
 
 
-def one_of(*choices: str):
+def one_of(*choices: str) -> Worded:
     """attrs validator: one of a fixed set of strings, listing them when it fails."""
-
-    def check(instance: object, attribute: attrs.Attribute, value: Any) -> None:
-        if value not in choices:
-            raise ValueError(f"'{attribute.name}' must be one of {', '.join(map(repr, choices))}, got {value!r}")
-
-    return check
+    return Worded(v.in_(choices), f"one of {', '.join(map(repr, choices))}", numeric=False)
 
 
 def _is_device(instance: object, attribute: attrs.Attribute, value: str) -> None:

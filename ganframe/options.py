@@ -170,26 +170,19 @@ def _key(key: str) -> str:
 # -- validators -----------------------------------------------------------------------------------
 def describe_validator(validator: Any) -> str:
     """What a field's validator allows, when it can be read (attrs' ``in_``, ``gt``, ``ge``,
-    ``lt``, ``le``, ``and_``, ``optional`` and ganframe's ``positive``, ``non_negative``,
-    ``one_of``, ``at_most``, ``below``, ``count_up_to``, ``layer_sizes``, and any validator marked with
+    ``lt``, ``le``, ``and_``, ``optional``; ganframe's ``positive``, ``non_negative``, ``one_of``,
+    ``at_most``, ``below`` and ``count_up_to``, which are attrs' own in ganframe's wording
+    (``ganframe.config.Worded``); ``layer_sizes`` and any validator marked with
     ``ganframe.config.constraint``); "" for other validators that are plain functions of their own."""
     from . import config
 
     if validator is None:
         return ""
-    text = getattr(validator, "constraint", None)  # ganframe.config.constraint, at_most, layer_sizes...
+    text = getattr(validator, "constraint", None)  # ganframe.config.constraint, layer_sizes...
     if isinstance(text, str):
         return text
-    if validator is config.positive:
-        return "> 0"
-    if validator is config.non_negative:
-        return ">= 0"
-    if (
-        getattr(validator, "__qualname__", "") == "one_of.<locals>.check"
-        and getattr(validator, "__module__", "") == config.__name__
-    ):
-        choices = inspect.getclosurevars(validator).nonlocals.get("choices")
-        return _one_of(choices) if choices else ""
+    if isinstance(validator, config.Worded):  # positive, non_negative, one_of, at_most, below: attrs' own inside
+        return describe_validator(validator.validator)
     if isinstance(validator, (list, tuple)):
         return _joined(validator)
     inner = getattr(validator, "_validators", None)  # attrs.validators.and_ (and a list of validators)

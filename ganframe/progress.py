@@ -3,6 +3,8 @@ so many seconds when it is not. The CLI registers one of them (none with --quiet
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import sys
 import time
 from collections.abc import Mapping
@@ -10,17 +12,21 @@ from typing import Any
 
 import torch
 from tqdm.auto import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
 
 from .hookimpl import hookimpl
 
 
 class ProgressBar:
-    """Shows rounds done, speed, and the latest losses (refreshed every ``train.log_every`` rounds)."""
+    """Shows rounds done, speed, and the latest losses (refreshed every ``train.log_every`` rounds).
+    While it is shown, ganframe's log records meant for the terminal are written above it (tqdm's
+    ``logging_redirect_tqdm``), not into it."""
 
     def __init__(self, label: str = "", **tqdm_options: Any) -> None:
         self.label = label  # shown first, e.g. "seed 3" in a multi-seed run
         self.options = tqdm_options
         self.bar: tqdm | None = None
+        self.redirect = contextlib.ExitStack()
 
     @hookimpl
     def on_experiment_start(self, experiment, step: int) -> None:
@@ -32,6 +38,7 @@ class ProgressBar:
             dynamic_ncols=True,
             **self.options,
         )
+        self.redirect.enter_context(logging_redirect_tqdm([logging.getLogger("ganframe")], tqdm_class=tqdm))
 
     @hookimpl
     def on_step_end(self, experiment, step: int, logs: Mapping[str, torch.Tensor]) -> None:
@@ -56,6 +63,7 @@ class ProgressBar:
         self.close()
 
     def close(self) -> None:
+        self.redirect.close()  # the console handlers as they were
         if self.bar is not None:
             self.bar.close()
             self.bar = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import statistics
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -53,10 +54,12 @@ def mean_interval(values: Sequence[float]) -> dict[str, Any]:
     result: dict[str, Any] = {"mean": None, "std": None, "ci95": None, "n": n, "left_out": len(values) - n}
     if n == 0:
         return result
-    mean = math.fsum(finite) / n
+    # statistics' exact arithmetic: no OverflowError where values or their squares pass 1.8e308
+    mean = statistics.mean(finite)
     result["mean"] = mean
     if n > 1:
-        std = math.sqrt(math.fsum((v - mean) ** 2 for v in finite) / (n - 1))
+        std = statistics.stdev(finite)
+        # t.ppf, not t.interval: t.interval gives NaN where every seed agrees (scale 0)
         half = float(stats.t.ppf(0.975, n - 1)) * std / math.sqrt(n)
         result["std"], result["ci95"] = std, [mean - half, mean + half]
     return result

@@ -181,6 +181,26 @@ def test_train_config_checks_its_fields_when_built_in_python():
         TrainConfig(stepz=3)
 
 
+def test_worded_gives_any_attrs_validator_ganframes_wording_and_description():
+    from ganframe.config import Worded
+    from ganframe.options import describe_options
+
+    @attrs.frozen
+    class Options:
+        odds: float = attrs.field(default=2.0, validator=Worded(attrs.validators.gt(1), "> 1"))
+        side: str = attrs.field(
+            default="left", validator=Worded(attrs.validators.in_(("left", "right")), "left or right", numeric=False)
+        )
+
+    with pytest.raises(ValueError, match=r"^'odds' must be > 1, got 1$"):
+        Options(odds=1)
+    with pytest.raises(ValueError, match=r"^'odds' must be a finite number, got inf$"):
+        Options(odds=float("inf"))
+    with pytest.raises(ValueError, match=r"^'side' must be left or right, got \['left'\]$"):
+        Options(side=["left"])
+    assert [option.constraint for option in describe_options(Options)] == ["> 1", 'one of "left", "right"']
+
+
 def test_experiment_config_checks_seed_and_device(plugins, tiny):
     config = resolve(plugins, tiny)
     with pytest.raises(ValueError, match=r"'seed' must be >= 0, got -2"):

@@ -60,3 +60,33 @@ def test_progress_bar_shows_losses_and_the_latest_metric(make_experiment):
     assert "6/6" in text and "seed 7" in text
     assert "d_loss=" in text and "g_loss=" in text
     assert "mean " in text  # the first metric's latest value, after the evaluation at step 4
+
+
+def test_log_records_are_written_above_the_progress_bar_not_into_it(make_experiment, capsys):
+    import sys
+
+    from ganframe import hookimpl
+
+    class WarnAt:
+        @hookimpl
+        def on_step_end(self, step):
+            if step == 3:
+                logging.getLogger("ganframe.test").warning("halfway")
+
+    logger = logging.getLogger("ganframe")
+    console = logging.StreamHandler(sys.stderr)
+    console.setFormatter(logging.Formatter("ganframe: %(message)s"))
+    level, handlers = logger.level, list(logger.handlers)
+    logger.setLevel(logging.WARNING)
+    logger.addHandler(console)
+    try:
+        bar = ProgressBar(file=sys.stderr, mininterval=0)
+        make_experiment(callbacks=[bar, WarnAt()], train__steps=6).fit()
+    finally:
+        logger.removeHandler(console)
+        logger.setLevel(level)
+    assert list(logger.handlers) == handlers  # the bar gave the console handler back
+    text = capsys.readouterr().err
+    assert "6/6" in text
+    # the bar is cleared (a carriage return) before the record, which takes a line of its own
+    assert "\rganframe: halfway\n" in text, repr(text)

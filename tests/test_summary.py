@@ -114,3 +114,9 @@ def test_seeds_refuse_a_nonempty_out(cli, assert_usage_error, tmp_path):
     line = assert_usage_error(cli("train", "gaussian", "--seeds", "0-1", "--out", tmp_path / "out", "--quiet"))
     assert "already exists and is not empty" in line
     assert (tmp_path / "out" / "keep.txt").read_text() == "mine"
+
+
+def test_mean_interval_where_every_seed_agrees_or_values_are_huge():
+    assert mean_interval([2.0, 2.0, 2.0])["ci95"] == [2.0, 2.0]
+    stats = mean_interval([1e308, 1e308, 1e308, -1e300])
+    assert stats["mean"] == pytest.approx(0.75e308) and stats["std"] == pytest.approx(5e307)

@@ -21,6 +21,7 @@ import copy
 
 import torch
 from torch import nn
+from torch.optim.swa_utils import get_ema_multi_avg_fn
 
 from ganframe import hookimpl
 
@@ -53,6 +54,8 @@ class EMAGenerator(Wrapper):
         self.average = copy.deepcopy(inner)
         self.average.requires_grad_(False)
         self.average.eval()
+        # torch's EMA update (one foreach lerp); not AveragedModel: 1.3-1.4x slower per update, 2 GPU syncs a round
+        self.average_into = get_ema_multi_avg_fn(decay)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.inner(z) if self.training else self.average(z)
@@ -64,8 +67,8 @@ class EMAGenerator(Wrapper):
 
     @torch.no_grad()
     def after_round(self, step: int, steps: int) -> None:
-        for average, live in zip(self.average.parameters(), self.inner.parameters()):
-            average.lerp_(live, 1.0 - self.decay)
+        # average ← lerp(average, live, 1 − decay), every parameter at once
+        self.average_into(list(self.average.parameters()), list(self.inner.parameters()), None)
         for average, live in zip(self.average.buffers(), self.inner.buffers()):
             average.copy_(live)
 
