@@ -4,12 +4,11 @@ prints Markdown.
 Every extra the plugin registry knows (``ganframe list network-extras``) is timed, so a new one is
 picked up; ``OPTIONS`` gives those that need them sensible options (``pack``: m = 2). An extra goes
 into ``discriminator.extras``, or into ``generator.extras`` when the discriminator refuses it
-(``ema``). The batch-level options of the networks themselves (the core ``mlp`` discriminator's and
-``mnist-mlp``'s ``minibatch_kernels``, ``mnist-mlp``'s ``minibatch_std``) are timed the same way.
+(``ema``).
 
 Models, at batch 256 (``--batch``): ``ring`` — the ``ring`` setup's default preset (G and D two
 tanh layers of 128) without its G and D extras; ``mnist`` — the ``mnist`` setup's default networks
-(``mnist-mlp``) without D's own ``minibatch_std``, on the real MNIST (``GANFRAME_MNIST_DIR``, else
+(``mnist-mlp``) without D's ``minibatch-std`` extra, on the real MNIST (``GANFRAME_MNIST_DIR``, else
 ``../shared/data/mnist``; the rows are skipped, with a message, when it is absent).
 
 Each measurement builds the experiment afresh (same seed) and trains it with ``fit()`` and no run
@@ -52,7 +51,7 @@ OPTIONS: dict[str, dict[str, Any]] = {
 
 
 def models(batch: int) -> dict[str, dict[str, Any]]:
-    """name → (setup, overrides of its default preset) of the baseline, and the networks' own batch options."""
+    """name → (setup, overrides of its default preset) of the baseline."""
     plain = {
         "generator.extras": [],
         "discriminator.extras": [],
@@ -66,25 +65,12 @@ def models(batch: int) -> dict[str, dict[str, Any]]:
             "setup": "ring",
             "overrides": plain,
             "rounds": 1.0,
-            "options": {
-                "mlp minibatch_kernels": {
-                    "discriminator.minibatch_kernels": 50,
-                    "discriminator.minibatch_kernel_dims": 5,
-                }
-            },
         },
         "mnist": {
             "setup": "mnist",
             "rounds": 0.5,
             "data_dir": folder,
-            "overrides": {**plain, "data.data_dir": str(folder), "discriminator.minibatch_std": False},
-            "options": {
-                "mnist-mlp minibatch_kernels": {
-                    "discriminator.minibatch_kernels": 50,
-                    "discriminator.minibatch_kernel_dims": 5,
-                },
-                "mnist-mlp minibatch_std": {"discriminator.minibatch_std": True},
-            },
+            "overrides": {**plain, "data.data_dir": str(folder)},
         },
     }
 
@@ -117,7 +103,7 @@ def seconds_per_round(setup: str, overrides: dict[str, Any], plugins, warmup: in
 
 
 def variants(model: dict[str, Any], plugins, only: list[str] | None) -> list[tuple[str, str, dict[str, Any] | str]]:
-    """(name, options, overrides that add it, or why it cannot be timed) for every extra and network option."""
+    """(name, options, overrides that add it, or why it cannot be timed) for every extra."""
     found = []
     for entry in plugins.registry.entries("network-extras"):
         options = OPTIONS.get(entry.name, {})
@@ -135,9 +121,6 @@ def variants(model: dict[str, Any], plugins, only: list[str] | None) -> list[tup
             break
         else:
             found.append((entry.name, shown, error))
-    for name, settings in model["options"].items():
-        shown = ", ".join(f"{key.rpartition('.')[2]}={value}" for key, value in settings.items())
-        found.append((name, shown, {**model["overrides"], **settings}))
     return [row for row in found if not only or row[0] in only]
 
 
@@ -151,7 +134,7 @@ def machine() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="*", choices=["ring", "mnist"], default=["ring", "mnist"])
-    parser.add_argument("--only", nargs="*", help="time only these extras or network options")
+    parser.add_argument("--only", nargs="*", help="time only these extras")
     parser.add_argument("--batch", type=int, default=BATCH, help="examples per batch")
     parser.add_argument("--repeats", type=int, default=5, help="pairs of measurements, without and with")
     parser.add_argument("--rounds", type=int, default=30, help="rounds timed per measurement (MNIST: half)")

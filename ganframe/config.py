@@ -16,7 +16,7 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -469,6 +469,29 @@ def _drop_none(value: Any) -> Any:
     return value
 
 
+@attrs.frozen
+class RemovedOptions:
+    """Options a component no longer has, set as its config class's ``removed_options`` attribute.
+
+    Run directories list every option, so configs written before the removal still name them:
+    ``instead(removed)`` gets the removed options a config gives and returns None when they were
+    off (they are dropped, and the run loads as before), else ``(option, replacement)`` for a
+    one-line error, ``WHERE.option is gone: use WHERE.replacement``.
+    """
+
+    names: tuple[str, ...]
+    instead: Callable[[Mapping[str, Any]], tuple[str, str] | None]
+
+    def drop(self, options: Mapping[str, Any], where: str) -> dict[str, Any]:
+        """``options`` without the removed ones; a ConfigError when one of them was in use."""
+        kept = {key: value for key, value in options.items() if key not in self.names}
+        used = self.instead({key: options[key] for key in self.names if key in options})
+        if used is not None:
+            option, replacement = used
+            raise ConfigError(f"{where}.{option} is gone: use {where}.{replacement}")
+        return kept
+
+
 def structure_options(cls: type | None, options: Mapping[str, Any], where: str) -> Any:
     """Validate ``options`` into ``cls``; errors name the field as ``where.field``."""
     if cls is None:
@@ -477,6 +500,9 @@ def structure_options(cls: type | None, options: Mapping[str, Any], where: str) 
         return None
     if not isinstance(options, Mapping):
         raise ConfigError(f"{where} must be a table of options, got {options!r}")
+    removed = getattr(cls, "removed_options", None)
+    if isinstance(removed, RemovedOptions):
+        options = removed.drop(options, where)
     allowed = [f.name for f in attrs.fields(cls)]
     for key in options:
         if key not in allowed:

@@ -721,8 +721,10 @@ class Experiment:
             if self.acceleration.scaler is not None and "scaler" in state:  # absent: trained in another precision
                 self.acceleration.scaler.load_state_dict(state["scaler"])
         except Exception as exc:  # whatever a damaged or foreign checkpoint makes torch raise
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            raise RunDirectoryError(f"{source} does not fit the networks its config builds: {first}") from None
+            # torch lists the missing, unexpected and mismatched keys on lines of their own: one line here
+            what = " ".join(str(exc).split()) or type(exc).__name__
+            what = what if len(what) <= 600 else what[:600] + "…"
+            raise RunDirectoryError(f"{source} does not fit the networks its config builds: {what}") from None
         for key, kind, name, component in (
             ("strategy", "strategies", self.config.strategy.name, self.strategy),
             ("loss", "losses", self.config.loss.name, self.loss),

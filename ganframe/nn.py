@@ -191,19 +191,6 @@ class _MinibatchCloseness(torch.autograd.Function):
         return _closeness_backward(m, e, grad.contiguous())
 
 
-def with_minibatch_discrimination(net: nn.Sequential, kernels: int, kernel_dims: int) -> nn.Sequential:
-    """``net`` with a :class:`MinibatchDiscrimination` layer just before its last linear layer,
-    which is replaced by one that also takes the ``kernels`` new features."""
-    layers = list(net)
-    last = max(index for index, layer in enumerate(layers) if isinstance(layer, nn.Linear))
-    head = layers[last]
-    layers[last : last + 1] = [
-        MinibatchDiscrimination(head.in_features, kernels, kernel_dims),
-        nn.Linear(head.in_features + kernels, head.out_features),
-    ]
-    return nn.Sequential(*layers)
-
-
 class MinibatchStd(nn.Module):
     """Minibatch standard deviation (Karras et al. 2018, "Progressive Growing of GANs").
 
@@ -244,23 +231,25 @@ def with_last_linear_input(network: nn.Module, x: torch.Tensor) -> tuple[torch.T
     return output, seen[-1]
 
 
-def insert_before_last_linear(network: nn.Module, feature: nn.Module, added: int) -> nn.Module:
+def insert_before_last_linear(network: nn.Module, feature: nn.Module, added: int, *, keep: bool = True) -> nn.Module:
     """Put ``feature`` — ``(N, A)`` → ``(N, A + added)`` — just before the last linear layer of
     ``network``, which is widened to read the ``added`` features. Returns ``network``, changed in place.
 
-    The old weights are kept and the new ones start at zero, so the network computes what it
-    computed before until training gives the new features a say.
+    ``keep``: the old weights are kept and the new ones start at zero, so the network computes what
+    it computed before until training gives the new features a say. Otherwise the widened layer
+    keeps PyTorch's default initialisation (drawn here, after ``feature``'s parameters).
     """
     parent, attribute, old = last_linear(network)
     if not attribute:
         raise ValueError("the network is a single linear layer: there are no features to extend")
     new = nn.Linear(old.in_features + added, old.out_features, bias=old.bias is not None)
     new = new.to(device=old.weight.device, dtype=old.weight.dtype)
-    with torch.no_grad():
-        new.weight.zero_()
-        new.weight[:, : old.in_features] = old.weight
-        if old.bias is not None:
-            new.bias.copy_(old.bias)
+    if keep:
+        with torch.no_grad():
+            new.weight.zero_()
+            new.weight[:, : old.in_features] = old.weight
+            if old.bias is not None:
+                new.bias.copy_(old.bias)
     setattr(parent, attribute, nn.Sequential(feature, new))
     return network
 

@@ -166,11 +166,6 @@ def test_cli_refuses_an_infinite_learning_rate(cli, assert_usage_error, tmp_path
         ("noise.dim", BIG, f"noise: 'dim' must be at most 1000000, got {BIG}"),
         ("generator.hidden", [10_000_000_000], "generator: 'hidden' sizes must be at most 1000000, got [10000000000]"),
         ("discriminator.outputs", BIG, f"discriminator: 'outputs' must be at most 1000000, got {BIG}"),
-        (
-            "discriminator.minibatch_kernels",
-            BIG,
-            f"discriminator: 'minibatch_kernels' must be at most 1000000, got {BIG}",
-        ),
         ("strategy.d_steps", BIG, f"strategy: 'd_steps' must be at most 10000, got {BIG}"),
         ("seed", BIG, f"'seed' must be at most {MAX_INT}, got {BIG}"),
     ],

@@ -1,11 +1,10 @@
 """Minibatch discrimination: the layer's arithmetic, its fast closeness sums against the cdist formula,
-and the mlp discriminator's option for it."""
+and the mlp discriminator's former option for it (now the network extra of ganframe-extras)."""
 
 from __future__ import annotations
 
 import pytest
 import torch
-from torch import nn
 
 import ganframe.nn
 from ganframe import ConfigError
@@ -41,33 +40,23 @@ def test_the_closeness_sum_matches_the_papers_formula():
     assert torch.allclose(layer(x)[:, 3:], expected, atol=1e-6)
 
 
-def test_the_mlp_discriminator_adds_it_before_its_last_layer(make_experiment):
-    experiment = make_experiment(discriminator__minibatch_kernels=6, discriminator__minibatch_kernel_dims=3)
-    layers = list(experiment.discriminator.net)
-    kinds = [type(layer) for layer in layers]
-    assert kinds == [nn.Linear, nn.LeakyReLU, MinibatchDiscrimination, nn.Linear]
-    assert layers[2].weight.shape == (8, 6 * 3)
-    assert layers[3].in_features == 8 + 6
-    experiment.fit()  # trains as any discriminator does
-    assert experiment.step == experiment.config.train.steps
-
-
-def test_it_is_off_by_default_and_works_without_hidden_layers(make_experiment):
-    plain = make_experiment()
-    assert not any(isinstance(layer, MinibatchDiscrimination) for layer in plain.discriminator.modules())
-    bare = make_experiment(
-        discriminator__hidden=[], discriminator__minibatch_kernels=2, discriminator__output="probabilities"
+def test_the_mlp_discriminators_former_option_is_one_line_that_says_what_to_write(make_experiment):
+    with pytest.raises(ConfigError) as caught:
+        make_experiment(discriminator__minibatch_kernels=6, discriminator__minibatch_kernel_dims=3)
+    assert str(caught.value) == (
+        "discriminator.minibatch_kernels is gone: use discriminator.extras = "
+        '[{name = "minibatch-discrimination", kernels = 6, kernel_dims = 3, last_layer = "fresh"}]'
     )
-    kinds = [type(layer) for layer in bare.discriminator.net]
-    assert kinds == [MinibatchDiscrimination, nn.Linear, nn.Sigmoid]
-    assert bare.discriminator(torch.randn(5, 1)).shape == (5, 1)
+    with pytest.raises(ConfigError, match=r"kernels = 2, kernel_dims = 5, last_layer"):
+        make_experiment(discriminator__minibatch_kernels=2)
 
 
-def test_bad_options_are_named(make_experiment):
-    with pytest.raises(ConfigError, match=r"'minibatch_kernels' must be >= 0, got -1"):
-        make_experiment(discriminator__minibatch_kernels=-1)
-    with pytest.raises(ConfigError, match=r"'minibatch_kernel_dims' must be > 0, got 0"):
-        make_experiment(discriminator__minibatch_kernels=4, discriminator__minibatch_kernel_dims=0)
+def test_the_former_options_left_off_still_load_as_every_earlier_run_directory_lists_them(make_experiment):
+    plain = make_experiment()
+    old = make_experiment(discriminator__minibatch_kernels=0, discriminator__minibatch_kernel_dims=5)
+    assert old.config.discriminator == plain.config.discriminator
+    assert not any(isinstance(layer, MinibatchDiscrimination) for layer in old.discriminator.modules())
+    assert "minibatch" not in old.config.to_toml()  # and run directories written now do not list them
 
 
 def reference_closeness(m: torch.Tensor) -> torch.Tensor:

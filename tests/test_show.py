@@ -55,7 +55,7 @@ def test_show_a_loss_by_its_singular_or_plural_kind(cli, kind):
         ("optimizer", "adam", '  implementation: str = "auto"  (one of "auto", "fused", "foreach", "for-loop")'),
         ("optimizers", "adam", "  betas: list of 2 float = [0.5, 0.999]  (each in [0, 1))"),
         ("network", "mlp", '  input: int or str = "data"  ("data", "noise" or 1 to 1000000)'),
-        ("discriminators", "mlp", "  minibatch_kernels: int = 0  (>= 0, <= 1000000)"),
+        ("discriminators", "mlp", "  outputs: int = 1  (> 0, <= 1000000)"),
     ],
 )
 def test_show_other_kinds(cli, kind, name, expected):
@@ -65,16 +65,16 @@ def test_show_other_kinds(cli, kind, name, expected):
 
 
 def test_show_a_long_description_wrapped_under_its_option(cli):
-    lines = cli("show", "discriminator", "mlp").out.splitlines()
-    start = lines.index("  minibatch_kernels: int = 0  (>= 0, <= 1000000)") + 1
+    lines = cli("show", "optimizer", "adam").out.splitlines()
+    start = lines.index('  implementation: str = "auto"  (one of "auto", "fused", "foreach", "for-loop")') + 1
     text = []
     for line in lines[start:]:
         if not line.startswith("      "):
             break
         assert len(line) <= 100
         text.append(line.strip())
-    assert " ".join(text).startswith("Minibatch discrimination (Salimans et al. 2016) before the last layer:")
-    assert " ".join(text).endswith("The number of kernels (0: off) and the size of each.")
+    assert " ".join(text).startswith('"fused" runs one kernel for all parameters (faster on CPU and GPU);')
+    assert " ".join(text).endswith('"foreach" and "for-loop" are PyTorch\'s other implementations.')
     assert len(text) > 1
 
 

@@ -7,7 +7,8 @@ orders a finite data set), the last incomplete batch dropped.
 
 ``default``: normal noise (100-D) → G 100-128 (LeakyReLU 0.2) → 256 → BatchNorm → LeakyReLU → 512 →
 BatchNorm → LeakyReLU → 784, Tanh; D 784-512-256 (LeakyReLU 0.2) → the minibatch standard deviation
-appended → 257-1 logits; non-saturating BCE (terms summed); Adam G 4e-4, D 1.6e-3, betas (0.5,
+appended → 257-1 logits (ganframe's ``minibatch-std`` extra: the 256-1 layer widened, its weights
+kept and the new input's weight 0); non-saturating BCE (terms summed); Adam G 4e-4, D 1.6e-3, betas (0.5,
 0.999); batch 64 (937 rounds an epoch), 20 epochs; each round one D step (real batch, fresh noise,
 G in training mode without a graph) then one G step (fresh noise), then the moving average of G's
 weights (decay 0.999; batch-norm statistics copied) that samples and metrics use.
@@ -76,15 +77,14 @@ def networks(preset: str) -> tuple[nn.Module, nn.Module]:
             nn.Linear(512, 784),
             nn.Tanh(),
         )
-        d = nn.Sequential(
-            nn.Linear(784, 512),
-            nn.LeakyReLU(0.2),
-            nn.Linear(512, 256),
-            nn.LeakyReLU(0.2),
-            MinibatchStd(),
-            nn.Linear(257, 1),
-        )
-        return g, d
+        body = [nn.Linear(784, 512), nn.LeakyReLU(0.2), nn.Linear(512, 256), nn.LeakyReLU(0.2)]
+        head = nn.Linear(256, 1)
+        wide = nn.Linear(257, 1)  # drawn, as the extra's widened layer is, then set from head:
+        with torch.no_grad():
+            wide.weight.zero_()  # the std input starts with weight 0
+            wide.weight[:, :256] = head.weight
+            wide.bias.copy_(head.bias)
+        return g, nn.Sequential(*body, MinibatchStd(), wide)
     g = nn.Sequential(
         nn.Linear(100, 256),
         nn.LeakyReLU(0.01),

@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from ganframe.config import check_parameters
-from ganframe.nn import init_normal_, mlp, numel, with_minibatch_discrimination
+from ganframe.nn import init_normal_, mlp, numel
 
 from .mlp_options import MLPDiscriminatorConfig, MLPGeneratorConfig, MLPNetworkConfig
 
@@ -37,25 +37,16 @@ class MLPGenerator(nn.Module):
         return self.net(z).view(z.shape[0], *self.sample_shape)  # (B, *sample_shape)
 
 
-def _minibatch_parameters(config: MLPDiscriminatorConfig, features: int) -> int:
-    """The parameters minibatch discrimination adds to a discriminator whose last layer reads ``features``."""
-    kernels = config.minibatch_kernels
-    return features * kernels * config.minibatch_kernel_dims + kernels * config.outputs if kernels else 0
-
-
 class MLPDiscriminator(nn.Module):
     def __init__(self, config: MLPDiscriminatorConfig, sample_shape: tuple[int, ...], context=None):
         super().__init__()
         self.output = config.output
-        sizes = [numel(sample_shape), *config.hidden, config.outputs]
         self.net = mlp(
-            _layers(sizes, context, _minibatch_parameters(config, sizes[-2])),
+            _layers([numel(sample_shape), *config.hidden, config.outputs], context),
             hidden_activation=config.activation,
             output_activation="sigmoid" if config.output == "probabilities" else "none",
             negative_slope=config.negative_slope,
         )
-        if config.minibatch_kernels:
-            self.net = with_minibatch_discrimination(self.net, config.minibatch_kernels, config.minibatch_kernel_dims)
         if config.init_std is not None:
             init_normal_(self, config.init_std)
 

@@ -4,16 +4,18 @@ builds them)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
 import attrs
 
 from ganframe.config import (
     ACTIVATIONS,
     MAX_WIDTH,
-    at_most,
+    RemovedOptions,
     constraint,
     count_up_to,
     layer_sizes,
-    non_negative,
     one_of,
     positive,
 )
@@ -58,6 +60,17 @@ class MLPGeneratorConfig:
         _check_activations(self)
 
 
+def _minibatch_extra(removed: Mapping[str, Any]) -> tuple[str, str] | None:
+    """What replaces the removed ``minibatch_kernels`` option when it was on: the network extra
+    (plugin ganframe-extras) with the same kernels and, as the option did, a freshly drawn last layer."""
+    kernels = removed.get("minibatch_kernels", 0)
+    if not kernels:
+        return None
+    dims = removed.get("minibatch_kernel_dims", 5)
+    extra = f'name = "minibatch-discrimination", kernels = {kernels}, kernel_dims = {dims}, last_layer = "fresh"'
+    return "minibatch_kernels", f"extras = [{{{extra}}}]"
+
+
 @attrs.frozen(kw_only=True)
 class MLPDiscriminatorConfig:
     """Sample → hidden layers → ``outputs`` scores."""
@@ -72,11 +85,10 @@ class MLPDiscriminatorConfig:
     outputs: int = attrs.field(default=1, validator=count_up_to(MAX_WIDTH))  # scores per example
     # Weights drawn from N(0, init_std²) and biases set to zero; None: PyTorch's default.
     init_std: float | None = attrs.field(default=None, validator=_init_std)
-    # Minibatch discrimination (Salimans et al. 2016) before the last layer: each sample is also
-    # scored on how close it is to the rest of its batch, which exposes a generator that repeats
-    # itself (mode collapse). The number of kernels (0: off) and the size of each.
-    minibatch_kernels: int = attrs.field(default=0, validator=[non_negative, at_most(MAX_WIDTH)])
-    minibatch_kernel_dims: int = attrs.field(default=5, validator=count_up_to(MAX_WIDTH))  # the size of each kernel
+    # minibatch_kernels and minibatch_kernel_dims became the network extra minibatch-discrimination.
+    removed_options: ClassVar[RemovedOptions] = RemovedOptions(
+        ("minibatch_kernels", "minibatch_kernel_dims"), _minibatch_extra
+    )
 
     def __attrs_post_init__(self) -> None:
         _check_activations(self)

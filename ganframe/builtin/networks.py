@@ -39,7 +39,7 @@ def register_discriminators(register):
         "mlp",
         lambda c, ctx: _mlp().MLPDiscriminator(c, ctx.sample_shape, ctx),
         config=MLPDiscriminatorConfig,
-        description="fully connected discriminator; minibatch discrimination with minibatch_kernels",
+        description="fully connected discriminator",
     )
 
 

@@ -85,8 +85,8 @@ TUTORIAL = {
 }
 
 # Ours. A per-sample discriminator cannot see that the generator repeats itself, and the
-# tutorial's generator ends up on a handful of values; minibatch discrimination lets D compare
-# each sample with the rest of its batch, so over-produced values stand out and G spreads its
+# tutorial's generator ends up on a handful of values; minibatch discrimination (the network
+# extra of the ganframe-extras plugin) lets D compare each sample with the rest of its batch, so over-produced values stand out and G spreads its
 # output over every even value. Normal noise of 8 dimensions gives G room to split its input into
 # 64 equally likely regions; D learns twice as fast as G; learning rates decay to zero.
 DEFAULT = {
@@ -103,9 +103,9 @@ DEFAULT = {
         "name": "mlp",
         "hidden": [64],
         "activation": "leaky-relu",
-        "minibatch_kernels": 8,
-        "minibatch_kernel_dims": 5,
         "optimizer": {"name": "adam", "lr": 4e-3, "betas": [0.5, 0.999]},
+        # "fresh": the last layer drawn anew, as this preset's networks have always been built.
+        "extras": [{"name": "minibatch-discrimination", "kernels": 8, "kernel_dims": 5, "last_layer": "fresh"}],
     },
     "loss": {"name": "non-saturating"},
     "strategy": {"name": "alternating", "d_steps": 1, "g_steps": 1, "order": "d-first"},

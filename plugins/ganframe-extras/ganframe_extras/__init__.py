@@ -10,7 +10,7 @@ noisy labels); every one of them takes ``r1``, an R1 penalty on real data.
 
 Built only on ganframe's public hooks::
 
-    ganframe train even --set 'discriminator.extras=["minibatch-discrimination"]'
+    ganframe train even --preset tutorial --set 'discriminator.extras=["minibatch-discrimination"]'
     ganframe train gaussian2d --set loss.name=wasserstein-gp --set strategy.d_steps=5
 
 This module registers the components; their options are in :mod:`.configs`. The other modules are

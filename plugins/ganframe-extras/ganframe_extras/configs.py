@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import attrs
 
-from ganframe.config import MAX_BATCH_SIZE, MAX_WIDTH, count_up_to, non_negative
+from ganframe.config import MAX_BATCH_SIZE, MAX_WIDTH, count_up_to, non_negative, one_of
 
 
 # -- network extras -------------------------------------------------------------------------------
@@ -14,6 +14,11 @@ from ganframe.config import MAX_BATCH_SIZE, MAX_WIDTH, count_up_to, non_negative
 class MinibatchDiscriminationConfig:
     kernels: int = attrs.field(default=50, validator=count_up_to(MAX_WIDTH))  # B in the paper: features added
     kernel_dims: int = attrs.field(default=5, validator=count_up_to(MAX_WIDTH))  # C in the paper
+    # How D's last linear layer, widened to read the new features, starts: "extended" keeps its
+    # weights and gives the new inputs zero weight (D computes what it did); "fresh" draws the whole
+    # layer anew, as the mlp discriminator's former minibatch_kernels option did (the even setup's
+    # default preset uses it, so that its results stay what they were).
+    last_layer: str = attrs.field(default="extended", validator=one_of("extended", "fresh"))
 
 
 def _unit_interval_open(instance, attribute, value) -> None:

@@ -11,7 +11,8 @@
   about 1-Lipschitz and cannot become arbitrarily sharp.
 
 The new layers keep the network's function at first (their weights into the last layer start at
-zero) and their parameters come from the experiment's seeded initialisation stream.
+zero; ``minibatch-discrimination``'s ``last_layer = "fresh"`` draws the widened layer anew instead)
+and their parameters come from the experiment's seeded initialisation stream.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 from torch import nn
 from torch.nn.utils import parametrizations
 
+from ganframe.config import MAX_PARAMETERS
 from ganframe.nn import MinibatchDiscrimination, MinibatchStd, insert_before_last_linear, last_linear
 
 from .configs import MinibatchDiscriminationConfig
@@ -33,9 +35,16 @@ def minibatch_discrimination(config: MinibatchDiscriminationConfig, context):
     _discriminator_only("minibatch discrimination", context)
 
     def apply(network: nn.Module) -> nn.Module:
-        features = last_linear(network)[2].in_features
-        layer = MinibatchDiscrimination(features, config.kernels, config.kernel_dims)
-        return insert_before_last_linear(network, layer, config.kernels)
+        head = last_linear(network)[2]
+        kernels, dims = config.kernels, config.kernel_dims
+        added = head.in_features * kernels * dims + kernels * head.out_features  # T and the new weights
+        if added > MAX_PARAMETERS:
+            raise ValueError(
+                f"{kernels} kernels of {dims} on {head.in_features} features would add {added} parameters; "
+                f"a network may have at most {MAX_PARAMETERS}"
+            )
+        layer = MinibatchDiscrimination(head.in_features, kernels, dims)
+        return insert_before_last_linear(network, layer, kernels, keep=config.last_layer == "extended")
 
     return apply
 

@@ -4,6 +4,7 @@ network, neutral at first, refusing the wrong role, and doing what their papers 
 from __future__ import annotations
 
 import importlib.metadata
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -11,7 +12,7 @@ from torch import nn
 
 from ganframe import ConfigError, Experiment
 from ganframe.cli import main
-from ganframe.nn import insert_before_last_linear, last_linear
+from ganframe.nn import MinibatchDiscrimination, insert_before_last_linear, last_linear
 from ganframe.testing import fresh_plugins
 
 EXTRAS = {"minibatch-discrimination", "minibatch-std", "spectral-norm"}
@@ -79,6 +80,75 @@ def test_minibatch_discrimination_changes_training_and_is_deterministic(plugins,
     assert torch.equal(loaded.sample(256), samples[0])
 
 
+def mlp_d(plugins, **overrides) -> Experiment:
+    """The tiny gaussian experiment with an mlp discriminator of one hidden layer of 8 units."""
+    config = {"setup": "gaussian", "discriminator": {"name": "mlp", "hidden": [8]}}
+    settings = {"device": "cpu", "seed": 0, "train.steps": 6, "train.batch_size": 16, "evaluation.samples": 500}
+    return Experiment.from_dict(config, plugins=plugins, overrides=settings | overrides)
+
+
+def test_minibatch_discrimination_goes_before_the_mlp_discriminators_last_layer(plugins):
+    extras = [{"name": "minibatch-discrimination", "kernels": 6, "kernel_dims": 3}]
+    experiment = mlp_d(plugins, **{"discriminator.extras": extras})
+    layers = list(experiment.discriminator.net)
+    assert [type(layer) for layer in layers] == [nn.Linear, nn.LeakyReLU, nn.Sequential]
+    minibatch, head = layers[2]
+    assert isinstance(minibatch, MinibatchDiscrimination) and minibatch.weight.shape == (8, 6 * 3)
+    assert head.in_features == 8 + 6
+    experiment.fit()  # trains as any discriminator does
+    assert experiment.step == experiment.config.train.steps
+
+
+def test_minibatch_discrimination_works_without_hidden_layers(plugins):
+    plain = mlp_d(plugins)
+    assert not any(isinstance(layer, MinibatchDiscrimination) for layer in plain.discriminator.modules())
+    bare = mlp_d(
+        plugins,
+        **{
+            "discriminator.hidden": [],
+            "discriminator.output": "probabilities",
+            "discriminator.extras": [{"name": "minibatch-discrimination", "kernels": 2}],
+        },
+    )
+    (inserted, sigmoid) = bare.discriminator.net
+    assert [type(layer) for layer in inserted] == [MinibatchDiscrimination, nn.Linear] and isinstance(
+        sigmoid, nn.Sigmoid
+    )
+    assert bare.discriminator(torch.randn(5, 1)).shape == (5, 1)
+
+
+def test_a_fresh_last_layer_is_drawn_as_the_mlp_discriminators_former_option_drew_it():
+    """``last_layer = "fresh"``: the same draws, in the same order, as ``minibatch_kernels`` made:
+    the mlp's own layers, T, then the widened last layer with PyTorch's default initialisation."""
+    from ganframe_extras.configs import MinibatchDiscriminationConfig
+    from ganframe_extras.features import minibatch_discrimination
+
+    from ganframe.builtin.mlp import MLPDiscriminator, MLPDiscriminatorConfig
+
+    config = MinibatchDiscriminationConfig(kernels=6, kernel_dims=3, last_layer="fresh")
+    apply = minibatch_discrimination(config, SimpleNamespace(role="discriminator"))
+    torch.manual_seed(0)
+    fresh = list(apply(MLPDiscriminator(MLPDiscriminatorConfig(hidden=(8,)), (1,))).parameters())
+    torch.manual_seed(0)
+    body, _ = nn.Linear(1, 8), nn.Linear(8, 1)  # D as the mlp builds it, then its last layer replaced:
+    old = [body.weight, body.bias, torch.randn(8, 6 * 3) * 0.05, *nn.Linear(8 + 6, 1).parameters()]
+    assert len(fresh) == len(old) and all(torch.equal(new, was) for new, was in zip(fresh, old))
+
+
+def test_an_extended_last_layer_keeps_the_old_weights_and_reads_the_new_features_at_zero(plugins):
+    plain = mlp_d(plugins).discriminator.net[2]
+    head = mlp_d(plugins, **{"discriminator.extras": [{"name": "minibatch-discrimination", "kernels": 4}]})
+    head = head.discriminator.net[2][1]
+    assert torch.equal(head.weight[:, :8], plain.weight) and torch.equal(head.bias, plain.bias)
+    assert torch.all(head.weight[:, 8:] == 0)
+
+
+def test_minibatch_discrimination_over_the_parameter_limit_is_refused_before_allocating(plugins):
+    too_many = [{"name": "minibatch-discrimination", "kernels": 1_000_000, "kernel_dims": 1_000}]
+    with pytest.raises(ConfigError, match=r"1000000 kernels of 1000 on 8 features would add \d+ parameters"):
+        mlp_d(plugins, **{"discriminator.extras": too_many})
+
+
 def test_the_minibatch_std_feature_sees_a_batch_without_variety():
     from ganframe.nn import MinibatchStd
 
@@ -123,6 +193,11 @@ def test_an_extra_for_the_discriminator_refuses_the_generator(plugins):
         ([{"kernels": 3}], r"discriminator\.extras\[0\] needs a name; available: .*minibatch-std"),
         ([{"name": "minibatch-discrimination", "kernels": 0}], r"kernels"),
         ([{"name": "minibatch-discrimination", "kernel": 3}], r"unknown option discriminator\.extras\[0\]\.kernel"),
+        ([{"name": "minibatch-discrimination", "kernel_dims": 0}], r"'kernel_dims' must be > 0, got 0"),
+        (
+            [{"name": "minibatch-discrimination", "last_layer": "new"}],
+            r"'last_layer' must be one of 'extended', 'fresh'",
+        ),
         (3, r"discriminator\.extras must be a list of extras"),
     ],
 )

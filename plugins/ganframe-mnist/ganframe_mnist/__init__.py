@@ -10,7 +10,7 @@ Presets:
   BCE terms summed; 100 epochs (46,800 rounds: the core drops the last incomplete batch of each
   epoch, so an epoch is 468 rounds, not 469).
 * ``default`` — ours: an MLP generator 100-128-256-512-784 with batch normalisation, an MLP
-  discriminator 784-512-256-1 on logits with a minibatch-std feature (both ``mnist-mlp``), Adam
+  discriminator 784-512-256-1 on logits with the ``minibatch-std`` extra (both ``mnist-mlp``), Adam
   with betas (0.5, 0.999) at 4e-4 for G and 1.6e-3 for D, the non-saturating loss, batch 64;
   samples and metrics from a moving average of G's weights (the ``ema`` extra, decay 0.999);
   20 epochs (937 rounds each), under five minutes on two CPU cores.
@@ -84,10 +84,11 @@ TUTORIAL = {
 
 # Ours. Batch normalisation in the generator and Adam with beta1 = 0.5 (Radford et al., 2016) keep
 # the generator from collapsing onto one blob. The discriminator's minibatch-standard-deviation
-# input lets it see a batch that lacks variety, and its learning rate four times the generator's
-# (Heusel et al., 2017) keeps it a good judge of which digits are missing: with a weaker D (dropout
-# 0.3, the same rate as G) the samples held too few 8s and 6s. Batch 64 gives twice the updates of
-# the tutorial's batch 128 per epoch, and smaller networks keep an epoch cheaper than the tutorial's.
+# input (the minibatch-std extra of ganframe-extras) lets it see a batch that lacks variety, and its
+# learning rate four times the generator's (Heusel et al., 2017) keeps it a good judge of which
+# digits are missing: with a weaker D (dropout 0.3, the same rate as G) the samples held too few 8s
+# and 6s. Batch 64 gives twice the updates of the tutorial's batch 128 per epoch, and smaller
+# networks keep an epoch cheaper than the tutorial's.
 # The moving average of G's weights (Yazici et al., 2019) draws what the last iterate only passes
 # through: after 20 epochs its samples score FD 2.8 on seed 0, the last iterate's 11.0 (real
 # training digits: 1.1; see the README's MNIST table).
@@ -104,7 +105,7 @@ DEFAULT = {
         "name": "mnist-mlp",
         "hidden": [512, 256],
         "dropout": 0.0,
-        "minibatch_std": True,
+        "extras": ["minibatch-std"],
         "optimizer": {"name": "adam", "lr": 1.6e-3, "betas": [0.5, 0.999]},
     },
     "loss": {"name": "non-saturating"},
@@ -162,7 +163,7 @@ def register_discriminators(register):
         "mnist-mlp",
         lambda c, ctx: _load("networks").MLPDiscriminator(c, ctx.sample_shape),
         config=MLPDiscriminatorConfig,
-        description="fully connected discriminator: minibatch std or discrimination, dropout",
+        description="fully connected discriminator with dropout",
     )
 
 

@@ -6,11 +6,15 @@ components, ``ganframe list`` and ``ganframe show`` import no PyTorch.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
 import attrs
 
 from ganframe.config import (
     ACTIVATIONS,
     MAX_WIDTH,
+    RemovedOptions,
     at_most,
     below,
     constraint,
@@ -67,15 +71,27 @@ class ConvDiscriminatorConfig:
     negative_slope: float = 0.2
 
 
+def _minibatch_extras(removed: Mapping[str, Any]) -> tuple[str, str] | None:
+    """What replaces the removed minibatch options of ``mnist-mlp``'s discriminator when one was on:
+    the network extras of ganframe-extras, in the order the network applied them."""
+    extras, first = [], None
+    if removed.get("minibatch_kernels", 0):
+        kernels, dims = removed["minibatch_kernels"], removed.get("minibatch_kernel_dims", 5)
+        extras.append(f'{{name = "minibatch-discrimination", kernels = {kernels}, kernel_dims = {dims}}}')
+        first = "minibatch_kernels"
+    if removed.get("minibatch_std", False):
+        extras.append('"minibatch-std"')
+        first = first or "minibatch_std"
+    return None if first is None else (first, f"extras = [{', '.join(extras)}]")
+
+
 @attrs.frozen(kw_only=True)
 class MLPDiscriminatorConfig:
     hidden: tuple[int, ...] = attrs.field(default=(512, 256), validator=_sizes)
     negative_slope: float = 0.2
     dropout: float = attrs.field(default=0.0, validator=_dropout)  # after every hidden layer
-    # Append the minibatch standard deviation (Karras et al., 2018) before the last layer: the mean
-    # over features of the std over the batch, one extra input, so D can see a batch with too
-    # little variety.
-    minibatch_std: bool = True
-    # Minibatch discrimination (Salimans et al., 2016) before the last layer: 0 kernels is off.
-    minibatch_kernels: int = attrs.field(default=0, validator=[non_negative, at_most(MAX_WIDTH)])
-    minibatch_kernel_dims: int = attrs.field(default=5, validator=count_up_to(MAX_WIDTH))
+    # minibatch_std and minibatch_kernels became the network extras minibatch-std and
+    # minibatch-discrimination (discriminator.extras).
+    removed_options: ClassVar[RemovedOptions] = RemovedOptions(
+        ("minibatch_std", "minibatch_kernels", "minibatch_kernel_dims"), _minibatch_extras
+    )

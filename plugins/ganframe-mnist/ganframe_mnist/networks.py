@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from ganframe.config import check_parameters
-from ganframe.nn import MinibatchDiscrimination, MinibatchStd, activation, numel
+from ganframe.nn import activation, numel
 
 from .configs import BatchNormMLPConfig, ConvDiscriminatorConfig, ConvGeneratorConfig, MLPDiscriminatorConfig
 
@@ -93,8 +93,11 @@ class ConvDiscriminator(nn.Module):
 
 
 class MLPDiscriminator(nn.Module):
-    """Images → (Linear → LeakyReLU → Dropout)… → [+ minibatch features] → Linear → one logit per
-    image. (Packing, PacGAN: ``discriminator.extras = [{ name = "pack", m = 2 }]``.)"""
+    """Images → (Linear → LeakyReLU → Dropout)… → Linear → one logit per image.
+
+    The batch-level features go before ``head`` as network extras: ``discriminator.extras =
+    ["minibatch-std"]`` (the default preset), ``[{ name = "minibatch-discrimination", kernels = 8 }]``;
+    packing (PacGAN) as ``[{ name = "pack", m = 2 }]``."""
 
     output = "logits"
 
@@ -102,26 +105,13 @@ class MLPDiscriminator(nn.Module):
         super().__init__()
         layers: list[nn.Module] = []
         sizes = [numel(sample_shape), *config.hidden]
-        kernels = config.minibatch_kernels
-        check_parameters(
-            [*sizes, 1],
-            "discriminator",
-            extra=(sizes[-1] * kernels * config.minibatch_kernel_dims + kernels + int(config.minibatch_std)),
-        )
+        check_parameters([*sizes, 1], "discriminator")
         for n_in, n_out in itertools.pairwise(sizes):
             layers += [nn.Linear(n_in, n_out), nn.LeakyReLU(config.negative_slope)]
             if config.dropout:
                 layers.append(nn.Dropout(config.dropout))
         self.body = nn.Sequential(*layers)
-        self.minibatch_std = MinibatchStd() if config.minibatch_std else nn.Identity()
-        self.minibatch = (
-            MinibatchDiscrimination(sizes[-1], config.minibatch_kernels, config.minibatch_kernel_dims)
-            if config.minibatch_kernels
-            else nn.Identity()
-        )
-        self.head = nn.Linear(sizes[-1] + int(config.minibatch_std) + config.minibatch_kernels, 1)
+        self.head = nn.Linear(sizes[-1], 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = self.minibatch(self.body(x.reshape(len(x), -1)))  # (B, hidden[-1] [+ minibatch_kernels])
-        h = self.minibatch_std(h)  # (B', features [+ 1])
-        return self.head(h)  # (B, 1)
+        return self.head(self.body(x.reshape(len(x), -1)))  # (B, hidden[-1]) → (B, 1)

@@ -212,35 +212,84 @@ def test_the_plugin_networks_train_on_images(plugins, synthetic_dir, generator, 
     assert experiment.sample(3).shape == (3, 1, 28, 28)
 
 
-def test_the_minibatch_std_feature_sees_a_batch_without_variety():
-    from ganframe_mnist.networks import MLPDiscriminator, MLPDiscriminatorConfig
+def mnist_mlp_d(plugins, synthetic_dir, extras) -> torch.nn.Module:
+    """An ``mnist-mlp`` discriminator of one hidden layer of 8 units, with these network extras."""
+    experiment = Experiment.from_dict(
+        {"setup": "mnist", "discriminator": {"name": "mnist-mlp", "hidden": [8], "extras": extras}},
+        overrides={"data.data_dir": str(synthetic_dir), "device": "cpu"},
+        plugins=plugins,
+    )
+    return experiment.discriminator
 
-    torch.manual_seed(0)
-    d = MLPDiscriminator(MLPDiscriminatorConfig(hidden=(8,)), (1, 28, 28))
+
+def test_the_minibatch_std_extra_sees_a_batch_without_variety(plugins, synthetic_dir):
+    d = mnist_mlp_d(plugins, synthetic_dir, ["minibatch-std"])
+    head = d.head[1]  # the extra puts its feature before the head, which reads one input more
+    assert head.in_features == 8 + 1
     varied = torch.rand(4, 1, 28, 28)
     same = varied[:1].expand(4, 1, 28, 28)
     with torch.no_grad():
-        d.head.weight.zero_()
-        d.head.weight[0, -1] = 1.0  # read only the minibatch-std input
-        assert torch.all(d(same) == d.head.bias) and torch.all(d(varied) > d.head.bias)
+        head.weight.zero_()
+        head.weight[0, -1] = 1.0  # read only the minibatch-std input
+        assert torch.all(d(same) == head.bias) and torch.all(d(varied) > head.bias)
 
 
-def test_minibatch_discrimination_compares_the_examples_of_each_batch():
-    from ganframe_mnist.networks import MLPDiscriminator, MLPDiscriminatorConfig
-
-    torch.manual_seed(0)
-    d = MLPDiscriminator(MLPDiscriminatorConfig(hidden=(8,), minibatch_std=False, minibatch_kernels=3), (1, 28, 28))
-    assert d.head.in_features == 8 + 3
+def test_the_minibatch_discrimination_extra_compares_the_examples_of_each_batch(plugins, synthetic_dir):
+    d = mnist_mlp_d(plugins, synthetic_dir, [{"name": "minibatch-discrimination", "kernels": 3}])
+    head = d.head[1]
+    assert head.in_features == 8 + 3
     varied = torch.rand(4, 1, 28, 28)
     same = varied[:1].expand(4, 1, 28, 28)
     with torch.no_grad():
-        d.head.weight.zero_()
-        d.head.weight[0, -3:] = 1.0  # read only the three closeness sums
+        head.weight.zero_()
+        head.weight[0, -3:] = 1.0  # read only the three closeness sums
         # Identical examples are each at distance 0 from the 3 others, in each of the 3 kernels.
-        assert torch.allclose(d(same), d.head.bias + 3 * 3.0)
-        assert torch.all(d(varied) < d.head.bias + 3 * 3.0)
+        assert torch.allclose(d(same), head.bias + 3 * 3.0)
+        assert torch.all(d(varied) < head.bias + 3 * 3.0)
         # Each batch is compared only with itself: the same example scores the same in any batch of copies.
-        assert torch.allclose(d(same[:2]), d.head.bias + 3 * 1.0)
+        assert torch.allclose(d(same[:2]), head.bias + 3 * 1.0)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"minibatch_std": True}, 'discriminator.minibatch_std is gone: use discriminator.extras = ["minibatch-std"]'),
+        (
+            {"minibatch_std": False, "minibatch_kernels": 3},
+            "discriminator.minibatch_kernels is gone: use discriminator.extras = "
+            '[{name = "minibatch-discrimination", kernels = 3, kernel_dims = 5}]',
+        ),
+        (
+            {"minibatch_std": True, "minibatch_kernels": 4, "minibatch_kernel_dims": 2},
+            "discriminator.minibatch_kernels is gone: use discriminator.extras = "
+            '[{name = "minibatch-discrimination", kernels = 4, kernel_dims = 2}, "minibatch-std"]',
+        ),
+    ],
+)
+def test_the_discriminators_former_minibatch_options_are_one_line_that_says_what_to_write(
+    plugins, synthetic_dir, options, message
+):
+    with pytest.raises(ConfigError) as caught:
+        Experiment.from_dict(
+            {"setup": "mnist", "discriminator": {"name": "mnist-mlp", **options}},
+            overrides={"data.data_dir": str(synthetic_dir), "device": "cpu"},
+            plugins=plugins,
+        )
+    assert str(caught.value) == message
+
+
+def test_the_former_options_left_off_still_load_as_earlier_run_directories_list_them(plugins, synthetic_dir):
+    off = {"minibatch_std": False, "minibatch_kernels": 0, "minibatch_kernel_dims": 5}
+    experiment = Experiment.from_dict(
+        {"setup": "mnist", "discriminator": {"name": "mnist-mlp", "hidden": [8], "extras": [], **off}},
+        overrides={"data.data_dir": str(synthetic_dir), "device": "cpu"},
+        plugins=plugins,
+    )
+    assert [type(m) for m in experiment.discriminator.modules() if not list(m.children())] == [
+        torch.nn.Linear,
+        torch.nn.LeakyReLU,
+        torch.nn.Linear,
+    ]
 
 
 def test_conv_networks_refuse_other_image_sizes(plugins, synthetic_dir):
