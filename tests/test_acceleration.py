@@ -91,9 +91,9 @@ class Strategies:
 @pytest.fixture(scope="module")
 def plugins():
     import ganframe_extras
-    import ganframe_gaussian
+    import ganframe_toy
 
-    return fresh_plugins(ganframe_gaussian, ganframe_extras, Strategies(), entry_points=False)
+    return fresh_plugins(ganframe_toy, ganframe_extras, Strategies(), entry_points=False)
 
 
 @pytest.fixture
@@ -113,7 +113,7 @@ def test_an_unknown_precision_is_one_line_from_the_command_line(tmp_path):
             "-m",
             "ganframe",
             "train",
-            "gaussian",
+            "toy",
             "--device",
             "cpu",
             "--quiet",
@@ -144,7 +144,7 @@ def test_an_unknown_precision_is_one_line_from_the_command_line(tmp_path):
     ],
 )
 def test_other_bad_values_are_one_line_too(cli, assert_usage_error, tiny_cli, tmp_path, option, message):
-    line = assert_usage_error(cli("train", "gaussian", "--out", tmp_path / "run", *tiny_cli, "--set", option))
+    line = assert_usage_error(cli("train", "toy", "--out", tmp_path / "run", *tiny_cli, "--set", option))
     assert line == f"ganframe: error: {message}"
 
 

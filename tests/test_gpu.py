@@ -18,7 +18,7 @@ pytestmark = [
 
 
 def test_training_on_cuda_keeps_everything_on_the_gpu_and_samples_on_the_cpu():
-    experiment = Experiment.from_setup("gaussian", seed=0, steps=50, device="cuda")
+    experiment = Experiment.from_setup("toy", seed=0, steps=50, device="cuda")
     experiment.fit()
     assert next(experiment.generator.parameters()).device.type == "cuda"
     samples = experiment.sample(100)
@@ -27,15 +27,15 @@ def test_training_on_cuda_keeps_everything_on_the_gpu_and_samples_on_the_cpu():
 
 
 def test_cuda_training_is_repeatable_with_the_same_seed():
-    first = Experiment.from_setup("gaussian", seed=1, steps=30, device="cuda")
+    first = Experiment.from_setup("toy", seed=1, steps=30, device="cuda")
     first.fit()
-    second = Experiment.from_setup("gaussian", seed=1, steps=30, device="cuda")
+    second = Experiment.from_setup("toy", seed=1, steps=30, device="cuda")
     second.fit()
     assert torch.allclose(first.sample(200), second.sample(200))
 
 
 def test_checkpoint_written_on_cuda_loads_on_cpu(tmp_path):
-    experiment = Experiment.from_setup("gaussian", seed=2, steps=20, device="cuda")
+    experiment = Experiment.from_setup("toy", seed=2, steps=20, device="cuda")
     experiment.fit(tmp_path / "run")
     on_cpu = Experiment.load(tmp_path / "run", device="cpu")
     assert on_cpu.step == 20
@@ -73,7 +73,7 @@ def spy_draws(experiment: Experiment) -> list[tuple[str, torch.Tensor]]:
 
 def gaussian(steps: int = 20, **options) -> Experiment:
     """The gaussian setup's default preset (Adam, lr_decay linear), shortened, on the GPU."""
-    return Experiment.from_setup("gaussian", seed=0, steps=steps, device="cuda", overrides={**QUIET, **options})
+    return Experiment.from_setup("toy", seed=0, steps=steps, device="cuda", overrides={**QUIET, **options})
 
 
 def test_a_captured_round_trains_like_eager_rounds_on_the_same_batches(caplog):
@@ -102,7 +102,7 @@ def test_captured_runs_repeat_and_resume_bit_for_bit(tmp_path):
     second.fit()
     assert_identical(first, second)
     stopped = Experiment.from_setup(
-        "gaussian",
+        "toy",
         seed=0,
         steps=20,
         device="cuda",
@@ -148,7 +148,7 @@ def test_a_round_that_waits_for_the_gpu_runs_eagerly_with_a_warning(caplog):
     from ganframe.testing import fresh_plugins
 
     experiment = Experiment.from_setup(
-        "gaussian",
+        "toy",
         seed=0,
         steps=6,
         device="cuda",
@@ -166,7 +166,7 @@ def test_fp16_on_cuda_trains_and_resumes_bit_for_bit_with_its_scaler(tmp_path):
     whole.fit(tmp_path / "whole")
     assert "scaler" in whole.state_dict()
     stopped = Experiment.from_setup(
-        "gaussian",
+        "toy",
         seed=0,
         steps=20,
         device="cuda",

@@ -67,9 +67,9 @@ class SquaresPlugin:
 
 @pytest.fixture(scope="module")
 def image_plugins():
-    import ganframe_gaussian
+    import ganframe_toy
 
-    return fresh_plugins(ganframe_gaussian, SquaresPlugin(), entry_points=False)
+    return fresh_plugins(ganframe_toy, SquaresPlugin(), entry_points=False)
 
 
 IMAGES = {

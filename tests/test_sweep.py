@@ -16,7 +16,7 @@ import pytest
 pytest.importorskip("optuna")
 
 SWEEP = """\
-setup = "gaussian"
+setup = "toy"
 objective = "wasserstein"
 direction = "minimize"
 trials = {trials}
@@ -413,7 +413,7 @@ def test_compare_to_baseline():
         return {"number": number, "state": state, "value": value, "baseline": baseline}
 
     document = {
-        "setup": "gaussian",
+        "setup": "toy",
         "objective": "wasserstein",
         "seeds": [0, 1],
         "space": [{"key": "train.batch_size", "type": "int", "low": 8, "high": 64}],

@@ -44,12 +44,12 @@ def test_scalars_histograms_and_config(make_experiment, tmp_path):
 
 
 def test_image_grids(tmp_path):
-    import ganframe_gaussian
+    import ganframe_toy
     from test_plots import IMAGES, SquaresPlugin
 
     from ganframe.testing import fresh_plugins
 
-    plugins = fresh_plugins(ganframe_gaussian, SquaresPlugin(), entry_points=False)
+    plugins = fresh_plugins(ganframe_toy, SquaresPlugin(), entry_points=False)
     run = tmp_path / "run"
     Experiment({**IMAGES, "logging": {"tensorboard": True}}, plugins=plugins).fit(run)
     events = _events(run)

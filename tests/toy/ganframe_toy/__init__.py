@@ -13,6 +13,7 @@ Components:
   seed (a finite data set, so runs have epochs).
 * data source ``toy-counts``: uniform integers in [0, max_int); the model works on one float per
   example, read back as the nearest integer in range (discrete data).
+* network extra ``toy-scale``: multiplies a network's output by ``factor``.
 * strategy ``toy-judged``: one D update then one G update per round, also logging ``d_accuracy``,
   the share of the real and fake batch that D classifies correctly just before its update.
 * setup ``toy`` (learn N(4, 1.25²) in 1-D) with presets ``default``, ``tutorial`` and
@@ -30,7 +31,7 @@ import importlib
 import attrs
 
 import ganframe
-from ganframe.config import positive
+from ganframe.config import MAX_SAMPLES, at_most, positive
 
 METRICS = ["moments", "wasserstein", "ks", "two-sample"]
 
@@ -56,7 +57,7 @@ class Toy2DConfig:
         default=((1.0, 2.0), (-0.1, 0.5)), converter=_tuples, validator=_matrix
     )
     b: tuple[float, float] = attrs.field(default=(1.0, 2.0), converter=_tuples)
-    size: int = attrs.field(default=1000, validator=positive)
+    size: int = attrs.field(default=1000, validator=[positive, at_most(MAX_SAMPLES)])
 
 
 @attrs.frozen(kw_only=True)
@@ -67,6 +68,11 @@ class ToyCountsConfig:
 @attrs.frozen(kw_only=True)
 class ToyJudgedConfig:
     pass
+
+
+@attrs.frozen(kw_only=True)
+class ToyScaleConfig:
+    factor: float = 2.0
 
 
 # -- presets ------------------------------------------------------------------------------------------
@@ -198,6 +204,16 @@ def register_data_sources(register):
         lambda c, ctx: _components().Counts(c.max_int),
         config=ToyCountsConfig,
         description="uniform integers in [0, max_int) (test plugin)",
+    )
+
+
+@ganframe.hookimpl
+def register_network_extras(register):
+    register(
+        "toy-scale",
+        lambda c, ctx: _components().Scale.wrapper(c.factor),
+        config=ToyScaleConfig,
+        description="multiplies the network's output by factor (test plugin)",
     )
 
 

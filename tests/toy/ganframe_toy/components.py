@@ -61,6 +61,21 @@ class Counts(ganframe.Distribution):
         return x.round().clamp(0, self.max_int - 1).long()  # (n, 1) int64
 
 
+class Scale(torch.nn.Module):
+    """A network whose output is multiplied by ``factor``."""
+
+    def __init__(self, inner: torch.nn.Module, factor: float) -> None:
+        super().__init__()
+        self.inner, self.factor = inner, factor
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.inner(x) * self.factor
+
+    @classmethod
+    def wrapper(cls, factor: float):
+        return lambda network: cls(network, factor)
+
+
 class Judged:
     """One D update, then one G update on fresh noise, logging D's accuracy on the real and the fake
     batch as it stands before its update (judged in evaluation mode, without gradients)."""
