@@ -59,15 +59,10 @@ def test_image_grids(tmp_path):
     assert (grids[0].width, grids[0].height) == (82, 82)  # 8 x 8 tiles of 8 pixels, 2 apart
 
 
-def test_epoch_means(tmp_path):
-    import ganframe_gaussian2d
-
-    from ganframe.testing import fresh_plugins
-
-    plugins = fresh_plugins(ganframe_gaussian2d, entry_points=False)
+def test_epoch_means(plugins, tmp_path):
     run = tmp_path / "run"
     Experiment.from_setup(
-        "gaussian2d",
+        "toy2d",
         "tutorial",
         seed=0,
         steps=500,
