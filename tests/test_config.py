@@ -121,7 +121,7 @@ def test_unknown_top_level_key_lists_the_sections(plugins, tiny):
 def test_a_config_without_data_says_how_to_name_one(plugins):
     with pytest.raises(ConfigError, match=r"^the config names no data source: add a \[data\] section"):
         resolve(plugins, {"train": {"steps": 3}})
-    with pytest.raises(ConfigError, match=r"^\[data\] needs a name; available: file, toy-1d$"):
+    with pytest.raises(ConfigError, match=r"^\[data\] needs a name; available: file, toy-1d, toy-2d, toy-counts$"):
         resolve(plugins, {"data": {"mean": 1.0}})
 
 

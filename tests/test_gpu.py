@@ -117,17 +117,6 @@ def test_captured_runs_repeat_and_resume_bit_for_bit(tmp_path):
     on_cpu.fit()
 
 
-def test_setups_with_extras_capture_their_rounds(caplog):
-    """ring's default: EMA of G, minibatch std in D; mnist-free, so it runs anywhere."""
-    experiment = Experiment.from_setup(
-        "ring", seed=0, steps=8, device="cuda", overrides={**QUIET, "train.cuda_graph": True, "train.batch_size": 64}
-    )
-    with caplog.at_level(logging.INFO, logger="ganframe"):
-        experiment.fit()
-    assert any("the round is captured" in record.getMessage() for record in caplog.records)
-    assert not [record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING]
-
-
 class WaitsForTheGpu:
     """Decides in Python on a loss's value: every round waits for the GPU, and a graph would freeze the choice."""
 
