@@ -20,21 +20,11 @@ from pathlib import Path
 
 import attrs
 import pytest
-import tomllib
+from suite_layout import BUNDLED, INTEGRATION, TOY
 
 from ganframe import Experiment, hookimpl
 from ganframe.plugins import DISABLE_ENV
 from ganframe.testing import fresh_plugins
-
-#: The folder that holds the test plugin ``ganframe_toy`` and its ``ganframe_toy-0.dist-info``.
-TOY = Path(__file__).parent / "toy"
-
-#: The bundled plugins' top-level modules (``ganframe_gaussian``, ...), read from their pyproject.toml.
-BUNDLED = frozenset(
-    package.split(".")[0]
-    for pyproject in (Path(__file__).parent.parent / "plugins").glob("*/pyproject.toml")
-    for package in tomllib.loads(pyproject.read_text())["tool"]["setuptools"]["packages"]
-)
 
 #: A small but complete experiment on the toy plugin's 1-D data source.
 TINY: dict = {
@@ -69,8 +59,7 @@ TINY_CLI = [
 def pytest_collection_modifyitems(items):
     """The core's tests first, then tests/integration, so that the core's run before any test has
     loaded a bundled plugin itself (see :func:`_no_bundled_plugin`)."""
-    integration = Path(__file__).parent / "integration"
-    items.sort(key=lambda item: Path(item.path).is_relative_to(integration))
+    items.sort(key=lambda item: Path(item.path).resolve().is_relative_to(INTEGRATION))
 
 
 @pytest.fixture(scope="session", autouse=True)

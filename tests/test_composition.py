@@ -28,7 +28,7 @@ def fitted(experiment: Experiment) -> torch.Tensor:
 
 @pytest.fixture(scope="module")
 def default_preset(plugins) -> dict:
-    """The gaussian setup's default preset as it is registered now, shrunk to 3 steps on batches of 16."""
+    """The toy setup's default preset as it is registered now, shrunk to 3 steps on batches of 16."""
     raw = plugins.registry.setup("toy").preset("default")
     raw["seed"], raw["device"] = SMALL["seed"], SMALL["device"]
     raw["train"] = {**raw.get("train", {}), "steps": SMALL["steps"], "batch_size": SMALL["batch_size"]}

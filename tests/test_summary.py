@@ -76,7 +76,7 @@ def test_train_seeds_writes_runs_summary_and_report(cli, tmp_path, tiny_cli):
     assert [tomllib.loads((out / f"seed-{s}" / "config.toml").read_text())["seed"] for s in range(3)] == [0, 1, 2]
     assert summary["metrics"]["mean"]["mean"] == pytest.approx(sum(means) / 3)
     assert [run["metrics"]["mean"] for run in summary["runs"]] == means
-    assert "energy_p_value" in summary["metrics"]  # the two-sample test is among the gaussian metrics
+    assert "energy_p_value" in summary["metrics"]  # the two-sample test is among the toy setup's metrics
     assert "summary over 3 seeds" in result.out and "95 % interval" in result.out
     assert "two-sample: energy-distance permutation test" in result.out  # the test used, by name
     assert "energy-distance permutation test" in summary["metric_descriptions"]["two-sample"]

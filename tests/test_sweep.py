@@ -51,7 +51,7 @@ def write_sweep(
     steps: int = 50,
     eval_every: int = 25,
 ) -> Path:
-    """A sweep over the gaussian setup's generator learning rate; ``top`` adds top-level keys,
+    """A sweep over the toy setup's generator learning rate; ``top`` adds top-level keys,
     ``extra`` more [[space]] entries."""
     path = folder / name
     path.write_text(sweep_text(trials=trials, extra=extra, top=top, steps=steps, eval_every=eval_every))
@@ -148,7 +148,7 @@ def test_sweep_table_seeds_best_config_and_restart(tmp_path):
             )
     best = min(results["trials"], key=lambda row: row["value"])
     assert f"best: trial {best['number']}," in result.stdout
-    # trial 0 trained the base config's own learning rate (the gaussian default preset's 5e-4), and
+    # trial 0 trained the base config's own learning rate (the toy default preset's 5e-4), and
     # the last line compares the best with it
     assert results["trials"][0]["baseline"] and results["trials"][0]["params"] == {"generator.optimizer.lr": 0.0005}
     assert not any(row["baseline"] for row in results["trials"][1:])
@@ -390,7 +390,7 @@ def test_the_same_sweep_file_gives_the_same_table(tmp_path):
 
 
 def test_a_base_config_outside_the_space_is_a_warning_and_no_base_trial(tmp_path):
-    # the gaussian default's generator lr (5e-4) is below this range
+    # the toy default's generator lr (5e-4) is below this range
     path = tmp_path / "sweep.toml"
     path.write_text(sweep_text(trials=2, top='pruner = "none"').replace("low = 1e-4", "low = 1e-3"))
     result = ganframe("sweep", path, "--out", tmp_path / "out", cwd=tmp_path)

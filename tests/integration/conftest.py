@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 import pytest
-
-TOY = Path(__file__).resolve().parents[1] / "toy"  # tests/conftest.py's TOY
+from suite_layout import TOY
 
 
 @pytest.fixture(autouse=True)
