@@ -56,28 +56,65 @@ TINY_CLI = [
 ]
 
 
+def _is_core_test(item: pytest.Item) -> bool:
+    path = Path(item.path).resolve()
+    return path.is_relative_to(INTEGRATION.parent) and not path.is_relative_to(INTEGRATION)
+
+
 def pytest_collection_modifyitems(items):
-    """The core's tests first, then tests/integration, so that the core's run before any test has
-    loaded a bundled plugin itself (see :func:`_no_bundled_plugin`)."""
-    items.sort(key=lambda item: Path(item.path).resolve().is_relative_to(INTEGRATION))
+    """The core's tests first, then the others (tests/integration, and plugins/ when collected too):
+    the core's run before any test has loaded a bundled plugin itself (see :func:`_no_bundled_plugin`),
+    and the toy plugin is gone before the others run (see :func:`pytest_runtest_teardown`)."""
+    items.sort(key=lambda item: not _is_core_test(item))
+
+
+class _ToyPlugin:
+    """Puts the toy plugin's folder on ``sys.path`` and ``PYTHONPATH``, and takes it off again."""
+
+    def __init__(self) -> None:
+        self.shown = False
+        self.pythonpath: str | None = None
+
+    def show(self) -> None:
+        import importlib
+
+        if self.shown:
+            return
+        self.pythonpath = os.environ.get("PYTHONPATH")
+        sys.path.insert(0, str(TOY))
+        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TOY), self.pythonpath]))
+        importlib.invalidate_caches()
+        self.shown = True
+
+    def hide(self) -> None:
+        if not self.shown:
+            return
+        if str(TOY) in sys.path:
+            sys.path.remove(str(TOY))
+        if self.pythonpath is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = self.pythonpath
+        self.shown = False
+
+
+_TOY = _ToyPlugin()
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _toy_plugin():
     """The toy plugin, importable and found through its entry point ``toy`` (distribution
     ``ganframe-toy 0``) here and, through PYTHONPATH, in the commands the tests start."""
-    import importlib
-
-    before = os.environ.get("PYTHONPATH")
-    sys.path.insert(0, str(TOY))
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TOY), before]))
-    importlib.invalidate_caches()
+    _TOY.show()
     yield TOY
-    sys.path.remove(str(TOY))
-    if before is None:
-        os.environ.pop("PYTHONPATH", None)
-    else:
-        os.environ["PYTHONPATH"] = before
+    _TOY.hide()
+
+
+def pytest_runtest_teardown(item, nextitem):
+    """After the last of the core's tests, the toy plugin goes: the tests that follow in the same
+    session (tests/integration, plugins/) see the installed plugins only."""
+    if nextitem is None or not _is_core_test(nextitem):
+        _TOY.hide()
 
 
 class _BundledPluginBlocker:
