@@ -2,27 +2,35 @@
 
 Everything trains on the CPU with a handful of rounds on batches of 16, so the suite stays fast on
 two cores.
+
+The core's tests need no bundled plugin: they use the test plugin ``toy`` (``tests/toy/ganframe_toy``),
+which :func:`_toy_plugin` makes importable and discoverable through its entry point, in this process
+and in the commands the tests start, without installing it. :func:`_no_bundled_plugin` fails a test
+that imports a bundled plugin itself; tests of the bundled plugins together are in ``tests/integration``.
 """
 
 from __future__ import annotations
 
 import copy
 import hashlib
+import os
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import attrs
 import pytest
+from suite_layout import BUNDLED, INTEGRATION, TOY
 
 from ganframe import Experiment, hookimpl
 from ganframe.plugins import DISABLE_ENV
 from ganframe.testing import fresh_plugins
 
-#: A small but complete experiment on the gaussian plugin's 1-D data source.
+#: A small but complete experiment on the toy plugin's 1-D data source.
 TINY: dict = {
     "seed": 0,
     "device": "cpu",
-    "data": {"name": "gaussian-1d", "mean": 4.0, "std": 1.25},
+    "data": {"name": "toy-1d", "mean": 4.0, "std": 1.25},
     "noise": {"name": "normal", "dim": 2},
     "generator": {"name": "mlp", "hidden": [8]},
     "discriminator": {"name": "mlp", "hidden": [8]},
@@ -30,7 +38,7 @@ TINY: dict = {
     "evaluation": {"metrics": ["moments", "wasserstein", "ks"], "samples": 500},
 }
 
-#: Flags that shrink the gaussian setup's default preset for CLI runs.
+#: Flags that shrink the toy setup's default preset for CLI runs.
 TINY_CLI = [
     "--device",
     "cpu",
@@ -48,6 +56,99 @@ TINY_CLI = [
 ]
 
 
+def _is_core_test(item: pytest.Item) -> bool:
+    path = Path(item.path).resolve()
+    return path.is_relative_to(INTEGRATION.parent) and not path.is_relative_to(INTEGRATION)
+
+
+def pytest_collection_modifyitems(items):
+    """The core's tests first, then the others (tests/integration, and plugins/ when collected too):
+    the core's run before any test has loaded a bundled plugin itself (see :func:`_no_bundled_plugin`),
+    and the toy plugin is gone before the others run (see :func:`pytest_runtest_teardown`)."""
+    items.sort(key=lambda item: not _is_core_test(item))
+
+
+class _ToyPlugin:
+    """Puts the toy plugin's folder on ``sys.path`` and ``PYTHONPATH``, and takes it off again."""
+
+    def __init__(self) -> None:
+        self.shown = False
+        self.pythonpath: str | None = None
+
+    def show(self) -> None:
+        import importlib
+
+        if self.shown:
+            return
+        self.pythonpath = os.environ.get("PYTHONPATH")
+        sys.path.insert(0, str(TOY))
+        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TOY), self.pythonpath]))
+        importlib.invalidate_caches()
+        self.shown = True
+
+    def hide(self) -> None:
+        if not self.shown:
+            return
+        if str(TOY) in sys.path:
+            sys.path.remove(str(TOY))
+        if self.pythonpath is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = self.pythonpath
+        self.shown = False
+
+
+_TOY = _ToyPlugin()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _toy_plugin():
+    """The toy plugin, importable and found through its entry point ``toy`` (distribution
+    ``ganframe-toy 0``) here and, through PYTHONPATH, in the commands the tests start."""
+    _TOY.show()
+    yield TOY
+    _TOY.hide()
+
+
+def pytest_runtest_teardown(item, nextitem):
+    """After the last of the core's tests, the toy plugin goes: the tests that follow in the same
+    session (tests/integration, plugins/) see the installed plugins only."""
+    if nextitem is None or not _is_core_test(nextitem):
+        _TOY.hide()
+
+
+class _BundledPluginBlocker:
+    """A meta path finder that refuses a bundled plugin's module unless ganframe loads it as an
+    installed plugin (through its entry point)."""
+
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        top = name.split(".")[0]
+        if top not in BUNDLED or top in sys.modules:  # a loaded plugin imports its own modules
+            return None
+        frame = sys._getframe(1)
+        while frame is not None:
+            if (
+                frame.f_code.co_name == "_register_entry_point"
+                and frame.f_globals.get("__name__") == "ganframe.plugins"
+            ):
+                return None
+            frame = frame.f_back
+        raise ImportError(
+            f"a core test imported the bundled plugin module {name!r}: use the toy plugin "
+            f"(tests/toy), or move the test to tests/integration"
+        )
+
+
+@pytest.fixture(autouse=True)
+def _no_bundled_plugin():
+    """Fails a test that imports a bundled plugin itself (tests/integration turns this off)."""
+    blocker = _BundledPluginBlocker()
+    sys.meta_path.insert(0, blocker)
+    yield
+    sys.meta_path.remove(blocker)
+
+
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch, tmp_path):
     """No test depends on the caller's GANFRAME_* variables or leaves a runs/ folder in the repo."""
@@ -58,12 +159,12 @@ def _isolated(monkeypatch, tmp_path):
 
 @pytest.fixture(scope="session")
 def plugins():
-    """The built-in plugins and the gaussian plugin only, loaded once (experiments share it; hooks
-    stay per experiment). Other installed plugins are left out so that the names these tests expect
-    do not depend on what else is installed; the CLI tests see every installed plugin."""
-    import ganframe_gaussian
+    """The built-in plugins and the toy plugin only, loaded once (experiments share it; hooks stay
+    per experiment). Installed plugins are left out so that the names these tests expect do not
+    depend on what is installed; the CLI tests see every installed plugin, and the toy one."""
+    import ganframe_toy
 
-    return fresh_plugins(ganframe_gaussian, entry_points=False)
+    return fresh_plugins(ganframe_toy, entry_points=False)
 
 
 @pytest.fixture(scope="session")
@@ -140,13 +241,13 @@ def snapshot(directory: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def trained_run(tmp_path_factory) -> Path:
-    """A finished 6-step run of the gaussian setup written by ``ganframe train``. Do not modify it."""
+    """A finished 6-step run of the toy setup written by ``ganframe train``. Do not modify it."""
     from ganframe.cli import main
 
     run = tmp_path_factory.mktemp("trained") / "run"
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv(DISABLE_ENV, raising=False)
-        assert main(["train", "gaussian", "--seed", "1", "--steps", "6", "--out", str(run), *TINY_CLI]) == 0
+        assert main(["train", "toy", "--seed", "1", "--steps", "6", "--out", str(run), *TINY_CLI]) == 0
     return run
 
 
@@ -171,10 +272,10 @@ def tiny_cli() -> list[str]:
 
 @pytest.fixture(scope="session")
 def argv_for() -> Callable[..., Sequence[str]]:
-    """``argv_for(run_dir, seed=1, steps=6)``: a tiny ``ganframe train gaussian`` command line."""
+    """``argv_for(run_dir, seed=1, steps=6)``: a tiny ``ganframe train toy`` command line."""
 
     def build(out: Path, *, seed: int = 1, steps: int = 6, extra: Sequence[str] = ()) -> list[str]:
-        return ["train", "gaussian", "--seed", str(seed), "--steps", str(steps), "--out", str(out), *TINY_CLI, *extra]
+        return ["train", "toy", "--seed", str(seed), "--steps", str(steps), "--out", str(out), *TINY_CLI, *extra]
 
     return build
 

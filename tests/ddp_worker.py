@@ -57,7 +57,7 @@ class SignalOnRank:
 
 def stop_one_process(run: Path, context: distributed.DistributedContext) -> tuple[int, int | None]:
     experiment = Experiment.from_setup(
-        "gaussian", seed=3, steps=30, batch_size=64, device="cpu", callbacks=[SignalOnRank(1, 7)]
+        "toy", seed=3, steps=30, batch_size=64, device="cpu", callbacks=[SignalOnRank(1, 7)]
     )
     handler = stopping.StopAfterRound(experiment.request_stop)
     with stopping.handling(handler):
@@ -71,7 +71,7 @@ def main() -> None:
     result: dict = {"rank": context.rank, "world_size": context.world_size}
     result["gradient_error"] = gradient_check(context)
 
-    experiment = Experiment.from_setup("gaussian", seed=3, steps=60, batch_size=64, device="cpu")
+    experiment = Experiment.from_setup("toy", seed=3, steps=60, batch_size=64, device="cpu")
     result["per_process_batch"] = experiment.trainer.batch_size
     experiment.fit(out / "api-run")
     result["parameter_spread"] = parameters_spread(experiment)
@@ -79,14 +79,14 @@ def main() -> None:
 
     # A third network role, trained by a plugin's strategy: averaged like the others.
     import family_plugin
-    import ganframe_gaussian
+    import ganframe_toy
 
     from ganframe.testing import fresh_plugins
 
-    plugins = fresh_plugins(ganframe_gaussian, family_plugin, entry_points=False)
+    plugins = fresh_plugins(ganframe_toy, family_plugin, entry_points=False)
     encoder = {"name": "mlp", "input": "data", "output": "noise", "hidden": [8]}
     three = Experiment.from_setup(
-        "gaussian",
+        "toy",
         seed=3,
         steps=20,
         batch_size=64,
@@ -109,7 +109,7 @@ def main() -> None:
     result["cli_exit"] = cli_main(
         [
             "train",
-            "gaussian",
+            "toy",
             "--steps",
             "40",
             "--seed",

@@ -30,7 +30,7 @@ def test_installed_broken_plugins_are_recorded_with_their_error(with_installed):
     check_errors({info.name: info.error for info in plugins.broken})
     infos = {info.name: info for info in plugins.infos}
     assert infos["broken-hook"].distribution == "ganframe-broken" and infos["broken-hook"].version == "0.0.1"
-    assert not infos["myplug"].broken and not infos["gaussian"].broken
+    assert not infos["myplug"].broken and not infos["toy"].broken
 
 
 def test_what_a_failing_hook_registered_before_raising_is_dropped(with_installed):
@@ -57,7 +57,7 @@ def test_plugins_command_reports_each_broken_plugin_and_exits_zero(with_installe
 def test_other_commands_warn_once_per_broken_plugin_and_still_work(with_installed, cli, tmp_path):
     result = cli(
         "train",
-        "gaussian",
+        "toy",
         "--steps",
         "2",
         "--device",

@@ -16,21 +16,21 @@ UNWRITABLE = Path("/proc")  # not writable even by root
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["train", "gausian"], "unknown setup 'gausian'; did you mean 'gaussian'? available: {installed_setups}"),
+        (["train", "tyo"], "unknown setup 'tyo'; did you mean 'toy'? available: {installed_setups}"),
         (
-            ["train", "gaussian", "--set", "train.steps"],
+            ["train", "toy", "--set", "train.steps"],
             "--set expects KEY=VALUE such as train.steps=500, got 'train.steps'",
         ),
-        (["train", "gaussian", "--set", "=3"], "--set expects KEY=VALUE such as train.steps=500, got '=3'"),
+        (["train", "toy", "--set", "=3"], "--set expects KEY=VALUE such as train.steps=500, got '=3'"),
         (
-            ["train", "gaussian", "--set", "generator.hidden=[8,"],
+            ["train", "toy", "--set", "generator.hidden=[8,"],
             "cannot read '[8,' as a value: use TOML syntax such as 3, 0.5, true, [64, 64] or \"text\"",
         ),
-        (["train", "gaussian", "--set", "train.steps=many"], "train: steps: expected int, got 'many'"),
-        (["train", "gaussian", "--set", "train.batch_size=-4"], "train: 'batch_size' must be > 0, got -4"),
-        (["train", "gaussian", "--steps", "0"], "--steps must be positive, got 0"),
-        (["train", "gaussian", "--seed", "-1"], "--seed must be a whole number from 0 to 2**63 - 1, got -1"),
-        (["train", "gaussian", "--device", "tpu"], "'device' must be 'auto', 'cpu', 'cuda' or 'cuda:N', got 'tpu'"),
+        (["train", "toy", "--set", "train.steps=many"], "train: steps: expected int, got 'many'"),
+        (["train", "toy", "--set", "train.batch_size=-4"], "train: 'batch_size' must be > 0, got -4"),
+        (["train", "toy", "--steps", "0"], "--steps must be positive, got 0"),
+        (["train", "toy", "--seed", "-1"], "--seed must be a whole number from 0 to 2**63 - 1, got -1"),
+        (["train", "toy", "--device", "tpu"], "'device' must be 'auto', 'cpu', 'cuda' or 'cuda:N', got 'tpu'"),
         (["train", "--preset", "tutorial"], "--preset needs a setup: ganframe train SETUP --preset P"),
         (["train"], "name a setup (see 'ganframe list setups') or give --config FILE"),
     ],
@@ -46,7 +46,7 @@ def test_train_rejects_bad_input(cli, assert_usage_error, tmp_path, installed_se
 def test_train_rejects_a_bad_config_file(cli, assert_usage_error, tmp_path):
     assert_usage_error(cli("train", "--config", tmp_path / "missing.toml", "--out", tmp_path / "run"))
     bad = tmp_path / "bad.toml"
-    bad.write_text("[data\nname = 'gaussian-1d'\n")
+    bad.write_text("[data\nname = 'toy-1d'\n")
     line = assert_usage_error(cli("train", "--config", bad, "--out", tmp_path / "run"))
     assert line.startswith(f"ganframe: error: config file {str(bad)!r} is not valid TOML: ")
     assert not (tmp_path / "run").exists()
@@ -126,7 +126,7 @@ def test_resume_of_a_finished_run_needs_more_steps_and_changes_nothing(
 
 
 @pytest.mark.parametrize(
-    "extra", [["gaussian"], ["--set", "train.steps=9"], ["--seed", "3"], ["--out", "x"], ["--preset", "tutorial"]]
+    "extra", [["toy"], ["--set", "train.steps=9"], ["--seed", "3"], ["--out", "x"], ["--preset", "tutorial"]]
 )
 def test_resume_refuses_options_that_would_change_the_run(cli, assert_usage_error, trained_run, snapshot_of, extra):
     before = snapshot_of(trained_run)
@@ -239,7 +239,7 @@ def test_a_run_whose_config_no_longer_fits_its_checkpoint(cli, assert_usage_erro
         (["bogus"], "ganframe: error: argument COMMAND: invalid choice: 'bogus'"),
         ([], "ganframe: error: the following arguments are required: COMMAND"),
         (
-            ["train", "gaussian", "--steps", "ten"],
+            ["train", "toy", "--steps", "ten"],
             "ganframe: error: argument --steps: invalid int value: 'ten' (see 'ganframe train --help')",
         ),
         (

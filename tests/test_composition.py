@@ -28,8 +28,8 @@ def fitted(experiment: Experiment) -> torch.Tensor:
 
 @pytest.fixture(scope="module")
 def default_preset(plugins) -> dict:
-    """The gaussian setup's default preset as it is registered now, shrunk to 3 steps on batches of 16."""
-    raw = plugins.registry.setup("gaussian").preset("default")
+    """The toy setup's default preset as it is registered now, shrunk to 3 steps on batches of 16."""
+    raw = plugins.registry.setup("toy").preset("default")
     raw["seed"], raw["device"] = SMALL["seed"], SMALL["device"]
     raw["train"] = {**raw.get("train", {}), "steps": SMALL["steps"], "batch_size": SMALL["batch_size"]}
     raw.setdefault("evaluation", {})["samples"] = 200
@@ -39,27 +39,27 @@ def default_preset(plugins) -> dict:
 @pytest.fixture(scope="module")
 def from_setup_samples(plugins):
     experiment = Experiment.from_setup(
-        "gaussian", preset="default", plugins=plugins, overrides={"evaluation.samples": 200}, **SMALL
+        "toy", preset="default", plugins=plugins, overrides={"evaluation.samples": 200}, **SMALL
     )
     return experiment.config, fitted(experiment)
 
 
 def test_from_setup_applies_the_shortcuts(from_setup_samples):
     config, samples = from_setup_samples
-    assert (config.setup, config.preset, config.seed, config.device) == ("gaussian", "default", 3, "cpu")
+    assert (config.setup, config.preset, config.seed, config.device) == ("toy", "default", 3, "cpu")
     assert (config.train.steps, config.train.batch_size) == (3, 16)
     assert samples.shape == (64, 1) and torch.isfinite(samples).all()
 
 
 def test_from_setup_without_a_preset_takes_the_default_one(plugins):
-    experiment = Experiment.from_setup("gaussian", plugins=plugins, **SMALL)
+    experiment = Experiment.from_setup("toy", plugins=plugins, **SMALL)
     assert experiment.config.preset == "default"
 
 
 def test_from_dict_with_the_setup_key_matches_from_setup(plugins, from_setup_samples):
     config, samples = from_setup_samples
     raw = {
-        "setup": "gaussian",
+        "setup": "toy",
         "seed": 3,
         "device": "cpu",
         "train": {"steps": 3, "batch_size": 16},
@@ -74,7 +74,7 @@ def test_from_toml_matches_from_setup(plugins, from_setup_samples, tmp_path):
     config, samples = from_setup_samples
     path = tmp_path / "experiment.toml"
     path.write_text(
-        'setup = "gaussian"\npreset = "default"\nseed = 3\ndevice = "cpu"\n\n'
+        'setup = "toy"\npreset = "default"\nseed = 3\ndevice = "cpu"\n\n'
         "[train]\nsteps = 3\nbatch_size = 16\n\n[evaluation]\nsamples = 200\n"
     )
     experiment = Experiment.from_toml(path, plugins=plugins)
@@ -147,7 +147,7 @@ def test_compose_from_config_objects_matches_from_setup(plugins, default_preset,
 
 def test_compose_with_defaults_and_its_own_choices(plugins):
     experiment = Experiment.compose(
-        data="gaussian-1d",
+        data="toy-1d",
         generator=MLPGeneratorConfig(hidden=(8, 8), activation=("relu", "tanh")),
         discriminator=("mlp", MLPDiscriminatorConfig(hidden=(8,), output="probabilities")),
         loss="minimax",
@@ -173,13 +173,13 @@ def test_a_config_object_shared_by_several_components_must_be_named(plugins):
     from ganframe.builtin.losses import BCEConfig
 
     with pytest.raises(ConfigError) as caught:
-        Experiment.compose(data="gaussian-1d", loss=BCEConfig(d_terms="mean"), plugins=plugins)
+        Experiment.compose(data="toy-1d", loss=BCEConfig(d_terms="mean"), plugins=plugins)
     assert str(caught.value) == (
         "BCEConfig is the config of more than one loss: minimax, non-saturating; "
         "name the one you mean, e.g. ('minimax', BCEConfig(...))"
     )
     named = Experiment.compose(
-        data="gaussian-1d",
+        data="toy-1d",
         loss=("non-saturating", BCEConfig(d_terms="mean")),
         device="cpu",
         batch_size=16,
@@ -194,27 +194,27 @@ def test_compose_rejects_what_it_cannot_read(plugins):
         match=r"^generator must be a name, \(name, options\), a dict with 'name', "
         r"or a config object; got 42$",
     ):
-        Experiment.compose(data="gaussian-1d", generator=42, plugins=plugins)
+        Experiment.compose(data="toy-1d", generator=42, plugins=plugins)
 
 
 def test_from_dict_with_a_setup_and_another_component_drops_the_presets_options(plugins):
     # The tutorial preset's noise is uniform with dim 1: switching to normal noise starts from its defaults.
     experiment = Experiment.from_dict(
-        {"setup": "gaussian", "preset": "tutorial", "noise": {"name": "normal"}, "device": "cpu"}, plugins=plugins
+        {"setup": "toy", "preset": "tutorial", "noise": {"name": "normal"}, "device": "cpu"}, plugins=plugins
     )
     assert experiment.config.noise.name == "normal" and experiment.config.noise.config.dim == 16
     kept = Experiment.from_dict(
-        {"setup": "gaussian", "preset": "tutorial", "noise": {"dim": 3}, "device": "cpu"}, plugins=plugins
+        {"setup": "toy", "preset": "tutorial", "noise": {"dim": 3}, "device": "cpu"}, plugins=plugins
     )
     assert kept.config.noise.name == "uniform" and kept.config.noise.config.dim == 3
 
 
 def test_overrides_of_from_dict_and_from_setup_win_over_the_config(plugins):
     experiment = Experiment.from_dict(
-        {"setup": "gaussian", "train": {"steps": 7}}, plugins=plugins, overrides={"train.steps": 2, "device": "cpu"}
+        {"setup": "toy", "train": {"steps": 7}}, plugins=plugins, overrides={"train.steps": 2, "device": "cpu"}
     )
     assert experiment.config.train.steps == 2
     experiment = Experiment.from_setup(
-        "gaussian", "tutorial", steps=5, device="cpu", plugins=plugins, overrides={"train.steps": 4}
+        "toy", "tutorial", steps=5, device="cpu", plugins=plugins, overrides={"train.steps": 4}
     )
     assert experiment.config.train.steps == 4

@@ -121,7 +121,7 @@ def test_unknown_top_level_key_lists_the_sections(plugins, tiny):
 def test_a_config_without_data_says_how_to_name_one(plugins):
     with pytest.raises(ConfigError, match=r"^the config names no data source: add a \[data\] section"):
         resolve(plugins, {"train": {"steps": 3}})
-    with pytest.raises(ConfigError, match=r"^\[data\] needs a name; available: file, gaussian-1d$"):
+    with pytest.raises(ConfigError, match=r"^\[data\] needs a name; available: file, toy-1d, toy-2d, toy-counts$"):
         resolve(plugins, {"data": {"mean": 1.0}})
 
 
@@ -145,7 +145,7 @@ def test_a_name_alone_stands_for_a_section(plugins, tiny):
 
 
 def test_defaults_fill_every_left_out_section(plugins):
-    config = resolve(plugins, {"data": "gaussian-1d"})
+    config = resolve(plugins, {"data": "toy-1d"})
     assert (
         config.noise.name,
         config.generator.name,
@@ -300,7 +300,7 @@ def test_an_override_cannot_descend_into_a_value():
 
 def test_cli_set_errors_name_the_field(cli, assert_usage_error, tmp_path):
     out = tmp_path / "run"
-    train = ["train", "gaussian", "--out", out, "--device", "cpu", "--quiet"]
+    train = ["train", "toy", "--out", out, "--device", "cpu", "--quiet"]
     assert assert_usage_error(cli(*train, "--set", "train.steps=abc")) == (
         "ganframe: error: train: steps: expected int, got 'abc'"
     )

@@ -18,13 +18,13 @@ def registered_by(plugins, kind: str, plugin: str) -> list[str]:
 
 
 def test_disabled_argument_drops_the_plugin_and_its_components():
-    plugins = load_plugins(disabled=["gaussian"], use_environment=False)
-    assert "gaussian" not in loaded(plugins)
-    assert "gaussian" not in plugins.registry.names("setups")
-    assert "gaussian-1d" not in plugins.registry.names("data-sources")
-    assert plugins.disabled == {"gaussian"}
-    with pytest.raises(UnknownNameError, match="unknown setup 'gaussian'"):
-        Experiment.from_setup("gaussian", plugins=plugins)
+    plugins = load_plugins(disabled=["toy"], use_environment=False)
+    assert "toy" not in loaded(plugins)
+    assert "toy" not in plugins.registry.names("setups")
+    assert "toy-1d" not in plugins.registry.names("data-sources")
+    assert plugins.disabled == {"toy"}
+    with pytest.raises(UnknownNameError, match="unknown setup 'toy'"):
+        Experiment.from_setup("toy", plugins=plugins)
 
 
 def test_a_builtin_plugin_is_disabled_by_its_module_name():
@@ -35,23 +35,23 @@ def test_a_builtin_plugin_is_disabled_by_its_module_name():
 
 
 def test_environment_variable_is_read_as_a_comma_separated_list(monkeypatch):
-    assert disabled_from_environment({DISABLE_ENV: " gaussian, ,ganframe.builtin.metrics ,"}) == {
-        "gaussian",
+    assert disabled_from_environment({DISABLE_ENV: " toy, ,ganframe.builtin.metrics ,"}) == {
+        "toy",
         "ganframe.builtin.metrics",
     }
-    monkeypatch.setenv(DISABLE_ENV, "gaussian,ganframe.builtin.metrics")
+    monkeypatch.setenv(DISABLE_ENV, "toy,ganframe.builtin.metrics")
     plugins = load_plugins()
-    assert not {"gaussian", "ganframe.builtin.metrics"} & loaded(plugins)
+    assert not {"toy", "ganframe.builtin.metrics"} & loaded(plugins)
     assert not {"moments", "wasserstein", "ks"} & set(plugins.registry.names("metrics"))
-    assert plugins.disabled == {"gaussian", "ganframe.builtin.metrics"}
+    assert plugins.disabled == {"toy", "ganframe.builtin.metrics"}
 
 
 def test_environment_variable_adds_to_the_argument_and_can_be_ignored(monkeypatch):
-    monkeypatch.setenv(DISABLE_ENV, "gaussian")
+    monkeypatch.setenv(DISABLE_ENV, "toy")
     both = load_plugins(disabled=["ganframe.builtin.metrics"])
-    assert both.disabled == {"gaussian", "ganframe.builtin.metrics"}
+    assert both.disabled == {"toy", "ganframe.builtin.metrics"}
     ignored = load_plugins(disabled=["ganframe.builtin.metrics"], use_environment=False)
-    assert ignored.disabled == {"ganframe.builtin.metrics"} and "gaussian" in loaded(ignored)
+    assert ignored.disabled == {"ganframe.builtin.metrics"} and "toy" in loaded(ignored)
 
 
 def test_an_unknown_name_disables_nothing_and_is_not_an_error():
@@ -62,19 +62,19 @@ def test_an_unknown_name_disables_nothing_and_is_not_an_error():
     assert plugins.broken == []
     assert plugins.disabled == {"no-such-plugin"}
     assert plugins.unmatched_disabled == {"no-such-plugin"}
-    assert load_plugins(disabled=["gaussian"], use_environment=False).unmatched_disabled == frozenset()
+    assert load_plugins(disabled=["toy"], use_environment=False).unmatched_disabled == frozenset()
 
 
 def test_disable_plugin_flag_hides_the_plugin_from_list_and_plugins(cli):
-    listing = cli("--disable-plugin", "gaussian", "--disable-plugin", "ganframe.builtin.metrics", "list")
+    listing = cli("--disable-plugin", "toy", "--disable-plugin", "ganframe.builtin.metrics", "list")
     assert listing.code == 0 and listing.err == ""
-    assert "[gaussian]" not in listing.out and "  gaussian-1d  " not in listing.out
+    assert "[toy]" not in listing.out and "  toy-1d  " not in listing.out
     assert "[ganframe.builtin.metrics]" not in listing.out
     assert "[ganframe.builtin.networks]" in listing.out  # the other built-ins stay
-    shown = cli("--disable-plugin", "gaussian", "plugins")
+    shown = cli("--disable-plugin", "toy", "plugins")
     assert shown.code == 0
-    assert not any(line.startswith("gaussian  [") for line in shown.out.splitlines())
-    assert shown.out.splitlines()[-1] == "disabled: gaussian"
+    assert not any(line.startswith("toy  [") for line in shown.out.splitlines())
+    assert shown.out.splitlines()[-1] == "disabled: toy"
 
 
 def test_the_plugins_command_shows_names_that_matched_no_plugin(cli):
@@ -82,23 +82,23 @@ def test_the_plugins_command_shows_names_that_matched_no_plugin(cli):
     assert shown.code == 0 and shown.err == ""
     assert shown.out.splitlines()[-1] == "asked to disable, but no plugin has that name: no-such-plugin"
     assert not any(line.startswith("disabled:") for line in shown.out.splitlines())
-    assert any(line.startswith("gaussian  [") for line in shown.out.splitlines())
+    assert any(line.startswith("toy  [") for line in shown.out.splitlines())
 
 
 def test_other_commands_warn_about_a_name_that_matched_no_plugin(cli):
     # Probably a typo: the plugin the user meant to switch off is still loaded.
-    listing = cli("--disable-plugin", "gausian", "list", "setups")
+    listing = cli("--disable-plugin", "tyo", "list", "setups")
     assert listing.code == 0
     assert listing.err == (
-        "ganframe: warning: cannot disable 'gausian': no plugin has that name (see 'ganframe plugins')\n"
+        "ganframe: warning: cannot disable 'tyo': no plugin has that name (see 'ganframe plugins')\n"
     )
-    assert "gaussian" in listing.out
+    assert "toy" in listing.out
 
 
 def test_training_a_setup_of_a_disabled_plugin_is_a_one_line_error(cli, assert_usage_error, monkeypatch, tmp_path):
-    train = ["train", "gaussian", "--out", "run", "--steps", "1", "--device", "cpu", "--quiet"]  # short if it ran
-    line = assert_usage_error(cli("--disable-plugin", "gaussian", *train))
-    assert line.startswith("ganframe: error: unknown setup 'gaussian'")
-    monkeypatch.setenv(DISABLE_ENV, "gaussian")
+    train = ["train", "toy", "--out", "run", "--steps", "1", "--device", "cpu", "--quiet"]  # short if it ran
+    line = assert_usage_error(cli("--disable-plugin", "toy", *train))
+    assert line.startswith("ganframe: error: unknown setup 'toy'")
+    monkeypatch.setenv(DISABLE_ENV, "toy")
     assert assert_usage_error(cli(*train)) == line
     assert not (tmp_path / "run").exists()

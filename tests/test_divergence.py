@@ -43,9 +43,9 @@ class PoisonPlugin:
 
 @pytest.fixture(scope="module")
 def poison_plugins():
-    import ganframe_gaussian
+    import ganframe_toy
 
-    return fresh_plugins(ganframe_gaussian, PoisonPlugin(), entry_points=False)
+    return fresh_plugins(ganframe_toy, PoisonPlugin(), entry_points=False)
 
 
 def poisoned(tiny: dict, after: int, **train) -> dict:
@@ -93,9 +93,9 @@ def test_a_learning_rate_far_too_high_is_exit_3_naming_step_and_network(cli, arg
 
 
 def test_the_guard_can_be_disabled_but_no_nan_checkpoint_is_ever_written(poison_plugins, tiny, tmp_path):
-    import ganframe_gaussian
+    import ganframe_toy
 
-    plugins = fresh_plugins(ganframe_gaussian, PoisonPlugin(), entry_points=False, disabled=["ganframe.divergence"])
+    plugins = fresh_plugins(ganframe_toy, PoisonPlugin(), entry_points=False, disabled=["ganframe.divergence"])
     run = tmp_path / "run"
     config = poisoned(tiny, after=3, steps=8, checkpoint_every=2, log_every=1)
     with pytest.raises(

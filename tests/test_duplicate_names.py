@@ -21,7 +21,7 @@ class OtherMLP:
 class OtherGaussian:
     @ganframe.hookimpl
     def register_data_sources(self, register):
-        register("gaussian-1d", lambda config, context: None)
+        register("toy-1d", lambda config, context: None)
 
 
 EXPECTED = (
@@ -55,8 +55,8 @@ def test_names_not_in_conflict_still_work(tiny):
     tiny["data"] = {"name": "file", "path": "missing.npy"}
     with pytest.raises(ganframe.ConfigError, match="missing.npy"):  # reaches the file data source
         Experiment.from_dict(tiny, plugins=plugins)
-    with pytest.raises(DuplicateNameError, match="'gaussian' and 'extra-0-OtherGaussian'"):
-        Experiment.from_setup("gaussian", plugins=plugins)
+    with pytest.raises(DuplicateNameError, match="'toy' and 'extra-0-OtherGaussian'"):
+        Experiment.from_setup("toy", plugins=plugins)
 
 
 def test_the_same_kind_of_name_in_another_kind_is_no_conflict():

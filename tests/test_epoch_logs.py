@@ -73,7 +73,7 @@ def test_without_epoch_logs_there_are_no_epochs(points, plugins):
 
 
 def test_epoch_logs_need_a_finite_data_set(make_experiment):
-    with pytest.raises(ConfigError, match="train.epoch_logs needs a finite data set, but data source 'gaussian-1d'"):
+    with pytest.raises(ConfigError, match="train.epoch_logs needs a finite data set, but data source 'toy-1d'"):
         make_experiment(train__epoch_logs=True)
 
 

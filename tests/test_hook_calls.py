@@ -138,11 +138,11 @@ class NotesWriter:
 
 
 def test_a_plugin_adds_an_output_of_its_own(tmp_path):
-    import ganframe_gaussian
+    import ganframe_toy
 
-    plugins = fresh_plugins(ganframe_gaussian, Notes(), entry_points=False)
+    plugins = fresh_plugins(ganframe_toy, Notes(), entry_points=False)
     experiment = Experiment.from_setup(
-        "gaussian", steps=3, device="cpu", plugins=plugins, overrides={"evaluation.samples": 100}
+        "toy", steps=3, device="cpu", plugins=plugins, overrides={"evaluation.samples": 100}
     )
     experiment.fit(tmp_path / "run")
     assert (tmp_path / "run" / "notes.txt").read_text() == "round 1\nround 2\nround 3\n"
@@ -152,13 +152,13 @@ def test_a_plugin_adds_an_output_of_its_own(tmp_path):
 
 
 def test_ganframes_own_outputs_are_plugins_that_can_be_disabled(tmp_path):
-    import ganframe_gaussian
+    import ganframe_toy
 
     plugins = fresh_plugins(
-        ganframe_gaussian, disabled=["ganframe.plots.writer", "ganframe.html_report"], entry_points=False
+        ganframe_toy, disabled=["ganframe.plots.writer", "ganframe.html_report"], entry_points=False
     )
     Experiment.from_setup(
-        "gaussian", steps=3, device="cpu", plugins=plugins, overrides={"evaluation.samples": 100}
+        "toy", steps=3, device="cpu", plugins=plugins, overrides={"evaluation.samples": 100}
     ).fit(tmp_path / "run")
     written = sorted(p.name for p in (tmp_path / "run").iterdir())
     assert written == ["checkpoints", "config.toml", "metrics.jsonl", "report.json"]

@@ -25,7 +25,7 @@ def test_verbose_logs_what_train_does(cli, argv_for, tmp_path):
         result = cli(*flags, *argv_for(tmp_path / f"b{len(flags[0])}"))
         assert result.code == 0
         lines = result.err.splitlines()
-        assert any(line.startswith("ganframe: training gaussian from step 0 to 6 on cpu") for line in lines), lines
+        assert any(line.startswith("ganframe: training toy from step 0 to 6 on cpu") for line in lines), lines
         assert any(line.startswith("ganframe: checkpoint written at step 6") for line in lines)
         assert any(line.startswith("ganframe: figures written to") for line in lines)
         assert any(line.startswith("ganframe: report written to") for line in lines)

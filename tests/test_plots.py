@@ -67,9 +67,9 @@ class SquaresPlugin:
 
 @pytest.fixture(scope="module")
 def image_plugins():
-    import ganframe_gaussian
+    import ganframe_toy
 
-    return fresh_plugins(ganframe_gaussian, SquaresPlugin(), entry_points=False)
+    return fresh_plugins(ganframe_toy, SquaresPlugin(), entry_points=False)
 
 
 IMAGES = {
@@ -109,24 +109,19 @@ def test_moments_are_those_of_the_generator_on_the_fixed_noise(make_experiment, 
     assert last["std"] == pytest.approx(float(samples.std()), abs=1e-9)
 
 
-def test_discrete_runs_get_a_histogram_of_values(tmp_path):
-    import ganframe_even
-
-    plugins = fresh_plugins(ganframe_even, entry_points=False)
+def test_discrete_runs_get_a_histogram_of_values(plugins, tiny, tmp_path):
     run = tmp_path / "run"
-    Experiment.from_setup("even", seed=0, steps=6, device="cpu", plugins=plugins).fit(run)
+    tiny["data"] = {"name": "toy-counts", "max_int": 8}
+    Experiment(tiny, plugins=plugins).fit(run)
     assert list(_figures(run)) == ["losses.png", "values.png"]
     assert "range of the real data" in _figures(run)["values.png"]
     _check_png(run / "plots" / "values.png")
 
 
-def test_two_dimensional_runs_get_a_scatter_and_the_logged_accuracy(tmp_path):
-    import ganframe_gaussian2d
-
-    plugins = fresh_plugins(ganframe_gaussian2d, entry_points=False)
+def test_two_dimensional_runs_get_a_scatter_and_the_logged_accuracy(plugins, tmp_path):
     run = tmp_path / "run"
     Experiment.from_setup(
-        "gaussian2d",
+        "toy2d",
         "tutorial",
         seed=0,
         steps=500,

@@ -109,9 +109,9 @@ class WrongThings:
 
 @pytest.fixture(scope="module")
 def wrong_plugins():
-    import ganframe_gaussian
+    import ganframe_toy
 
-    return fresh_plugins(ganframe_gaussian, WrongThings(), entry_points=False)
+    return fresh_plugins(ganframe_toy, WrongThings(), entry_points=False)
 
 
 def plugin_name(wrong_plugins) -> str:
@@ -188,7 +188,7 @@ def test_the_cli_reports_a_plugin_metric_failure_in_one_line(cli, monkeypatch, t
     line = assert_usage_error(
         cli(
             "train",
-            "gaussian",
+            "toy",
             "--steps",
             "2",
             "--out",

@@ -43,5 +43,5 @@ def test_train_prints_progress_lines_when_stderr_is_not_a_terminal(cli, argv_for
 
 def test_progress_every_must_be_a_number_of_seconds(cli):
     for value in ("-1", "nan", "inf", "soon"):
-        result = cli("train", "gaussian", "--progress-every", value)
+        result = cli("train", "toy", "--progress-every", value)
         assert result.code == 2 and "--progress-every" in result.err and len(result.err.splitlines()) == 1

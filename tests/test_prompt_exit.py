@@ -53,7 +53,7 @@ def test_the_program_trains_and_reports_through_it(tmp_path: Path, command: list
     argv = [sys.executable, *command] if command else program
     out = tmp_path / "run"
     done = subprocess.run(
-        [*argv, "train", "gaussian", "--steps", "20", "--quiet", "--out", str(out)],
+        [*argv, "train", "toy", "--steps", "20", "--quiet", "--out", str(out)],
         capture_output=True,
         text=True,
         timeout=300,

@@ -19,9 +19,9 @@ ENCODER = {"name": "mlp", "input": "data", "output": "noise", "hidden": [8], "op
 
 @pytest.fixture(scope="module")
 def family():
-    import ganframe_gaussian
+    import ganframe_toy
 
-    return fresh_plugins(ganframe_gaussian, family_plugin, entry_points=False)
+    return fresh_plugins(ganframe_toy, family_plugin, entry_points=False)
 
 
 def with_encoder(tiny: dict, **changes) -> dict:
@@ -118,9 +118,9 @@ def test_a_loss_asking_for_a_missing_role_is_one_line(tiny):
 
             register("critic-loss", make)
 
-    import ganframe_gaussian
+    import ganframe_toy
 
-    plugins = fresh_plugins(ganframe_gaussian, NeedsCritic(), entry_points=False)
+    plugins = fresh_plugins(ganframe_toy, NeedsCritic(), entry_points=False)
     with pytest.raises(ConfigError) as caught:
         Experiment.from_dict(copy.deepcopy(tiny) | {"loss": "critic-loss"}, plugins=plugins)
     assert str(caught.value) == (
@@ -168,7 +168,7 @@ def test_an_unknown_role_at_training_time_is_one_line_on_the_command_line(
     line = assert_usage_error(
         cli(
             "train",
-            "gaussian",
+            "toy",
             "--steps",
             "2",
             "--device",
@@ -203,9 +203,9 @@ def test_a_network_without_trainable_parameters_cannot_have_an_optimizer(family,
 
             register("frozen", make)
 
-    import ganframe_gaussian
+    import ganframe_toy
 
-    plugins = fresh_plugins(ganframe_gaussian, family_plugin, Frozen(), entry_points=False)
+    plugins = fresh_plugins(ganframe_toy, family_plugin, Frozen(), entry_points=False)
     raw["networks"]["encoder"] = {"name": "frozen"}
     with pytest.raises(
         ConfigError,
@@ -215,20 +215,34 @@ def test_a_network_without_trainable_parameters_cannot_have_an_optimizer(family,
         Experiment.from_dict(raw, plugins=plugins)
 
 
-def test_a_third_role_takes_extras_like_any_network(tiny):
-    import ganframe_extras
-    import ganframe_gaussian
+class DiscriminatorOnly:
+    """A network extra that refuses every role but the discriminator."""
 
-    plugins = fresh_plugins(ganframe_gaussian, ganframe_extras, family_plugin, entry_points=False)
+    @ganframe.hookimpl
+    def register_network_extras(self, register):
+        def factory(config, context):
+            if context.role != "discriminator":
+                raise ValueError("it only judges examples")
+            return lambda network: network
+
+        register("discriminator-only", factory)
+
+
+def test_a_third_role_takes_extras_like_any_network(tiny):
+    import ganframe_toy
+
+    plugins = fresh_plugins(ganframe_toy, family_plugin, DiscriminatorOnly(), entry_points=False)
     raw = with_encoder(tiny)
-    raw["networks"]["encoder"] = dict(ENCODER, extras=["spectral-norm"])
+    raw["networks"]["encoder"] = dict(ENCODER, extras=[{"name": "toy-scale", "factor": 3.0}])
     experiment = Experiment.from_dict(raw, plugins=plugins)
-    normalised = [m for m in experiment.networks["encoder"].modules() if hasattr(m, "parametrizations")]
-    assert normalised and experiment.fit()["steps"] == 6
+    encoder = experiment.networks["encoder"]
+    assert type(encoder).__name__ == "Scale" and encoder.factor == 3.0
+    x = torch.randn(5, *experiment.data.sample_shape)
+    assert torch.equal(encoder(x), encoder.inner(x) * 3.0)
+    assert experiment.fit()["steps"] == 6
     with pytest.raises(
         ConfigError,
-        match=r"^networks.encoder.extras: 'minibatch-std' cannot be applied to this "
-        r"encoder: ",
+        match=r"^networks.encoder.extras: 'discriminator-only' cannot be applied to this encoder: it only judges",
     ):
-        raw["networks"]["encoder"] = dict(ENCODER, extras=["minibatch-std"])
+        raw["networks"]["encoder"] = dict(ENCODER, extras=["discriminator-only"])
         Experiment.from_dict(raw, plugins=plugins)

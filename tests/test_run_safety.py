@@ -151,11 +151,11 @@ class FailingMetricPlugin:
 
 
 def test_a_failing_final_metric_keeps_the_run_resumable_and_evaluable(tiny, tmp_path):
-    import ganframe_gaussian
+    import ganframe_toy
 
     from ganframe.testing import fresh_plugins
 
-    plugins = fresh_plugins(ganframe_gaussian, FailingMetricPlugin(), entry_points=False)
+    plugins = fresh_plugins(ganframe_toy, FailingMetricPlugin(), entry_points=False)
     tiny["evaluation"]["metrics"] = ["fails"]
     run = tmp_path / "run"
     with pytest.raises(ganframe.PluginError, match="metric 'fails' .* failed: RuntimeError: out of memory"):
@@ -267,7 +267,7 @@ def test_a_run_directory_that_is_not_utf8_is_printed_as_given(tmp_path, tiny_cli
             b"-m",
             b"ganframe",
             b"train",
-            b"gaussian",
+            b"toy",
             b"--steps",
             b"2",
             b"--out",

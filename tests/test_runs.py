@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 import platform
 import re
+import time
 from pathlib import Path
 
 import attrs
 import numpy as np
 import pytest
+import scipy.stats
 import torch
 
-from ganframe import Experiment, RunDirectoryError
+from ganframe import Experiment, RunDirectoryError, hookimpl
 from ganframe.config import read_toml, resolve_config
+from ganframe.testing import fresh_plugins
 
 METRIC_ORDER = [
     "mean",
@@ -58,7 +61,7 @@ def test_config_toml_is_fully_resolved_and_loads_back(trained_run, plugins):
     raw = read_toml(trained_run / "config.toml")
     config = resolve_config(raw, plugins.registry)
     assert config == Experiment.load(trained_run, plugins=plugins).config
-    assert (raw["setup"], raw["preset"], raw["seed"], raw["device"]) == ("gaussian", "default", 1, "cpu")
+    assert (raw["setup"], raw["preset"], raw["seed"], raw["device"]) == ("toy", "default", 1, "cpu")
     assert raw["train"]["steps"] == 6 and raw["generator"]["hidden"] == [8]
     # Every option is written out, defaults included, so the file alone says how the run was made.
     for section in ("data", "noise", "generator", "discriminator", "loss", "strategy"):
@@ -122,20 +125,20 @@ def test_report_json(trained_run, plugins):
     assert list(report["metric_descriptions"]) == ["moments", "wasserstein", "ks", "two-sample"]
     assert "energy-distance permutation test" in report["metric_descriptions"]["two-sample"]
     assert (report["setup"], report["preset"], report["seed"], report["steps"], report["steps_planned"]) == (
-        "gaussian",
+        "toy",
         "default",
         1,
         6,
         6,
     )
     assert report["completed"] is True and report["device"] == "cpu" and report["processes"] == 1
-    assert report["seconds"] >= 0
+    assert report["seconds"] > 0  # how it is measured: test_report_seconds_are_the_training_time
     assert set(report["versions"]) == {"ganframe", "torch", "python", "plugins"}
     assert (
         report["versions"]["torch"] == torch.__version__ and report["versions"]["python"] == platform.python_version()
     )
     plugins_seen = report["versions"]["plugins"]  # installed plugin distributions, not the built-in modules
-    assert plugins_seen["gaussian"] and not any(name.startswith("ganframe.builtin") for name in plugins_seen)
+    assert plugins_seen["toy"] and not any(name.startswith("ganframe.builtin") for name in plugins_seen)
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4}", report["finished"])
     assert set(report["metrics"]) == METRIC_NAMES
     # Evaluation is deterministic: the loaded model scores the same.
@@ -180,8 +183,71 @@ def test_evaluate_json_prints_every_metric(cli, trained_run, snapshot_of):
     metrics = json.loads(result.out)
     assert set(metrics) == METRIC_NAMES
     assert metrics == json.loads((trained_run / "report.json").read_text())["metrics"]
-    assert 0 <= metrics["ks"] <= 1 and metrics["wasserstein"] >= 0 and metrics["std"] >= 0
     assert snapshot_of(trained_run) == before
+
+
+class RecordSamples:
+    """A metric ``record`` that keeps the samples the metrics are computed on."""
+
+    def __init__(self) -> None:
+        self.samples: list[torch.Tensor] = []
+
+    @hookimpl
+    def register_metrics(self, register):
+        def record(samples, context):
+            self.samples.append(samples.clone())
+            return {}
+
+        register("record", lambda config, context: record)
+
+
+def test_evaluate_computes_the_metrics_of_the_models_samples(cli, trained_run):
+    """The moments, the 1-Wasserstein distance and the Kolmogorov-Smirnov statistic ``evaluate``
+    prints, computed here another way on the same samples against the data's N(4, 1.25²)."""
+    import ganframe_toy
+
+    metrics = json.loads(cli("evaluate", trained_run, "--json").out)
+    recorder = RecordSamples()
+    experiment = Experiment.load(trained_run, plugins=fresh_plugins(ganframe_toy, recorder, entry_points=False))
+    experiment.evaluate(metrics=["record"])  # the same samples: evaluation draws from the seed's stream
+    (samples,) = recorder.samples
+    x = np.sort(samples.reshape(-1).double().numpy())
+    n = len(x)
+    assert n == 500  # evaluation.samples of the run
+    assert metrics["mean"] == pytest.approx(x.mean(), rel=1e-9)
+    assert metrics["std"] == pytest.approx(np.sqrt(((x - x.mean()) ** 2).mean()), rel=1e-9)
+    truth = scipy.stats.norm(4.0, 1.25)
+    # KS: the largest gap between the empirical CDF (steps at the sorted samples) and the true CDF.
+    cdf = truth.cdf(x)
+    ks = max((np.arange(1, n + 1) / n - cdf).max(), (cdf - np.arange(n) / n).max())
+    assert metrics["ks"] == pytest.approx(ks, rel=1e-9)
+    # W1: the area between the two CDFs, integrated on a fine grid.
+    grid = np.linspace(min(x[0], truth.ppf(1e-9)), max(x[-1], truth.ppf(1 - 1e-9)), 2_000_001)
+    empirical = np.searchsorted(x, grid, side="right") / n
+    w1 = np.abs(empirical - truth.cdf(grid)).sum() * (grid[1] - grid[0])
+    assert metrics["wasserstein"] == pytest.approx(w1, abs=1e-3)
+    assert metrics["wasserstein"] > 0.05 and metrics["ks"] > 0.05  # 6 rounds: far from the data yet
+
+
+class Sleeps:
+    """A callback that makes every training round last at least ``seconds``."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    @hookimpl
+    def on_step_end(self):
+        time.sleep(self.seconds)
+
+
+def test_report_seconds_are_the_training_time(make_experiment, tmp_path):
+    experiment = make_experiment(callbacks=[Sleeps(0.05)])
+    started = time.perf_counter()
+    experiment.fit(tmp_path / "run")
+    wall = time.perf_counter() - started
+    seconds = json.loads((tmp_path / "run" / "report.json").read_text())["seconds"]
+    assert 6 * 0.05 <= seconds <= wall + 0.001  # the 6 rounds' sleep is training time; within the call
+    assert seconds == pytest.approx(experiment.seconds, abs=0.001)  # rounded to the millisecond
 
 
 def test_evaluate_prints_one_line_per_metric(cli, trained_run):
@@ -195,7 +261,7 @@ def test_evaluate_prints_one_line_per_metric(cli, trained_run):
 def test_train_prints_a_summary_and_names_a_run_directory_when_none_is_given(cli, tmp_path):
     result = cli(
         "train",
-        "gaussian",
+        "toy",
         "--seed",
         "2",
         "--steps",
@@ -209,7 +275,7 @@ def test_train_prints_a_summary_and_names_a_run_directory_when_none_is_given(cli
     )
     assert result.code == 0, result.err
     lines = result.out.splitlines()
-    match = re.fullmatch(r"run directory: (runs/gaussian-default-s2-\d{8}-\d{6})", lines[0])
+    match = re.fullmatch(r"run directory: (runs/toy-default-s2-\d{8}-\d{6})", lines[0])
     assert match and (tmp_path / match.group(1) / "report.json").is_file()
     assert re.fullmatch(r"steps: 2  time: [0-9.]+ s  device: cpu", lines[1])
     assert [line.split(":")[0].strip() for line in lines[2:]] == METRIC_ORDER

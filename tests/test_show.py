@@ -51,7 +51,7 @@ def test_show_a_loss_by_its_singular_or_plural_kind(cli, kind):
     ("kind", "name", "expected"),
     [
         ("data-source", "file", "  path: str  (required)"),
-        ("data-sources", "gaussian-2d", "  size: int = 1000  (> 0, <= 10000000)"),
+        ("data-sources", "toy-2d", "  size: int = 1000  (> 0, <= 10000000)"),
         ("optimizer", "adam", '  implementation: str = "auto"  (one of "auto", "fused", "foreach", "for-loop")'),
         ("optimizers", "adam", "  betas: list of 2 float = [0.5, 0.999]  (each in [0, 1))"),
         ("network", "mlp", '  input: int or str = "data"  ("data", "noise" or 1 to 1000000)'),
@@ -89,18 +89,18 @@ def test_show_a_component_without_options(cli):
 
 # -- setups -----------------------------------------------------------------------------------------
 def test_show_a_setup_lists_its_presets_and_their_components(cli):
-    setup = fresh_plugins().registry.setup("gaussian")
-    result = cli("show", "setup", "gaussian")
+    setup = fresh_plugins().registry.setup("toy")
+    result = cli("show", "setup", "toy")
     assert result.code == 0, result.err
     lines = result.out.splitlines()
-    assert lines[0] == f"setup gaussian  [gaussian]  {setup.description}"
+    assert lines[0] == f"setup toy  [toy]  {setup.description}"
     assert lines[1] == "presets:"
     for name, preset in setup.presets.items():
         marker = " (used by default)" if name == setup.default_preset else ""
         at = lines.index(f"  {name}{marker}")
         parts = lines[at + 1].strip().split(", ")
         steps = preset.get("train", {}).get("steps", TrainConfig().steps)
-        assert parts[0] == "data gaussian-1d"
+        assert parts[0] == "data toy-1d"
         assert parts[-1] == f"train.steps {steps}"
         for section in ("generator", "discriminator", "loss", "strategy"):
             table = preset.get(section, {})
@@ -110,7 +110,7 @@ def test_show_a_setup_lists_its_presets_and_their_components(cli):
             assert f"{section} {table.get('name', default) if isinstance(table, dict) else table}" in parts
     assert "  tutorial" in lines and "  default (used by default)" in lines
     assert len(lines) == 2 + 2 * len(setup.presets) + 1  # short: two lines a preset
-    assert lines[-1] == "train one with: ganframe train gaussian --preset PRESET"
+    assert lines[-1] == "train one with: ganframe train toy --preset PRESET"
 
 
 # -- qualified and clashing names ---------------------------------------------------------------------
@@ -140,7 +140,7 @@ def test_show_a_qualified_name(cli):
     )
     assert qualified.code == 0, qualified.err
     assert qualified.out == plain.out
-    assert cli("show", "setup", "gaussian:gaussian").out == cli("show", "setup", "gaussian").out
+    assert cli("show", "setup", "toy:toy").out == cli("show", "setup", "toy").out
 
 
 def test_show_a_clashing_name_says_how_to_qualify_it(cli, assert_usage_error, clashing_mlp):
@@ -159,8 +159,8 @@ def test_show_a_clashing_name_says_how_to_qualify_it(cli, assert_usage_error, cl
     [
         (["gnerator", "mlp"], "unknown kind 'gnerator'; did you mean 'generators'? available: data-sources, "),
         (["generator", "mpl"], "unknown generator 'mpl'; did you mean 'mlp'? available: "),
-        (["setup", "gausian"], "unknown setup 'gausian'; did you mean 'gaussian'? available: "),
-        (["loss", "nobody:hinge"], "unknown plugin for the loss 'hinge': 'nobody'; "),
+        (["setup", "tyo"], "unknown setup 'tyo'; did you mean 'toy'? available: "),
+        (["loss", "nobody:minimax"], "unknown plugin for the loss 'minimax': 'nobody'; "),
         (["preset", "default"], "unknown kind 'preset'; "),
     ],
 )

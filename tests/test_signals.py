@@ -53,7 +53,7 @@ def start_training(out: Path, tiny_cli: list[str], *extra: str) -> subprocess.Po
         "-m",
         "ganframe",
         "train",
-        "gaussian",
+        "toy",
         "--seed",
         "3",
         "--steps",
@@ -120,7 +120,7 @@ def test_a_real_stop_signal_stops_after_the_round_and_the_run_resumes_byte_for_b
     total = str(stopped_at + 7)
     assert cli("train", "--resume", run, "--steps", total, "--quiet").code == 0
     whole = tmp_path / "whole"
-    argv = ["train", "gaussian", "--seed", "3", "--steps", total, "--out", whole, *tiny_cli, *CONSTANT_LR]
+    argv = ["train", "toy", "--seed", "3", "--steps", total, "--out", whole, *tiny_cli, *CONSTANT_LR]
     assert cli(*argv).code == 0
     assert same_networks(checkpoint_state(run), checkpoint_state(whole))
     for directory in (run, whole):
@@ -135,7 +135,7 @@ def test_ctrl_c_while_ganframe_starts_is_one_line_and_status_130(tiny_cli, tmp_p
         "import os, signal, sys, threading\n"
         "from ganframe.cli import main\n"
         "threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()\n"
-        f"sys.exit(main(['train', 'gaussian', '--steps', '1000000', '--out', {str(tmp_path / 'run')!r}, "
+        f"sys.exit(main(['train', 'toy', '--steps', '1000000', '--out', {str(tmp_path / 'run')!r}, "
         "'--quiet']))\n"
     )
     result = subprocess.run(
@@ -155,7 +155,7 @@ def test_a_stop_signal_during_start_up_in_process_is_one_line(cli, monkeypatch, 
         raise Terminated(signal.SIGTERM)  # what the handler raises when SIGTERM comes in here
 
     monkeypatch.setattr(cli_module, "_plugins", loading_plugins)
-    result = cli("train", "gaussian", "--out", tmp_path / "run", "--quiet")
+    result = cli("train", "toy", "--out", tmp_path / "run", "--quiet")
     assert (result.code, result.err) == (143, "ganframe: error: interrupted (SIGTERM)\n")
     assert not (tmp_path / "run").exists()
 

@@ -17,9 +17,9 @@ from ganframe.testing import fresh_plugins
 
 @pytest.fixture(scope="module")
 def family():
-    import ganframe_gaussian
+    import ganframe_toy
 
-    return fresh_plugins(ganframe_gaussian, family_plugin, entry_points=False)
+    return fresh_plugins(ganframe_toy, family_plugin, entry_points=False)
 
 
 def adaptive(tiny: dict, steps: int = 12) -> dict:
@@ -122,9 +122,9 @@ class CountingLossPlugin:
 
 
 def test_a_losss_state_is_checkpointed_too(tiny, tmp_path):
-    import ganframe_gaussian
+    import ganframe_toy
 
-    plugins = fresh_plugins(ganframe_gaussian, CountingLossPlugin(), entry_points=False)
+    plugins = fresh_plugins(ganframe_toy, CountingLossPlugin(), entry_points=False)
     raw = copy.deepcopy(tiny) | {"loss": "counting"}
     raw["train"] = dict(raw["train"], steps=3)
     Experiment.from_dict(raw, plugins=plugins).fit(tmp_path / "run")

@@ -67,16 +67,16 @@ def test_summarize_keeps_every_metric_and_each_seed():
 
 def test_train_seeds_writes_runs_summary_and_report(cli, tmp_path, tiny_cli):
     out = tmp_path / "seeds"
-    result = cli("train", "gaussian", "--seeds", "0-2", "--steps", "4", "--out", out, *tiny_cli)
+    result = cli("train", "toy", "--seeds", "0-2", "--steps", "4", "--out", out, *tiny_cli)
     assert result.code == 0, result.err
     assert sorted(p.name for p in out.iterdir()) == ["report.html", "seed-0", "seed-1", "seed-2", "summary.json"]
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["seeds"] == [0, 1, 2] and summary["setup"] == "gaussian"
+    assert summary["seeds"] == [0, 1, 2] and summary["setup"] == "toy"
     means = [json.loads((out / f"seed-{s}" / "report.json").read_text())["metrics"]["mean"] for s in range(3)]
     assert [tomllib.loads((out / f"seed-{s}" / "config.toml").read_text())["seed"] for s in range(3)] == [0, 1, 2]
     assert summary["metrics"]["mean"]["mean"] == pytest.approx(sum(means) / 3)
     assert [run["metrics"]["mean"] for run in summary["runs"]] == means
-    assert "energy_p_value" in summary["metrics"]  # the two-sample test is among the gaussian metrics
+    assert "energy_p_value" in summary["metrics"]  # the two-sample test is among the toy setup's metrics
     assert "summary over 3 seeds" in result.out and "95 % interval" in result.out
     assert "two-sample: energy-distance permutation test" in result.out  # the test used, by name
     assert "energy-distance permutation test" in summary["metric_descriptions"]["two-sample"]
@@ -85,8 +85,8 @@ def test_train_seeds_writes_runs_summary_and_report(cli, tmp_path, tiny_cli):
 
 
 def test_seeds_give_the_same_runs_as_single_seeds(cli, tmp_path, tiny_cli):
-    assert cli("train", "gaussian", "--seeds", "1-2", "--steps", "4", "--out", tmp_path / "many", *tiny_cli).code == 0
-    assert cli("train", "gaussian", "--seed", "2", "--steps", "4", "--out", tmp_path / "one", *tiny_cli).code == 0
+    assert cli("train", "toy", "--seeds", "1-2", "--steps", "4", "--out", tmp_path / "many", *tiny_cli).code == 0
+    assert cli("train", "toy", "--seed", "2", "--steps", "4", "--out", tmp_path / "one", *tiny_cli).code == 0
     assert (tmp_path / "many" / "seed-2" / "metrics.jsonl").read_text() == (
         tmp_path / "one" / "metrics.jsonl"
     ).read_text()
@@ -103,7 +103,7 @@ def test_seeds_give_the_same_runs_as_single_seeds(cli, tmp_path, tiny_cli):
 )
 def test_seeds_errors_are_one_line_and_write_nothing(cli, assert_usage_error, tmp_path, extra, message):
     out = tmp_path / "out"
-    line = assert_usage_error(cli("train", "gaussian", "--out", out, "--quiet", *extra))
+    line = assert_usage_error(cli("train", "toy", "--out", out, "--quiet", *extra))
     assert message in line
     assert not out.exists()
 
@@ -111,7 +111,7 @@ def test_seeds_errors_are_one_line_and_write_nothing(cli, assert_usage_error, tm
 def test_seeds_refuse_a_nonempty_out(cli, assert_usage_error, tmp_path):
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "keep.txt").write_text("mine")
-    line = assert_usage_error(cli("train", "gaussian", "--seeds", "0-1", "--out", tmp_path / "out", "--quiet"))
+    line = assert_usage_error(cli("train", "toy", "--seeds", "0-1", "--out", tmp_path / "out", "--quiet"))
     assert "already exists and is not empty" in line
     assert (tmp_path / "out" / "keep.txt").read_text() == "mine"
 

@@ -16,7 +16,7 @@ import pytest
 pytest.importorskip("optuna")
 
 SWEEP = """\
-setup = "gaussian"
+setup = "toy"
 objective = "wasserstein"
 direction = "minimize"
 trials = {trials}
@@ -51,7 +51,7 @@ def write_sweep(
     steps: int = 50,
     eval_every: int = 25,
 ) -> Path:
-    """A sweep over the gaussian setup's generator learning rate; ``top`` adds top-level keys,
+    """A sweep over the toy setup's generator learning rate; ``top`` adds top-level keys,
     ``extra`` more [[space]] entries."""
     path = folder / name
     path.write_text(sweep_text(trials=trials, extra=extra, top=top, steps=steps, eval_every=eval_every))
@@ -87,7 +87,7 @@ def trial_states(db: Path) -> list[str]:
     "extra, message",
     [
         ('[[space]]\nkey = "generator.optimiser.lr"\ntype = "float"\nlow = 0.1\nhigh = 0.2\n', "optimiser"),
-        ('[[space]]\nkey = "loss"\ntype = "categorical"\nchoices = ["hinge", "no-such-loss"]\n', "no-such-loss"),
+        ('[[space]]\nkey = "loss"\ntype = "categorical"\nchoices = ["minimax", "no-such-loss"]\n', "no-such-loss"),
         ('[[space]]\nkey = "train.batch_size"\ntype = "int"\nlow = 64\nhigh = 8\n', "the range is empty"),
         ('[[space]]\nkey = "train.batch_size"\ntype = "int"\nlow = 8\nhigh = 8\n', "the range is empty"),
         ('[[space]]\nkey = "generator.optimizer.lr"\ntype = "float"\nlow = 0.1\nhigh = 0.2\n', "twice"),
@@ -148,7 +148,7 @@ def test_sweep_table_seeds_best_config_and_restart(tmp_path):
             )
     best = min(results["trials"], key=lambda row: row["value"])
     assert f"best: trial {best['number']}," in result.stdout
-    # trial 0 trained the base config's own learning rate (the gaussian default preset's 5e-4), and
+    # trial 0 trained the base config's own learning rate (the toy default preset's 5e-4), and
     # the last line compares the best with it
     assert results["trials"][0]["baseline"] and results["trials"][0]["params"] == {"generator.optimizer.lr": 0.0005}
     assert not any(row["baseline"] for row in results["trials"][1:])
@@ -390,7 +390,7 @@ def test_the_same_sweep_file_gives_the_same_table(tmp_path):
 
 
 def test_a_base_config_outside_the_space_is_a_warning_and_no_base_trial(tmp_path):
-    # the gaussian default's generator lr (5e-4) is below this range
+    # the toy default's generator lr (5e-4) is below this range
     path = tmp_path / "sweep.toml"
     path.write_text(sweep_text(trials=2, top='pruner = "none"').replace("low = 1e-4", "low = 1e-3"))
     result = ganframe("sweep", path, "--out", tmp_path / "out", cwd=tmp_path)
@@ -413,7 +413,7 @@ def test_compare_to_baseline():
         return {"number": number, "state": state, "value": value, "baseline": baseline}
 
     document = {
-        "setup": "gaussian",
+        "setup": "toy",
         "objective": "wasserstein",
         "seeds": [0, 1],
         "space": [{"key": "train.batch_size", "type": "int", "low": 8, "high": 64}],
@@ -437,22 +437,3 @@ def test_compare_to_baseline():
         parse_sweep({**document, "pruner_warmup": 1.5})
     with pytest.raises(ConfigError, match="'pruner' must be one of median, successive-halving, hyperband, none"):
         parse_sweep({**document, "pruner": "asha"})
-
-
-def test_the_example_sweep_file_is_valid():
-    # examples/gaussian-sweep.toml, which README and docs/sweeps.md run, parses and validates
-    from ganframe.plugins import load_plugins
-    from ganframe.sweep import load_sweep, validate
-    from ganframe.sweep.spec import baseline_params
-
-    spec = load_sweep(Path(__file__).parent.parent / "examples" / "gaussian-sweep.toml")
-    plugins = load_plugins()
-    assert "wasserstein" in validate(spec, plugins)
-    assert spec.name == "gaussian-sweep" and spec.trials == 24 and spec.seeds == (0, 1, 2)
-    params, problem = baseline_params(spec, plugins)
-    assert problem is None and params == {
-        "generator.optimizer.lr": 0.0005,
-        "discriminator.optimizer.lr": 0.002,
-        "train.batch_size": 1024,
-        "loss": "non-saturating",
-    }

@@ -28,7 +28,7 @@ LOSS = {"key": "loss", "type": "categorical", "choices": ["hinge", "wasserstein"
 
 
 def make_spec(space, name="toy"):
-    return parse_sweep({"setup": "gaussian", "objective": "wasserstein", "seeds": [0, 1], "space": space}, name=name)
+    return parse_sweep({"setup": "toy", "objective": "wasserstein", "seeds": [0, 1], "space": space}, name=name)
 
 
 def run_study(spec, outcomes):

@@ -44,12 +44,12 @@ def test_scalars_histograms_and_config(make_experiment, tmp_path):
 
 
 def test_image_grids(tmp_path):
-    import ganframe_gaussian
+    import ganframe_toy
     from test_plots import IMAGES, SquaresPlugin
 
     from ganframe.testing import fresh_plugins
 
-    plugins = fresh_plugins(ganframe_gaussian, SquaresPlugin(), entry_points=False)
+    plugins = fresh_plugins(ganframe_toy, SquaresPlugin(), entry_points=False)
     run = tmp_path / "run"
     Experiment({**IMAGES, "logging": {"tensorboard": True}}, plugins=plugins).fit(run)
     events = _events(run)
@@ -59,15 +59,10 @@ def test_image_grids(tmp_path):
     assert (grids[0].width, grids[0].height) == (82, 82)  # 8 x 8 tiles of 8 pixels, 2 apart
 
 
-def test_epoch_means(tmp_path):
-    import ganframe_gaussian2d
-
-    from ganframe.testing import fresh_plugins
-
-    plugins = fresh_plugins(ganframe_gaussian2d, entry_points=False)
+def test_epoch_means(plugins, tmp_path):
     run = tmp_path / "run"
     Experiment.from_setup(
-        "gaussian2d",
+        "toy2d",
         "tutorial",
         seed=0,
         steps=500,

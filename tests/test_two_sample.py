@@ -65,7 +65,7 @@ def test_images_are_refused_with_a_clear_error():
 
 def test_the_cli_evaluates_a_named_metric(cli, tmp_path):
     run = tmp_path / "run"
-    assert cli("train", "gaussian", "--steps", "50", "--device", "cpu", "--quiet", "--out", run).code == 0
+    assert cli("train", "toy", "--steps", "50", "--device", "cpu", "--quiet", "--out", run).code == 0
     result = cli("evaluate", run, "--metric", "two-sample", "--json")
     values = json.loads(result.out)
     assert result.code == 0 and set(values) == {

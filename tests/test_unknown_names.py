@@ -9,17 +9,17 @@ from ganframe.errors import closest_match, describe_choices
 
 
 def test_closest_match_and_choices():
-    assert closest_match("gausian", ["gaussian", "mnist"]) == "gaussian"
-    assert closest_match("zzz", ["gaussian", "mnist"]) is None
+    assert closest_match("tyo", ["toy", "mnist"]) == "toy"
+    assert closest_match("zzz", ["toy", "mnist"]) is None
     assert describe_choices("zzz", ["a", "b"]) == "available: a, b"
     assert describe_choices("mlpp", ["cnn", "mlp"]) == "did you mean 'mlp'? available: cnn, mlp"
 
 
 def test_unknown_setup(plugins):
     with pytest.raises(UnknownNameError) as caught:
-        Experiment.from_setup("gausian", plugins=plugins)
-    assert str(caught.value) == "unknown setup 'gausian'; did you mean 'gaussian'? available: gaussian"
-    assert caught.value.available == ["gaussian"] and caught.value.name == "gausian"
+        Experiment.from_setup("tyo", plugins=plugins)
+    assert str(caught.value) == "unknown setup 'tyo'; did you mean 'toy'? available: toy, toy2d"
+    assert caught.value.available == ["toy", "toy2d"] and caught.value.name == "tyo"
 
 
 def test_unknown_preset(plugins):
@@ -28,7 +28,7 @@ def test_unknown_preset(plugins):
         match=r"'tutorail'; did you mean 'tutorial'\? "
         r"available: default, tutorial, tutorial-moments$",
     ):
-        Experiment.from_setup("gaussian", "tutorail", plugins=plugins)
+        Experiment.from_setup("toy", "tutorail", plugins=plugins)
 
 
 @pytest.mark.parametrize(
@@ -44,13 +44,13 @@ def test_unknown_preset(plugins):
         (
             "strategy",
             "alternate",
-            "strategy.name: unknown strategy 'alternate'; did you mean 'alternating'? available: alternating",
+            "strategy.name: unknown strategy 'alternate'; did you mean 'alternating'? available: alternating, toy-judged",
         ),
     ],
 )
 def test_unknown_component_in_compose(plugins, where, value, message):
     with pytest.raises(ConfigError) as caught:
-        Experiment.compose(data="gaussian-1d", plugins=plugins, **{where: value})
+        Experiment.compose(data="toy-1d", plugins=plugins, **{where: value})
     assert str(caught.value) == message
 
 
@@ -70,27 +70,27 @@ def test_unknown_optimizer_and_metric(plugins, tiny):
 
 
 def test_unknown_data_source_lists_the_available_ones(plugins, tiny):
-    tiny["data"] = {"name": "gaussian-2d"}
+    tiny["data"] = {"name": "toy1d"}
     with pytest.raises(ConfigError) as caught:
         Experiment.from_dict(tiny, plugins=plugins)
     assert str(caught.value) == (
-        "data.name: unknown data source 'gaussian-2d'; did you mean 'gaussian-1d'? available: file, gaussian-1d"
+        "data.name: unknown data source 'toy1d'; did you mean 'toy-1d'? available: file, toy-1d, toy-2d, toy-counts"
     )
 
 
 def test_cli_unknown_setup_is_one_line_and_exit_2(cli, assert_usage_error, tmp_path, installed_setups):
-    line = assert_usage_error(cli("train", "gausian", "--out", tmp_path / "run"))
-    assert line == f"ganframe: error: unknown setup 'gausian'; did you mean 'gaussian'? available: {installed_setups}"
+    line = assert_usage_error(cli("train", "tyo", "--out", tmp_path / "run"))
+    assert line == f"ganframe: error: unknown setup 'tyo'; did you mean 'toy'? available: {installed_setups}"
     assert not (tmp_path / "run").exists()
 
 
 def test_cli_unknown_preset_and_component(cli, assert_usage_error, tmp_path):
-    line = assert_usage_error(cli("train", "gaussian", "--preset", "tutorail", "--out", tmp_path / "run"))
+    line = assert_usage_error(cli("train", "toy", "--preset", "tutorail", "--out", tmp_path / "run"))
     assert "did you mean 'tutorial'?" in line
     line = assert_usage_error(
         cli(
             "train",
-            "gaussian",
+            "toy",
             "--set",
             "loss.name=minmax",
             "--out",
@@ -125,7 +125,7 @@ def test_with_no_setup_installed_the_error_says_to_install_one():
     from ganframe.testing import fresh_plugins
 
     with pytest.raises(UnknownNameError) as caught:
-        Experiment.from_setup("gaussian", plugins=fresh_plugins(entry_points=False))
+        Experiment.from_setup("toy", plugins=fresh_plugins(entry_points=False))
     assert str(caught.value) == (
-        "unknown setup 'gaussian'; none are available (is the plugin that provides it installed and enabled?)"
+        "unknown setup 'toy'; none are available (is the plugin that provides it installed and enabled?)"
     )

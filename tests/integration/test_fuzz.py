@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 CASES = 250
 SEED = 0
 TIMEOUT = 20  # seconds before a case counts as a hang (make fuzz: 60)

@@ -21,7 +21,7 @@ import torch
 
 from ganframe import Experiment
 
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 
 import equivalence  # noqa: E402

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-GUIDE = Path(__file__).resolve().parents[1] / "docs" / "writing-a-plugin.md"
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "writing-a-plugin.md"
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 
