@@ -65,8 +65,8 @@ $(PLUGIN_VENVS)/%/.installed: $(CORE_VENV)/.installed $(wildcard plugins/*/pypro
 	cp -al $(CORE_VENV) $(PLUGIN_VENVS)/$* 2>/dev/null || { rm -rf $(PLUGIN_VENVS)/$*; cp -a $(CORE_VENV) $(PLUGIN_VENVS)/$*; }
 	rm -f $(PLUGIN_VENVS)/$*/.installed
 	grep -lI "$(CURDIR)/$(CORE_VENV)/" $(PLUGIN_VENVS)/$*/bin/* | xargs -r sed -i "s|$(CURDIR)/$(CORE_VENV)/|$(CURDIR)/$(PLUGIN_VENVS)/$*/|g"
-	$(PLUGIN_VENVS)/$*/bin/python -m pip install --quiet --no-build-isolation \
-		$(addprefix -e plugins/,$(shell $(PYTHON) tools/plugin_deps.py deps $*))
+	deps=$$($(PYTHON) tools/plugin_deps.py deps $*) && \
+		$(PLUGIN_VENVS)/$*/bin/python -m pip install --quiet --no-build-isolation $$(printf -- ' -e plugins/%s' $$deps)
 	touch $@
 
 ifdef plugin
