@@ -62,7 +62,8 @@ $(CORE_VENV)/.installed: $(CORE_VENV)/bin/python pyproject.toml
 $(PLUGIN_VENVS)/%/.installed: $(CORE_VENV)/.installed $(wildcard plugins/*/pyproject.toml) tools/plugin_deps.py
 	rm -rf $(PLUGIN_VENVS)/$*
 	mkdir -p $(PLUGIN_VENVS)
-	cp -al $(CORE_VENV) $(PLUGIN_VENVS)/$* 2>/dev/null || { rm -rf $(PLUGIN_VENVS)/$*; cp -a $(CORE_VENV) $(PLUGIN_VENVS)/$*; }
+	cp -al $(CORE_VENV) $(PLUGIN_VENVS)/$* 2>/dev/null || { echo "no hard links here: copying $(CORE_VENV) in full" >&2; \
+		rm -rf $(PLUGIN_VENVS)/$*; cp -a $(CORE_VENV) $(PLUGIN_VENVS)/$*; }
 	rm -f $(PLUGIN_VENVS)/$*/.installed
 	grep -lI "$(CURDIR)/$(CORE_VENV)/" $(PLUGIN_VENVS)/$*/bin/* | xargs -r sed -i "s|$(CURDIR)/$(CORE_VENV)/|$(CURDIR)/$(PLUGIN_VENVS)/$*/|g"
 	deps=$$($(PYTHON) tools/plugin_deps.py deps $*) && \
