@@ -5,11 +5,13 @@ from __future__ import annotations
 import importlib.metadata
 
 import ganframe_gaussian
+import numpy as np
 import pytest
+import scipy.special
 import scipy.stats
 import torch
 
-from ganframe import ConfigError, Experiment
+from ganframe import ConfigError, Experiment, hookimpl
 from ganframe.components import MetricContext
 from ganframe.testing import fresh_plugins, smoke_run
 
@@ -71,14 +73,76 @@ def test_the_tutorial_presets_follow_the_article(plugins):
     assert moments.generator.optimizer.name == "sgd" and moments.generator.optimizer.config.momentum == 0.9
 
 
+class SampleRecorder:
+    """A metric, ``recorded-samples``, that keeps the samples it is given and reports nothing."""
+
+    def __init__(self) -> None:
+        self.seen: list[np.ndarray] = []
+
+    @hookimpl
+    def register_metrics(self, register):
+        register("recorded-samples", lambda config, context: self.record)
+
+    def record(self, samples, context):
+        self.seen.append(samples.reshape(-1).double().numpy().copy())
+        return {}
+
+
+def independent_metrics(x: np.ndarray, mean: float, std: float) -> dict[str, float]:
+    """The moments, the KS statistic and the 1-Wasserstein distance of ``x`` to N(mean, std²), from
+    their definitions rather than ganframe's code or scipy.stats' tests."""
+    centred = x - x.mean()
+    m2, m3, m4 = (np.mean(centred**k) for k in (2, 3, 4))
+    x = np.sort(x)
+    n = len(x)
+    cdf = scipy.special.ndtr((x - mean) / std)
+    ks = max(np.max(np.arange(1, n + 1) / n - cdf), np.max(cdf - np.arange(n) / n))
+    # W1 = integral of |F_n - Phi| over the line, on a grid fine enough for 1e-5.
+    grid = np.linspace(min(x[0], mean - 10 * std), max(x[-1], mean + 10 * std), 400_001)
+    gap = np.abs(np.searchsorted(x, grid, side="right") / n - scipy.special.ndtr((grid - mean) / std))
+    wasserstein = float(np.sum((gap[1:] + gap[:-1]) / 2 * np.diff(grid)))
+    return {
+        "mean": float(np.mean(x)),
+        "std": float(np.std(x)),
+        "skew": float(m3 / m2**1.5),
+        "kurtosis": float(m4 / m2**2 - 3),
+        "ks": float(ks),
+        "wasserstein": wasserstein,
+    }
+
+
 @pytest.mark.parametrize(("preset", "steps"), [("tutorial", 5), ("tutorial-moments", 1), ("default", 5)])
-def test_each_preset_trains_a_few_steps_and_reports_every_metric(plugins, preset, steps):
+def test_each_preset_trains_a_few_steps_and_reports_every_metric(preset, steps):
+    recorder = SampleRecorder()
+    plugins = fresh_plugins(recorder)
     experiment = smoke_run("gaussian", preset, steps=steps, plugins=plugins, overrides={"evaluation.samples": 1000})
     assert experiment.step == steps
-    metrics = experiment.evaluate()
+    metrics = experiment.evaluate(metrics=[*experiment.config.evaluation.metrics, "recorded-samples"])
     assert set(metrics) == METRICS
     assert all(isinstance(value, float) for value in metrics.values())
-    assert 0 <= metrics["ks"] <= 1 and metrics["wasserstein"] >= 0
+    # Every metric was computed on the same 1,000 generated samples: the recorder's copy of them.
+    (samples,) = recorder.seen
+    assert samples.shape == (1000,) and metrics["ks_n_generated"] == 1000
+    expected = independent_metrics(samples, experiment.data.mean, experiment.data.std)
+    for key in ("mean", "std", "skew", "kurtosis", "ks"):
+        assert metrics[key] == pytest.approx(expected[key], rel=1e-9, abs=1e-12), key
+    # ganframe's Wasserstein distance compares with 100,000 quantiles of the Gaussian: a few 1e-6 off
+    # the integral (1,000 quantiles would be 1e-4 off).
+    assert metrics["wasserstein"] == pytest.approx(expected["wasserstein"], rel=0, abs=2e-5)
+
+
+def test_the_independent_metrics_tell_a_shifted_gaussian_apart():
+    """The reference values above are right: on a large normal sample they are nearly those of the
+    Gaussian, and a shift by d moves the mean and the Wasserstein distance by d."""
+    x = np.random.default_rng(0).normal(4.0, 1.25, 200_000)
+    near = independent_metrics(x, 4.0, 1.25)
+    assert near["std"] == pytest.approx(1.25, rel=0.01) and abs(near["skew"]) < 0.02 and abs(near["kurtosis"]) < 0.05
+    assert near["ks"] < 0.005 and near["wasserstein"] < 0.01
+    shifted = independent_metrics(x + 0.5, 4.0, 1.25)
+    assert shifted["mean"] == pytest.approx(near["mean"] + 0.5) and shifted["std"] == pytest.approx(near["std"])
+    assert shifted["wasserstein"] == pytest.approx(0.5, abs=0.01)
+    # KS of N(mu + d, s) against N(mu, s): 2 Phi(d / 2s) - 1.
+    assert shifted["ks"] == pytest.approx(2 * scipy.special.ndtr(0.25 / 1.25) - 1, abs=0.005)
 
 
 def test_the_batch_features_the_config_accepts_are_the_ones_the_network_has():

@@ -6,11 +6,16 @@ from __future__ import annotations
 import gzip
 import os
 import struct
+import sys
 from pathlib import Path
 
 import pytest
 import torch
 from ganframe_mnist.data import RAW_FILES, default_cache_dir
+
+# Helper modules here (infogan_testdata.py) are imported by name; pytest's importlib import mode
+# leaves sys.path alone.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 SHARED_MNIST = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "mnist"
 USER_CACHE = str(

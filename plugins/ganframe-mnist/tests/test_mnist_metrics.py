@@ -95,7 +95,7 @@ def test_metrics_need_mnist_images(small_data):
 
 
 def test_the_cache_key_follows_the_data(small_data, tmp_path):
-    from conftest import write_synthetic_mnist
+    from mnist_testdata import write_synthetic_mnist
 
     other = load_mnist(MnistConfig(data_dir=str(write_synthetic_mnist(tmp_path / "other", train=256))))
     assert cache_path(other) != cache_path(small_data)

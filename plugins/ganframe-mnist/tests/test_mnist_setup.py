@@ -5,12 +5,14 @@ from __future__ import annotations
 import importlib.metadata
 import struct
 
+import numpy as np
 import pytest
 import torch
-from conftest import write_synthetic_mnist
 from ganframe_mnist.data import RAW_FILES, MnistConfig, load_mnist
+from ganframe_mnist.metrics import classifier_for
+from mnist_testdata import write_synthetic_mnist
 
-from ganframe import ConfigError, Experiment
+from ganframe import ConfigError, Experiment, hookimpl
 from ganframe.cli import main
 from ganframe.testing import fresh_plugins, smoke_run
 
@@ -70,20 +72,63 @@ def test_the_tutorial_preset_follows_the_article(plugins, synthetic_dir):
     assert (config.train.batch_size, config.train.steps, config.train.threads) == (128, 100 * 468, 1)
 
 
+class SampleRecorder:
+    """A metric, ``recorded-samples``, that keeps the samples it is given and reports nothing."""
+
+    def __init__(self) -> None:
+        self.seen: list[torch.Tensor] = []
+
+    @hookimpl
+    def register_metrics(self, register):
+        register("recorded-samples", lambda config, context: self.record)
+
+    def record(self, samples, context):
+        self.seen.append(samples.clone())
+        return {}
+
+
+def frechet_by_numpy(a: np.ndarray, b: np.ndarray) -> float:
+    """The Fréchet distance of Gaussians fitted to features ``a`` and ``b`` (N, D), with numpy only:
+    ‖μa − μb‖² + tr(Σa + Σb − 2 (Σa Σb)^½), where tr (Σa Σb)^½ is the sum of the square roots of the
+    eigenvalues of the (non-symmetric) product, which are real and ≥ 0 up to rounding."""
+    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    cross = np.sqrt(np.clip(np.linalg.eigvals(cov_a @ cov_b).real, 0, None)).sum()
+    return float(np.sum((a.mean(0) - b.mean(0)) ** 2) + np.trace(cov_a) + np.trace(cov_b) - 2 * cross)
+
+
+def test_the_reference_frechet_distance_is_zero_for_a_set_and_grows_with_a_shift():
+    a = np.random.default_rng(0).normal(size=(500, 4)) @ np.diag([1.0, 2.0, 0.5, 1.5])
+    assert abs(frechet_by_numpy(a, a)) < 1e-8
+    # The same covariance: only the shift of the mean is left, |d|² = 1 + 4 + 0 + 0.25.
+    assert frechet_by_numpy(a + np.array([1.0, 2.0, 0.0, -0.5]), a) == pytest.approx(5.25, rel=1e-9)
+    assert frechet_by_numpy(2 * a, a) > 0.5  # a wider spread: ‖μ‖² small, tr(Σ) terms ≈ Σ σ²
+
+
 @pytest.mark.parametrize("preset", ["tutorial", "default", "conditional"])
-def test_each_preset_trains_a_few_steps_on_synthetic_data(plugins, synthetic_dir, preset):
+def test_each_preset_trains_a_few_steps_on_synthetic_data(synthetic_dir, preset):
+    recorder = SampleRecorder()
     experiment = smoke_run(
         "mnist",
         preset,
         steps=3,
-        plugins=plugins,
+        plugins=fresh_plugins(recorder),
         overrides={"data.data_dir": str(synthetic_dir), "evaluation.samples": 200},
     )
     samples = experiment.sample(16)
     assert samples.shape == (16, 1, 28, 28) and 0 <= samples.min() and samples.max() <= 1
-    metrics = experiment.evaluate()
+    metrics = experiment.evaluate(metrics=[*experiment.config.evaluation.metrics, "recorded-samples"])
     assert set(metrics) == {"fd", "digit_entropy", "digits_seen", "digit_share_min", "digit_share_max"}
-    assert metrics["fd"] >= 0 and 0 <= metrics["digit_entropy"] <= 3.33
+    # The metrics saw these 200 samples; recompute them from the classifier's features and digits.
+    (evaluated,) = recorder.seen
+    assert evaluated.shape == (200, 1, 28, 28)
+    classifier = classifier_for(experiment.data)
+    features, digits = classifier.features_and_classes(evaluated)
+    test_features, _ = classifier.features_and_classes(experiment.data.test_images.unsqueeze(1).float() / 255)
+    assert metrics["fd"] == pytest.approx(frechet_by_numpy(features.numpy(), test_features.numpy()), rel=1e-6)
+    shares = np.bincount(digits.numpy(), minlength=10) / len(digits)
+    assert metrics["digit_entropy"] == pytest.approx(-sum(p * np.log2(p) for p in shares if p > 0), abs=1e-12)
+    assert metrics["digits_seen"] == np.sum(shares >= 0.01)
+    assert (metrics["digit_share_min"], metrics["digit_share_max"]) == pytest.approx((shares.min(), shares.max()))
     if preset == "conditional":
         sevens = experiment.sample(4, labels=7)
         assert sevens.shape == (4, 1, 28, 28) and not torch.equal(sevens, experiment.sample(4, labels=1))

@@ -16,7 +16,7 @@ import ganframe_unrolled
 import pytest
 import torch
 import torch.nn.functional as F
-from points import Points, config
+from unrolled_testdata import Points, config
 
 from ganframe import ConfigError, Experiment
 from ganframe.testing import fresh_plugins
@@ -206,7 +206,7 @@ def two_processes(tmp_path_factory):
             "torch.distributed.run",
             "--standalone",
             "--nproc_per_node=2",
-            str(HERE / "ddp_worker.py"),
+            str(HERE / "unrolled_ddp_worker.py"),
             str(out),
         ],
         capture_output=True,

@@ -12,7 +12,7 @@ import ganframe_unrolled
 import torch
 import torch.distributed as dist
 import torch.nn.functional as F
-from points import Points, config
+from unrolled_testdata import Points, config
 
 from ganframe import Experiment, NetworkCopy, distributed
 from ganframe.cli import exit_promptly
