@@ -104,7 +104,7 @@ test-integration: $(VENV)/.installed-test
 # ruff (lint and format check) and mypy on the core, the plugins and the rest of the tree; settings in pyproject.toml.
 PACKAGES := ganframe $(filter-out %.egg-info,$(wildcard plugins/*/ganframe_*))
 lint: install-test
-	$(BIN)/ruff check --quiet ganframe plugins benchmarks examples
+	$(BIN)/ruff check --quiet ganframe plugins benchmarks examples tests tools
 	$(BIN)/ruff format --check --quiet .
 	$(BIN)/mypy $(PACKAGES)
 

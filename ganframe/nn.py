@@ -157,6 +157,7 @@ def _closeness_backward(m: torch.Tensor, e: torch.Tensor, grad: torch.Tensor) ->
         block = e[ks, rows]
         if scratch is None:
             weights, scratch = torch.empty_like(block), torch.empty_like(block)
+        assert weights is not None  # allocated with scratch for the first block, the largest
         w, buf = weights[: block.shape[0], : block.shape[1]], scratch[: block.shape[0], : block.shape[1]]
         g, x = grad[ks], m[:, ks]
         torch.add(g[:, rows, None], g[:, None, :], out=w).mul_(block)  # (gᵢ + gⱼ) e_ij

@@ -695,7 +695,7 @@ class Generator:
                     f"{key.path}. x",
                 ]
             )
-            return Case("set-values", argv + ["--set", f"{bad}=1"], INVALID, "set an unknown key")
+            return Case("set-values", [*argv, "--set", f"{bad}=1"], INVALID, "set an unknown key")
         if roll < 0.14:  # a malformed item
             item = self.pick(
                 [
@@ -713,7 +713,7 @@ class Generator:
                     f"{key.path}=" + "[" * 5000,
                 ]
             )
-            return Case("set-values", argv + ["--set", item], INVALID, "malformed --set item")
+            return Case("set-values", [*argv, "--set", item], INVALID, "malformed --set item")
         if roll < 0.2:  # a whole section as a value, or a component replaced by its name
             section = self.pick(
                 [
@@ -749,7 +749,7 @@ class Generator:
                 verdict = INVALID
             if setup in self.schema.no_data:
                 verdict = _worst(verdict, UNKNOWN)
-            return Case("set-values", argv + ["--set", f"{section}={value}"], verdict, f"set section {section}")
+            return Case("set-values", [*argv, "--set", f"{section}={value}"], verdict, f"set section {section}")
         if roll < 0.32:  # another registered component, or network extras: combinations of plugins
             return self.component_swap(setup, preset, argv)
         sets: list[str] = []
@@ -807,7 +807,7 @@ class Generator:
             verdict = INVALID  # MNIST's classifier on other data
         if section in ("generator", "discriminator") and chosen == ["mnist-conv"] and setup not in self.schema.no_data:
             verdict = INVALID  # a convolutional network of 28x28 images on other data
-        return Case("set-values", argv + ["--set", item], verdict, f"swap {section} -> {', '.join(chosen) or 'role'}")
+        return Case("set-values", [*argv, "--set", item], verdict, f"swap {section} -> {', '.join(chosen) or 'role'}")
 
     def config_file(self) -> Case:
         setup, preset, key = self.preset_key()
@@ -954,7 +954,7 @@ class Generator:
         else:  # pragma: no cover
             raise AssertionError(kind)
         return Case(
-            "config-file", argv, verdict, f"file: {kind}", prep=[("write", "cfg.toml", content)] + prep, needs=needs
+            "config-file", argv, verdict, f"file: {kind}", prep=[("write", "cfg.toml", content), *prep], needs=needs
         )
 
     def cli_args(self) -> Case:
@@ -994,7 +994,10 @@ class Generator:
             "sample-format",
         ]
         kind = self.pick(kinds)
-        run = lambda: ("gaussian", [("copy", "gaussian", "R")])
+
+        def run():
+            return ("gaussian", [("copy", "gaussian", "R")])
+
         if kind == "no-command":
             return Case("cli-args", self.pick([[], ["-v"], ["--disable-plugin", "x"]]), INVALID, "no command")
         if kind == "unknown-command":
@@ -1672,7 +1675,7 @@ class Generator:
                 out, verdict = "/".join(["abcdefghi"] * 30), UNKNOWN
             return Case(
                 "output-paths",
-                train + ["--out", out],
+                [*train, "--out", out],
                 verdict,
                 f"train --out ({kind})",
                 prep=prep,
@@ -1706,7 +1709,7 @@ class Generator:
                 verdict = UNKNOWN
             return Case(
                 "output-paths",
-                sample + ["-o", out],
+                [*sample, "-o", out],
                 verdict,
                 f"sample -o ({kind})",
                 prep=prep,
@@ -2284,7 +2287,7 @@ def execute(case: Case, timeout: float) -> dict[str, Any]:
                 signal.setitimer(signal.ITIMER_REAL, 0)
     except _Timeout:
         status["timeout"] = True
-    except BaseException as exc:  # noqa: BLE001 - an exception escaping main is what we look for
+    except BaseException as exc:
         status["escaped"] = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
@@ -2366,7 +2369,7 @@ def _child(
         status["limit"] = timeout
         after = _fingerprint(case.watch)
         status["changed"] = sorted(p for p in set(before) | set(after) if before.get(p) != after.get(p))
-    except BaseException as exc:  # noqa: BLE001
+    except BaseException as exc:
         status = {"fuzzer_error": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))}
         code = 3
     try:
@@ -2607,7 +2610,7 @@ def warm_up(root: Path | None = None) -> None:
                     with contextlib.suppress(BaseException):
                         ganframe.cli.main(argv)
             listing.write_text(json.dumps(sorted(sys.modules)))
-        except BaseException:  # noqa: BLE001
+        except BaseException:
             code = 1
         os._exit(code)
     os.waitpid(pid, 0)

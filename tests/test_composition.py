@@ -120,7 +120,7 @@ def test_compose_from_names_and_options_matches_from_setup(plugins, default_pres
 
 
 def test_compose_from_config_objects_matches_from_setup(plugins, default_preset, from_setup_samples):
-    config, samples = from_setup_samples
+    _config, samples = from_setup_samples
     resolved = resolve_config(default_preset, plugins.registry)
     experiment = Experiment.compose(
         data=resolved.data.config,

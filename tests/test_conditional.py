@@ -135,7 +135,7 @@ def test_label_tensor_accepts_one_label_or_one_per_sample():
 def test_conditional_needs_labels_and_logits(plugins):
     with pytest.raises(
         ConfigError,
-        match="conditional = true needs a labelled data set .* data source 'unlabelled-blobs' has no labels",
+        match=r"conditional = true needs a labelled data set .* data source 'unlabelled-blobs' has no labels",
     ):
         Experiment.from_dict({**BLOBS, "data": {"name": "unlabelled-blobs"}}, plugins=plugins)
     with pytest.raises(ConfigError, match="conditional = true needs a discriminator that outputs logits"):

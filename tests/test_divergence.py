@@ -76,7 +76,7 @@ def test_nan_data_stops_the_run_at_that_step_and_keeps_the_last_good_checkpoint(
 
 def test_divergence_before_any_checkpoint_says_so(poison_plugins, tiny, tmp_path):
     with pytest.raises(
-        DivergedError, match="step 1: d_loss, g_loss are not finite.*; no checkpoint had been written yet"
+        DivergedError, match=r"step 1: d_loss, g_loss are not finite.*; no checkpoint had been written yet"
     ):
         Experiment.from_dict(poisoned(tiny, after=0), plugins=poison_plugins).fit(tmp_path / "run")
     assert not (tmp_path / "run" / "checkpoints" / "last.pt").exists()

@@ -13,7 +13,6 @@ import re
 from pathlib import Path
 
 import pluggy
-import pytest
 
 import ganframe
 from ganframe import components, hookspecs

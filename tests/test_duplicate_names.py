@@ -46,14 +46,14 @@ def test_using_the_name_raises_an_error_naming_both_plugins(tiny):
     with pytest.raises(DuplicateNameError) as caught:
         plugins.registry.component("generators", "mlp")
     assert str(caught.value) == EXPECTED
-    with pytest.raises(DuplicateNameError, match="'ganframe.builtin.networks' and 'extra-0-OtherMLP'"):
+    with pytest.raises(DuplicateNameError, match=r"'ganframe.builtin.networks' and 'extra-0-OtherMLP'"):
         Experiment.from_dict(tiny, plugins=plugins)
 
 
 def test_names_not_in_conflict_still_work(tiny):
     plugins = fresh_plugins(OtherGaussian())
     tiny["data"] = {"name": "file", "path": "missing.npy"}
-    with pytest.raises(ganframe.ConfigError, match="missing.npy"):  # reaches the file data source
+    with pytest.raises(ganframe.ConfigError, match=r"missing.npy"):  # reaches the file data source
         Experiment.from_dict(tiny, plugins=plugins)
     with pytest.raises(DuplicateNameError, match="'toy' and 'extra-0-OtherGaussian'"):
         Experiment.from_setup("toy", plugins=plugins)

@@ -54,7 +54,7 @@ def test_epoch_logs_hold_the_mean_of_each_epochs_rounds(points, plugins, tmp_pat
     report = on_points(points, plugins, callbacks=[recorder], epoch_logs=True).fit(run)
     # 64 points in batches of 16: 4 rounds an epoch, 8 rounds = 2 epochs
     assert [(step, epoch) for step, epoch, _ in recorder.epochs] == [(4, 1), (8, 2)]
-    for (step, epoch, means), rounds in zip(recorder.epochs, (recorder.steps[:4], recorder.steps[4:])):
+    for (_step, _epoch, means), rounds in zip(recorder.epochs, (recorder.steps[:4], recorder.steps[4:])):
         assert set(means) == {"d_loss", "g_loss"}
         for name, mean in means.items():
             assert mean == pytest.approx(np.mean([logs[name] for logs in rounds]))
@@ -73,7 +73,7 @@ def test_without_epoch_logs_there_are_no_epochs(points, plugins):
 
 
 def test_epoch_logs_need_a_finite_data_set(make_experiment):
-    with pytest.raises(ConfigError, match="train.epoch_logs needs a finite data set, but data source 'toy-1d'"):
+    with pytest.raises(ConfigError, match=r"train.epoch_logs needs a finite data set, but data source 'toy-1d'"):
         make_experiment(train__epoch_logs=True)
 
 

@@ -157,9 +157,9 @@ def test_ganframes_own_outputs_are_plugins_that_can_be_disabled(tmp_path):
     plugins = fresh_plugins(
         ganframe_toy, disabled=["ganframe.plots.writer", "ganframe.html_report"], entry_points=False
     )
-    Experiment.from_setup(
-        "toy", steps=3, device="cpu", plugins=plugins, overrides={"evaluation.samples": 100}
-    ).fit(tmp_path / "run")
+    Experiment.from_setup("toy", steps=3, device="cpu", plugins=plugins, overrides={"evaluation.samples": 100}).fit(
+        tmp_path / "run"
+    )
     written = sorted(p.name for p in (tmp_path / "run").iterdir())
     assert written == ["checkpoints", "config.toml", "metrics.jsonl", "report.json"]
 

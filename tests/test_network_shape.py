@@ -3,6 +3,8 @@ new example shape, extras compose in order, and a wrong shape is one line naming
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import pytest
 import torch
 from torch import nn
@@ -35,7 +37,7 @@ class Repeat(nn.Module):
 
 
 class ShapePlugin:
-    seen: list = []
+    seen: ClassVar[list] = []
 
     @ganframe.hookimpl
     def register_network_extras(self, register):

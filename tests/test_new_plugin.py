@@ -147,7 +147,7 @@ def test_the_strategy_updates_d_then_g_through_the_trainer(module):
     trainer = experiment.trainer
     for method in ("discriminator_step", "generator_step"):
 
-        def spy(*args, _method=getattr(trainer, method), _name=method):
+        def spy(*args, _method=getattr(trainer, method), _name=method):  # noqa: B008 (binds this method)
             calls.append(_name)
             return _method(*args)
 

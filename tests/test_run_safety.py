@@ -158,7 +158,7 @@ def test_a_failing_final_metric_keeps_the_run_resumable_and_evaluable(tiny, tmp_
     plugins = fresh_plugins(ganframe_toy, FailingMetricPlugin(), entry_points=False)
     tiny["evaluation"]["metrics"] = ["fails"]
     run = tmp_path / "run"
-    with pytest.raises(ganframe.PluginError, match="metric 'fails' .* failed: RuntimeError: out of memory"):
+    with pytest.raises(ganframe.PluginError, match=r"metric 'fails' .* failed: RuntimeError: out of memory"):
         Experiment.from_dict(tiny, plugins=plugins).fit(run)
     assert checkpoint_state(run)["step"] == 6  # the training is kept
     loaded = Experiment.load(run, plugins=plugins)

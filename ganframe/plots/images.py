@@ -96,10 +96,12 @@ def draw_samples_and_animation(run_dir: Path, epoch_of_step) -> bool:
     )
     labelled = []
     for step, path in kept:
-        with Image.open(path) as image:
-            image = image.convert("RGB")
+        with Image.open(path) as stored:
+            image = stored.convert("RGB")
             if image.width > GIF_WIDTH:
-                image = image.resize((GIF_WIDTH, round(image.height * GIF_WIDTH / image.width)), Image.LANCZOS)
+                image = image.resize(
+                    (GIF_WIDTH, round(image.height * GIF_WIDTH / image.width)), Image.Resampling.LANCZOS
+                )
             frame = Image.new("RGB", (image.width, image.height + 14), "white")
             frame.paste(image, (0, 14))
         ImageDraw.Draw(frame).text((2, 1), epoch_of_step(step), fill="black")

@@ -24,8 +24,8 @@ from ganframe import Experiment
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 
-import equivalence  # noqa: E402
-import suite  # noqa: E402
+import equivalence
+import suite
 
 # Cases that may agree within equivalence.TOLERANCE only (a layer ganframe computes with other
 # operations than the loop's plain PyTorch); none today: every case must be bit-identical.

@@ -8,6 +8,7 @@ Apart from the modules that use them so that registering the components, ``ganfr
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import attrs
 
@@ -21,8 +22,8 @@ def _finite(instance: object, attribute: attrs.Attribute, value: float) -> None:
 
 
 MAX_MODES = 1_000_000  # Gaussians in one mixture (a grid of at most 1000 x 1000)
-_count = [attrs.validators.instance_of(int), positive]  # whole numbers >= 1
-_length = [positive, _finite]  # finite numbers > 0
+_count: list[Any] = [attrs.validators.instance_of(int), positive]  # whole numbers >= 1
+_length: list[Any] = [positive, _finite]  # finite numbers > 0
 
 
 @attrs.frozen(kw_only=True)
