@@ -27,51 +27,58 @@ endif
 .PHONY: demo test test-core test-plugins test-integration lint fuzz bench install install-test clean
 
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	@echo "creating $(VENV)"
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install --quiet --upgrade pip
 
 # Installs torch first (pinned if available), then the core (with Optuna, for ganframe sweep) and every plugin, editable.
 $(VENV)/.installed: $(BIN)/python pyproject.toml $(wildcard plugins/*/pyproject.toml)
-	$(BIN)/pip install --quiet $(TORCH_PINS) || $(BIN)/pip install --quiet "torch>=2.4"
-	$(BIN)/pip install --quiet -e ".[sweep]" $(addprefix -e ,$(PLUGINS))
-	touch $@
+	@echo "installing PyTorch, the core and the plugins into $(VENV)"
+	@$(BIN)/pip install --quiet $(TORCH_PINS) || $(BIN)/pip install --quiet "torch>=2.4"
+	@$(BIN)/pip install --quiet -e ".[sweep]" $(addprefix -e ,$(PLUGINS))
+	@touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(BIN)/pip install --quiet -e ".[test]"
-	touch $@
+	@echo "installing the test extras into $(VENV)"
+	@$(BIN)/pip install --quiet -e ".[test]"
+	@touch $@
 
 install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 
 demo: install
-	$(BIN)/ganframe train gaussian --seed 0
+	@echo "ganframe train gaussian --seed 0"
+	@$(BIN)/ganframe train gaussian --seed 0
 
 # The core-only test environment: torch (and torchvision, which plugins need), the core editable
 # with its test extras, setuptools to build the plugins in the copies without a build environment; no plugin.
 $(CORE_VENV)/bin/python:
-	$(PYTHON) -m venv $(CORE_VENV)
-	$@ -m pip install --quiet --upgrade pip "setuptools>=77"
+	@echo "creating $(CORE_VENV)"
+	@$(PYTHON) -m venv $(CORE_VENV)
+	@$@ -m pip install --quiet --upgrade pip "setuptools>=77"
 
 $(CORE_VENV)/.installed: $(CORE_VENV)/bin/python pyproject.toml
-	$< -m pip install --quiet $(TORCH_PINS) || $< -m pip install --quiet "torch>=2.4" "torchvision>=0.19"
-	$< -m pip install --quiet -e ".[test]"
-	touch $@
+	@echo "installing PyTorch and the core with its test extras into $(CORE_VENV)"
+	@$< -m pip install --quiet $(TORCH_PINS) || $< -m pip install --quiet "torch>=2.4" "torchvision>=0.19"
+	@$< -m pip install --quiet -e ".[test]"
+	@touch $@
 
 # One plugin's test environment, made anew from CORE_VENV: a copy with hard links (cp -al; a full copy
 # where the file system has none), the copy's own path put into its scripts (ganframe, pytest, pip), then
 # the plugin and the local plugins it needs (tools/plugin_deps.py) installed editable. pip and Python
 # replace files rather than write into them, so installing into a copy leaves CORE_VENV as it was.
 $(PLUGIN_VENVS)/%/.installed: $(CORE_VENV)/.installed $(wildcard plugins/*/pyproject.toml) tools/plugin_deps.py
-	rm -rf $(PLUGIN_VENVS)/$*
-	mkdir -p $(PLUGIN_VENVS)
-	cp -al $(CORE_VENV) $(PLUGIN_VENVS)/$* 2>/dev/null || { echo "no hard links here: copying $(CORE_VENV) in full" >&2; \
+	@echo "making $(PLUGIN_VENVS)/$*: $(CORE_VENV) with $* and the local plugins it needs"
+	@rm -rf $(PLUGIN_VENVS)/$*
+	@mkdir -p $(PLUGIN_VENVS)
+	@cp -al $(CORE_VENV) $(PLUGIN_VENVS)/$* 2>/dev/null || { echo "no hard links here: copying $(CORE_VENV) in full" >&2; \
 		rm -rf $(PLUGIN_VENVS)/$*; cp -a $(CORE_VENV) $(PLUGIN_VENVS)/$*; }
-	rm -f $(PLUGIN_VENVS)/$*/.installed
-	grep -lI "$(CURDIR)/$(CORE_VENV)/" $(PLUGIN_VENVS)/$*/bin/* | xargs -r sed -i "s|$(CURDIR)/$(CORE_VENV)/|$(CURDIR)/$(PLUGIN_VENVS)/$*/|g"
-	deps=$$($(PYTHON) tools/plugin_deps.py deps $*) && \
+	@rm -f $(PLUGIN_VENVS)/$*/.installed
+	@grep -lI "$(CURDIR)/$(CORE_VENV)/" $(PLUGIN_VENVS)/$*/bin/* | xargs -r sed -i "s|$(CURDIR)/$(CORE_VENV)/|$(CURDIR)/$(PLUGIN_VENVS)/$*/|g"
+	@deps=$$($(PYTHON) tools/plugin_deps.py deps $*) && \
 		$(PLUGIN_VENVS)/$*/bin/python -m pip install --quiet --no-build-isolation $$(printf -- ' -e plugins/%s' $$deps)
-	touch $@
+	@touch $@
 
 ifdef plugin
 # Only that plugin's tests, in its own environment.

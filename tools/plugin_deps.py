@@ -76,18 +76,23 @@ def deps(folder: str, plugins: dict[str, dict]) -> list[str]:
     ordered: list[str] = []
     visiting: list[str] = []
 
-    def visit(dist: str, *, top: bool) -> None:
+    def visit(dist: str) -> None:
         if dist in ordered:
             return
         if dist in visiting:
             raise UsageError(f"dependency cycle: {' -> '.join([*visiting, dist])}")
         visiting.append(dist)
-        for needed in local_requirements(plugins[dist]["project"], plugins, with_test=top):
-            visit(needed, top=False)
+        for needed in local_requirements(plugins[dist]["project"], plugins, with_test=False):
+            visit(needed)
         visiting.pop()
         ordered.append(dist)
 
-    visit(by_folder[folder], top=True)
+    # The plugin with what it needs to run, then what its tests need: a test extra may need a plugin
+    # that itself depends on this one (the extras' tests train the even setup, which uses the extras).
+    top = by_folder[folder]
+    visit(top)
+    for needed in local_requirements(plugins[top]["project"], plugins, with_test=True):
+        visit(needed)
     return [plugins[dist]["folder"] for dist in ordered]
 
 
