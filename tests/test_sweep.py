@@ -186,32 +186,24 @@ def test_sweep_table_seeds_best_config_and_restart(tmp_path):
     assert clash.returncode == 2 and "different sweep" in clash.stderr, clash.stderr
 
 
+def start_workers(path: Path, folder: Path, storage: str, count: int = 2) -> list[subprocess.Popen]:
+    """``count`` ``ganframe sweep`` processes on one storage, each with its own ``--out`` under ``folder``."""
+    command = [sys.executable, "-m", "ganframe", "sweep", str(path), "--storage", storage, "--out"]
+    return [
+        subprocess.Popen(
+            [*command, str(folder / f"w{i}")], cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for i in range(count)
+    ]
+
+
 @pytest.mark.parametrize("kind", ["sqlite", "journal"])
 def test_two_workers_on_one_storage_run_exactly_n_trials(tmp_path, kind):
     import optuna
 
     path = write_sweep(tmp_path, trials=6, top='pruner = "none"')
     storage = f"sqlite:///{tmp_path / 'shared.db'}" if kind == "sqlite" else f"journal:{tmp_path / 'shared.journal'}"
-    workers = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "ganframe",
-                "sweep",
-                str(path),
-                "--out",
-                str(tmp_path / f"w{i}"),
-                "--storage",
-                storage,
-            ],
-            cwd=tmp_path,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for i in range(2)
-    ]
+    workers = start_workers(path, tmp_path, storage)
     for worker in workers:
         _, err = worker.communicate(timeout=300)
         assert worker.returncode == 0, err

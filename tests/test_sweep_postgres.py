@@ -11,8 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -20,7 +18,7 @@ import pytest
 
 optuna = pytest.importorskip("optuna")
 
-from test_sweep import ganframe, write_sweep
+from test_sweep import ganframe, start_workers, write_sweep
 
 POSTGRES = os.environ.get("GANFRAME_TEST_POSTGRES", "")
 needs_postgres = pytest.mark.skipif(
@@ -39,26 +37,7 @@ def named_sweep(folder: Path, name: str, trials: int) -> Path:
 def test_two_workers_on_one_postgres_storage_run_exactly_n_trials(tmp_path):
     name = f"ganframe-test-{uuid.uuid4().hex}"  # reruns on the same database never meet an old study
     path = named_sweep(tmp_path, name, trials=4)
-    workers = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "ganframe",
-                "sweep",
-                str(path),
-                "--out",
-                str(tmp_path / f"w{i}"),
-                "--storage",
-                POSTGRES,
-            ],
-            cwd=tmp_path,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for i in range(2)
-    ]
+    workers = start_workers(path, tmp_path, POSTGRES)
     try:
         for worker in workers:
             _, err = worker.communicate(timeout=300)
