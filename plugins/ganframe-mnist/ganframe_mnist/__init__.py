@@ -13,7 +13,7 @@ Presets:
   discriminator 784-512-256-1 on logits with the ``minibatch-std`` extra (both ``mnist-mlp``), Adam
   with betas (0.5, 0.999) at 4e-4 for G and 1.6e-3 for D, the non-saturating loss, batch 64;
   samples and metrics from a moving average of G's weights (the ``ema`` extra, decay 0.999);
-  20 epochs (937 rounds each), under five minutes on two CPU cores.
+  20 epochs (937 rounds each), about five minutes on two CPU cores.
 * ``conditional`` — the default, class-conditional (``conditional = true``, ``conditional_input =
   true``): the digit is joined to the noise, to the discriminator's input and, by projection, to
   its features; ``ganframe sample RUN --label K``.
