@@ -209,7 +209,3 @@ def test_each_registration_hook_takes_a_documented_register_type():
         and (annotation := inspect.signature(getattr(hookspecs, name)).parameters["register"].annotation) not in known
     ]
     assert not untyped, f"registration hooks without a register type of ganframe.components: {', '.join(untyped)}"
-
-
-def test_the_hook_list_is_not_empty():
-    assert {"register_generators", "register_setups", "on_step_end", "on_exception"} <= set(hook_names())
