@@ -1,4 +1,5 @@
-"""Helpers for plugin authors' tests: a fresh plugin manager, and a tiny end-to-end run.
+"""Helpers for plugin authors' tests: a fresh plugin manager, a tiny end-to-end run, the training
+state by name, a callback that stops a fit, and a metric that records the samples it is given.
 
 from ganframe.testing import fresh_plugins, smoke_run
 
@@ -14,6 +15,7 @@ from typing import Any
 
 import torch
 
+from .components import MetricContext, RegisterMetric
 from .experiment import Experiment
 from .hookimpl import hookimpl
 from .plugins import Plugins, load_plugins
@@ -78,3 +80,28 @@ class StopAt:
     def on_step_end(self, experiment: Experiment, step: int) -> None:
         if step == self.step:
             experiment.request_stop()
+
+
+class SampleRecorder:
+    """A plugin whose metric, ``recorded-samples``, keeps a CPU copy of the samples it is given and
+    reports nothing, so a test can check a metric against a value computed independently from the
+    very samples it saw::
+
+        recorder = SampleRecorder()
+        experiment = smoke_run("my-setup", plugins=fresh_plugins(recorder))
+        metrics = experiment.evaluate(metrics=[*experiment.config.evaluation.metrics, "recorded-samples"])
+        (samples,) = recorder.seen  # the data-space samples every metric of that call scored
+    """
+
+    name = "recorded-samples"
+
+    def __init__(self) -> None:
+        self.seen: list[torch.Tensor] = []
+
+    @hookimpl
+    def register_metrics(self, register: RegisterMetric) -> None:
+        register(self.name, lambda config, context: self.record)
+
+    def record(self, samples: torch.Tensor, context: MetricContext) -> dict[str, float]:
+        self.seen.append(samples.detach().to("cpu", copy=True))
+        return {}

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from ganframe import Experiment
+from ganframe.builtin.two_sample import PERMUTATIONS
 from ganframe.testing import fresh_plugins
 
 if sys.version_info >= (3, 11):
@@ -268,7 +269,7 @@ def test_the_package_installs_trains_and_passes_its_own_tests(cli, tmp_path, use
     report = json.loads((tmp_path / "run" / "report.json").read_text())
     assert report["completed"] is True and report["setup"] == "demo-gan", report
     assert report["versions"]["plugins"]["demo-gan"] == "0.1.0"
-    assert 0 <= report["metrics"]["energy_p_value"] <= 1
+    assert report["metrics"]["energy_p_value"] in {(1 + k) / (1 + PERMUTATIONS) for k in range(PERMUTATIONS + 1)}
 
     listed = user_environment.run("ganframe", "plugins").stdout
     assert "demo-gan  [ganframe-demo-gan 0.1.0]\n    data source: demo-gan-data\n" in listed, listed

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from ganframe import ConfigError
-from ganframe.builtin.two_sample import energy_statistic, two_sample
+from ganframe.builtin.two_sample import PERMUTATIONS, energy_statistic, two_sample
 from ganframe.components import MetricContext
 
 
@@ -67,6 +67,7 @@ def test_the_cli_evaluates_a_named_metric(cli, tmp_path):
         "ks_n_generated",
         "ks_n_real",
     }
-    assert 0 < values["energy_p_value"] <= 1
+    # A permutation test's p-value: (1 + permutations at least as far apart) / (1 + permutations).
+    assert values["energy_p_value"] in {(1 + k) / (1 + PERMUTATIONS) for k in range(PERMUTATIONS + 1)}
     wrong = cli("evaluate", run, "--metric", "two-sampel")
     assert wrong.code == 2 and wrong.err.count("\n") == 1 and "did you mean 'two-sample'?" in wrong.err

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from ganframe import ConfigError, Experiment
-from ganframe.testing import fresh_plugins, smoke_run
+from ganframe.testing import SampleRecorder, fresh_plugins, smoke_run
 
 METRICS = {"even_fraction", "coverage", "kl_uniform"}
 
@@ -67,12 +67,38 @@ def test_the_tutorial_preset_follows_the_article(plugins):
     assert (config.train.batch_size, config.train.steps, config.train.lr_decay) == (16, 500, "constant")
 
 
+def independent_metrics(x: np.ndarray, max_int: int) -> dict[str, float]:
+    """The three metrics of integers ``x`` from their definitions, with numpy rather than the plugin's code."""
+    even = x[(x % 2 == 0) & (x >= 0) & (x < max_int)]
+    counts = np.bincount(even // 2, minlength=max_int // 2)  # (max_int/2,): how often each even value
+    p = counts[counts > 0] / len(even)
+    return {
+        "even_fraction": len(even) / len(x),
+        "coverage": float(np.count_nonzero(counts)),
+        "kl_uniform": float(np.sum(p * np.log(p / (2 / max_int)))),
+    }
+
+
+def test_the_independent_metrics_know_the_answers():
+    """The reference above gives the hand-worked values: every even value once scores 0 nats."""
+    assert independent_metrics(np.arange(0, 8, 2), 8) == {"even_fraction": 1.0, "coverage": 4.0, "kl_uniform": 0.0}
+    # 2 of 4 samples valid (odd 3 and 8 >= max_int are not), both on value 0: KL = log 4.
+    one_value = independent_metrics(np.array([0, 0, 3, 8]), 8)
+    assert one_value == pytest.approx({"even_fraction": 0.5, "coverage": 1.0, "kl_uniform": np.log(4)})
+
+
 @pytest.mark.parametrize("preset", ["tutorial", "default"])
-def test_each_preset_trains_a_few_steps_and_reports_every_metric(plugins, preset):
-    experiment = smoke_run("even", preset, steps=5, plugins=plugins, overrides={"evaluation.samples": 1000})
-    metrics = experiment.evaluate()
+def test_each_preset_trains_a_few_steps_and_reports_every_metric(preset):
+    recorder = SampleRecorder()
+    overrides = {"evaluation.samples": 1000}
+    experiment = smoke_run("even", preset, steps=5, plugins=fresh_plugins(recorder), overrides=overrides)
+    metrics = experiment.evaluate(metrics=[*experiment.config.evaluation.metrics, "recorded-samples"])
     assert set(metrics) == METRICS
-    assert 0 <= metrics["even_fraction"] <= 1 and 1 <= metrics["coverage"] <= 64
+    # The metrics scored these 1,000 integers: recompute them from the definitions.
+    (recorded,) = recorder.seen
+    assert recorded.shape == (1000, 1) and recorded.dtype == torch.int64
+    expected = independent_metrics(recorded.reshape(-1).numpy(), experiment.data.max_int)
+    assert metrics == pytest.approx(expected, rel=1e-12)
     samples = experiment.sample(100)
     assert samples.dtype == torch.int64 and samples.shape == (100, 1)
     assert ((samples >= 0) & (samples < 128)).all()

@@ -11,9 +11,9 @@ import scipy.special
 import scipy.stats
 import torch
 
-from ganframe import ConfigError, Experiment, hookimpl
+from ganframe import ConfigError, Experiment
 from ganframe.components import MetricContext
-from ganframe.testing import fresh_plugins, smoke_run
+from ganframe.testing import SampleRecorder, fresh_plugins, smoke_run
 
 METRICS = {
     "mean",
@@ -73,21 +73,6 @@ def test_the_tutorial_presets_follow_the_article(plugins):
     assert moments.generator.optimizer.name == "sgd" and moments.generator.optimizer.config.momentum == 0.9
 
 
-class SampleRecorder:
-    """A metric, ``recorded-samples``, that keeps the samples it is given and reports nothing."""
-
-    def __init__(self) -> None:
-        self.seen: list[np.ndarray] = []
-
-    @hookimpl
-    def register_metrics(self, register):
-        register("recorded-samples", lambda config, context: self.record)
-
-    def record(self, samples, context):
-        self.seen.append(samples.reshape(-1).double().numpy().copy())
-        return {}
-
-
 def independent_metrics(x: np.ndarray, mean: float, std: float) -> dict[str, float]:
     """The moments, the KS statistic and the 1-Wasserstein distance of ``x`` to N(mean, std²), from
     their definitions rather than ganframe's code or scipy.stats' tests."""
@@ -121,7 +106,8 @@ def test_each_preset_trains_a_few_steps_and_reports_every_metric(preset, steps):
     assert set(metrics) == METRICS
     assert all(isinstance(value, float) for value in metrics.values())
     # Every metric was computed on the same 1,000 generated samples: the recorder's copy of them.
-    (samples,) = recorder.seen
+    (recorded,) = recorder.seen
+    samples = recorded.reshape(-1).double().numpy()
     assert samples.shape == (1000,) and metrics["ks_n_generated"] == 1000
     expected = independent_metrics(samples, experiment.data.mean, experiment.data.std)
     for key in ("mean", "std", "skew", "kurtosis", "ks"):

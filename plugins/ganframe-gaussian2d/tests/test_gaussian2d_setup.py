@@ -303,7 +303,8 @@ def test_judging_leaves_training_as_the_plain_alternating_strategy_trains(plugin
     assert torch.equal(judged.sample(100), plain.sample(100))
     for row in logs:
         assert {"d_accuracy", "d_accuracy_real", "d_accuracy_fake"} <= set(row)
-        assert 0 <= row["d_accuracy_real"] <= 1 and 0 <= row["d_accuracy_fake"] <= 1
+        shares_of_the_batch = {k / 16 for k in range(17)}  # D judged 16 real and 16 fake examples
+        assert row["d_accuracy_real"] in shares_of_the_batch and row["d_accuracy_fake"] in shares_of_the_batch
         assert row["d_accuracy"] == pytest.approx((row["d_accuracy_real"] + row["d_accuracy_fake"]) / 2)
     assert len(logs) == 8
 

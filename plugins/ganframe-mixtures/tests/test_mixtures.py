@@ -16,7 +16,7 @@ from ganframe_mixtures import GaussianMixture, grid_means, mixture_modes, ring_m
 import ganframe
 from ganframe import ConfigError, Experiment
 from ganframe.components import MetricContext
-from ganframe.testing import fresh_plugins
+from ganframe.testing import SampleRecorder, fresh_plugins
 
 KEYS = {"high_quality", "modes", "reverse_kl", "modes_total"}
 CPU = torch.device("cpu")
@@ -230,20 +230,37 @@ def test_bad_options_are_refused(plugins, data, message):
     assert str(error.value) == message
 
 
+def scores_by_numpy(x: np.ndarray, means: np.ndarray, std: float) -> tuple[float, float, float]:
+    """``high_quality``, ``modes`` and ``reverse_kl`` of ``(n, 2)`` samples from the definitions, with numpy only."""
+    distances = np.sqrt(((x[:, None, :] - means[None, :, :]) ** 2).sum(axis=2))  # (n, K)
+    nearest = distances.argmin(axis=1)  # (n,)
+    good = distances.min(axis=1) <= 3 * std  # (n,)
+    per_mode = np.bincount(nearest[good], minlength=len(means))  # (K,)
+    p = per_mode[per_mode > 0] / good.sum()
+    return good.mean(), float(np.sum(per_mode >= 0.01 * len(x))), float(np.sum(p * np.log(p * len(means))))
+
+
 def test_a_short_experiment_reports_the_four_scores(plugins):
+    recorder = SampleRecorder()
     experiment = Experiment.from_dict(
         {
-            "data": {"name": "ring"},
-            "evaluation": {"metrics": ["mixture-modes"], "samples": 500},
+            # A small, wide ring around the untrained generator's outputs: scores neither 0 nor 1.
+            "data": {"name": "ring", "radius": 0.8, "std": 0.2},
+            "evaluation": {"metrics": ["mixture-modes", "recorded-samples"], "samples": 500},
             "train": {"steps": 5, "batch_size": 64},
             "device": "cpu",
         },
-        plugins=plugins,
+        plugins=fresh_plugins(ganframe_mixtures, recorder, entry_points=False),
     )
     assert isinstance(experiment.data, GaussianMixture) and experiment.data.modes == 8
     report = experiment.fit()
     metrics = report["metrics"]
     assert set(metrics) == KEYS and metrics["modes_total"] == 8.0
-    assert 0 <= metrics["high_quality"] <= 1 and 0 <= metrics["modes"] <= 8
+    # The scores are those of the 500 samples the metric saw, recomputed from their definitions.
+    (samples,) = recorder.seen
+    assert samples.shape == (500, 2)
+    expected = scores_by_numpy(samples.double().numpy(), experiment.data.means.double().numpy(), experiment.data.std)
+    assert (metrics["high_quality"], metrics["modes"], metrics["reverse_kl"]) == pytest.approx(expected, rel=1e-12)
+    assert 0 < metrics["high_quality"] < 1 and 0 < metrics["modes"] < 8  # the case is not a trivial one
     grid_experiment = Experiment.from_dict({"data": {"name": "grid", "std": 0.1}, "device": "cpu"}, plugins=plugins)
     assert grid_experiment.data.std == 0.1 and grid_experiment.data.modes == 25

@@ -12,9 +12,9 @@ from ganframe_mnist.data import RAW_FILES, MnistConfig, load_mnist
 from ganframe_mnist.metrics import classifier_for
 from mnist_testdata import write_synthetic_mnist
 
-from ganframe import ConfigError, Experiment, hookimpl
+from ganframe import ConfigError, Experiment
 from ganframe.cli import main
-from ganframe.testing import fresh_plugins, smoke_run
+from ganframe.testing import SampleRecorder, fresh_plugins, smoke_run
 
 
 @pytest.fixture(scope="module")
@@ -70,21 +70,6 @@ def test_the_tutorial_preset_follows_the_article(plugins, synthetic_dir):
         1,
     )
     assert (config.train.batch_size, config.train.steps, config.train.threads) == (128, 100 * 468, 1)
-
-
-class SampleRecorder:
-    """A metric, ``recorded-samples``, that keeps the samples it is given and reports nothing."""
-
-    def __init__(self) -> None:
-        self.seen: list[torch.Tensor] = []
-
-    @hookimpl
-    def register_metrics(self, register):
-        register("recorded-samples", lambda config, context: self.record)
-
-    def record(self, samples, context):
-        self.seen.append(samples.clone())
-        return {}
 
 
 def frechet_by_numpy(a: np.ndarray, b: np.ndarray) -> float:
